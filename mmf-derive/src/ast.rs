@@ -1,0 +1,132 @@
+//! What the input means: a struct with fields, or a fieldless enum, each part
+//! keeping its `syn` node for spans.
+
+use proc_macro2::{Ident, Span};
+use quote::format_ident;
+use syn::{Data, DeriveInput, Fields, Member, Type, Visibility};
+
+use crate::attr::{self, Place};
+use crate::ctxt::Ctxt;
+
+pub struct Input<'a> {
+    pub ident: &'a Ident,
+    pub vis: &'a Visibility,
+    pub attrs: attr::Container,
+    pub data: Body<'a>,
+}
+
+pub enum Body<'a> {
+    Struct {
+        fields: Vec<Field<'a>>,
+        tuple: bool,
+    },
+    Enum {
+        repr: Option<Repr>,
+        variants: Vec<&'a Ident>,
+    },
+    /// A union: refused by `check`, kept for spans.
+    Union,
+}
+
+pub struct Field<'a> {
+    /// How the user's struct names the field: `date` or `0`.
+    pub member: Member,
+    /// The name of the field in the mirror and of the view accessors: `date` or `_0`.
+    pub ident: Ident,
+    /// The field's name for the offset table and error paths: `date` or `0`.
+    pub name: String,
+    pub vis: &'a Visibility,
+    pub ty: &'a Type,
+    pub attrs: attr::Field,
+}
+
+/// The integer a fieldless enum is stored as.
+#[derive(Clone)]
+pub struct Repr {
+    pub ident: Ident,
+    /// The matching `Scalar` variant of the runtime.
+    pub scalar: &'static str,
+}
+
+impl<'a> Input<'a> {
+    pub fn from_syn(cx: &mut Ctxt, input: &'a DeriveInput) -> Self {
+        let place = match input.data {
+            Data::Enum(_) => Place::Enum,
+            _ => Place::Struct,
+        };
+        let attrs = attr::Container::from_attrs(cx, &input.attrs, place);
+        let data = match &input.data {
+            Data::Struct(data) => Body::Struct {
+                fields: fields(cx, &data.fields),
+                tuple: matches!(data.fields, Fields::Unnamed(_)),
+            },
+            Data::Enum(data) => {
+                for variant in &data.variants {
+                    attr::Field::from_attrs(cx, &variant.attrs, Place::Variant);
+                }
+                Body::Enum {
+                    repr: repr(cx, input),
+                    variants: data.variants.iter().map(|v| &v.ident).collect(),
+                }
+            }
+            Data::Union(_) => Body::Union,
+        };
+        Input { ident: &input.ident, vis: &input.vis, attrs, data }
+    }
+}
+
+fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields) -> Vec<Field<'a>> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let (member, ident, name) = match &node.ident {
+                Some(ident) => (Member::Named(ident.clone()), ident.clone(), ident.to_string()),
+                None => (
+                    Member::Unnamed(i.into()),
+                    format_ident!("_{}", i, span = Span::call_site()),
+                    i.to_string(),
+                ),
+            };
+            Field {
+                member,
+                ident,
+                name,
+                vis: &node.vis,
+                ty: &node.ty,
+                attrs: attr::Field::from_attrs(cx, &node.attrs, Place::Field),
+            }
+        })
+        .collect()
+}
+
+/// The enum's `#[repr(..)]` integer, if it has one of the supported ones.
+fn repr(cx: &mut Ctxt, input: &DeriveInput) -> Option<Repr> {
+    let mut found = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let Some(ident) = meta.path.get_ident() else { return Ok(()) };
+            let scalar = match ident.to_string().as_str() {
+                "u8" => "U8",
+                "u16" => "U16",
+                "u32" => "U32",
+                "i8" | "i16" | "i32" | "i64" | "u64" | "i128" | "u128" | "isize" | "usize" => {
+                    cx.error_spanned_by(
+                        ident,
+                        format!(
+                            "`#[repr({ident})]` is not supported for `Mapped` enums; use `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]`"
+                        ),
+                    );
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            };
+            found = Some(Repr { ident: ident.clone(), scalar });
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    found
+}

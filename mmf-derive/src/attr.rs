@@ -1,0 +1,163 @@
+//! The `#[mmf(...)]` attributes.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, LitInt, LitStr};
+
+use crate::ctxt::Ctxt;
+
+/// A value given in an attribute, with the span of its key for error messages.
+#[derive(Clone)]
+pub struct Pinned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// `#[mmf(...)]` on the struct or enum.
+#[derive(Default)]
+pub struct Container {
+    pub krate: Option<syn::Path>,
+    pub size: Option<Pinned<usize>>,
+    pub align: Option<Pinned<usize>>,
+    pub schema: Option<Pinned<u64>>,
+}
+
+/// `#[mmf(...)]` on a field.
+#[derive(Default)]
+pub struct Field {
+    pub offset: Option<Pinned<usize>>,
+}
+
+/// Where an attribute appears: each place takes its own keys.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Place {
+    Struct,
+    Enum,
+    Field,
+    Variant,
+}
+
+impl Place {
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Place::Struct => &["crate", "size", "align", "schema"],
+            Place::Enum => &["crate", "schema"],
+            Place::Field => &["offset"],
+            Place::Variant => &[],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Place::Struct => "a struct",
+            Place::Enum => "an enum",
+            Place::Field => "a field",
+            Place::Variant => "an enum variant",
+        }
+    }
+}
+
+fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta, key: &str) {
+    if slot.is_some() {
+        cx.error_spanned_by(&meta.path, format!("duplicate mmf attribute `{key}`"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn parse_int<T: std::str::FromStr>(meta: &ParseNestedMeta, key: &str) -> syn::Result<Pinned<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
+    let lit: LitInt =
+        meta.value().map_err(|_| meta.error(format!("expected `{key} = <integer>`")))?.parse()?;
+    Ok(Pinned { value: lit.base10_parse()?, span })
+}
+
+/// Parses every `#[mmf(...)]` among `attrs`, for an item at `place`.
+fn parse(
+    cx: &mut Ctxt,
+    attrs: &[Attribute],
+    place: Place,
+    container: &mut Container,
+    field: &mut Field,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("mmf")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let allowed = place.keys();
+            if !allowed.contains(&key.as_str()) {
+                let known = ["crate", "size", "align", "schema", "offset"];
+                let message = if known.contains(&key.as_str()) {
+                    format!("mmf attribute `{key}` does not apply to {}", place.name())
+                } else if allowed.is_empty() {
+                    format!(
+                        "unknown mmf attribute `{key}`; {} takes no mmf attributes",
+                        place.name()
+                    )
+                } else {
+                    let list =
+                        allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                    format!("unknown mmf attribute `{key}`; expected one of {list}")
+                };
+                cx.error_spanned_by(&meta.path, message);
+                // Skip the value, if any, so that parsing goes on.
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+                return Ok(());
+            }
+            match key.as_str() {
+                "crate" => {
+                    let lit: LitStr = meta
+                        .value()
+                        .map_err(|_| meta.error("expected `crate = \"path\"`"))?
+                        .parse()?;
+                    let path = lit.parse::<syn::Path>()?;
+                    set_once(cx, &mut container.krate, path, &meta, "crate");
+                }
+                "size" => {
+                    let pinned = parse_int(&meta, "size")?;
+                    set_once(cx, &mut container.size, pinned, &meta, "size");
+                }
+                "align" => {
+                    let pinned: Pinned<usize> = parse_int(&meta, "align")?;
+                    if !pinned.value.is_power_of_two() {
+                        cx.error_spanned_by(&meta.path, "`align` must be a power of two");
+                    }
+                    set_once(cx, &mut container.align, pinned, &meta, "align");
+                }
+                "schema" => {
+                    let pinned = parse_int(&meta, "schema")?;
+                    set_once(cx, &mut container.schema, pinned, &meta, "schema");
+                }
+                "offset" => {
+                    let pinned = parse_int(&meta, "offset")?;
+                    set_once(cx, &mut field.offset, pinned, &meta, "offset");
+                }
+                _ => unreachable!("checked against the allowed keys"),
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+}
+
+impl Container {
+    pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> Self {
+        let mut container = Container::default();
+        parse(cx, attrs, place, &mut container, &mut Field::default());
+        container
+    }
+}
+
+impl Field {
+    pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> Self {
+        let mut field = Field::default();
+        parse(cx, attrs, place, &mut Container::default(), &mut field);
+        field
+    }
+}

@@ -1,0 +1,119 @@
+//! Fieldless enums: stored as their `#[repr]` integer, checked against the
+//! known discriminants on open.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ast::{Input, Repr};
+
+pub fn enum_impl(
+    input: &Input,
+    repr: &Repr,
+    variants: &[&Ident],
+    private: &TokenStream,
+) -> TokenStream {
+    let ident = input.ident;
+    let name = ident.to_string();
+    let int = &repr.ident;
+    let scalar = format_ident!("{}", repr.scalar);
+    let consts: Vec<_> = (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect();
+    let variant_names = variants.iter().map(|v| v.to_string());
+    let first = variants[0];
+    let schema_pin = input.attrs.schema.as_ref().map(|schema| {
+        let n = schema.value;
+        let what = format!(
+            "the file format of `{ident}` changed, so `#[mmf(schema = {n:#018x})]` does not hold; if the change is intended, pin the new hash: "
+        );
+        quote::quote_spanned! {schema.span=>
+            const _: () = {
+                let actual = <#ident as #private::Mapped>::SCHEMA_HASH;
+                if actual != #n {
+                    let message = #private::Message::new().text(#what).hex(actual);
+                    ::core::panic!("{}", message.as_str());
+                }
+            };
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        const _: () = {
+            #(const #consts: #int = #ident::#variants as #int;)*
+
+            impl #ident {
+                fn __mmf_from_raw(raw: #int) -> ::core::option::Option<Self> {
+                    match raw {
+                        #(#consts => ::core::option::Option::Some(#ident::#variants),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+            }
+
+            // SAFETY: stored as its `repr` integer, which holds no offsets;
+            // `validate` accepts only known discriminants, and views read any other
+            // value as the first variant, so no bit pattern can do harm.
+            #[automatically_derived]
+            unsafe impl #private::Mapped for #ident {
+                type Raw = #int;
+                type View<'__mmf> = #ident;
+                type ViewMut<'__mmf> = #private::ValueMut<'__mmf, #ident>;
+                const LAYOUT: &'static #private::Layout = &#private::Layout {
+                    name: #name,
+                    size: ::core::mem::size_of::<#int>(),
+                    align: ::core::mem::align_of::<#int>(),
+                    kind: #private::Kind::Enum {
+                        repr: #private::Scalar::#scalar,
+                        variants: &[#(
+                            #private::VariantLayout { name: #variant_names, discriminant: #consts as u64 }
+                        ),*],
+                    },
+                };
+                const CHECKED: bool = true;
+                const HAS_BLOCKS: bool = false;
+
+                #[inline]
+                fn write(&self, _: &mut #private::Writer<'_>) -> #int {
+                    match self {
+                        #(#ident::#variants => #consts,)*
+                    }
+                }
+
+                fn validate(raw: &#int, v: &mut #private::Validator<'_>) -> #private::Result<()> {
+                    match Self::__mmf_from_raw(*raw) {
+                        ::core::option::Option::Some(_) => ::core::result::Result::Ok(()),
+                        ::core::option::Option::None => ::core::result::Result::Err(
+                            #private::Error::Invalid {
+                                path: ::core::default::Default::default(),
+                                problem: #private::Problem::UnknownDiscriminant {
+                                    offset: v.offset_of(raw),
+                                    value: *raw as u64,
+                                    enum_name: #name,
+                                },
+                            },
+                        ),
+                    }
+                }
+
+                #[inline]
+                unsafe fn view<'__mmf>(raw: &'__mmf #int, _: #private::FileRef<'__mmf>) -> Self {
+                    Self::__mmf_from_raw(*raw).unwrap_or(#ident::#first)
+                }
+
+                #[inline]
+                unsafe fn view_mut<'__mmf>(raw: &'__mmf mut #int, _: #private::FileMut<'__mmf>) -> #private::ValueMut<'__mmf, Self> {
+                    #private::ValueMut::new(raw)
+                }
+
+                #[inline]
+                unsafe fn read(raw: &#int, _: #private::FileRef<'_>) -> Self {
+                    Self::__mmf_from_raw(*raw).unwrap_or(#ident::#first)
+                }
+            }
+
+            // SAFETY: `write` allocates nothing.
+            #[automatically_derived]
+            unsafe impl #private::Inline for #ident {}
+
+            #schema_pin
+        };
+    }
+}

@@ -1,0 +1,113 @@
+//! What to emit.
+
+mod asserts;
+mod enums;
+mod layout;
+mod mirror;
+mod view;
+mod view_mut;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+use syn::DeriveInput;
+
+use crate::ast::{Body, Field, Input};
+use crate::check;
+use crate::ctxt::Ctxt;
+
+/// Everything the generators of one struct share.
+pub struct Struct<'a> {
+    pub input: &'a Input<'a>,
+    pub fields: &'a [Field<'a>],
+    pub tuple: bool,
+    /// `::mmf::__private`, or the `#[mmf(crate = "…")]` path's.
+    pub private: TokenStream,
+    pub raw: Ident,
+    pub view: Ident,
+    pub view_mut: Ident,
+}
+
+pub fn derive(node: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let input = Input::from_syn(&mut cx, node);
+    check::check(&mut cx, &input, node);
+    if let Err(errors) = cx.check() {
+        let fallback = fallback(&input, node);
+        let errors = errors.into_compile_error();
+        return quote! { #errors #fallback };
+    }
+    let private = private_path(&input);
+    match &input.data {
+        Body::Struct { fields, tuple } => {
+            let s = Struct {
+                input: &input,
+                fields,
+                tuple: *tuple,
+                private,
+                raw: format_ident!("{}Raw", input.ident),
+                view: format_ident!("{}View", input.ident),
+                view_mut: format_ident!("{}ViewMut", input.ident),
+            };
+            let mirror = mirror::mirror(&s);
+            let mapped = layout::mapped_impl(&s);
+            let view = view::view(&s);
+            let view_mut = view_mut::view_mut(&s);
+            let asserts = asserts::asserts(&s);
+            quote! {
+                #mirror
+                #view
+                #view_mut
+                #[doc(hidden)]
+                const _: () = {
+                    #mapped
+                    #asserts
+                };
+            }
+        }
+        Body::Enum { repr: Some(repr), variants } => {
+            enums::enum_impl(&input, repr, variants, &private)
+        }
+        Body::Enum { repr: None, .. } | Body::Union => unreachable!("refused by `check`"),
+    }
+}
+
+fn private_path(input: &Input) -> TokenStream {
+    match &input.attrs.krate {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::mmf::__private),
+    }
+}
+
+/// After an error, a minimal `Mapped` impl, so that the user sees the error
+/// itself and not every use of the type failing as well.
+fn fallback(input: &Input, node: &DeriveInput) -> TokenStream {
+    let private = private_path(input);
+    let ident = &node.ident;
+    let (impl_generics, ty_generics, where_clause) = node.generics.split_for_impl();
+    let name = ident.to_string();
+    quote! {
+        #[doc(hidden)]
+        const _: () = {
+            #[automatically_derived]
+            unsafe impl #impl_generics #private::Mapped for #ident #ty_generics #where_clause {
+                type Raw = ();
+                type View<'__mmf> = ();
+                type ViewMut<'__mmf> = ();
+                const LAYOUT: &'static #private::Layout = &#private::Layout {
+                    name: #name, size: 0, align: 1, kind: #private::Kind::Struct(&[]),
+                };
+                const CHECKED: bool = false;
+                const HAS_BLOCKS: bool = false;
+                fn write(&self, _: &mut #private::Writer<'_>) {}
+                fn validate(_: &(), _: &mut #private::Validator<'_>) -> #private::Result<()> {
+                    ::core::unreachable!()
+                }
+                unsafe fn view<'__mmf>(_: &'__mmf (), _: #private::FileRef<'__mmf>) {}
+                unsafe fn view_mut<'__mmf>(_: &'__mmf mut (), _: #private::FileMut<'__mmf>) {}
+                unsafe fn read(_: &(), _: #private::FileRef<'_>) -> Self {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}

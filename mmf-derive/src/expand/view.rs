@@ -1,0 +1,82 @@
+//! `HikeView<'a>`: the read-only view, one accessor per field.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Struct;
+
+pub fn view(s: &Struct) -> TokenStream {
+    let private = &s.private;
+    let ident = s.input.ident;
+    let vis = s.input.vis;
+    let (raw, view) = (&s.raw, &s.view);
+    let accessors = s.fields.iter().map(|f| {
+        let (name, ty, fvis) = (&f.ident, f.ty, f.vis);
+        let doc = format!("The field [`{ident}::{}`].", f.name);
+        quote! {
+            #[doc = #doc]
+            #[inline]
+            #fvis fn #name(&self) -> <#ty as #private::Mapped>::View<'__mmf> {
+                let inner = self.inner;
+                // SAFETY: the promise this view was made with (`Mapped::view`)
+                // covers everything reachable from its fields.
+                unsafe { <#ty as #private::Mapped>::view(&inner.raw().#name, inner.file()) }
+            }
+        }
+    });
+    let doc = format!(
+        "A read-only view of a [`{ident}`] in a file: one accessor per field, reading in place."
+    );
+    let debug = debug_impl(s, view, quote!(self));
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct #view<'__mmf> {
+            inner: #private::StructRef<'__mmf, #raw>,
+        }
+
+        #[automatically_derived]
+        impl<'__mmf> #view<'__mmf> {
+            #(#accessors)*
+
+            /// The stored form itself, as it lies in the file.
+            #[inline]
+            pub fn raw(&self) -> &'__mmf #raw {
+                self.inner.raw()
+            }
+
+            /// Copies the value out of the file.
+            #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+            pub fn to_owned(&self) -> #ident {
+                let inner = self.inner;
+                // SAFETY: as for the accessors.
+                unsafe { <#ident as #private::Mapped>::read(inner.raw(), inner.file()) }
+            }
+        }
+
+        #debug
+    }
+}
+
+/// `Debug` for a view type: the struct's name and each field's view, available
+/// when every field's view is `Debug`.
+pub fn debug_impl(s: &Struct, view_type: &syn::Ident, as_view: TokenStream) -> TokenStream {
+    let private = &s.private;
+    let ident_str = s.input.ident.to_string();
+    let tys: Vec<_> = s.fields.iter().map(|f| f.ty).collect();
+    let names: Vec<_> = s.fields.iter().map(|f| &f.ident).collect();
+    let names_str: Vec<_> = s.fields.iter().map(|f| &f.name).collect();
+    quote! {
+        #[automatically_derived]
+        impl<'__mmf> ::core::fmt::Debug for #view_type<'__mmf>
+        where #(#private::Check<'__mmf, #tys>: #private::DebugView<#tys>),*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let view = #as_view;
+                f.debug_struct(#ident_str)
+                    #(.field(#names_str, &#private::FieldDebug::<#tys, #private::Check<'__mmf, #tys>>::new(view.#names())))*
+                    .finish()
+            }
+        }
+    }
+}

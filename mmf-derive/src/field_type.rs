@@ -1,0 +1,113 @@
+//! Which Rust types a field may have: the type table's rows pass, everything
+//! that cannot live in a file is refused on its own span with what to use instead.
+
+use proc_macro2::Ident;
+use syn::{GenericArgument, PathArguments, Type, TypePath};
+
+use crate::ctxt::Ctxt;
+
+/// Reports every part of `ty` that mmf cannot store. `own` is the deriving
+/// type's name, to refuse recursive types.
+pub fn check(cx: &mut Ctxt, ty: &Type, own: &Ident) {
+    match ty {
+        Type::Path(path) => check_path(cx, path, own),
+        Type::Array(array) => check(cx, &array.elem, own),
+        Type::Paren(inner) => check(cx, &inner.elem, own),
+        Type::Group(inner) => check(cx, &inner.elem, own),
+        Type::Reference(_) => cx.error_spanned_by(
+            ty,
+            "references cannot be stored in a file; use `String` for `&str`, `Vec<T>` for `&[T]`, or the value itself",
+        ),
+        Type::Ptr(_) => cx.error_spanned_by(
+            ty,
+            "raw pointers cannot be stored in a file; store the value itself, or an index as `u64`",
+        ),
+        Type::Slice(_) => cx.error_spanned_by(ty, "`[T]` is unsized; use `Vec<T>` or `Box<[T]>`"),
+        Type::Tuple(tuple) if tuple.elems.is_empty() => cx.error_spanned_by(
+            ty,
+            "`()` holds no data and is not supported; remove the field",
+        ),
+        Type::Tuple(_) => cx.error_spanned_by(
+            ty,
+            "tuples are not supported; use a struct with `#[derive(Mapped)]`",
+        ),
+        Type::BareFn(_) => cx.error_spanned_by(ty, "function pointers cannot be stored in a file"),
+        Type::TraitObject(_) | Type::ImplTrait(_) => cx.error_spanned_by(
+            ty,
+            "trait objects cannot be stored in a file; use a concrete type or a fieldless enum",
+        ),
+        Type::Never(_) => cx.error_spanned_by(ty, "`!` cannot be stored in a file"),
+        _ => cx.error_spanned_by(ty, "this type cannot be stored in an mmf file"),
+    }
+}
+
+fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident) {
+    if path.qself.is_some() {
+        cx.error_spanned_by(path, "qualified paths are not supported; name the type directly");
+        return;
+    }
+    let Some(last) = path.path.segments.last() else { return };
+    let name = last.ident.to_string();
+    if last.ident == *own || name == "Self" {
+        cx.error_spanned_by(
+            path,
+            "recursive types are not supported yet; store children in a separate `Vec` and refer to them by index (`u64`)",
+        );
+        return;
+    }
+    let message = match name.as_str() {
+        "usize" => Some("`usize` has a platform-dependent size; use `u64` or `u32`".to_owned()),
+        "isize" => Some("`isize` has a platform-dependent size; use `i64` or `i32`".to_owned()),
+        "str" => Some("`str` is unsized; use `String` or `Box<str>`".to_owned()),
+        "Rc" | "Arc" | "Weak" => Some(format!(
+            "`{name}` is a pointer to shared memory and cannot be stored in a file; store the value itself"
+        )),
+        "Cell" | "RefCell" | "UnsafeCell" | "OnceCell" | "Mutex" | "RwLock" => Some(format!(
+            "`{name}` is interior mutability, which a file cannot hold; store the value itself and update it through the generated `…ViewMut`"
+        )),
+        "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "VecDeque" | "LinkedList"
+        | "BinaryHeap" => Some(format!(
+            "`{name}` is not supported; use `Vec<T>` (of a `#[derive(Mapped)]` struct for key-value pairs)"
+        )),
+        "Cow" => Some("`Cow` is not supported; use `String` or `Vec<T>`".to_owned()),
+        "PhantomData" => {
+            Some("`PhantomData` holds no data and is not supported; remove the field".to_owned())
+        }
+        "Box" if !boxes_str_or_slice(&last.arguments) => Some(
+            "`Box<T>` is not supported; store `T` itself (`Box<str>` and `Box<[T]>` are supported)"
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    if let Some(message) = message {
+        cx.error_spanned_by(path, message);
+        return;
+    }
+    for segment in &path.path.segments {
+        if let PathArguments::AngleBracketed(args) = &segment.arguments {
+            for arg in &args.args {
+                match arg {
+                    GenericArgument::Type(Type::Slice(slice)) if name == "Box" => {
+                        check(cx, &slice.elem, own);
+                    }
+                    GenericArgument::Type(ty) if !is_str(ty) => check(cx, ty, own),
+                    GenericArgument::Type(_) => {}
+                    GenericArgument::Lifetime(lifetime) => cx.error_spanned_by(
+                        lifetime,
+                        "borrowed data cannot be stored in a file; use an owned type",
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn is_str(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("str"))
+}
+
+fn boxes_str_or_slice(args: &PathArguments) -> bool {
+    let PathArguments::AngleBracketed(args) = args else { return false };
+    matches!(args.args.first(), Some(GenericArgument::Type(ty)) if is_str(ty) || matches!(ty, Type::Slice(_)))
+}

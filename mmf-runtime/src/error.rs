@@ -1,0 +1,344 @@
+//! [`Error`]: everything that can go wrong, with what and where.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// The result type of mmf's fallible functions.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong opening, validating or writing an mmf file.
+///
+/// `Display` says what is wrong and where: the file, the byte offset and, for
+/// problems inside the object graph, the field path (`hikes[3].gps_track`).
+///
+/// # Example
+///
+/// ```
+/// let err = mmf_runtime::from_bytes::<u64>(&mmf_runtime::AlignedBytes::zeroed(10)).unwrap_err();
+/// assert_eq!(err.to_string(), "truncated header: the data has 10 bytes, an mmf header needs 64");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The operating system refused an operation on the file.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        /// What mmf was doing: "cannot open", "cannot map", …
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Another process (or another handle in this one) holds a conflicting lock.
+    #[error("`{}` is locked: {holder}", path.display())]
+    Locked {
+        /// The file.
+        path: PathBuf,
+        /// Who holds the lock, as far as the lock mode tells.
+        holder: &'static str,
+    },
+    /// The file or buffer holds no bytes at all.
+    #[error("the data is empty (0 bytes); an mmf file starts with a 64-byte header")]
+    Empty,
+    /// Fewer bytes than the 64-byte header.
+    #[error("truncated header: the data has {len} bytes, an mmf header needs 64")]
+    TruncatedHeader {
+        /// Bytes available.
+        len: u64,
+    },
+    /// The first eight bytes are not mmf's magic number.
+    #[error("wrong magic {found:02x?} at offset 0: not an mmf file")]
+    WrongMagic {
+        /// The bytes found.
+        found: [u8; 8],
+    },
+    /// A format version this build cannot read.
+    #[error("format version {found} is not supported (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// The version in the header.
+        found: u32,
+        /// The version this build writes and reads.
+        supported: u32,
+    },
+    /// The file was written on a machine of the other byte order.
+    #[error("byte order: the file was written by a {file} producer, this machine is {this}")]
+    ByteOrder {
+        /// `little-endian` or `big-endian`.
+        file: &'static str,
+        /// `little-endian` or `big-endian`.
+        this: &'static str,
+    },
+    /// Header flag bits this build does not know.
+    #[error("unknown header flags {flags:#x} at offset 12")]
+    UnknownFlags {
+        /// The flags word.
+        flags: u32,
+    },
+    /// The file holds another root type than the one asked for.
+    #[error(
+        "file holds schema {found:#018x} ({found_name}), expected {expected:#018x} ({expected_name})"
+    )]
+    SchemaMismatch {
+        /// The schema hash in the file.
+        found: u64,
+        /// The root type's name from the file's embedded schema, or a note that it has none.
+        found_name: String,
+        /// `T::SCHEMA_HASH`.
+        expected: u64,
+        /// The name of `T`.
+        expected_name: &'static str,
+    },
+    /// A header field is out of range.
+    #[error("header field `{field}` at offset {offset}: {problem}")]
+    Header {
+        /// The field's name.
+        field: &'static str,
+        /// The field's offset in the header.
+        offset: u64,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The embedded schema does not match the header's schema hash.
+    #[error(
+        "embedded schema at offset {offset} ({len} bytes) hashes to {found:#018x}, the header says {expected:#018x}"
+    )]
+    SchemaCorrupt {
+        /// Where the schema starts.
+        offset: u64,
+        /// Its length.
+        len: u64,
+        /// FNV-1a of the bytes found.
+        found: u64,
+        /// The header's schema hash.
+        expected: u64,
+    },
+    /// Something inside the object graph is invalid.
+    #[error("{path}: {problem}")]
+    Invalid {
+        /// Where in the object graph: `hikes[3].gps_track`, or `root`.
+        path: FieldPath,
+        /// What is wrong.
+        problem: Problem,
+    },
+    /// Two blocks of the object graph share bytes.
+    #[error(
+        "blocks overlap: bytes {}..{} and {}..{}; a valid file never points two fields at the same bytes",
+        first.0, first.1, second.0, second.1
+    )]
+    Overlap {
+        /// The first block's start and end offsets.
+        first: (u64, u64),
+        /// The second block's start and end offsets.
+        second: (u64, u64),
+    },
+    /// An in-memory buffer is not aligned as the stored types need.
+    #[error(
+        "the buffer at address {address:#x} is not aligned to {align} bytes; copy it into `AlignedBytes`"
+    )]
+    MisalignedBuffer {
+        /// The buffer's address.
+        address: usize,
+        /// The alignment needed.
+        align: usize,
+    },
+    /// The value is too large to be addressed by this machine.
+    #[error("the value needs {bytes} bytes, more than this machine can map")]
+    TooLarge {
+        /// The size needed.
+        bytes: u64,
+    },
+}
+
+/// What is wrong at one place of the object graph; see [`Error::Invalid`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A block does not fit inside the data in use.
+    OutOfBounds {
+        /// Where the block starts.
+        offset: u64,
+        /// How many elements it holds.
+        len: u64,
+        /// Bytes per element.
+        element_size: u64,
+        /// Bytes in use.
+        data_len: u64,
+    },
+    /// `len * element_size` or `offset + size` does not fit in 64 bits.
+    Overflow {
+        /// Where the block starts.
+        offset: u64,
+        /// How many elements it holds.
+        len: u64,
+        /// Bytes per element.
+        element_size: u64,
+    },
+    /// A block does not start at a multiple of its element's alignment.
+    Misaligned {
+        /// Where the block starts.
+        offset: u64,
+        /// The alignment needed.
+        align: u64,
+    },
+    /// A block starts inside the 64-byte header.
+    OverlapsHeader {
+        /// Where the block starts.
+        offset: u64,
+    },
+    /// A list claims more elements than the file has bytes.
+    TooManyElements {
+        /// The length found.
+        len: u64,
+        /// Bytes in use.
+        data_len: u64,
+    },
+    /// A string is not UTF-8.
+    InvalidUtf8 {
+        /// Where the string starts.
+        offset: u64,
+        /// The index of the first invalid byte within the string.
+        at: u64,
+    },
+    /// A `bool` byte other than 0 or 1.
+    InvalidBool {
+        /// Where the byte is.
+        offset: u64,
+        /// The byte.
+        value: u8,
+    },
+    /// A `char` that is not a Unicode scalar value.
+    InvalidChar {
+        /// Where the value is.
+        offset: u64,
+        /// The value.
+        value: u32,
+    },
+    /// An `Option` tag other than 0 or 1.
+    InvalidOptionTag {
+        /// Where the tag is.
+        offset: u64,
+        /// The tag.
+        value: u8,
+    },
+    /// An enum discriminant that names no variant.
+    UnknownDiscriminant {
+        /// Where the discriminant is.
+        offset: u64,
+        /// The discriminant.
+        value: u64,
+        /// The enum's name.
+        enum_name: &'static str,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Problem::OutOfBounds { offset, len, element_size, data_len } => write!(
+                f,
+                "block at offset {offset} with {len} elements of {element_size} bytes ends past the end of the file ({data_len} bytes)"
+            ),
+            Problem::Overflow { offset, len, element_size } => write!(
+                f,
+                "block at offset {offset} with {len} elements of {element_size} bytes: the size overflows 64 bits"
+            ),
+            Problem::Misaligned { offset, align } => {
+                write!(f, "block at offset {offset} is not aligned to {align} bytes")
+            }
+            Problem::OverlapsHeader { offset } => {
+                write!(f, "block at offset {offset} overlaps the 64-byte header")
+            }
+            Problem::TooManyElements { len, data_len } => {
+                write!(f, "{len} elements is more than the file's {data_len} bytes can hold")
+            }
+            Problem::InvalidUtf8 { offset, at } => {
+                write!(f, "invalid UTF-8 at byte {at} (string at offset {offset})")
+            }
+            Problem::InvalidBool { offset, value } => {
+                write!(f, "invalid bool {value} at offset {offset} (must be 0 or 1)")
+            }
+            Problem::InvalidChar { offset, value } => {
+                write!(f, "invalid char {value:#x} at offset {offset} (not a Unicode scalar value)")
+            }
+            Problem::InvalidOptionTag { offset, value } => {
+                write!(f, "invalid Option tag {value} at offset {offset} (must be 0 or 1)")
+            }
+            Problem::UnknownDiscriminant { offset, value, enum_name } => {
+                write!(f, "unknown discriminant {value} for enum `{enum_name}` at offset {offset}")
+            }
+        }
+    }
+}
+
+/// A place in the object graph: field names and list indices from the root.
+///
+/// Displays as `hikes[3].gps_track`, or `root` for the root object itself.
+///
+/// ```
+/// use mmf_runtime::{FieldPath, PathSegment};
+/// let path = FieldPath::from(vec![PathSegment::Field("hikes"), PathSegment::Index(3), PathSegment::Field("date")]);
+/// assert_eq!(path.to_string(), "hikes[3].date");
+/// assert_eq!(FieldPath::default().to_string(), "root");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldPath(Vec<PathSegment>);
+
+/// One step of a [`FieldPath`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathSegment {
+    /// A struct field.
+    Field(&'static str),
+    /// An element of a list or array.
+    Index(u64),
+    /// The value inside `Some`.
+    Some,
+}
+
+impl FieldPath {
+    /// The segments from the root outwards.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.0
+    }
+}
+
+impl From<Vec<PathSegment>> for FieldPath {
+    fn from(segments: Vec<PathSegment>) -> Self {
+        FieldPath(segments)
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("root");
+        }
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                PathSegment::Field(name) if i == 0 => f.write_str(name)?,
+                PathSegment::Field(name) => write!(f, ".{name}")?,
+                PathSegment::Index(index) => write!(f, "[{index}]")?,
+                PathSegment::Some => f.write_str("?")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// Prefixes the field path of an [`Error::Invalid`] with `segment`; validation
+    /// adds segments as an error travels up from where it was found.
+    #[must_use]
+    pub(crate) fn within(mut self, segment: PathSegment) -> Self {
+        if let Error::Invalid { path, .. } = &mut self {
+            path.0.insert(0, segment);
+        }
+        self
+    }
+
+    pub(crate) fn invalid(problem: Problem) -> Self {
+        Error::Invalid { path: FieldPath::default(), problem }
+    }
+}

@@ -1,0 +1,371 @@
+//! [`MappedFile`] and [`MappedFileMut`]: files mapped into memory, with OS locks.
+//!
+//! Readers hold a shared lock on the file for the life of the mapping, writers
+//! an exclusive one (`flock` on Unix, `LockFileEx` on Windows, through
+//! `std::fs::File::lock`). So while mmf maps a file, no other cooperating
+//! process changes it, and mmf itself never changes bytes behind a view.
+
+use core::fmt;
+use core::marker::PhantomData;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+
+use memmap2::{Mmap, MmapMut};
+
+use crate::bytes::root_mut;
+use crate::error::{Error, Result};
+use crate::header::{HEADER_LEN, Header};
+use crate::mapped::Mapped;
+use crate::validate::{root_raw, validate};
+use crate::view::{FileMut, FileRef};
+use crate::write::{plan, write_image};
+
+/// How to take the OS lock: fail at once if it is held, or wait for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    No,
+    Yes,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Shared,
+    Exclusive,
+}
+
+fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> Error + 'p {
+    move |source| Error::Io { action, path: path.to_owned(), source }
+}
+
+fn lock(file: &File, path: &Path, access: Access, wait: Wait) -> Result<()> {
+    let result = match (access, wait) {
+        (Access::Shared, Wait::Yes) => {
+            return file.lock_shared().map_err(io_error("cannot lock", path));
+        }
+        (Access::Exclusive, Wait::Yes) => {
+            return file.lock().map_err(io_error("cannot lock", path));
+        }
+        (Access::Shared, Wait::No) => file.try_lock_shared(),
+        (Access::Exclusive, Wait::No) => file.try_lock(),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) => Err(Error::Locked {
+            path: path.to_owned(),
+            holder: match access {
+                Access::Shared => "another process is writing it",
+                Access::Exclusive => "another process is reading or writing it",
+            },
+        }),
+        Err(TryLockError::Error(source)) => Err(io_error("cannot lock", path)(source)),
+    }
+}
+
+/// Reads the header of a file too short to map, for the right error.
+fn short_file_error(file: &mut File, path: &Path) -> Error {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return io_error("cannot read", path)(e);
+    }
+    match Header::read(&bytes) {
+        Err(e) => e,
+        Ok(_) => Error::TruncatedHeader { len: bytes.len() as u64 },
+    }
+}
+
+/// A file mapped read-only: the root object's view, validated once at open,
+/// then read in place with no copying.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{MappedFile, MappedFileMut};
+///
+/// # let dir = std::env::temp_dir().join(format!("mmf-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("numbers.mmf");
+/// drop(MappedFileMut::create(&path, &vec![1u64, 2, 3])?);
+///
+/// let file = MappedFile::<Vec<u64>>::open(&path)?;
+/// assert_eq!(file.root().as_slice(), &[1, 2, 3]);
+/// assert_eq!(file.to_owned(), vec![1, 2, 3]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct MappedFile<T: Mapped> {
+    map: Mmap,
+    header: Header,
+    path: PathBuf,
+    // Holds the shared lock; declared after `map`, so it is unmapped first.
+    _file: File,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Mapped> MappedFile<T> {
+    /// Maps `path` read-only and validates it for `T`: header, schema hash,
+    /// bounds, alignment, overflow, UTF-8, tags, disjoint blocks — once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] if a writer holds the file; [`Error::Io`] if it cannot be
+    /// opened or mapped; any validation error, with its offset and field path.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Wait::No, true)
+    }
+
+    /// Like [`open`](Self::open), but waits while a writer holds the file.
+    ///
+    /// # Errors
+    ///
+    /// As for [`open`](Self::open), except [`Error::Locked`].
+    pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Wait::Yes, true)
+    }
+
+    /// Maps `path` checking only the header (magic, version, byte order, schema
+    /// hash, root bounds), not the object graph: for trusted files, in constant
+    /// time whatever their size.
+    ///
+    /// # Safety
+    ///
+    /// The file must be one that [`open`](Self::open) accepts, such as a file
+    /// written by mmf for `T` and not changed since. (Views still check every
+    /// block's bounds, but values read from an invalid file are unspecified.)
+    ///
+    /// # Errors
+    ///
+    /// As for [`open`](Self::open), for the header only.
+    pub unsafe fn open_unchecked(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Wait::No, false)
+    }
+
+    fn open_with(path: &Path, wait: Wait, check_graph: bool) -> Result<Self> {
+        let mut file = File::open(path).map_err(io_error("cannot open", path))?;
+        lock(&file, path, Access::Shared, wait)?;
+        let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
+        if len < HEADER_LEN {
+            return Err(short_file_error(&mut file, path));
+        }
+        // SAFETY: the mapping is only ever read. We hold a shared lock, so no
+        // cooperating process writes or truncates the file while it is mapped;
+        // what a process ignoring the lock can do is documented on the crate.
+        let map = unsafe { Mmap::map(&file) }.map_err(io_error("cannot map", path))?;
+        let header = Header::read(&map)?;
+        header.check::<T>(&map)?;
+        if check_graph {
+            validate::<T>(&map[..header.data_len as usize], &header)?;
+        }
+        Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
+    }
+
+    /// The bytes in use (header, root, blocks), as mapped.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.map[..self.header.data_len as usize]
+    }
+
+    /// A view of the root object.
+    pub fn root(&self) -> T::View<'_> {
+        let data = self.as_bytes();
+        // SAFETY: the mapping is read-only and borrowed shared for the view's
+        // lifetime, so no `&mut` into it exists.
+        unsafe { T::view(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+    }
+
+    /// Copies the root object out of the file.
+    pub fn to_owned(&self) -> T {
+        let data = self.as_bytes();
+        // SAFETY: as in `root`.
+        unsafe { T::read(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+    }
+
+    /// The file's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The path the file was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl<T: Mapped> fmt::Debug for MappedFile<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MappedFile")
+            .field("path", &self.path)
+            .field("type", &T::LAYOUT.name)
+            .field("data_len", &self.header.data_len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A file mapped read-write: fixed-size fields are updated in place through
+/// [`root_mut`](Self::root_mut), directly in the mapping.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{MappedFile, MappedFileMut};
+///
+/// # let dir = std::env::temp_dir().join(format!("mmf-doc-mut-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("scores.mmf");
+/// let mut file = MappedFileMut::create(&path, &vec![10i32, 20, 30])?;
+/// file.root_mut().as_mut_slice()[0] = 11;
+/// file.flush()?;
+/// drop(file);
+/// assert_eq!(MappedFile::<Vec<i32>>::open(&path)?.to_owned(), [11, 20, 30]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct MappedFileMut<T: Mapped> {
+    map: MmapMut,
+    header: Header,
+    path: PathBuf,
+    // Holds the exclusive lock; declared after `map`, so it is unmapped first.
+    _file: File,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Mapped> MappedFileMut<T> {
+    /// Creates (or replaces) the file at `path` holding `value`: measures the
+    /// exact size, sets the file's length once, maps it and writes every stored
+    /// form straight into the mapping, the header last.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] if another process reads or writes the file;
+    /// [`Error::Io`] if it cannot be created, resized or mapped.
+    pub fn create(path: impl AsRef<Path>, value: &T) -> Result<Self> {
+        Self::create_with(path.as_ref(), value, Wait::No)
+    }
+
+    /// Like [`create`](Self::create), but waits while others hold the file.
+    ///
+    /// # Errors
+    ///
+    /// As for [`create`](Self::create), except [`Error::Locked`].
+    pub fn create_blocking(path: impl AsRef<Path>, value: &T) -> Result<Self> {
+        Self::create_with(path.as_ref(), value, Wait::Yes)
+    }
+
+    fn create_with(path: &Path, value: &T, wait: Wait) -> Result<Self> {
+        let plan = plan(value)?;
+        // Not `truncate(true)`: the file must not change before we hold the lock.
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io_error("cannot create", path))?;
+        lock(&file, path, Access::Exclusive, wait)?;
+        // Truncating first makes every byte of the new length zero, as the writer needs.
+        file.set_len(0).map_err(io_error("cannot resize", path))?;
+        file.set_len(plan.len as u64).map_err(io_error("cannot resize", path))?;
+        // SAFETY: we hold the exclusive lock, so no cooperating process reads,
+        // writes or truncates the file while it is mapped.
+        let mut map = unsafe { MmapMut::map_mut(&file) }.map_err(io_error("cannot map", path))?;
+        write_image(value, &plan, &mut map);
+        let header = Header::read(&map)?;
+        Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
+    }
+
+    /// Maps an existing file read-write and validates it for `T`, as
+    /// [`MappedFile::open`] does, and also proves that no two blocks overlap.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] if another process reads or writes the file; as for
+    /// [`MappedFile::open`] otherwise.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Wait::No)
+    }
+
+    /// Like [`open`](Self::open), but waits while others hold the file.
+    ///
+    /// # Errors
+    ///
+    /// As for [`open`](Self::open), except [`Error::Locked`].
+    pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Wait::Yes)
+    }
+
+    fn open_with(path: &Path, wait: Wait) -> Result<Self> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io_error("cannot open", path))?;
+        lock(&file, path, Access::Exclusive, wait)?;
+        let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
+        if len < HEADER_LEN {
+            return Err(short_file_error(&mut file, path));
+        }
+        // SAFETY: as in `create`: the exclusive lock keeps cooperating processes away.
+        let map = unsafe { MmapMut::map_mut(&file) }.map_err(io_error("cannot map", path))?;
+        let header = Header::read(&map)?;
+        header.check::<T>(&map)?;
+        validate::<T>(&map[..header.data_len as usize], &header)?;
+        Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
+    }
+
+    /// The bytes in use (header, root, blocks), as mapped.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.map[..self.header.data_len as usize]
+    }
+
+    /// A read-only view of the root object.
+    pub fn root(&self) -> T::View<'_> {
+        let data = self.as_bytes();
+        // SAFETY: `&self` is borrowed for the view's lifetime, so no `&mut` into
+        // the mapping (all of which borrow `&mut self`) can be live.
+        unsafe { T::view(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+    }
+
+    /// An in-place view of the root object.
+    pub fn root_mut(&mut self) -> T::ViewMut<'_> {
+        let len = self.header.data_len as usize;
+        let file = FileMut::new(&mut self.map[..len]);
+        // SAFETY: the file was validated at open (or written by `create`, whose
+        // blocks are disjoint by construction), and `&mut self` gives exclusive
+        // access to the mapping for the view's lifetime.
+        unsafe { root_mut::<T>(file, &self.header) }
+    }
+
+    /// Copies the root object out of the file.
+    pub fn to_owned(&self) -> T {
+        let data = self.as_bytes();
+        // SAFETY: as in `root`.
+        unsafe { T::read(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+    }
+
+    /// Writes changed pages back to the file and waits until the OS has
+    /// stored them (`msync`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the OS reports a failure.
+    pub fn flush(&self) -> Result<()> {
+        self.map.flush().map_err(io_error("cannot flush", &self.path))
+    }
+
+    /// The file's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The path the file was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl<T: Mapped> fmt::Debug for MappedFileMut<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MappedFileMut")
+            .field("path", &self.path)
+            .field("type", &T::LAYOUT.name)
+            .field("data_len", &self.header.data_len)
+            .finish_non_exhaustive()
+    }
+}

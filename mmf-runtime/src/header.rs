@@ -1,0 +1,202 @@
+//! The 64-byte header at offset 0 of every mmf file.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::error::{Error, Result};
+use crate::mapped::Mapped;
+
+/// The header's length; the root object starts at or after it.
+pub const HEADER_LEN: u64 = 64;
+/// The eight bytes every mmf file starts with. Like PNG's, they contain a
+/// non-ASCII byte, a CR LF pair and a Ctrl-Z, so text-mode transfers that would
+/// corrupt the file are detected.
+pub const MAGIC: [u8; 8] = *b"\x89MMF\r\n\x1a\n";
+/// The file format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Flag bit 0: the producer was little-endian.
+pub const FLAG_LITTLE_ENDIAN: u32 = 1;
+const KNOWN_FLAGS: u32 = FLAG_LITTLE_ENDIAN;
+const NATIVE_FLAGS: u32 = if cfg!(target_endian = "little") { FLAG_LITTLE_ENDIAN } else { 0 };
+
+/// The 64-byte header at offset 0, in the producer's byte order.
+///
+/// # Example
+///
+/// ```
+/// let bytes = mmf_runtime::to_bytes(&String::from("hi"));
+/// let header = mmf_runtime::Header::read(&bytes).unwrap();
+/// assert_eq!(header.schema_hash, <String as mmf_runtime::Mapped>::SCHEMA_HASH);
+/// assert_eq!(header.data_len, bytes.len() as u64);
+/// ```
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct Header {
+    /// [`MAGIC`].
+    pub magic: [u8; 8],
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Bit 0: little-endian producer; the other bits are zero.
+    pub flags: u32,
+    /// `T::SCHEMA_HASH` of the root type.
+    pub schema_hash: u64,
+    /// Where the root's stored form starts.
+    pub root_offset: u64,
+    /// Bytes in use; the file may be longer.
+    pub data_len: u64,
+    /// Where the embedded schema starts (0 if there is none).
+    pub schema_offset: u64,
+    /// The embedded schema's length (0 if there is none).
+    pub schema_len: u64,
+    /// Bumped on every publish; 1 for a freshly created file.
+    pub generation: u64,
+}
+
+const _: () = assert!(size_of::<Header>() == HEADER_LEN as usize);
+
+impl Header {
+    pub(crate) fn new(
+        schema_hash: u64,
+        root_offset: u64,
+        data_len: u64,
+        schema_offset: u64,
+        schema_len: u64,
+    ) -> Self {
+        Header {
+            magic: MAGIC,
+            version: FORMAT_VERSION,
+            flags: NATIVE_FLAGS,
+            schema_hash,
+            root_offset,
+            data_len,
+            schema_offset,
+            schema_len,
+            generation: 1,
+        }
+    }
+
+    /// Reads the header from the start of `bytes` and checks what can be checked
+    /// without knowing the root type: length, magic, version, byte order, flags.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Empty`], [`Error::TruncatedHeader`], [`Error::WrongMagic`],
+    /// [`Error::UnsupportedVersion`], [`Error::ByteOrder`], [`Error::UnknownFlags`].
+    pub fn read(bytes: &[u8]) -> Result<Header> {
+        if bytes.is_empty() {
+            return Err(Error::Empty);
+        }
+        let Some(head) = bytes.get(..HEADER_LEN as usize) else {
+            return Err(Error::TruncatedHeader { len: bytes.len() as u64 });
+        };
+        let header: Header = bytemuck::pod_read_unaligned(head);
+        if header.magic != MAGIC {
+            return Err(Error::WrongMagic { found: header.magic });
+        }
+        if header.version != FORMAT_VERSION {
+            if header.version.swap_bytes() == FORMAT_VERSION {
+                return Err(byte_order_error(NATIVE_FLAGS ^ FLAG_LITTLE_ENDIAN));
+            }
+            return Err(Error::UnsupportedVersion {
+                found: header.version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if header.flags & !KNOWN_FLAGS != 0 {
+            return Err(Error::UnknownFlags { flags: header.flags });
+        }
+        if header.flags != NATIVE_FLAGS {
+            return Err(byte_order_error(header.flags));
+        }
+        Ok(header)
+    }
+
+    /// Checks the header against the root type `T` and the data's length: the
+    /// schema hash, the data length, the root's place and the embedded schema.
+    pub(crate) fn check<T: Mapped>(&self, bytes: &[u8]) -> Result<()> {
+        let file_len = bytes.len() as u64;
+        if self.data_len < HEADER_LEN || self.data_len > file_len {
+            return Err(header_error(
+                "data_len",
+                32,
+                format!(
+                    "{} bytes in use, but the file has {file_len} bytes (and the header alone 64)",
+                    self.data_len
+                ),
+            ));
+        }
+        let data = &bytes[..self.data_len as usize];
+        let schema = self.schema_bytes(data)?;
+        if self.schema_hash != T::SCHEMA_HASH {
+            let found_name = match schema.map(crate::schema::root_name) {
+                Some(Some(name)) => name.to_owned(),
+                Some(None) => "a built-in root type".to_owned(),
+                None => "no embedded schema".to_owned(),
+            };
+            return Err(Error::SchemaMismatch {
+                found: self.schema_hash,
+                found_name,
+                expected: T::SCHEMA_HASH,
+                expected_name: T::LAYOUT.name,
+            });
+        }
+        let size = size_of::<T::Raw>() as u64;
+        let align = align_of::<T::Raw>() as u64;
+        let root = self.root_offset;
+        if root < HEADER_LEN
+            || root % align != 0
+            || root.checked_add(size).is_none_or(|end| end > self.data_len)
+        {
+            return Err(header_error(
+                "root_offset",
+                24,
+                format!(
+                    "the root object ({size} bytes, aligned to {align}) cannot start at offset {root} of {} bytes in use",
+                    self.data_len
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The embedded schema, checked against the schema hash; `None` if there is none.
+    fn schema_bytes<'a>(&self, data: &'a [u8]) -> Result<Option<&'a [u8]>> {
+        if self.schema_len == 0 {
+            return Ok(None);
+        }
+        let (offset, len) = (self.schema_offset, self.schema_len);
+        let range =
+            offset.checked_add(len).filter(|&end| offset >= HEADER_LEN && end <= data.len() as u64);
+        let Some(end) = range else {
+            return Err(header_error(
+                "schema_offset",
+                40,
+                format!(
+                    "an embedded schema of {len} bytes at offset {offset} lies outside the {} bytes in use",
+                    data.len()
+                ),
+            ));
+        };
+        let schema = &data[offset as usize..end as usize];
+        let found = crate::schema::hash_bytes(schema);
+        if found != self.schema_hash {
+            return Err(Error::SchemaCorrupt { offset, len, found, expected: self.schema_hash });
+        }
+        Ok(Some(schema))
+    }
+
+    /// The embedded schema's byte range, if there is one (validation counts it as a block).
+    pub(crate) fn schema_block(&self) -> Option<(u64, u64)> {
+        (self.schema_len > 0).then(|| (self.schema_offset, self.schema_offset + self.schema_len))
+    }
+}
+
+fn header_error(field: &'static str, offset: u64, problem: String) -> Error {
+    Error::Header { field, offset, problem }
+}
+
+fn byte_order_error(file_flags: u32) -> Error {
+    let name = |flags: u32| {
+        if flags & FLAG_LITTLE_ENDIAN != 0 { "little-endian" } else { "big-endian" }
+    };
+    Error::ByteOrder { file: name(file_flags), this: name(NATIVE_FLAGS) }
+}

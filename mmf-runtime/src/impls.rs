@@ -1,0 +1,373 @@
+//! [`Mapped`] for the built-in types of the type table.
+
+use crate::error::{Error, PathSegment, Problem, Result};
+use crate::layout::{Kind, Layout, Scalar};
+use crate::mapped::{Inline, Mapped, Plain};
+use crate::raw::{RawData, RawOption, RawStr, RawVec};
+use crate::validate::Validator;
+use crate::view::{FileMut, FileRef, ListView, ListViewMut, ValueMut};
+use crate::write::Writer;
+
+macro_rules! numbers {
+    ($($t:ident => $scalar:ident),* $(,)?) => {$(
+        // SAFETY: a number is its own stored form: every bit pattern is valid, and
+        // it holds no offsets.
+        unsafe impl Mapped for $t {
+            type Raw = $t;
+            type View<'a> = $t;
+            type ViewMut<'a> = &'a mut $t;
+            const LAYOUT: &'static Layout = &Layout {
+                name: stringify!($t),
+                size: size_of::<$t>(),
+                align: align_of::<$t>(),
+                kind: Kind::Scalar(Scalar::$scalar),
+            };
+            const CHECKED: bool = false;
+            const HAS_BLOCKS: bool = false;
+            #[inline]
+            fn write(&self, _: &mut Writer<'_>) -> $t {
+                *self
+            }
+            #[inline]
+            fn validate(_: &$t, _: &mut Validator<'_>) -> Result<()> {
+                Ok(())
+            }
+            #[inline]
+            unsafe fn view<'a>(raw: &'a $t, _: FileRef<'a>) -> $t {
+                *raw
+            }
+            #[inline]
+            unsafe fn view_mut<'a>(raw: &'a mut $t, _: FileMut<'a>) -> &'a mut $t {
+                raw
+            }
+            #[inline]
+            unsafe fn read(raw: &$t, _: FileRef<'_>) -> $t {
+                *raw
+            }
+        }
+        // SAFETY: every bit pattern of a number is a valid number.
+        unsafe impl Plain for $t {}
+        // SAFETY: `write` allocates nothing.
+        unsafe impl Inline for $t {}
+    )*};
+}
+
+numbers! {
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128,
+    i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128,
+    f32 => F32, f64 => F64,
+}
+
+// SAFETY: stored as one byte; `validate` accepts only 0 and 1 and views read any
+// other byte as `true`, so no bit pattern can do harm; no offsets.
+unsafe impl Mapped for bool {
+    type Raw = u8;
+    type View<'a> = bool;
+    type ViewMut<'a> = ValueMut<'a, bool>;
+    const LAYOUT: &'static Layout =
+        &Layout { name: "bool", size: 1, align: 1, kind: Kind::Scalar(Scalar::Bool) };
+    const CHECKED: bool = true;
+    const HAS_BLOCKS: bool = false;
+    #[inline]
+    fn write(&self, _: &mut Writer<'_>) -> u8 {
+        u8::from(*self)
+    }
+    fn validate(raw: &u8, v: &mut Validator<'_>) -> Result<()> {
+        match *raw {
+            0 | 1 => Ok(()),
+            value => Err(Error::invalid(Problem::InvalidBool { offset: v.offset_of(raw), value })),
+        }
+    }
+    #[inline]
+    unsafe fn view<'a>(raw: &'a u8, _: FileRef<'a>) -> bool {
+        *raw != 0
+    }
+    unsafe fn view_mut<'a>(raw: &'a mut u8, _: FileMut<'a>) -> ValueMut<'a, bool> {
+        ValueMut::new(raw)
+    }
+    #[inline]
+    unsafe fn read(raw: &u8, _: FileRef<'_>) -> bool {
+        *raw != 0
+    }
+}
+// SAFETY: `write` allocates nothing.
+unsafe impl Inline for bool {}
+
+// SAFETY: stored as a `u32`; `validate` accepts only scalar values and views read
+// any other value as U+FFFD, so no bit pattern can do harm; no offsets.
+unsafe impl Mapped for char {
+    type Raw = u32;
+    type View<'a> = char;
+    type ViewMut<'a> = ValueMut<'a, char>;
+    const LAYOUT: &'static Layout =
+        &Layout { name: "char", size: 4, align: 4, kind: Kind::Scalar(Scalar::Char) };
+    const CHECKED: bool = true;
+    const HAS_BLOCKS: bool = false;
+    #[inline]
+    fn write(&self, _: &mut Writer<'_>) -> u32 {
+        u32::from(*self)
+    }
+    fn validate(raw: &u32, v: &mut Validator<'_>) -> Result<()> {
+        match char::from_u32(*raw) {
+            Some(_) => Ok(()),
+            None => {
+                Err(Error::invalid(Problem::InvalidChar { offset: v.offset_of(raw), value: *raw }))
+            }
+        }
+    }
+    #[inline]
+    unsafe fn view<'a>(raw: &'a u32, _: FileRef<'a>) -> char {
+        char::from_u32(*raw).unwrap_or(char::REPLACEMENT_CHARACTER)
+    }
+    unsafe fn view_mut<'a>(raw: &'a mut u32, _: FileMut<'a>) -> ValueMut<'a, char> {
+        ValueMut::new(raw)
+    }
+    #[inline]
+    unsafe fn read(raw: &u32, _: FileRef<'_>) -> char {
+        char::from_u32(*raw).unwrap_or(char::REPLACEMENT_CHARACTER)
+    }
+}
+// SAFETY: `write` allocates nothing.
+unsafe impl Inline for char {}
+
+/// Writes UTF-8 text as a block and returns its stored form.
+fn write_str(s: &str, w: &mut Writer<'_>) -> RawStr {
+    if s.is_empty() {
+        return RawStr::default();
+    }
+    let offset = w.alloc(s.len() as u64, 1);
+    w.put_bytes(offset, s.as_bytes());
+    RawStr { offset, len: s.len() as u64 }
+}
+
+macro_rules! strings {
+    ($($t:ty => $from:expr),*) => {$(
+        // SAFETY: `write` allocates the text's block; `validate` checks bounds and
+        // UTF-8 and records the block; views resolve it through checked
+        // `FileRef::str` and never hand out `&mut` to its bytes.
+        unsafe impl Mapped for $t {
+            type Raw = RawStr;
+            type View<'a> = &'a str;
+            type ViewMut<'a> = &'a str;
+            const LAYOUT: &'static Layout = &Layout { name: "str", size: 16, align: 8, kind: Kind::Str };
+            const CHECKED: bool = true;
+            const HAS_BLOCKS: bool = true;
+            #[inline]
+            fn write(&self, w: &mut Writer<'_>) -> RawStr {
+                write_str(self, w)
+            }
+            fn validate(raw: &RawStr, v: &mut Validator<'_>) -> Result<()> {
+                v.str(raw.offset, raw.len).map(drop)
+            }
+            #[inline]
+            unsafe fn view<'a>(raw: &'a RawStr, file: FileRef<'a>) -> &'a str {
+                // SAFETY: the caller's promise: no `&mut` to the text's bytes is live.
+                unsafe { file.str(raw.offset, raw.len) }
+            }
+            #[inline]
+            unsafe fn view_mut<'a>(raw: &'a mut RawStr, file: FileMut<'a>) -> &'a str {
+                // SAFETY: the caller promises the text's bytes are referenced by
+                // nothing else for `'a`; they are only read.
+                unsafe { file.block_mut::<u8>(raw.offset, raw.len) }
+                    .and_then(|bytes| core::str::from_utf8(bytes).ok())
+                    .unwrap_or_default()
+            }
+            unsafe fn read(raw: &RawStr, file: FileRef<'_>) -> $t {
+                // SAFETY: the caller's promise, as for `view`.
+                let s = unsafe { file.str(raw.offset, raw.len) };
+                ($from)(s)
+            }
+        }
+    )*};
+}
+
+strings!(String => String::from, Box<str> => Box::<str>::from);
+
+/// Writes a list's block and returns its stored form.
+fn write_list<T: Mapped>(items: &[T], w: &mut Writer<'_>) -> RawVec<T::Raw> {
+    if items.is_empty() {
+        return RawVec::default();
+    }
+    let size = size_of::<T::Raw>() as u64;
+    let offset = w.alloc(size * items.len() as u64, align_of::<T::Raw>() as u64);
+    if w.is_measuring() && !T::HAS_BLOCKS {
+        return RawVec::new(offset, items.len() as u64);
+    }
+    for (i, item) in items.iter().enumerate() {
+        let raw = item.write(w);
+        w.put(offset + i as u64 * size, &raw);
+    }
+    RawVec::new(offset, items.len() as u64)
+}
+
+/// Validates a list's block and elements.
+fn validate_list<T: Mapped>(raw: &RawVec<T::Raw>, v: &mut Validator<'_>) -> Result<()> {
+    let items = v.block::<T::Raw>(raw.offset, raw.len)?;
+    v.elements::<T>(items)
+}
+
+/// # Safety
+///
+/// As for [`Mapped::view`].
+unsafe fn view_list<'a, T: Mapped>(raw: &RawVec<T::Raw>, file: FileRef<'a>) -> ListView<'a, T> {
+    // SAFETY: the caller's promise covers the list's block and everything
+    // reachable from its elements.
+    unsafe {
+        let items = file.block::<T::Raw>(raw.offset, raw.len).unwrap_or_default();
+        ListView::new(items, file)
+    }
+}
+
+/// # Safety
+///
+/// As for [`Mapped::view_mut`].
+unsafe fn view_list_mut<'a, T: Mapped>(
+    raw: &RawVec<T::Raw>,
+    file: FileMut<'a>,
+) -> ListViewMut<'a, T> {
+    // SAFETY: the caller promises the list's block and its elements' blocks are
+    // disjoint and referenced by nothing else for `'a`.
+    unsafe {
+        let items = file.alias().block_mut::<T::Raw>(raw.offset, raw.len).unwrap_or_default();
+        ListViewMut::new(items, file)
+    }
+}
+
+macro_rules! lists {
+    ($($t:ty => $from:expr),*) => {$(
+        // SAFETY: `write` allocates the list's block and its elements' blocks;
+        // `validate` checks the block's bounds, alignment and overflow, records it,
+        // and validates each element; views resolve it through checked `FileRef`.
+        unsafe impl<T: Mapped> Mapped for $t {
+            type Raw = RawVec<T::Raw>;
+            type View<'a> = ListView<'a, T>;
+            type ViewMut<'a> = ListViewMut<'a, T>;
+            const LAYOUT: &'static Layout =
+                &Layout { name: "Vec", size: 16, align: 8, kind: Kind::List(T::LAYOUT) };
+            const CHECKED: bool = true;
+            const HAS_BLOCKS: bool = true;
+            #[inline]
+            fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+                write_list(self, w)
+            }
+            fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+                validate_list::<T>(raw, v)
+            }
+            #[inline]
+            unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> ListView<'a, T> {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { view_list(raw, file) }
+            }
+            #[inline]
+            unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> ListViewMut<'a, T> {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { view_list_mut(raw, file) }
+            }
+            unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+                // SAFETY: the caller's promise, passed on.
+                ($from)(unsafe { view_list::<T>(raw, file) }.to_vec())
+            }
+        }
+    )*};
+}
+
+lists!(Vec<T> => core::convert::identity, Box<[T]> => Vec::into_boxed_slice);
+
+// SAFETY: the elements are stored inline, one after the other; `validate` checks
+// each; views hand the caller's promise on to each element.
+unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
+    type Raw = [T::Raw; N];
+    type View<'a> = ListView<'a, T>;
+    type ViewMut<'a> = ListViewMut<'a, T>;
+    const LAYOUT: &'static Layout = &Layout {
+        name: "array",
+        size: size_of::<[T::Raw; N]>(),
+        align: align_of::<[T::Raw; N]>(),
+        kind: Kind::Array { element: T::LAYOUT, len: N },
+    };
+    const CHECKED: bool = T::CHECKED && N > 0;
+    const HAS_BLOCKS: bool = T::HAS_BLOCKS && N > 0;
+    #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+        core::array::from_fn(|i| self[i].write(w))
+    }
+    fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+        v.elements::<T>(raw)
+    }
+    #[inline]
+    unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> ListView<'a, T> {
+        // SAFETY: the caller's promise, passed on to the elements.
+        unsafe { ListView::new(raw, file) }
+    }
+    #[inline]
+    unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> ListViewMut<'a, T> {
+        // SAFETY: the caller's promise, passed on to the elements.
+        unsafe { ListViewMut::new(raw, file) }
+    }
+    unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+        // SAFETY: the caller's promise, passed on to the elements.
+        core::array::from_fn(|i| unsafe { T::read(&raw[i], file) })
+    }
+}
+// SAFETY: the elements are the whole value, and plain elements accept any bits.
+unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
+// SAFETY: inline elements allocate nothing.
+unsafe impl<T: Inline, const N: usize> Inline for [T; N] {}
+
+// SAFETY: `validate` accepts tags 0 and 1 only and validates the value under tag
+// 1; views read the value only under tag 1, and `view_mut` never hands out the
+// tag, so it cannot be changed without changing the whole option by `write`.
+unsafe impl<T: Mapped> Mapped for Option<T> {
+    type Raw = RawOption<T::Raw>;
+    type View<'a> = Option<T::View<'a>>;
+    type ViewMut<'a> = Option<T::ViewMut<'a>>;
+    const LAYOUT: &'static Layout = &Layout {
+        name: "Option",
+        size: size_of::<RawOption<T::Raw>>(),
+        align: align_of::<RawOption<T::Raw>>(),
+        kind: Kind::Option(T::LAYOUT),
+    };
+    const CHECKED: bool = true;
+    const HAS_BLOCKS: bool = T::HAS_BLOCKS;
+    #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+        const {
+            assert!(
+                size_of::<<T::Raw as RawData>::OptionPad>() + 1 == align_of::<T::Raw>(),
+                "`RawData::OptionPad` must be `align_of::<Self>() - 1` bytes"
+            )
+        };
+        let mut raw: RawOption<T::Raw> = bytemuck::Zeroable::zeroed();
+        if let Some(value) = self {
+            raw.tag = 1;
+            raw.value = value.write(w);
+        }
+        raw
+    }
+    fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+        match raw.tag {
+            0 => Ok(()),
+            1 => T::validate(&raw.value, v).map_err(|e| e.within(PathSegment::Some)),
+            value => Err(Error::invalid(Problem::InvalidOptionTag {
+                offset: v.offset_of(&raw.tag),
+                value,
+            })),
+        }
+    }
+    #[inline]
+    unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> Self::View<'a> {
+        // SAFETY: the caller's promise, passed on to the value.
+        (raw.tag == 1).then(|| unsafe { T::view(&raw.value, file) })
+    }
+    #[inline]
+    unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> Self::ViewMut<'a> {
+        // SAFETY: the caller's promise, passed on to the value.
+        (raw.tag == 1).then(|| unsafe { T::view_mut(&mut raw.value, file) })
+    }
+    unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+        // SAFETY: the caller's promise, passed on to the value.
+        (raw.tag == 1).then(|| unsafe { T::read(&raw.value, file) })
+    }
+}
+// SAFETY: an option of an inline value allocates nothing.
+unsafe impl<T: Inline> Inline for Option<T> {}

@@ -1,0 +1,161 @@
+//! The offset table: what every stored type looks like in a file.
+//!
+//! Each [`Mapped`](crate::Mapped) type carries a `const LAYOUT: &'static Layout`.
+//! The layout of a struct lists its fields with their byte offsets (taken with
+//! `core::mem::offset_of!` on the mirror struct), sizes and the layouts of their
+//! own types, so the whole tree reachable from a root type is known at compile
+//! time. The same tree is encoded into every file (see [`crate::schema`]) and
+//! hashed into [`Mapped::SCHEMA_HASH`](crate::Mapped::SCHEMA_HASH).
+
+/// The layout of one stored type: its name, the size and alignment of its
+/// stored form (`T::Raw`), and what kind of value it is.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{Kind, Mapped, Scalar};
+///
+/// let layout = <Vec<f64> as Mapped>::LAYOUT;
+/// assert_eq!((layout.size, layout.align), (16, 8)); // offset + length
+/// assert!(matches!(layout.kind, Kind::List(element) if element.kind == Kind::Scalar(Scalar::F64)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The type's name: the struct or enum identifier, or a descriptive name
+    /// such as `Vec` or `f64` for built-in types.
+    pub name: &'static str,
+    /// `size_of` the stored form.
+    pub size: usize,
+    /// `align_of` the stored form.
+    pub align: usize,
+    /// What the stored bytes mean.
+    pub kind: Kind,
+}
+
+/// What kind of value a [`Layout`] describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// A number, `bool` or `char`, stored inline.
+    Scalar(Scalar),
+    /// UTF-8 text in a block elsewhere in the file: `RawStr { offset, len }`.
+    Str,
+    /// A list of elements in a block elsewhere in the file: `RawVec { offset, len }`.
+    List(&'static Layout),
+    /// A tag (0 or 1) padded to the value's alignment, then the value.
+    Option(&'static Layout),
+    /// `len` elements stored inline.
+    Array {
+        /// The element's layout.
+        element: &'static Layout,
+        /// The number of elements.
+        len: usize,
+    },
+    /// A `#[derive(Mapped)]` struct: its fields in declaration order.
+    Struct(&'static [FieldLayout]),
+    /// A fieldless enum stored as its discriminant.
+    Enum {
+        /// The integer the discriminant is stored as.
+        repr: Scalar,
+        /// The known variants.
+        variants: &'static [VariantLayout],
+    },
+}
+
+/// A scalar stored inline, in the producer's byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the variants are the Rust types of the same name
+pub enum Scalar {
+    U8,
+    U16,
+    U32,
+    U64,
+    U128,
+    I8,
+    I16,
+    I32,
+    I64,
+    I128,
+    F32,
+    F64,
+    /// One byte, 0 or 1.
+    Bool,
+    /// A `u32` holding a Unicode scalar value.
+    Char,
+}
+
+impl Scalar {
+    /// The Rust name of the type.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Scalar::U8 => "u8",
+            Scalar::U16 => "u16",
+            Scalar::U32 => "u32",
+            Scalar::U64 => "u64",
+            Scalar::U128 => "u128",
+            Scalar::I8 => "i8",
+            Scalar::I16 => "i16",
+            Scalar::I32 => "i32",
+            Scalar::I64 => "i64",
+            Scalar::I128 => "i128",
+            Scalar::F32 => "f32",
+            Scalar::F64 => "f64",
+            Scalar::Bool => "bool",
+            Scalar::Char => "char",
+        }
+    }
+}
+
+/// One field of a struct's offset table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldLayout {
+    /// The field's name; `0`, `1`, … for tuple structs.
+    pub name: &'static str,
+    /// Bytes from the start of the struct's stored form.
+    pub offset: usize,
+    /// Bytes the field occupies (equal to `layout.size`).
+    pub size: usize,
+    /// The layout of the field's type.
+    pub layout: &'static Layout,
+}
+
+/// One variant of a fieldless enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariantLayout {
+    /// The variant's name.
+    pub name: &'static str,
+    /// Its discriminant.
+    pub discriminant: u64,
+}
+
+impl Layout {
+    /// The largest alignment of any stored form reachable from this layout:
+    /// the alignment a buffer must have so that every block can be viewed.
+    ///
+    /// ```
+    /// use mmf_runtime::Mapped;
+    /// assert_eq!(<Vec<u16> as Mapped>::LAYOUT.max_align(), 8);
+    /// ```
+    pub const fn max_align(&self) -> usize {
+        let inner = match self.kind {
+            Kind::Scalar(_) | Kind::Str => 1,
+            Kind::List(element) | Kind::Option(element) | Kind::Array { element, .. } => {
+                element.max_align()
+            }
+            Kind::Struct(fields) => {
+                let mut max = 1;
+                let mut i = 0;
+                while i < fields.len() {
+                    let a = fields[i].layout.max_align();
+                    if a > max {
+                        max = a;
+                    }
+                    i += 1;
+                }
+                max
+            }
+            Kind::Enum { .. } => 1,
+        };
+        if inner > self.align { inner } else { self.align }
+    }
+}

@@ -1,0 +1,169 @@
+//! The runtime of [mmf](https://docs.rs/mmf): the file format, the mapping,
+//! validation, views and the writer. Use it through the `mmf` crate, which
+//! re-exports everything here together with `#[derive(Mapped)]`.
+//!
+//! # Example
+//!
+//! ```
+//! // Built-in types work without the derive; structs use `#[derive(mmf::Mapped)]`.
+//! let bytes = mmf_runtime::to_bytes(&vec![String::from("Pilatus"), String::from("Rigi")]);
+//! let names = mmf_runtime::from_bytes::<Vec<String>>(&bytes)?;
+//! assert_eq!(names.get(1), Some("Rigi"));
+//! # Ok::<(), mmf_runtime::Error>(())
+//! ```
+
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+#![warn(missing_docs)]
+
+mod bytes;
+mod error;
+mod file;
+mod header;
+mod impls;
+mod layout;
+mod mapped;
+mod raw;
+pub mod schema;
+mod validate;
+mod view;
+mod write;
+
+pub use bytes::{
+    AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_unchecked, to_bytes,
+};
+pub use error::{Error, FieldPath, PathSegment, Problem, Result};
+pub use file::{MappedFile, MappedFileMut};
+pub use header::{FLAG_LITTLE_ENDIAN, FORMAT_VERSION, HEADER_LEN, Header, MAGIC};
+pub use layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+pub use mapped::{Inline, Mapped, Plain};
+pub use raw::{RawData, RawOption, RawStr, RawVec};
+pub use view::{Iter, IterMut, ListView, ListViewMut, ValueMut};
+
+/// What generated code names; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::error::{Error, PathSegment, Problem, Result};
+    pub use crate::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+    pub use crate::mapped::{
+        Check, DebugView, FieldDebug, Inline, IsInline, IsPlain, Mapped, Plain,
+    };
+    pub use crate::raw::RawData;
+    pub use crate::validate::Validator;
+    pub use crate::view::{FileMut, FileRef, StructMut, StructRef, ValueMut};
+    pub use crate::write::Writer;
+    pub use bytemuck;
+    pub use core;
+
+    /// The padding to insert before field `index` of a `repr(C)` struct whose
+    /// fields have the given `(size, align)`, so that the field lands at the
+    /// offset `repr(C)` would give it; `index == fields.len()` gives the trailing
+    /// padding up to the struct's alignment.
+    pub const fn padding_before(fields: &[(usize, usize)], index: usize) -> usize {
+        let mut end: usize = 0;
+        let mut max_align = 1;
+        let mut i = 0;
+        while i < index {
+            let (size, align) = fields[i];
+            end = end.next_multiple_of(align) + size;
+            if align > max_align {
+                max_align = align;
+            }
+            i += 1;
+        }
+        let align = if index < fields.len() {
+            fields[index].1
+        } else {
+            while i < fields.len() {
+                if fields[i].1 > max_align {
+                    max_align = fields[i].1;
+                }
+                i += 1;
+            }
+            max_align
+        };
+        end.next_multiple_of(align) - end
+    }
+
+    /// The sum of all padding `padding_before` inserts, trailing padding included.
+    pub const fn padding_total(fields: &[(usize, usize)]) -> usize {
+        let mut total = 0;
+        let mut i = 0;
+        while i <= fields.len() {
+            total += padding_before(fields, i);
+            i += 1;
+        }
+        total
+    }
+
+    /// A compile-time message with a number in it, for `const` assertions.
+    pub struct Message {
+        buf: [u8; 256],
+        len: usize,
+    }
+
+    impl Message {
+        /// An empty message.
+        pub const fn new() -> Self {
+            Message { buf: [0; 256], len: 0 }
+        }
+
+        /// Appends text (cut at 256 bytes).
+        pub const fn text(mut self, s: &str) -> Self {
+            let bytes = s.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() && self.len < self.buf.len() {
+                self.buf[self.len] = bytes[i];
+                self.len += 1;
+                i += 1;
+            }
+            self
+        }
+
+        /// Appends a number in decimal.
+        pub const fn number(mut self, mut n: u64) -> Self {
+            let mut digits = [0u8; 20];
+            let mut count = 0;
+            loop {
+                digits[count] = b'0' + (n % 10) as u8;
+                count += 1;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            while count > 0 && self.len < self.buf.len() {
+                count -= 1;
+                self.buf[self.len] = digits[count];
+                self.len += 1;
+            }
+            self
+        }
+
+        /// Appends a number as `0x` and 16 hex digits.
+        pub const fn hex(mut self, n: u64) -> Self {
+            self = self.text("0x");
+            let mut shift = 64;
+            while shift > 0 && self.len < self.buf.len() {
+                shift -= 4;
+                let d = ((n >> shift) & 0xf) as u8;
+                self.buf[self.len] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+                self.len += 1;
+            }
+            self
+        }
+
+        /// The message so far.
+        pub const fn as_str(&self) -> &str {
+            match core::str::from_utf8(self.buf.split_at(self.len).0) {
+                Ok(s) => s,
+                Err(_) => "invalid message",
+            }
+        }
+    }
+
+    impl Default for Message {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The [`Mapped`] trait and its marker traits [`Plain`] and [`Inline`].
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::raw::RawData;
+use crate::validate::Validator;
+use crate::view::{FileMut, FileRef};
+use crate::write::Writer;
+
+/// A type that can be stored in an mmf file and read and updated in place.
+///
+/// Implemented by `#[derive(Mapped)]` for structs and fieldless enums, and by mmf
+/// for the built-in types of the type table (numbers, `bool`, `char`, `String`,
+/// `Box<str>`, `Vec<T>`, `Box<[T]>`, `Option<T>`, `[T; N]`).
+///
+/// # Safety
+///
+/// Implementations promise what the runtime's memory safety relies on:
+/// `write` allocates every block it points to through the [`Writer`], so blocks
+/// never overlap; `validate` rejects every stored form that `view`, `view_mut`
+/// and `read` could not handle and records every block it reaches; `HAS_BLOCKS`
+/// is `false` only if the stored form holds no offsets; `CHECKED` is `false`
+/// only if every bit pattern of `Raw` is valid. Use the derive rather than
+/// implementing this trait by hand.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::Mapped;
+///
+/// assert_eq!(<Vec<u32> as Mapped>::LAYOUT.size, 16);
+/// let bytes = mmf_runtime::to_bytes(&vec![1u32, 2, 3]);
+/// let list = mmf_runtime::from_bytes::<Vec<u32>>(&bytes)?;
+/// assert_eq!(list.as_slice(), &[1, 2, 3]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in an mmf file",
+    label = "`{Self}` does not implement `Mapped`",
+    note = "add `#[derive(Mapped)]` to `{Self}`, or use a type from mmf's type table"
+)]
+pub unsafe trait Mapped: Sized {
+    /// The stored form: fixed layout, plain data, no implicit padding.
+    type Raw: RawData;
+    /// The read-only view: a copy for numbers, `&str` for strings, a
+    /// [`ListView`](crate::ListView) for lists, a generated `…View` for structs.
+    type View<'a>: Copy;
+    /// The in-place view: `&mut` for numbers, a [`ListViewMut`](crate::ListViewMut)
+    /// for lists, a generated `…ViewMut` for structs, read-only for strings.
+    type ViewMut<'a>;
+    /// The offset table of the stored form.
+    const LAYOUT: &'static Layout;
+    /// A stable hash of [`Self::LAYOUT`]'s canonical encoding (see [`crate::schema`]).
+    const SCHEMA_HASH: u64 = crate::schema::hash(Self::LAYOUT);
+    /// Whether some bit patterns of `Raw` are invalid and need checking.
+    #[doc(hidden)]
+    const CHECKED: bool;
+    /// Whether `Raw` holds offsets of blocks elsewhere in the file.
+    #[doc(hidden)]
+    const HAS_BLOCKS: bool;
+
+    /// Allocates and writes this value's blocks, and returns its stored form.
+    #[doc(hidden)]
+    fn write(&self, w: &mut Writer<'_>) -> Self::Raw;
+
+    /// Checks a stored form against the file: bounds, alignment, tags, UTF-8.
+    #[doc(hidden)]
+    fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()>;
+
+    /// A read-only view of a stored form.
+    ///
+    /// # Safety
+    ///
+    /// While `'a` lasts, no `&mut` may be live to any byte of `file` that is
+    /// reachable from `raw` through its offsets.
+    #[doc(hidden)]
+    unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> Self::View<'a>;
+
+    /// An in-place view of a stored form.
+    ///
+    /// # Safety
+    ///
+    /// The blocks reachable from `raw` through `file` must not overlap `raw` or
+    /// each other, and nothing else may reference them while `'a` lasts.
+    #[doc(hidden)]
+    unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> Self::ViewMut<'a>;
+
+    /// Rebuilds the owned value from a stored form.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`], for the duration of the call.
+    #[doc(hidden)]
+    unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self;
+}
+
+/// A [`Mapped`] type whose stored form is its whole value and accepts every bit
+/// pattern: numbers, arrays of them, and structs made only of them.
+///
+/// Plain stored forms can be handed out as `&mut`, so
+/// [`ListViewMut::as_mut_slice`](crate::ListViewMut::as_mut_slice) is available
+/// for lists of them. The derive implements it whenever every field is `Plain`.
+///
+/// # Safety
+///
+/// Every bit pattern of `Raw` must be a valid stored form, and `Raw` must hold
+/// no offsets, tags or other values that validation checks.
+pub unsafe trait Plain: Mapped {}
+
+/// A [`Mapped`] type stored entirely inline (no blocks): numbers, `bool`,
+/// `char`, fieldless enums, arrays and options of them, and structs made only
+/// of them. Inline fields can be replaced in place with `set_…`.
+///
+/// # Safety
+///
+/// `write` must allocate nothing and the stored form must hold no offsets.
+pub unsafe trait Inline: Mapped {}
+
+/// Helper for conditional trait bounds in generated code: `Check<'a, T>:
+/// IsPlain` holds exactly when `T: Plain`, but unlike `T: Plain` the bound names
+/// a lifetime parameter, so a generated `where` clause that does not hold makes
+/// the item unavailable instead of failing to compile.
+#[doc(hidden)]
+pub struct Check<'a, T: ?Sized>(PhantomData<&'a T>);
+
+#[doc(hidden)]
+pub trait IsPlain {}
+impl<T: Plain> IsPlain for Check<'_, T> {}
+
+#[doc(hidden)]
+pub trait IsInline<T: Mapped> {
+    /// The stored form of an inline value.
+    fn to_raw(value: &T) -> T::Raw;
+}
+impl<T: Inline> IsInline<T> for Check<'_, T> {
+    fn to_raw(value: &T) -> T::Raw {
+        value.write(&mut Writer::inline())
+    }
+}
+
+/// `Check<'a, T>: DebugView<T>` holds when every view of `T` is `Debug`; see [`Check`].
+#[doc(hidden)]
+pub trait DebugView<T: Mapped> {
+    /// Formats a view of `T`.
+    fn fmt(view: &T::View<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+impl<T: Mapped> DebugView<T> for Check<'_, T>
+where
+    for<'v> T::View<'v>: fmt::Debug,
+{
+    fn fmt(view: &T::View<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(view, f)
+    }
+}
+
+/// Formats a field's view through [`DebugView`], in generated `Debug` impls.
+#[doc(hidden)]
+pub struct FieldDebug<'v, T: Mapped, C: DebugView<T>>(T::View<'v>, PhantomData<C>);
+
+impl<'v, T: Mapped, C: DebugView<T>> FieldDebug<'v, T, C> {
+    pub fn new(view: T::View<'v>) -> Self {
+        FieldDebug(view, PhantomData)
+    }
+}
+
+impl<T: Mapped, C: DebugView<T>> fmt::Debug for FieldDebug<'_, T, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        C::fmt(&self.0, f)
+    }
+}

@@ -1,0 +1,152 @@
+//! The stored forms of built-in types: [`RawStr`], [`RawVec`], [`RawOption`].
+//!
+//! A stored form is plain data ([`bytemuck::Pod`]): any bytes are a value of it,
+//! it has no implicit padding, and it holds offsets, never pointers. Offsets are
+//! absolute (bytes from the start of the file) so a stored form means nothing
+//! without the file it came from; views carry the file.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use bytemuck::{Pod, Zeroable};
+
+/// A stored form: plain data that may appear in a file.
+///
+/// # Safety
+///
+/// `OptionPad` must be `[u8; align_of::<Self>() - 1]`, so that a one-byte tag,
+/// then `OptionPad`, then `Self` (as in [`RawOption`]) leaves no implicit padding.
+/// The derive implements this trait for every mirror struct and checks the
+/// length at compile time.
+pub unsafe trait RawData: Pod {
+    /// The padding between an `Option`'s tag byte and a value of this type.
+    type OptionPad: Pod;
+}
+
+macro_rules! raw_data_for_numbers {
+    ($($t:ty),*) => {$(
+        // SAFETY: the array length is `align_of::<$t>() - 1`, as the trait requires.
+        unsafe impl RawData for $t {
+            type OptionPad = [u8; core::mem::align_of::<$t>() - 1];
+        }
+    )*};
+}
+raw_data_for_numbers!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+
+// SAFETY: `()` has alignment 1, so the padding is `[u8; 0]`.
+unsafe impl RawData for () {
+    type OptionPad = [u8; 0];
+}
+
+// SAFETY: an array has the alignment of its element, so the element's padding fits.
+unsafe impl<R: RawData, const N: usize> RawData for [R; N] {
+    type OptionPad = R::OptionPad;
+}
+
+/// The stored form of `String` and `Box<str>`: `len` bytes of UTF-8 at `offset`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct RawStr {
+    /// Bytes from the start of the file; 0 when `len` is 0.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+}
+
+// SAFETY: `RawStr` has alignment 8 (two `u64`s), and the padding is 7 bytes.
+unsafe impl RawData for RawStr {
+    type OptionPad = [u8; 7];
+}
+
+impl fmt::Debug for RawStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawStr {{ offset: {}, len: {} }}", self.offset, self.len)
+    }
+}
+
+/// The stored form of `Vec<T>` and `Box<[T]>`: `len` elements of `R` (the
+/// element's stored form) at `offset`.
+#[repr(C)]
+pub struct RawVec<R> {
+    /// Bytes from the start of the file; 0 when `len` is 0.
+    pub offset: u64,
+    /// Number of elements.
+    pub len: u64,
+    _element: PhantomData<R>,
+}
+
+impl<R> RawVec<R> {
+    /// A list of `len` elements at `offset`.
+    pub const fn new(offset: u64, len: u64) -> Self {
+        RawVec { offset, len, _element: PhantomData }
+    }
+}
+
+impl<R> Clone for RawVec<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for RawVec<R> {}
+impl<R> PartialEq for RawVec<R> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.offset, self.len) == (other.offset, other.len)
+    }
+}
+impl<R> Eq for RawVec<R> {}
+impl<R> Default for RawVec<R> {
+    fn default() -> Self {
+        RawVec::new(0, 0)
+    }
+}
+impl<R> fmt::Debug for RawVec<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawVec {{ offset: {}, len: {} }}", self.offset, self.len)
+    }
+}
+
+// SAFETY: two `u64` fields and a zero-sized marker: `repr(C)` places them at 0 and
+// 8 with no padding, every bit pattern is valid, and all zeroes is `new(0, 0)`.
+unsafe impl<R: 'static> Zeroable for RawVec<R> {}
+// SAFETY: as above; `R` only appears in `PhantomData`, so it needs no bound.
+unsafe impl<R: 'static> Pod for RawVec<R> {}
+// SAFETY: alignment 8 (two `u64`s), padding of 7 bytes.
+unsafe impl<R: 'static> RawData for RawVec<R> {
+    type OptionPad = [u8; 7];
+}
+
+/// The stored form of `Option<T>`: a tag byte (0 for `None`, 1 for `Some`),
+/// zeroed padding up to the value's alignment, then the value (zeroed for `None`).
+#[repr(C)]
+pub struct RawOption<R: RawData> {
+    /// 0 for `None`, 1 for `Some`.
+    pub tag: u8,
+    /// Zeroes.
+    pub pad: R::OptionPad,
+    /// The value; zeroes when `tag` is 0.
+    pub value: R,
+}
+
+impl<R: RawData> Clone for RawOption<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R: RawData> Copy for RawOption<R> {}
+impl<R: RawData + fmt::Debug> fmt::Debug for RawOption<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawOption").field("tag", &self.tag).field("value", &self.value).finish()
+    }
+}
+
+// SAFETY: `tag` (1 byte) then `pad` (`align_of::<R>() - 1` bytes, by `RawData`'s
+// contract) end exactly where `value` starts, at `align_of::<R>()`; the size is
+// `align + size_of::<R>()`, a multiple of the alignment, so there is no padding,
+// and every field is `Pod`, so every bit pattern is valid and zeroes are valid.
+unsafe impl<R: RawData> Zeroable for RawOption<R> {}
+// SAFETY: as for `Zeroable` above.
+unsafe impl<R: RawData> Pod for RawOption<R> {}
+// SAFETY: `RawOption<R>` has the alignment of `R`, so `R`'s padding fits.
+unsafe impl<R: RawData> RawData for RawOption<R> {
+    type OptionPad = R::OptionPad;
+}

@@ -1,0 +1,120 @@
+//! Validation at open: every offset, length, tag and string of the object graph
+//! is checked once, and every block is proven disjoint from the others.
+
+use bytemuck::Pod;
+
+use crate::error::{Error, PathSegment, Problem, Result};
+use crate::header::{HEADER_LEN, Header};
+use crate::mapped::Mapped;
+
+/// Walks a file's object graph and checks it; see [`Mapped::validate`].
+///
+/// It records the byte range of every non-empty block, so that after the walk
+/// [`validate`] can prove that no two blocks share a byte. That proof makes the
+/// in-place API sound (two `&mut` can never reach the same bytes), and bounds
+/// validation time by the file's size: a hostile file cannot make many lists
+/// point at one large block to be checked again and again.
+#[doc(hidden)]
+pub struct Validator<'a> {
+    data: &'a [u8],
+    blocks: Vec<(u64, u64)>,
+}
+
+impl<'a> Validator<'a> {
+    /// Resolves a block of `len` elements of `R` at `offset`, checking that it
+    /// lies inside the data in use, after the header, and is aligned.
+    pub fn block<R: Pod>(&mut self, offset: u64, len: u64) -> Result<&'a [R]> {
+        const { assert!(size_of::<R>() > 0, "mmf lists of zero-sized types are not supported") };
+        if len == 0 {
+            return Ok(&[]);
+        }
+        let element_size = size_of::<R>() as u64;
+        let data_len = self.data.len() as u64;
+        let Some(end) = len.checked_mul(element_size).and_then(|bytes| offset.checked_add(bytes))
+        else {
+            return Err(Error::invalid(Problem::Overflow { offset, len, element_size }));
+        };
+        if offset < HEADER_LEN {
+            return Err(Error::invalid(Problem::OverlapsHeader { offset }));
+        }
+        if end > data_len {
+            return Err(Error::invalid(Problem::OutOfBounds {
+                offset,
+                len,
+                element_size,
+                data_len,
+            }));
+        }
+        let align = align_of::<R>() as u64;
+        if offset % align != 0 {
+            return Err(Error::invalid(Problem::Misaligned { offset, align }));
+        }
+        self.blocks.push((offset, end));
+        let bytes = &self.data[offset as usize..end as usize];
+        // Cannot fail: the length is a whole number of elements, and the start is
+        // aligned relative to the data, whose base is aligned for every stored type
+        // (a page-aligned mapping, or a buffer checked by `from_bytes`).
+        bytemuck::try_cast_slice(bytes)
+            .map_err(|_| Error::invalid(Problem::Misaligned { offset, align }))
+    }
+
+    /// Resolves a UTF-8 string of `len` bytes at `offset`.
+    pub fn str(&mut self, offset: u64, len: u64) -> Result<&'a str> {
+        let bytes = self.block::<u8>(offset, len)?;
+        core::str::from_utf8(bytes).map_err(|e| {
+            Error::invalid(Problem::InvalidUtf8 { offset, at: e.valid_up_to() as u64 })
+        })
+    }
+
+    /// The offset in the file of a stored form that lies inside the data.
+    pub fn offset_of<R>(&self, raw: &R) -> u64 {
+        (raw as *const R as usize).wrapping_sub(self.data.as_ptr() as usize) as u64
+    }
+
+    /// Validates each element of a list or array, naming its index on error.
+    pub fn elements<T: Mapped>(&mut self, items: &[T::Raw]) -> Result<()> {
+        if T::CHECKED || T::HAS_BLOCKS {
+            for (i, item) in items.iter().enumerate() {
+                T::validate(item, self).map_err(|e| e.within(PathSegment::Index(i as u64)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates a struct field, naming it on error.
+    pub fn field<T: Mapped>(&mut self, name: &'static str, raw: &T::Raw) -> Result<()> {
+        if T::CHECKED || T::HAS_BLOCKS {
+            T::validate(raw, self).map_err(|e| e.within(PathSegment::Field(name)))?;
+        }
+        Ok(())
+    }
+}
+
+/// Validates the object graph of a file whose header has been checked for `T`,
+/// and returns the root's stored form.
+pub(crate) fn validate<'a, T: Mapped>(data: &'a [u8], header: &Header) -> Result<&'a T::Raw> {
+    let root_start = header.root_offset as usize;
+    let root_end = root_start + size_of::<T::Raw>();
+    let root = root_raw::<T>(data, header);
+    let mut v = Validator { data, blocks: Vec::new() };
+    T::validate(root, &mut v)?;
+    let mut blocks = v.blocks;
+    blocks.push((0, HEADER_LEN));
+    if root_end > root_start {
+        blocks.push((root_start as u64, root_end as u64));
+    }
+    blocks.extend(header.schema_block());
+    blocks.sort_unstable();
+    for pair in blocks.windows(2) {
+        if pair[1].0 < pair[0].1 {
+            return Err(Error::Overlap { first: pair[0], second: pair[1] });
+        }
+    }
+    Ok(root)
+}
+
+/// The root's stored form, at the place `Header::check` has checked.
+pub(crate) fn root_raw<'a, T: Mapped>(data: &'a [u8], header: &Header) -> &'a T::Raw {
+    let start = header.root_offset as usize;
+    bytemuck::from_bytes(&data[start..start + size_of::<T::Raw>()])
+}

@@ -1,0 +1,525 @@
+//! Views: typed access to stored forms inside a file, without copying.
+//!
+//! A view pairs a reference to a stored form with a handle to the file it lies
+//! in ([`FileRef`] or [`FileMut`]), so offsets can be resolved. Every resolution
+//! re-checks that the block lies inside the file and is aligned (one compare per
+//! block, not per element): if the file was changed behind mmf's back after
+//! validation, views return wrong values (an empty list, an empty string), never
+//! bytes from outside the mapping.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use bytemuck::Pod;
+
+use crate::mapped::{Inline, Mapped, Plain};
+
+/// Shared access to a whole file image, for resolving offsets in views.
+#[doc(hidden)]
+pub struct FileRef<'a> {
+    base: NonNull<u8>,
+    len: usize,
+    _file: PhantomData<&'a [u8]>,
+}
+
+impl Clone for FileRef<'_> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl Copy for FileRef<'_> {}
+
+// SAFETY: a `FileRef` is a shared borrow of bytes, like `&[u8]`.
+unsafe impl Send for FileRef<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for FileRef<'_> {}
+
+impl<'a> FileRef<'a> {
+    /// Shared access to `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        FileRef { base: NonNull::from(bytes).cast(), len: bytes.len(), _file: PhantomData }
+    }
+
+    /// A handle to no bytes at all, for values that hold no offsets.
+    pub fn empty() -> Self {
+        FileRef::new(&[])
+    }
+
+    /// The block of `len` elements of `R` at `offset`, or `None` if it does not
+    /// lie inside the file or is misaligned.
+    ///
+    /// # Safety
+    ///
+    /// While `'a` lasts, no `&mut` to the block's bytes may be live.
+    #[inline]
+    pub unsafe fn block<R: Pod>(self, offset: u64, len: u64) -> Option<&'a [R]> {
+        let (start, len) = self.locate::<R>(offset, len)?;
+        // SAFETY: `locate` checked that `len` elements of `R` from `start` lie inside
+        // the `self.len` bytes at `base`, which stay borrowed for `'a`, and that the
+        // address is aligned for `R`; `R: Pod` makes any bytes a valid `R`. The caller
+        // promises no `&mut` to these bytes is live while `'a` lasts.
+        Some(unsafe { core::slice::from_raw_parts(self.base.as_ptr().add(start).cast::<R>(), len) })
+    }
+
+    /// Checks a block's bounds and alignment; returns its start and element count.
+    #[inline]
+    fn locate<R>(self, offset: u64, len: u64) -> Option<(usize, usize)> {
+        let start = usize::try_from(offset).ok()?;
+        let len = usize::try_from(len).ok()?;
+        let end = len.checked_mul(size_of::<R>())?.checked_add(start)?;
+        let aligned = (self.base.as_ptr() as usize).wrapping_add(start) % align_of::<R>() == 0;
+        (end <= self.len && aligned).then_some((start, len))
+    }
+
+    /// A UTF-8 string of `len` bytes at `offset`; empty if it is out of bounds or
+    /// not UTF-8 (possible only if the file changed after validation).
+    ///
+    /// # Safety
+    ///
+    /// As for [`FileRef::block`].
+    #[inline]
+    pub unsafe fn str(self, offset: u64, len: u64) -> &'a str {
+        // SAFETY: the caller's promise, passed on.
+        let bytes = unsafe { self.block::<u8>(offset, len) }.unwrap_or_default();
+        core::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+/// Exclusive access to a whole file image, for in-place views. Unlike a
+/// `&mut [u8]`, it can hand out `&mut` to several disjoint blocks at once.
+#[doc(hidden)]
+pub struct FileMut<'a> {
+    base: NonNull<u8>,
+    len: usize,
+    _file: PhantomData<&'a mut [u8]>,
+}
+
+// SAFETY: a `FileMut` is an exclusive borrow of bytes, like `&mut [u8]`.
+unsafe impl Send for FileMut<'_> {}
+// SAFETY: shared access to a `FileMut` only reads, as with `&&mut [u8]`.
+unsafe impl Sync for FileMut<'_> {}
+
+impl<'a> FileMut<'a> {
+    /// Exclusive access to `bytes`.
+    pub fn new(bytes: &'a mut [u8]) -> Self {
+        let len = bytes.len();
+        FileMut { base: NonNull::from(bytes).cast(), len, _file: PhantomData }
+    }
+
+    /// Reborrows for a shorter time.
+    pub fn reborrow(&mut self) -> FileMut<'_> {
+        FileMut { base: self.base, len: self.len, _file: PhantomData }
+    }
+
+    /// Shared access for as long as `self` is borrowed.
+    pub fn as_ref(&self) -> FileRef<'_> {
+        FileRef { base: self.base, len: self.len, _file: PhantomData }
+    }
+
+    /// A second handle to the same bytes, for views of disjoint parts.
+    ///
+    /// # Safety
+    ///
+    /// The two handles must only be used to reach disjoint bytes.
+    pub unsafe fn alias(&self) -> FileMut<'a> {
+        FileMut { base: self.base, len: self.len, _file: PhantomData }
+    }
+
+    /// The block of `len` elements of `R` at `offset`, or `None` if it does not
+    /// lie inside the file or is misaligned.
+    ///
+    /// # Safety
+    ///
+    /// While `'a` lasts, nothing else may reference the block's bytes.
+    #[inline]
+    pub unsafe fn block_mut<R: Pod>(self, offset: u64, len: u64) -> Option<&'a mut [R]> {
+        let (start, len) = self.as_ref().locate::<R>(offset, len)?;
+        // SAFETY: `locate` checked bounds and alignment as in `FileRef::block`; the
+        // bytes are exclusively borrowed for `'a` by this handle, and the caller
+        // promises that nothing else references this block meanwhile.
+        Some(unsafe {
+            core::slice::from_raw_parts_mut(self.base.as_ptr().add(start).cast::<R>(), len)
+        })
+    }
+}
+
+/// A read-only view of a list (`Vec<T>`, `Box<[T]>`) or array (`[T; N]`).
+///
+/// # Example
+///
+/// ```
+/// let bytes = mmf_runtime::to_bytes(&vec![vec![1u16, 2], vec![3]]);
+/// let lists = mmf_runtime::from_bytes::<Vec<Vec<u16>>>(&bytes)?;
+/// assert_eq!(lists.len(), 2);
+/// assert_eq!(lists.get(0).unwrap().as_slice(), &[1, 2]);
+/// let total: u16 = lists.iter().flat_map(|l| l.iter()).sum();
+/// assert_eq!(total, 6);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct ListView<'a, T: Mapped> {
+    items: &'a [T::Raw],
+    file: FileRef<'a>,
+}
+
+impl<T: Mapped> Clone for ListView<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Mapped> Copy for ListView<'_, T> {}
+
+impl<'a, T: Mapped> ListView<'a, T> {
+    /// A view of stored elements.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`], for every element.
+    #[doc(hidden)]
+    pub unsafe fn new(items: &'a [T::Raw], file: FileRef<'a>) -> Self {
+        ListView { items, file }
+    }
+
+    /// The number of elements.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no elements.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A view of element `index`, or `None` if it is out of range.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<T::View<'a>> {
+        let raw = self.items.get(index)?;
+        // SAFETY: the element is part of this list, which `ListView::new` was
+        // promised is free of `&mut` for `'a`.
+        Some(unsafe { T::view(raw, self.file) })
+    }
+
+    /// An iterator over views of the elements.
+    #[inline]
+    pub fn iter(&self) -> Iter<'a, T> {
+        Iter { items: self.items.iter(), file: self.file }
+    }
+
+    /// The stored elements themselves: for plain elements such as numbers or
+    /// `CoordRaw`, exactly the values, read straight from the file.
+    #[inline]
+    pub fn as_slice(&self) -> &'a [T::Raw] {
+        self.items
+    }
+
+    /// Copies the elements into an owned vector.
+    pub fn to_vec(&self) -> Vec<T> {
+        // SAFETY: as in `get`, for each element.
+        self.items.iter().map(|raw| unsafe { T::read(raw, self.file) }).collect()
+    }
+}
+
+impl<'a, T: Mapped> IntoIterator for ListView<'a, T> {
+    type Item = T::View<'a>;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<'a, T: Mapped> IntoIterator for &ListView<'a, T> {
+    type Item = T::View<'a>;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<'a, T: Mapped> fmt::Debug for ListView<'a, T>
+where
+    T::View<'a>: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over the element views of a [`ListView`].
+pub struct Iter<'a, T: Mapped> {
+    items: core::slice::Iter<'a, T::Raw>,
+    file: FileRef<'a>,
+}
+
+impl<'a, T: Mapped> Iterator for Iter<'a, T> {
+    type Item = T::View<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<T::View<'a>> {
+        let raw = self.items.next()?;
+        // SAFETY: elements of a `ListView`, see `ListView::get`.
+        Some(unsafe { T::view(raw, self.file) })
+    }
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl<T: Mapped> DoubleEndedIterator for Iter<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let raw = self.items.next_back()?;
+        // SAFETY: elements of a `ListView`, see `ListView::get`.
+        Some(unsafe { T::view(raw, self.file) })
+    }
+}
+
+impl<T: Mapped> ExactSizeIterator for Iter<'_, T> {}
+
+/// An in-place view of a list or array: elements can be changed, the length
+/// and the place of the block cannot.
+///
+/// # Example
+///
+/// ```
+/// let mut bytes = mmf_runtime::to_bytes(&vec![1.0f64, 2.0, 3.0]);
+/// let mut list = mmf_runtime::from_bytes_mut::<Vec<f64>>(&mut bytes)?;
+/// list.as_mut_slice()[1] = 20.0;
+/// *list.get_mut(2).unwrap() += 0.5;
+/// assert_eq!(mmf_runtime::from_bytes::<Vec<f64>>(&bytes)?.as_slice(), &[1.0, 20.0, 3.5]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct ListViewMut<'a, T: Mapped> {
+    items: &'a mut [T::Raw],
+    file: FileMut<'a>,
+}
+
+impl<'a, T: Mapped> ListViewMut<'a, T> {
+    /// An in-place view of stored elements.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_mut`], for every element, and the elements' blocks
+    /// must be disjoint from each other.
+    #[doc(hidden)]
+    pub unsafe fn new(items: &'a mut [T::Raw], file: FileMut<'a>) -> Self {
+        ListViewMut { items, file }
+    }
+
+    /// The number of elements.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no elements.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A read-only view of the list.
+    #[inline]
+    pub fn as_view(&self) -> ListView<'_, T> {
+        ListView { items: self.items, file: self.file.as_ref() }
+    }
+
+    /// A read-only view of element `index`.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<T::View<'_>> {
+        self.as_view().get(index)
+    }
+
+    /// An iterator over read-only views of the elements.
+    #[inline]
+    pub fn iter(&self) -> Iter<'_, T> {
+        self.as_view().iter()
+    }
+
+    /// An in-place view of element `index`, or `None` if it is out of range.
+    #[inline]
+    pub fn get_mut(&mut self, index: usize) -> Option<T::ViewMut<'_>> {
+        let raw = self.items.get_mut(index)?;
+        // SAFETY: `ListViewMut::new` was promised that each element's blocks are
+        // disjoint and unreferenced; `&mut self` keeps every other use of them away.
+        Some(unsafe { T::view_mut(raw, self.file.reborrow()) })
+    }
+
+    /// An iterator over in-place views of all elements at once.
+    #[inline]
+    pub fn iter_mut(&mut self) -> IterMut<'_, T> {
+        // SAFETY: the iterator hands out one view per element; the elements'
+        // blocks are disjoint from each other (`ListViewMut::new`'s contract).
+        IterMut { items: self.items.iter_mut(), file: unsafe { self.file.alias() } }
+    }
+
+    /// The stored elements, read-only.
+    #[inline]
+    pub fn as_slice(&self) -> &[T::Raw] {
+        self.items
+    }
+
+    /// The stored elements, writable: available only for [`Plain`] elements,
+    /// whose stored form holds no offsets, tags or other checked values.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [T::Raw]
+    where
+        T: Plain,
+    {
+        self.items
+    }
+
+    /// Replaces element `index` by `value`, in place; `false` if out of range.
+    /// Available for [`Inline`] elements (no strings or lists inside).
+    pub fn set(&mut self, index: usize, value: T) -> bool
+    where
+        T: Inline,
+    {
+        let Some(raw) = self.items.get_mut(index) else { return false };
+        *raw = value.write(&mut crate::write::Writer::inline());
+        true
+    }
+
+    /// Copies the elements into an owned vector.
+    pub fn to_vec(&self) -> Vec<T> {
+        self.as_view().to_vec()
+    }
+}
+
+impl<'a, T: Mapped> fmt::Debug for ListViewMut<'a, T>
+where
+    for<'b> T::View<'b>: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over in-place views of all elements of a [`ListViewMut`].
+pub struct IterMut<'a, T: Mapped> {
+    items: core::slice::IterMut<'a, T::Raw>,
+    file: FileMut<'a>,
+}
+
+impl<'a, T: Mapped> Iterator for IterMut<'a, T> {
+    type Item = T::ViewMut<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<T::ViewMut<'a>> {
+        let raw = self.items.next()?;
+        // SAFETY: each element is yielded once, and the blocks of different
+        // elements are disjoint (`ListViewMut::new`'s contract).
+        Some(unsafe { T::view_mut(raw, self.file.alias()) })
+    }
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl<T: Mapped> ExactSizeIterator for IterMut<'_, T> {}
+
+/// An in-place view of a value whose stored form is checked (`bool`, `char`, a
+/// fieldless enum): read it with [`get`](Self::get), replace it with
+/// [`set`](Self::set); the stored bytes are never handed out as `&mut`.
+pub struct ValueMut<'a, T: Mapped> {
+    raw: &'a mut T::Raw,
+}
+
+impl<'a, T: Inline> ValueMut<'a, T> {
+    #[doc(hidden)]
+    pub fn new(raw: &'a mut T::Raw) -> Self {
+        ValueMut { raw }
+    }
+
+    /// The current value.
+    pub fn get(&self) -> T {
+        // SAFETY: an inline value holds no offsets, so `read` resolves no block.
+        unsafe { T::read(self.raw, FileRef::empty()) }
+    }
+
+    /// Replaces the value.
+    pub fn set(&mut self, value: T) {
+        *self.raw = value.write(&mut crate::write::Writer::inline());
+    }
+}
+
+impl<T: Inline + fmt::Debug> fmt::Debug for ValueMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// The inside of a generated `…View`: a stored struct and its file.
+#[doc(hidden)]
+pub struct StructRef<'a, R> {
+    raw: &'a R,
+    file: FileRef<'a>,
+}
+
+impl<R> Clone for StructRef<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for StructRef<'_, R> {}
+
+impl<'a, R> StructRef<'a, R> {
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`].
+    #[inline]
+    pub unsafe fn new(raw: &'a R, file: FileRef<'a>) -> Self {
+        StructRef { raw, file }
+    }
+
+    /// The stored struct.
+    #[inline]
+    pub fn raw(self) -> &'a R {
+        self.raw
+    }
+
+    /// The file.
+    ///
+    /// # Safety
+    ///
+    /// Use it only to resolve offsets reachable from `raw`.
+    #[inline]
+    pub unsafe fn file(self) -> FileRef<'a> {
+        self.file
+    }
+}
+
+/// The inside of a generated `…ViewMut`: a stored struct and its file.
+#[doc(hidden)]
+pub struct StructMut<'a, R> {
+    raw: &'a mut R,
+    file: FileMut<'a>,
+}
+
+impl<'a, R> StructMut<'a, R> {
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_mut`].
+    #[inline]
+    pub unsafe fn new(raw: &'a mut R, file: FileMut<'a>) -> Self {
+        StructMut { raw, file }
+    }
+
+    /// A read-only view of the stored struct.
+    #[inline]
+    pub fn as_ref(&self) -> StructRef<'_, R> {
+        StructRef { raw: self.raw, file: self.file.as_ref() }
+    }
+
+    /// The stored struct, writable, and the file.
+    ///
+    /// # Safety
+    ///
+    /// Write only fields whose every bit pattern is valid, and use the file only
+    /// to resolve offsets reachable from the struct.
+    #[inline]
+    pub unsafe fn parts(&mut self) -> (&mut R, FileMut<'_>) {
+        (self.raw, self.file.reborrow())
+    }
+}

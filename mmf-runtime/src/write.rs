@@ -1,0 +1,127 @@
+//! The writer: measures a value exactly, then writes it into a buffer or a
+//! mapping in one pass, depth first, with every padding byte zero.
+
+use bytemuck::Pod;
+
+use crate::error::{Error, Result};
+use crate::header::{HEADER_LEN, Header};
+use crate::mapped::Mapped;
+
+/// Every block starts at a multiple of its element's alignment, and at least of this.
+pub(crate) const MIN_BLOCK_ALIGN: u64 = 8;
+
+/// Allocates blocks in a file image and copies stored forms into them.
+///
+/// Used twice per write: first measuring (no buffer; allocations only move the
+/// end), then writing into a zeroed buffer of exactly the measured length.
+/// Generated code calls it through [`Mapped::write`]; users never need it.
+#[doc(hidden)]
+pub struct Writer<'b> {
+    out: Option<&'b mut [u8]>,
+    end: u64,
+}
+
+impl<'b> Writer<'b> {
+    /// A writer that only measures, starting after the header.
+    pub(crate) fn measure() -> Self {
+        Writer { out: None, end: HEADER_LEN }
+    }
+
+    /// A writer for values that allocate nothing ([`crate::Inline`] types).
+    pub(crate) fn inline() -> Self {
+        Writer { out: None, end: 0 }
+    }
+
+    /// A writer into `out`, a zeroed image as long as the measurement said.
+    fn over(out: &'b mut [u8]) -> Self {
+        Writer { out: Some(out), end: HEADER_LEN }
+    }
+
+    /// Whether this pass only measures; a list of elements without blocks can
+    /// then skip its elements.
+    #[inline]
+    pub fn is_measuring(&self) -> bool {
+        self.out.is_none()
+    }
+
+    /// Reserves `size` bytes at the next multiple of `align` (at least 8) and
+    /// returns their offset.
+    #[inline]
+    pub fn alloc(&mut self, size: u64, align: u64) -> u64 {
+        let align = align.max(MIN_BLOCK_ALIGN);
+        let start = self.end.saturating_add(align - 1) & !(align - 1);
+        self.end = start.saturating_add(size);
+        start
+    }
+
+    /// Copies a stored form to offset `at`.
+    #[inline]
+    pub fn put<R: Pod>(&mut self, at: u64, value: &R) {
+        self.put_bytes(at, bytemuck::bytes_of(value));
+    }
+
+    /// Copies stored forms to consecutive places from offset `at`.
+    #[inline]
+    pub fn put_slice<R: Pod>(&mut self, at: u64, values: &[R]) {
+        self.put_bytes(at, bytemuck::cast_slice(values));
+    }
+
+    /// Copies bytes to offset `at`.
+    #[inline]
+    pub fn put_bytes(&mut self, at: u64, bytes: &[u8]) {
+        if let Some(out) = self.out.as_deref_mut() {
+            // The measuring pass allocated exactly these places, so the range is
+            // inside `out`; a mismatch is a bug in a `Mapped` impl and panics here.
+            let at = at as usize;
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+}
+
+/// Where the parts of a value's file image go.
+pub(crate) struct Plan {
+    pub root_offset: u64,
+    pub schema_offset: u64,
+    pub schema: Vec<u8>,
+    pub len: usize,
+}
+
+/// Measures the file image of `value`: header, root, blocks, embedded schema.
+pub(crate) fn plan<T: Mapped>(value: &T) -> Result<Plan> {
+    let mut w = Writer::measure();
+    let root_offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+    value.write(&mut w);
+    let schema = crate::schema::encode(T::LAYOUT);
+    let schema_offset = w.alloc(schema.len() as u64, 1);
+    let len = w.end;
+    match usize::try_from(len) {
+        Ok(len) if len <= isize::MAX as usize => {
+            Ok(Plan { root_offset, schema_offset, schema, len })
+        }
+        _ => Err(Error::TooLarge { bytes: len }),
+    }
+}
+
+/// Writes the file image of `value` into `out`, which must be zeroed and
+/// `plan.len` bytes long. The header goes last, so an interrupted write leaves
+/// no magic number behind.
+pub(crate) fn write_image<T: Mapped>(value: &T, plan: &Plan, out: &mut [u8]) {
+    debug_assert_eq!(out.len(), plan.len);
+    let mut w = Writer::over(out);
+    let root_offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+    debug_assert_eq!(root_offset, plan.root_offset);
+    let raw = value.write(&mut w);
+    w.put(root_offset, &raw);
+    let schema_offset = w.alloc(plan.schema.len() as u64, 1);
+    debug_assert_eq!(schema_offset, plan.schema_offset);
+    w.put_bytes(schema_offset, &plan.schema);
+    debug_assert_eq!(w.end, plan.len as u64);
+    let header = Header::new(
+        T::SCHEMA_HASH,
+        plan.root_offset,
+        plan.len as u64,
+        plan.schema_offset,
+        plan.schema.len() as u64,
+    );
+    w.put(0, &header);
+}

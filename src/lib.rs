@@ -1,0 +1,2 @@
+pub use mmf_derive::Mapped;
+pub use mmf_runtime::*;
