@@ -1,2 +1,122 @@
+//! # mmf — typed memory-mapped files
+//!
+//! `#[derive(Mapped)]` on an ordinary struct generates a fixed-layout
+//! `#[repr(C)]` mirror of it (`HikeRaw`), an offset table (`Mapped::LAYOUT`) and
+//! views (`HikeView`, `HikeViewMut`). [`MappedFile`] maps a file and reads
+//! fields straight from the mapping; [`MappedFileMut`] writes a value into a new
+//! mapping and updates fixed-size fields in place. No serializer runs: opening
+//! a file costs the same whatever its size (after a one-time validation that
+//! [`MappedFile::open_unchecked`] skips), reading a field is a load, changing it
+//! is a store.
+//!
+//! ```
+//! use mmf::{Mapped, MappedFile, MappedFileMut};
+//!
+//! #[derive(Mapped, Debug, Clone, PartialEq)]
+//! struct Coord { x: f64, y: f64, z: f64 }
+//!
+//! #[derive(Mapped, Debug, Clone, PartialEq)]
+//! struct Hike { date: String, description: String, gps_track: Vec<Coord> }
+//!
+//! #[derive(Mapped, Debug, Clone, PartialEq)]
+//! struct HikingDatabase { description: String, hikes: Vec<Hike> }
+//!
+//! # let dir = std::env::temp_dir().join(format!("mmf-crate-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("hikes.mmf");
+//! let db = HikingDatabase {
+//!     description: "Alps".into(),
+//!     hikes: vec![Hike {
+//!         date: "2024-07-14".into(),
+//!         description: "Säntis".into(),
+//!         gps_track: vec![Coord { x: 9.34, y: 47.25, z: 2502.0 }; 3],
+//!     }],
+//! };
+//! drop(MappedFileMut::create(&path, &db)?); // written straight into the mapping
+//!
+//! let file = MappedFile::<HikingDatabase>::open(&path)?; // validated once
+//! let hike = file.root().hikes().get(0).unwrap();
+//! assert_eq!(hike.date(), "2024-07-14"); // a &str into the mapping
+//! let track: &[CoordRaw] = hike.gps_track().as_slice();
+//! assert_eq!(track[2].z, 2502.0);
+//! drop(file);
+//!
+//! let mut file = MappedFileMut::<HikingDatabase>::open(&path)?;
+//! file.root_mut().hikes_mut().get_mut(0).unwrap().gps_track_mut().as_mut_slice()[1].z = 2503.5;
+//! file.flush()?;
+//! assert_eq!(file.to_owned().hikes[0].gps_track[1].z, 2503.5);
+//! # Ok::<(), mmf::Error>(())
+//! ```
+//!
+//! The README covers the type table, the attributes, the file format, and the
+//! safety and locking story.
+
+#![deny(unsafe_code)]
+
+/// Derives [`Mapped`](trait@Mapped) for a struct or a fieldless enum.
+///
+/// For `struct Hike` it generates, next to the struct:
+///
+/// - `HikeRaw`: the stored form, `#[repr(C)]`, plain data, with explicit
+///   zeroed padding fields, so no uninitialised byte ever reaches a file;
+/// - `impl Mapped for Hike`: the offset table `LAYOUT`, `SCHEMA_HASH`, and what
+///   the runtime needs to write, validate, view and rebuild it;
+/// - `HikeView<'a>`: one read accessor per field (numbers by value, `&str` for
+///   strings, [`ListView`] for lists, nested views for structs), `raw()`,
+///   `to_owned()`;
+/// - `HikeViewMut<'a>`: per field a read accessor, `…_mut()` (`&mut f64` for
+///   numbers, [`ListViewMut`] for lists, a nested `…ViewMut`), and `set_…()`
+///   for fields stored inline; `as_view()`, `raw()`, `to_owned()`;
+/// - `impl Plain` / `impl Inline` when every field is;
+/// - compile-time checks: no implicit padding, and the pins below.
+///
+/// Tuple structs name the mirror's fields and the accessors `_0`, `_1`, …
+/// (`_0()`, `_0_mut()`, `set_0()`).
+///
+/// # Attributes
+///
+/// | attribute | on | meaning |
+/// |---|---|---|
+/// | `#[mmf(crate = "path")]` | struct, enum | where to find `mmf` if it is renamed or re-exported |
+/// | `#[mmf(size = N)]` | struct | the stored form must be `N` bytes |
+/// | `#[mmf(align = N)]` | struct | the stored form must be aligned to `N` |
+/// | `#[mmf(offset = N)]` | field | the field must be stored at offset `N` |
+/// | `#[mmf(schema = 0x…)]` | struct, enum | the schema hash must be this: any change of the file format fails the build and prints the new hash |
+///
+/// # Example
+///
+/// ```
+/// use mmf::Mapped;
+///
+/// #[derive(Mapped)]
+/// #[mmf(size = 16, align = 8)]
+/// struct Sample {
+///     #[mmf(offset = 0)]
+///     time: u64,
+///     #[mmf(offset = 8)]
+///     value: f32,
+///     valid: bool,
+/// }
+///
+/// #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+/// #[repr(u8)]
+/// enum Difficulty { Easy = 1, Hard = 2 }
+///
+/// let layout = <Sample as Mapped>::LAYOUT;
+/// assert_eq!(layout.size, 16);
+/// let bytes = mmf::to_bytes(&vec![Difficulty::Hard]);
+/// assert_eq!(mmf::from_bytes::<Vec<Difficulty>>(&bytes)?.get(0), Some(Difficulty::Hard));
+/// # Ok::<(), mmf::Error>(())
+/// ```
 pub use mmf_derive::Mapped;
-pub use mmf_runtime::*;
+
+pub use mmf_runtime::{
+    AlignedBytes, BUFFER_ALIGN, Error, FLAG_LITTLE_ENDIAN, FORMAT_VERSION, FieldLayout, FieldPath,
+    HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC, Mapped,
+    MappedFile, MappedFileMut, PathSegment, Plain, Problem, RawData, RawOption, RawStr, RawVec,
+    Result, Scalar, ValueMut, VariantLayout, from_bytes, from_bytes_mut, from_bytes_unchecked,
+    schema, to_bytes,
+};
+
+#[doc(hidden)]
+pub use mmf_runtime::__private;
