@@ -1,0 +1,192 @@
+//! Types and data shared by the integration tests.
+#![allow(dead_code)]
+
+use mmf::Mapped;
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Coord {
+    pub x: f64,
+    pub y: f64,
+    pub z: f64,
+}
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Hike {
+    pub date: String,
+    pub description: String,
+    pub gps_track: Vec<Coord>,
+}
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct HikingDatabase {
+    pub description: String,
+    pub hikes: Vec<Hike>,
+}
+
+#[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+#[repr(u8)]
+pub enum Difficulty {
+    Easy = 1,
+    Medium = 2,
+    Hard = 7,
+}
+
+#[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+#[repr(u32)]
+pub enum Weather {
+    Sun,
+    Rain = 1000,
+    Snow,
+}
+
+/// Fields in an order that forces padding everywhere.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Padded {
+    pub a: u8,
+    pub b: u64,
+    pub c: u16,
+    pub d: u32,
+    pub e: u8,
+    pub f: u128,
+    pub g: bool,
+}
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Pair(pub u8, pub f64);
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Empty {}
+
+/// Every row of the type table at least once.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Everything {
+    pub a_u8: u8,
+    pub a_u16: u16,
+    pub a_u32: u32,
+    pub a_u64: u64,
+    pub a_u128: u128,
+    pub a_i8: i8,
+    pub a_i16: i16,
+    pub a_i32: i32,
+    pub a_i64: i64,
+    pub a_i128: i128,
+    pub a_f32: f32,
+    pub a_f64: f64,
+    pub flag: bool,
+    pub letter: char,
+    pub text: String,
+    pub boxed_text: Box<str>,
+    pub numbers: Vec<u16>,
+    pub boxed_numbers: Box<[i32]>,
+    pub some: Option<u32>,
+    pub none: Option<u32>,
+    pub some_text: Option<String>,
+    pub option_of_struct: Option<Coord>,
+    pub bytes: [u8; 3],
+    pub coords: [Coord; 2],
+    pub padded: Padded,
+    pub padded_list: Vec<Padded>,
+    pub difficulty: Difficulty,
+    pub weather: Vec<Weather>,
+    pub pair: Pair,
+    pub empty: Empty,
+    pub nested_lists: Vec<Vec<String>>,
+    pub flags: Vec<bool>,
+    pub letters: [char; 2],
+    pub hikes: Vec<Hike>,
+}
+
+pub fn coord(i: usize) -> Coord {
+    let f = i as f64;
+    Coord { x: 8.0 + f * 0.001, y: 46.0 + f * 0.002, z: 500.0 + f }
+}
+
+pub fn hike(i: usize, points: usize) -> Hike {
+    Hike {
+        date: format!("2024-06-{:02}", 1 + i % 28),
+        description: format!("Tour {i} über den Grat 🏔"),
+        gps_track: (0..points).map(|j| coord(i * 1000 + j)).collect(),
+    }
+}
+
+pub fn database(hikes: usize, points: usize) -> HikingDatabase {
+    HikingDatabase {
+        description: "Wanderungen".into(),
+        hikes: (0..hikes).map(|i| hike(i, points)).collect(),
+    }
+}
+
+pub fn padded(i: u8) -> Padded {
+    Padded {
+        a: i,
+        b: u64::MAX - u64::from(i),
+        c: 0xbeef,
+        d: 7,
+        e: 0xff,
+        f: u128::MAX / 3,
+        g: i % 2 == 0,
+    }
+}
+
+pub fn everything() -> Everything {
+    Everything {
+        a_u8: 0xab,
+        a_u16: 0xabcd,
+        a_u32: 0xdead_beef,
+        a_u64: u64::MAX - 1,
+        a_u128: u128::MAX - 2,
+        a_i8: -8,
+        a_i16: -16_000,
+        a_i32: i32::MIN,
+        a_i64: -64,
+        a_i128: i128::MIN + 1,
+        a_f32: 1.5,
+        a_f64: -0.0,
+        flag: true,
+        letter: 'ß',
+        text: "Grüezi mitenand — 你好".into(),
+        boxed_text: "".into(),
+        numbers: vec![1, 2, 3, 65535],
+        boxed_numbers: vec![-1, 0, 1].into_boxed_slice(),
+        some: Some(42),
+        none: None,
+        some_text: Some("da".into()),
+        option_of_struct: Some(coord(9)),
+        bytes: [1, 2, 3],
+        coords: [coord(1), coord(2)],
+        padded: padded(1),
+        padded_list: (0..5).map(padded).collect(),
+        difficulty: Difficulty::Hard,
+        weather: vec![Weather::Sun, Weather::Rain, Weather::Snow],
+        pair: Pair(9, 2.25),
+        empty: Empty {},
+        nested_lists: vec![vec![], vec!["a".into(), String::new(), "ç".into()]],
+        flags: vec![true, false, true],
+        letters: ['a', '🦀'],
+        hikes: vec![hike(0, 3), hike(1, 0)],
+    }
+}
+
+/// A deterministic generator for randomized tests (xorshift64*).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A fresh directory for one test's files.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mmf-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
