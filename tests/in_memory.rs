@@ -94,10 +94,19 @@ fn assert_padding_zero(bytes: &[u8], layout: &Layout, at: usize, path: &str) {
             for field in fields {
                 assert_eq!(field.size, field.layout.size, "{path}.{}", field.name);
                 covered[field.offset..field.offset + field.size].fill(true);
-                assert_padding_zero(bytes, field.layout, at + field.offset, &format!("{path}.{}", field.name));
+                assert_padding_zero(
+                    bytes,
+                    field.layout,
+                    at + field.offset,
+                    &format!("{path}.{}", field.name),
+                );
             }
             for (i, byte) in stored.iter().enumerate() {
-                assert!(covered[i] || *byte == 0, "{path}: padding byte {i} of {} is {byte}", layout.name);
+                assert!(
+                    covered[i] || *byte == 0,
+                    "{path}: padding byte {i} of {} is {byte}",
+                    layout.name
+                );
             }
         }
         Kind::Array { element, len } => {
@@ -122,7 +131,12 @@ fn assert_padding_zero(bytes: &[u8], layout: &Layout, at: usize, path: &str) {
                 assert_eq!(offset, 0, "{path}: an empty list points nowhere");
             }
             for i in 0..len {
-                assert_padding_zero(bytes, element, offset + i * element.size, &format!("{path}[{i}]"));
+                assert_padding_zero(
+                    bytes,
+                    element,
+                    offset + i * element.size,
+                    &format!("{path}[{i}]"),
+                );
             }
         }
         Kind::Scalar(Scalar::Bool) => assert!(stored[0] <= 1),
@@ -275,7 +289,10 @@ fn header_errors_say_what_is_wrong() {
     );
     let mut bad = AlignedBytes::from_slice(&good);
     bad[8..12].copy_from_slice(&7u32.to_ne_bytes());
-    assert_eq!(err::<HikingDatabase>(&bad), "format version 7 is not supported (this build reads version 1)");
+    assert_eq!(
+        err::<HikingDatabase>(&bad),
+        "format version 7 is not supported (this build reads version 1)"
+    );
     let mut bad = AlignedBytes::from_slice(&good);
     bad[8..12].copy_from_slice(&1u32.swap_bytes().to_ne_bytes());
     assert_eq!(
@@ -365,7 +382,10 @@ fn value_errors_name_the_field_path_and_offset() {
 
     let mut bad = AlignedBytes::from_slice(&good);
     bad[flag_at] = 2;
-    assert_eq!(err::<Everything>(&bad), format!("flag: invalid bool 2 at offset {flag_at} (must be 0 or 1)"));
+    assert_eq!(
+        err::<Everything>(&bad),
+        format!("flag: invalid bool 2 at offset {flag_at} (must be 0 or 1)")
+    );
     let mut bad = AlignedBytes::from_slice(&good);
     bad[letter_at..letter_at + 4].copy_from_slice(&0xd800u32.to_ne_bytes());
     assert_eq!(
@@ -374,7 +394,10 @@ fn value_errors_name_the_field_path_and_offset() {
     );
     let mut bad = AlignedBytes::from_slice(&good);
     bad[tag_at] = 9;
-    assert_eq!(err::<Everything>(&bad), format!("some: invalid Option tag 9 at offset {tag_at} (must be 0 or 1)"));
+    assert_eq!(
+        err::<Everything>(&bad),
+        format!("some: invalid Option tag 9 at offset {tag_at} (must be 0 or 1)")
+    );
     let mut bad = AlignedBytes::from_slice(&good);
     bad[kind_at] = 3;
     assert_eq!(
@@ -385,7 +408,10 @@ fn value_errors_name_the_field_path_and_offset() {
     bad[weather_at + 4..weather_at + 8].copy_from_slice(&5u32.to_ne_bytes());
     assert_eq!(
         err::<Everything>(&bad),
-        format!("weather[1]: unknown discriminant 5 for enum `Weather` at offset {}", weather_at + 4)
+        format!(
+            "weather[1]: unknown discriminant 5 for enum `Weather` at offset {}",
+            weather_at + 4
+        )
     );
 }
 
@@ -395,7 +421,10 @@ fn misaligned_buffers_are_an_error() {
     let mut shifted = AlignedBytes::zeroed(good.len() + 1);
     shifted[1..].copy_from_slice(&good);
     let message = err::<HikingDatabase>(&shifted[1..]);
-    assert!(message.contains("is not aligned to 8 bytes; copy it into `AlignedBytes`"), "{message}");
+    assert!(
+        message.contains("is not aligned to 8 bytes; copy it into `AlignedBytes`"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -434,7 +463,8 @@ fn randomized_corruption_gives_ok_or_err_never_a_panic() {
             2 => {
                 // A plausible offset or length written over a random aligned word.
                 let i = rng.below(bytes.len() / 8) * 8;
-                let value = [0, 1, 64, good.len() as u64, u64::MAX, rng.next() % 4096][rng.below(6)];
+                let value =
+                    [0, 1, 64, good.len() as u64, u64::MAX, rng.next() % 4096][rng.below(6)];
                 bytes[i..i + 8].copy_from_slice(&value.to_ne_bytes());
             }
             _ => {
