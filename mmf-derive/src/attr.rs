@@ -96,6 +96,8 @@ fn parse(
                         "unknown mmf attribute `{key}`; {} takes no mmf attributes",
                         place.name()
                     )
+                } else if let [only] = allowed {
+                    format!("unknown mmf attribute `{key}`; expected `{only}`")
                 } else {
                     let list =
                         allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");

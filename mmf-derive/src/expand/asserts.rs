@@ -2,10 +2,52 @@
 //! and `#[mmf(schema = 0x…)]`. A pin that does not hold fails the build with a
 //! message that names the value the layout has now.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 
 use super::Struct;
+use crate::attr::Pinned;
+
+/// How a pinned value is printed in the message.
+#[derive(Clone, Copy)]
+enum Radix {
+    Decimal,
+    Hex,
+}
+
+/// A `const` assertion that `actual == pinned`, failing on the attribute's span
+/// with `before`, the actual value, then `after`.
+fn pin<T: quote::ToTokens>(
+    private: &TokenStream,
+    pinned: &Pinned<T>,
+    actual: TokenStream,
+    (before, after): (String, &str),
+    radix: Radix,
+) -> TokenStream {
+    let expected = &pinned.value;
+    let number = match radix {
+        Radix::Decimal => quote!(number),
+        Radix::Hex => quote!(hex),
+    };
+    quote_spanned! {pinned.span=>
+        const _: () = {
+            let actual = #actual;
+            if actual != #expected {
+                let message = #private::Message::new().text(#before).#number(actual as u64).text(#after);
+                ::core::panic!("{}", message.as_str());
+            }
+        };
+    }
+}
+
+/// The pin of `#[mmf(schema = 0x…)]`, for structs and enums alike.
+pub fn schema_pin(private: &TokenStream, ident: &Ident, schema: &Pinned<u64>) -> TokenStream {
+    let before = format!(
+        "the file format of `{ident}` changed, so `#[mmf(schema = {:#018x})]` does not hold; if the change is intended, pin the new hash: ",
+        schema.value
+    );
+    pin(private, schema, quote!(<#ident as #private::Mapped>::SCHEMA_HASH), (before, ""), Radix::Hex)
+}
 
 pub fn asserts(s: &Struct) -> TokenStream {
     let private = &s.private;
@@ -14,67 +56,30 @@ pub fn asserts(s: &Struct) -> TokenStream {
     let attrs = &s.input.attrs;
     let mut out = TokenStream::new();
 
-    let mut pin = |span, actual: TokenStream, expected: TokenStream, what: String, hex: bool| {
-        let number = if hex { quote!(hex) } else { quote!(number) };
-        out.extend(quote_spanned! {span=>
-            const _: () = {
-                let actual = #actual;
-                if actual != #expected {
-                    let message = #private::Message::new()
-                        .text(#what)
-                        .#number(actual as u64);
-                    ::core::panic!("{}", message.as_str());
-                }
-            };
-        });
-    };
-
     if let Some(size) = &attrs.size {
-        let n = size.value;
-        pin(
-            size.span,
-            quote!(::core::mem::size_of::<#raw>()),
-            quote!(#n),
-            format!("`#[mmf(size = {n})]` does not hold: `{ident}` is stored in this many bytes: "),
-            false,
-        );
+        let before = format!("`#[mmf(size = {})]` does not hold: `{ident}` is stored in ", size.value);
+        let actual = quote!(::core::mem::size_of::<#raw>());
+        out.extend(pin(private, size, actual, (before, " bytes"), Radix::Decimal));
     }
     if let Some(align) = &attrs.align {
-        let n = align.value;
-        pin(
-            align.span,
-            quote!(::core::mem::align_of::<#raw>()),
-            quote!(#n),
-            format!("`#[mmf(align = {n})]` does not hold: `{ident}` is stored aligned to: "),
-            false,
-        );
+        let before =
+            format!("`#[mmf(align = {})]` does not hold: `{ident}` is stored aligned to ", align.value);
+        let actual = quote!(::core::mem::align_of::<#raw>());
+        out.extend(pin(private, align, actual, (before, " bytes"), Radix::Decimal));
     }
     for field in s.fields {
         if let Some(offset) = &field.attrs.offset {
-            let (n, name) = (offset.value, &field.ident);
-            pin(
-                offset.span,
-                quote!(::core::mem::offset_of!(#raw, #name)),
-                quote!(#n),
-                format!(
-                    "`#[mmf(offset = {n})]` does not hold: `{ident}::{}` is stored at offset: ",
-                    field.name
-                ),
-                false,
+            let before = format!(
+                "`#[mmf(offset = {})]` does not hold: `{ident}::{}` is stored at offset ",
+                offset.value, field.name
             );
+            let name = &field.ident;
+            let actual = quote!(::core::mem::offset_of!(#raw, #name));
+            out.extend(pin(private, offset, actual, (before, ""), Radix::Decimal));
         }
     }
     if let Some(schema) = &attrs.schema {
-        let n = schema.value;
-        pin(
-            schema.span,
-            quote!(<#ident as #private::Mapped>::SCHEMA_HASH),
-            quote!(#n),
-            format!(
-                "the file format of `{ident}` changed, so `#[mmf(schema = {n:#018x})]` does not hold; if the change is intended, pin the new hash: "
-            ),
-            true,
-        );
+        out.extend(schema_pin(private, ident, schema));
     }
     out
 }

@@ -19,21 +19,7 @@ pub fn enum_impl(
     let consts: Vec<_> = (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect();
     let variant_names = variants.iter().map(|v| v.to_string());
     let first = variants[0];
-    let schema_pin = input.attrs.schema.as_ref().map(|schema| {
-        let n = schema.value;
-        let what = format!(
-            "the file format of `{ident}` changed, so `#[mmf(schema = {n:#018x})]` does not hold; if the change is intended, pin the new hash: "
-        );
-        quote::quote_spanned! {schema.span=>
-            const _: () = {
-                let actual = <#ident as #private::Mapped>::SCHEMA_HASH;
-                if actual != #n {
-                    let message = #private::Message::new().text(#what).hex(actual);
-                    ::core::panic!("{}", message.as_str());
-                }
-            };
-        }
-    });
+    let schema_pin = input.attrs.schema.as_ref().map(|schema| super::asserts::schema_pin(private, ident, schema));
     quote! {
         #[doc(hidden)]
         const _: () = {

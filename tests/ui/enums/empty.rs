@@ -1,0 +1,7 @@
+use mmf::Mapped;
+
+#[derive(Mapped)]
+#[repr(u8)]
+enum Never {}
+
+fn main() {}

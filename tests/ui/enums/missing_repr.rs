@@ -1,0 +1,9 @@
+use mmf::Mapped;
+
+#[derive(Mapped)]
+enum Kind {
+    A,
+    B,
+}
+
+fn main() {}

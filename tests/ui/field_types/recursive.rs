@@ -1,0 +1,8 @@
+use mmf::Mapped;
+
+#[derive(Mapped)]
+struct Tree {
+    children: Vec<Tree>,
+}
+
+fn main() {}

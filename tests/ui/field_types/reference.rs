@@ -1,0 +1,8 @@
+use mmf::Mapped;
+
+#[derive(Mapped)]
+struct Named {
+    name: &'static str,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use mmf::Mapped;
+
+#[derive(Mapped)]
+struct Wrapper<T> {
+    value: T,
+}
+
+fn main() {}
