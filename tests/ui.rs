@@ -17,7 +17,9 @@ fn ui() {
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
     if !version.starts_with(SNAPSHOT_TOOLCHAIN) {
-        eprintln!("skipped: the UI snapshots are made with {SNAPSHOT_TOOLCHAIN}x, this is {version}");
+        eprintln!(
+            "skipped: the UI snapshots are made with {SNAPSHOT_TOOLCHAIN}x, this is {version}"
+        );
         return;
     }
     let t = trybuild::TestCases::new();

@@ -116,7 +116,7 @@ pub fn to_bytes<T: Mapped>(value: &T) -> AlignedBytes {
 /// Checks the header of `bytes` for `T` and that `bytes` is aligned for `T`.
 fn check_buffer<T: Mapped>(bytes: &[u8]) -> Result<Header> {
     let align = T::LAYOUT.max_align();
-    if bytes.as_ptr() as usize % align != 0 {
+    if !(bytes.as_ptr() as usize).is_multiple_of(align) {
         return Err(Error::MisalignedBuffer { address: bytes.as_ptr() as usize, align });
     }
     let header = Header::read(bytes)?;

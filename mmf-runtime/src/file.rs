@@ -259,8 +259,11 @@ impl<T: Mapped> MappedFileMut<T> {
             .open(path)
             .map_err(io_error("cannot create", path))?;
         lock(&file, path, Access::Exclusive, wait)?;
-        // Truncating first makes every byte of the new length zero, as the writer needs.
-        file.set_len(0).map_err(io_error("cannot resize", path))?;
+        // The writer needs every byte zero: drop an older file's contents first.
+        let old_len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
+        if old_len != 0 {
+            file.set_len(0).map_err(io_error("cannot resize", path))?;
+        }
         file.set_len(plan.len as u64).map_err(io_error("cannot resize", path))?;
         // SAFETY: we hold the exclusive lock, so no cooperating process reads,
         // writes or truncates the file while it is mapped.

@@ -143,7 +143,7 @@ impl Header {
         let align = align_of::<T::Raw>() as u64;
         let root = self.root_offset;
         if root < HEADER_LEN
-            || root % align != 0
+            || !root.is_multiple_of(align)
             || root.checked_add(size).is_none_or(|end| end > self.data_len)
         {
             return Err(header_error(

@@ -46,7 +46,7 @@ impl<'a> Validator<'a> {
             }));
         }
         let align = align_of::<R>() as u64;
-        if offset % align != 0 {
+        if !offset.is_multiple_of(align) {
             return Err(Error::invalid(Problem::Misaligned { offset, align }));
         }
         self.blocks.push((offset, end));

@@ -124,7 +124,7 @@ pub fn padded(i: u8) -> Padded {
         d: 7,
         e: 0xff,
         f: u128::MAX / 3,
-        g: i % 2 == 0,
+        g: i.is_multiple_of(2),
     }
 }
 

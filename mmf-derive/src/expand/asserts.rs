@@ -25,15 +25,16 @@ fn pin<T: quote::ToTokens>(
     radix: Radix,
 ) -> TokenStream {
     let expected = &pinned.value;
+    // Sizes, alignments and offsets are `usize`; schema hashes are `u64` already.
     let number = match radix {
-        Radix::Decimal => quote!(number),
-        Radix::Hex => quote!(hex),
+        Radix::Decimal => quote!(number(actual as u64)),
+        Radix::Hex => quote!(hex(actual)),
     };
     quote_spanned! {pinned.span=>
         const _: () = {
             let actual = #actual;
             if actual != #expected {
-                let message = #private::Message::new().text(#before).#number(actual as u64).text(#after);
+                let message = #private::Message::new().text(#before).#number.text(#after);
                 ::core::panic!("{}", message.as_str());
             }
         };
@@ -46,7 +47,13 @@ pub fn schema_pin(private: &TokenStream, ident: &Ident, schema: &Pinned<u64>) ->
         "the file format of `{ident}` changed, so `#[mmf(schema = {:#018x})]` does not hold; if the change is intended, pin the new hash: ",
         schema.value
     );
-    pin(private, schema, quote!(<#ident as #private::Mapped>::SCHEMA_HASH), (before, ""), Radix::Hex)
+    pin(
+        private,
+        schema,
+        quote!(<#ident as #private::Mapped>::SCHEMA_HASH),
+        (before, ""),
+        Radix::Hex,
+    )
 }
 
 pub fn asserts(s: &Struct) -> TokenStream {
@@ -57,13 +64,16 @@ pub fn asserts(s: &Struct) -> TokenStream {
     let mut out = TokenStream::new();
 
     if let Some(size) = &attrs.size {
-        let before = format!("`#[mmf(size = {})]` does not hold: `{ident}` is stored in ", size.value);
+        let before =
+            format!("`#[mmf(size = {})]` does not hold: `{ident}` is stored in ", size.value);
         let actual = quote!(::core::mem::size_of::<#raw>());
         out.extend(pin(private, size, actual, (before, " bytes"), Radix::Decimal));
     }
     if let Some(align) = &attrs.align {
-        let before =
-            format!("`#[mmf(align = {})]` does not hold: `{ident}` is stored aligned to ", align.value);
+        let before = format!(
+            "`#[mmf(align = {})]` does not hold: `{ident}` is stored aligned to ",
+            align.value
+        );
         let actual = quote!(::core::mem::align_of::<#raw>());
         out.extend(pin(private, align, actual, (before, " bytes"), Radix::Decimal));
     }

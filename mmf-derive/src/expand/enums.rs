@@ -19,7 +19,11 @@ pub fn enum_impl(
     let consts: Vec<_> = (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect();
     let variant_names = variants.iter().map(|v| v.to_string());
     let first = variants[0];
-    let schema_pin = input.attrs.schema.as_ref().map(|schema| super::asserts::schema_pin(private, ident, schema));
+    let schema_pin = input
+        .attrs
+        .schema
+        .as_ref()
+        .map(|schema| super::asserts::schema_pin(private, ident, schema));
     quote! {
         #[doc(hidden)]
         const _: () = {
