@@ -108,6 +108,20 @@ pub unsafe trait Mapped: Sized {
 ///
 /// Every bit pattern of `Raw` must be a valid stored form, and `Raw` must hold
 /// no offsets, tags or other values that validation checks.
+///
+/// # Example
+///
+/// ```
+/// fn zero_all<T: mmf_runtime::Plain>(list: &mut mmf_runtime::ListViewMut<'_, T>) {
+///     for raw in list.as_mut_slice() {
+///         *raw = bytemuck::Zeroable::zeroed();
+///     }
+/// }
+/// let mut bytes = mmf_runtime::to_bytes(&vec![[1u16, 2], [3, 4]]);
+/// zero_all(&mut mmf_runtime::from_bytes_mut::<Vec<[u16; 2]>>(&mut bytes)?);
+/// assert_eq!(mmf_runtime::from_bytes::<Vec<[u16; 2]>>(&bytes)?.as_slice(), &[[0, 0], [0, 0]]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
 pub unsafe trait Plain: Mapped {}
 
 /// A [`Mapped`] type stored entirely inline (no blocks): numbers, `bool`,
@@ -117,6 +131,16 @@ pub unsafe trait Plain: Mapped {}
 /// # Safety
 ///
 /// `write` must allocate nothing and the stored form must hold no offsets.
+///
+/// # Example
+///
+/// ```
+/// let mut bytes = mmf_runtime::to_bytes(&vec![Some('a'), None]);
+/// let mut list = mmf_runtime::from_bytes_mut::<Vec<Option<char>>>(&mut bytes)?;
+/// assert!(list.set(1, Some('b'))); // `Option<char>` is `Inline`
+/// assert_eq!(mmf_runtime::from_bytes::<Vec<Option<char>>>(&bytes)?.to_vec(), [Some('a'), Some('b')]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
 pub unsafe trait Inline: Mapped {}
 
 /// Helper for conditional trait bounds in generated code: `Check<'a, T>:

@@ -4,6 +4,17 @@
 //! it has no implicit padding, and it holds offsets, never pointers. Offsets are
 //! absolute (bytes from the start of the file) so a stored form means nothing
 //! without the file it came from; views carry the file.
+//!
+//! ```
+//! use mmf_runtime::{Mapped, RawStr};
+//!
+//! let bytes = mmf_runtime::to_bytes(&vec![String::from("Rigi")]);
+//! let names = mmf_runtime::from_bytes::<Vec<String>>(&bytes)?;
+//! let raw: &RawStr = &names.as_slice()[0];
+//! assert_eq!(raw.len, 4);
+//! assert_eq!(&bytes[raw.offset as usize..][..4], b"Rigi"); // absolute offset
+//! # Ok::<(), mmf_runtime::Error>(())
+//! ```
 
 use core::fmt;
 use core::marker::PhantomData;

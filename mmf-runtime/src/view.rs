@@ -422,6 +422,18 @@ impl<T: Mapped> ExactSizeIterator for IterMut<'_, T> {}
 /// An in-place view of a value whose stored form is checked (`bool`, `char`, a
 /// fieldless enum): read it with [`get`](Self::get), replace it with
 /// [`set`](Self::set); the stored bytes are never handed out as `&mut`.
+///
+/// # Example
+///
+/// ```
+/// let mut bytes = mmf_runtime::to_bytes(&vec![true, false]);
+/// let mut flags = mmf_runtime::from_bytes_mut::<Vec<bool>>(&mut bytes)?;
+/// let mut second = flags.get_mut(1).unwrap();
+/// assert!(!second.get());
+/// second.set(true);
+/// assert_eq!(mmf_runtime::from_bytes::<Vec<bool>>(&bytes)?.to_vec(), [true, true]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
 pub struct ValueMut<'a, T: Mapped> {
     raw: &'a mut T::Raw,
 }
