@@ -8,8 +8,8 @@ use bytemuck::{Pod, Zeroable};
 use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::mapped::Mapped;
-use crate::validate::{root_raw, validate};
-use crate::view::{FileMut, FileRef};
+use crate::validate::{check_image, view_root};
+use crate::view::FileMut;
 use crate::write::{plan, write_image};
 
 /// The alignment of an [`AlignedBytes`] buffer: enough for every stored type.
@@ -113,15 +113,13 @@ pub fn to_bytes<T: Mapped>(value: &T) -> AlignedBytes {
     out
 }
 
-/// Checks the header of `bytes` for `T` and that `bytes` is aligned for `T`.
-fn check_buffer<T: Mapped>(bytes: &[u8]) -> Result<Header> {
+/// Checks that `bytes` is aligned for `T`, then its header and, if asked, its graph.
+fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
     let align = T::LAYOUT.max_align();
     if !(bytes.as_ptr() as usize).is_multiple_of(align) {
         return Err(Error::MisalignedBuffer { address: bytes.as_ptr() as usize, align });
     }
-    let header = Header::read(bytes)?;
-    header.check::<T>(bytes)?;
-    Ok(header)
+    check_image::<T>(bytes, graph)
 }
 
 /// Validates `bytes` as a file image of `T` and returns a view of its root.
@@ -142,12 +140,8 @@ fn check_buffer<T: Mapped>(bytes: &[u8]) -> Result<Header> {
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
-    let header = check_buffer::<T>(bytes)?;
-    let data = &bytes[..header.data_len as usize];
-    let root = validate::<T>(data, &header)?;
-    // SAFETY: `bytes` is borrowed shared for the view's lifetime, so no `&mut`
-    // into it can be live.
-    Ok(unsafe { T::view(root, FileRef::new(data)) })
+    let header = check_buffer::<T>(bytes, true)?;
+    Ok(view_root::<T>(&bytes[..header.data_len as usize], &header))
 }
 
 /// Like [`from_bytes`], without validating the object graph: only the header
@@ -163,11 +157,8 @@ pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
 ///
 /// Header problems, as [`from_bytes`] reports them.
 pub unsafe fn from_bytes_unchecked<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
-    let header = check_buffer::<T>(bytes)?;
-    let data = &bytes[..header.data_len as usize];
-    let root = root_raw::<T>(data, &header);
-    // SAFETY: as in `from_bytes`.
-    Ok(unsafe { T::view(root, FileRef::new(data)) })
+    let header = check_buffer::<T>(bytes, false)?;
+    Ok(view_root::<T>(&bytes[..header.data_len as usize], &header))
 }
 
 /// Validates `bytes` as a file image of `T` and returns an in-place view of its
@@ -187,9 +178,8 @@ pub unsafe fn from_bytes_unchecked<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn from_bytes_mut<T: Mapped>(bytes: &mut [u8]) -> Result<T::ViewMut<'_>> {
-    let header = check_buffer::<T>(bytes)?;
+    let header = check_buffer::<T>(bytes, true)?;
     let data = &mut bytes[..header.data_len as usize];
-    validate::<T>(data, &header)?;
     // SAFETY: validation proved that the root and all blocks are disjoint, and
     // `bytes` is borrowed exclusively for the view's lifetime.
     Ok(unsafe { root_mut::<T>(FileMut::new(data), &header) })

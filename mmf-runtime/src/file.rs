@@ -16,8 +16,8 @@ use crate::bytes::root_mut;
 use crate::error::{Error, Result};
 use crate::header::{HEADER_LEN, Header};
 use crate::mapped::Mapped;
-use crate::validate::{root_raw, validate};
-use crate::view::{FileMut, FileRef};
+use crate::validate::{check_image, read_root, view_root};
+use crate::view::FileMut;
 use crate::write::{plan, write_image};
 
 /// How to take the OS lock: fail at once if it is held, or wait for it.
@@ -72,6 +72,22 @@ fn short_file_error(file: &mut File, path: &Path) -> Error {
         Err(e) => e,
         Ok(_) => Error::TruncatedHeader { len: bytes.len() as u64 },
     }
+}
+
+/// Opens `path` for reading (and writing, with `Access::Exclusive`), takes the
+/// lock, and checks that the file can hold a header.
+fn open_locked(path: &Path, access: Access, wait: Wait) -> Result<File> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(access == Access::Exclusive)
+        .open(path)
+        .map_err(io_error("cannot open", path))?;
+    lock(&file, path, access, wait)?;
+    let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
+    if len < HEADER_LEN {
+        return Err(short_file_error(&mut file, path));
+    }
+    Ok(file)
 }
 
 /// A file mapped read-only: the root object's view, validated once at open,
@@ -140,21 +156,12 @@ impl<T: Mapped> MappedFile<T> {
     }
 
     fn open_with(path: &Path, wait: Wait, check_graph: bool) -> Result<Self> {
-        let mut file = File::open(path).map_err(io_error("cannot open", path))?;
-        lock(&file, path, Access::Shared, wait)?;
-        let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
-        if len < HEADER_LEN {
-            return Err(short_file_error(&mut file, path));
-        }
+        let file = open_locked(path, Access::Shared, wait)?;
         // SAFETY: the mapping is only ever read. We hold a shared lock, so no
         // cooperating process writes or truncates the file while it is mapped;
         // what a process ignoring the lock can do is documented on the crate.
         let map = unsafe { Mmap::map(&file) }.map_err(io_error("cannot map", path))?;
-        let header = Header::read(&map)?;
-        header.check::<T>(&map)?;
-        if check_graph {
-            validate::<T>(&map[..header.data_len as usize], &header)?;
-        }
+        let header = check_image::<T>(&map, check_graph)?;
         Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -165,17 +172,12 @@ impl<T: Mapped> MappedFile<T> {
 
     /// A view of the root object.
     pub fn root(&self) -> T::View<'_> {
-        let data = self.as_bytes();
-        // SAFETY: the mapping is read-only and borrowed shared for the view's
-        // lifetime, so no `&mut` into it exists.
-        unsafe { T::view(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+        view_root::<T>(self.as_bytes(), &self.header)
     }
 
     /// Copies the root object out of the file.
     pub fn to_owned(&self) -> T {
-        let data = self.as_bytes();
-        // SAFETY: as in `root`.
-        unsafe { T::read(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+        read_root::<T>(self.as_bytes(), &self.header)
     }
 
     /// The file's header.
@@ -294,21 +296,10 @@ impl<T: Mapped> MappedFileMut<T> {
     }
 
     fn open_with(path: &Path, wait: Wait) -> Result<Self> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(io_error("cannot open", path))?;
-        lock(&file, path, Access::Exclusive, wait)?;
-        let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
-        if len < HEADER_LEN {
-            return Err(short_file_error(&mut file, path));
-        }
+        let file = open_locked(path, Access::Exclusive, wait)?;
         // SAFETY: as in `create`: the exclusive lock keeps cooperating processes away.
         let map = unsafe { MmapMut::map_mut(&file) }.map_err(io_error("cannot map", path))?;
-        let header = Header::read(&map)?;
-        header.check::<T>(&map)?;
-        validate::<T>(&map[..header.data_len as usize], &header)?;
+        let header = check_image::<T>(&map, true)?;
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -319,10 +310,7 @@ impl<T: Mapped> MappedFileMut<T> {
 
     /// A read-only view of the root object.
     pub fn root(&self) -> T::View<'_> {
-        let data = self.as_bytes();
-        // SAFETY: `&self` is borrowed for the view's lifetime, so no `&mut` into
-        // the mapping (all of which borrow `&mut self`) can be live.
-        unsafe { T::view(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+        view_root::<T>(self.as_bytes(), &self.header)
     }
 
     /// An in-place view of the root object.
@@ -337,9 +325,7 @@ impl<T: Mapped> MappedFileMut<T> {
 
     /// Copies the root object out of the file.
     pub fn to_owned(&self) -> T {
-        let data = self.as_bytes();
-        // SAFETY: as in `root`.
-        unsafe { T::read(root_raw::<T>(data, &self.header), FileRef::new(data)) }
+        read_root::<T>(self.as_bytes(), &self.header)
     }
 
     /// Writes changed pages back to the file and waits until the OS has

@@ -6,6 +6,7 @@ use bytemuck::Pod;
 use crate::error::{Error, PathSegment, Problem, Result};
 use crate::header::{HEADER_LEN, Header};
 use crate::mapped::Mapped;
+use crate::view::FileRef;
 
 /// Walks a file's object graph and checks it; see [`Mapped::validate`].
 ///
@@ -117,4 +118,26 @@ pub(crate) fn validate<'a, T: Mapped>(data: &'a [u8], header: &Header) -> Result
 pub(crate) fn root_raw<'a, T: Mapped>(data: &'a [u8], header: &Header) -> &'a T::Raw {
     let start = header.root_offset as usize;
     bytemuck::from_bytes(&data[start..start + size_of::<T::Raw>()])
+}
+
+/// A view of the root of an image whose header has been checked for `T`.
+pub(crate) fn view_root<'a, T: Mapped>(data: &'a [u8], header: &Header) -> T::View<'a> {
+    // SAFETY: `data` is borrowed shared for `'a`, so no `&mut` into it is live.
+    unsafe { T::view(root_raw::<T>(data, header), FileRef::new(data)) }
+}
+
+/// The owned root of an image whose header has been checked for `T`.
+pub(crate) fn read_root<T: Mapped>(data: &[u8], header: &Header) -> T {
+    // SAFETY: as in `view_root`, for the duration of the call.
+    unsafe { T::read(root_raw::<T>(data, header), FileRef::new(data)) }
+}
+
+/// Checks an image's header for `T` and, if asked, validates its object graph.
+pub(crate) fn check_image<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
+    let header = Header::read(bytes)?;
+    header.check::<T>(bytes)?;
+    if graph {
+        validate::<T>(&bytes[..header.data_len as usize], &header)?;
+    }
+    Ok(header)
 }
