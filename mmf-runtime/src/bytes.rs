@@ -8,7 +8,7 @@ use bytemuck::{Pod, Zeroable};
 use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::mapped::Mapped;
-use crate::validate::{check_image, view_root};
+use crate::validate::{check_image, read_root, view_root};
 use crate::view::FileMut;
 use crate::write::{plan, write_image};
 
@@ -142,6 +142,25 @@ fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
 pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
     let header = check_buffer::<T>(bytes, true)?;
     Ok(view_root::<T>(&bytes[..header.data_len as usize], &header))
+}
+
+/// Validates `bytes` as a file image of `T` and copies the value out of it:
+/// what [`from_bytes`] followed by the view's `to_owned()` does, for generic code.
+///
+/// # Errors
+///
+/// As for [`from_bytes`].
+///
+/// # Example
+///
+/// ```
+/// let bytes = mmf_runtime::to_bytes(&vec![String::from("Napf")]);
+/// assert_eq!(mmf_runtime::from_bytes_owned::<Vec<String>>(&bytes)?, ["Napf"]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub fn from_bytes_owned<T: Mapped>(bytes: &[u8]) -> Result<T> {
+    let header = check_buffer::<T>(bytes, true)?;
+    Ok(read_root::<T>(&bytes[..header.data_len as usize], &header))
 }
 
 /// Like [`from_bytes`], without validating the object graph: only the header

@@ -29,7 +29,8 @@ mod view;
 mod write;
 
 pub use bytes::{
-    AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_unchecked, to_bytes,
+    AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
+    to_bytes,
 };
 pub use error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use file::{MappedFile, MappedFileMut};

@@ -3,6 +3,8 @@
 
 use mmf::Mapped;
 
+pub mod fuzz;
+
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Coord {
     pub x: f64,

@@ -1,0 +1,297 @@
+//! The checks the fuzz targets run, shared with the test that replays their
+//! corpus (`tests/fuzz_corpus.rs`), so every input the fuzzers kept is checked
+//! by `cargo test` too.
+//!
+//! The invariant: any byte sequence opened through a safe function gives `Ok`
+//! with views that traverse, rebuild and re-encode consistently, or an `Err`;
+//! never a panic.
+
+use std::fmt::Debug;
+
+use mmf::{AlignedBytes, Mapped};
+
+use super::{Difficulty, Everything, HikingDatabase, Padded, Pair, Weather};
+
+/// The schemas the fuzzers exercise, chosen by an input's first byte.
+pub const SCHEMAS: usize = 4;
+
+/// Runs the checks for the schema `selector` picks on `bytes`.
+pub fn check_schema(selector: u8, bytes: &[u8]) {
+    match usize::from(selector) % SCHEMAS {
+        0 => check::<Everything>(bytes, Some(update_everything)),
+        1 => check::<HikingDatabase>(bytes, Some(update_database)),
+        2 => check::<Vec<Padded>>(bytes, None),
+        _ => check::<Vec<Vec<Option<String>>>>(bytes, None),
+    }
+}
+
+/// Target (a) and (d): arbitrary bytes, the first choosing the schema.
+pub fn check_input(data: &[u8]) {
+    if let Some((&selector, bytes)) = data.split_first() {
+        check_schema(selector, bytes);
+    }
+}
+
+/// Opens `input` read-only and read-write; for accepted input, traverses every
+/// view, rebuilds the value, re-encodes it and checks that the encoding is a
+/// fixed point, then updates it in place.
+pub fn check<T>(input: &[u8], update: Option<fn(T::ViewMut<'_>)>)
+where
+    T: Mapped,
+    for<'a> T::View<'a>: Debug,
+{
+    let bytes = AlignedBytes::from_slice(input);
+    let read = mmf::from_bytes::<T>(&bytes);
+    let mut copy = bytes.clone();
+    let write = mmf::from_bytes_mut::<T>(&mut copy);
+    assert_eq!(read.is_ok(), write.is_ok(), "read-only and read-write validation disagree");
+    let (Ok(view), Ok(view_mut)) = (read, write) else { return };
+    match update {
+        Some(update) => update(view_mut),
+        None => drop(view_mut),
+    }
+    let _ = format!("{view:?}");
+    let owned = mmf::from_bytes_owned::<T>(&bytes).expect("validated above");
+    let encoded = mmf::to_bytes(&owned);
+    let reopened = mmf::from_bytes_owned::<T>(&encoded).expect("a re-encoded value is valid");
+    let again = mmf::to_bytes(&reopened);
+    assert!(encoded[..] == again[..], "encoding is not a fixed point");
+    // The in-place update must leave a valid image behind.
+    mmf::from_bytes::<T>(&copy).expect("an image updated in place stays valid");
+}
+
+/// Writes every kind of field of an accepted `Everything` in place.
+fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
+    v.set_a_u64(v.a_u64().wrapping_add(1));
+    v.set_flag(!v.flag());
+    v.letter_mut().set('x');
+    v.set_difficulty(Difficulty::Medium);
+    v.set_some(Some(1));
+    v.set_option_of_struct(None);
+    v.set_pair(Pair(1, 2.0));
+    v.padded_mut().set_g(true);
+    for mut padded in v.padded_list_mut().iter_mut() {
+        padded.set_b(7);
+        padded.set_g(false);
+    }
+    let mut weather = v.weather_mut();
+    for i in 0..weather.len() {
+        weather.set(i, Weather::Rain);
+    }
+    for slot in v.numbers_mut().as_mut_slice() {
+        *slot = slot.wrapping_mul(3);
+    }
+    for mut flag in v.flags_mut().iter_mut() {
+        flag.set(true);
+    }
+    let _ = v.text_mut().len();
+    for mut list in v.nested_lists_mut().iter_mut() {
+        let _ = list.iter_mut().map(|s| s.len()).sum::<usize>();
+    }
+    update_hikes(v.hikes_mut());
+}
+
+fn update_database(mut v: <HikingDatabase as Mapped>::ViewMut<'_>) {
+    update_hikes(v.hikes_mut());
+}
+
+fn update_hikes(mut hikes: mmf::ListViewMut<'_, super::Hike>) {
+    // All element views alive at once, each writing its own track.
+    let mut views: Vec<_> = hikes.iter_mut().collect();
+    for hike in &mut views {
+        for point in hike.gps_track_mut().as_mut_slice() {
+            point.z += 1.0;
+        }
+    }
+    for hike in &views {
+        let _ = (hike.date().len(), hike.description().len());
+    }
+}
+
+/// The valid images structure-aware mutation starts from, one per schema.
+pub fn seeds() -> Vec<AlignedBytes> {
+    vec![
+        mmf::to_bytes(&super::everything()),
+        mmf::to_bytes(&super::database(3, 4)),
+        mmf::to_bytes(&(0..4).map(super::padded).collect::<Vec<_>>()),
+        mmf::to_bytes(&vec![vec![Some("a".to_owned()), None], vec![], vec![Some(String::new())]]),
+    ]
+}
+
+/// Target (b): the input is a list of edits to a valid image — offsets,
+/// lengths, tags and header fields overwritten with plausible and hostile
+/// values, cuts and extensions — and the edited image is checked.
+pub fn check_edits(data: &[u8], seeds: &[AlignedBytes]) {
+    let Some((&selector, mut edits)) = data.split_first() else { return };
+    let schema = usize::from(selector) % SCHEMAS;
+    let mut image = seeds[schema].to_vec();
+    while let Some((edit, rest)) = edits.split_first_chunk::<10>() {
+        edits = rest;
+        apply_edit(&mut image, edit);
+    }
+    check_schema(selector, &image);
+}
+
+fn apply_edit(image: &mut Vec<u8>, edit: &[u8; 10]) {
+    let kind = edit[0];
+    let at = usize::from(edit[1]) | usize::from(edit[2]) << 8;
+    let arg = u64::from_le_bytes(edit[2..10].try_into().expect("8 bytes"));
+    let len = image.len();
+    if len == 0 {
+        return;
+    }
+    match kind % 8 {
+        // A 64-bit word (offsets, lengths, header fields are all aligned words).
+        0 | 1 => {
+            let words = len / 8;
+            if words == 0 {
+                return;
+            }
+            let i = (at % words) * 8;
+            let old = u64::from_ne_bytes(image[i..i + 8].try_into().expect("8 bytes"));
+            let value = match kind % 8 {
+                0 => {
+                    [0, 1, 8, 63, 64, len as u64, len as u64 - 1, u64::MAX, u64::MAX / 24, 1 << 32]
+                        [usize::from(edit[3]) % 10]
+                }
+                _ => old.wrapping_add(arg % 64).wrapping_sub(32),
+            };
+            image[i..i + 8].copy_from_slice(&value.to_ne_bytes());
+        }
+        // One byte: tags, bools, discriminants, UTF-8.
+        2 | 3 => image[at % len] = edit[3],
+        4 => image[at % len] ^= 1 << (edit[3] % 8),
+        // Cut or grow.
+        5 => image.truncate(at % len),
+        6 => image.extend(std::iter::repeat_n(edit[3], usize::from(edit[4]))),
+        // Copy a word over another: two fields pointing at the same block.
+        _ => {
+            let words = len / 8;
+            if words < 2 {
+                return;
+            }
+            let (from, to) = ((at % words) * 8, (usize::from(edit[4]) % words) * 8);
+            let word: [u8; 8] = image[from..from + 8].try_into().expect("8 bytes");
+            image[to..to + 8].copy_from_slice(&word);
+        }
+    }
+}
+
+/// Reads values out of fuzzer bytes; runs dry as zeroes.
+struct Source<'a>(&'a [u8]);
+
+impl Source<'_> {
+    fn byte(&mut self) -> u8 {
+        let Some((&b, rest)) = self.0.split_first() else { return 0 };
+        self.0 = rest;
+        b
+    }
+
+    fn u64(&mut self) -> u64 {
+        (0..8).fold(0, |v, _| v << 8 | u64::from(self.byte()))
+    }
+
+    fn coin(&mut self) -> bool {
+        self.byte() & 1 == 0
+    }
+
+    fn len(&mut self, max: u8) -> usize {
+        usize::from(self.byte() % (max + 1))
+    }
+
+    fn text(&mut self) -> String {
+        let n = self.len(12);
+        (0..n).map(|_| ['a', 'ß', '🦀', '\0', '中', 'Z'][usize::from(self.byte()) % 6]).collect()
+    }
+
+    fn coord(&mut self) -> super::Coord {
+        super::Coord {
+            x: f64::from_bits(self.u64()),
+            y: self.u64() as f64,
+            z: -(self.byte() as f64),
+        }
+    }
+
+    fn padded(&mut self) -> Padded {
+        Padded {
+            a: self.byte(),
+            b: self.u64(),
+            c: self.u64() as u16,
+            d: self.u64() as u32,
+            e: self.byte(),
+            f: u128::from(self.u64()) << 64 | u128::from(self.u64()),
+            g: !self.coin(),
+        }
+    }
+
+    fn hike(&mut self) -> super::Hike {
+        super::Hike {
+            date: self.text(),
+            description: self.text(),
+            gps_track: (0..self.len(6)).map(|_| self.coord()).collect(),
+        }
+    }
+
+    fn everything(&mut self) -> Everything {
+        let difficulties = [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard];
+        let weathers = [Weather::Sun, Weather::Rain, Weather::Snow];
+        Everything {
+            a_u8: self.byte(),
+            a_u16: self.u64() as u16,
+            a_u32: self.u64() as u32,
+            a_u64: self.u64(),
+            a_u128: u128::from(self.u64()) << 64 | u128::from(self.u64()),
+            a_i8: self.byte() as i8,
+            a_i16: self.u64() as i16,
+            a_i32: self.u64() as i32,
+            a_i64: self.u64() as i64,
+            a_i128: (u128::from(self.u64()) << 64 | u128::from(self.u64())) as i128,
+            a_f32: f32::from_bits(self.u64() as u32),
+            a_f64: f64::from_bits(self.u64()),
+            flag: self.coin(),
+            letter: char::from_u32(self.u64() as u32 % 0x11_0000).unwrap_or('?'),
+            text: self.text(),
+            boxed_text: self.text().into_boxed_str(),
+            numbers: (0..self.len(9)).map(|_| self.u64() as u16).collect(),
+            boxed_numbers: (0..self.len(5)).map(|_| self.u64() as i32).collect(),
+            some: self.coin().then(|| self.u64() as u32),
+            none: self.coin().then(|| self.u64() as u32),
+            some_text: self.coin().then(|| self.text()),
+            option_of_struct: self.coin().then(|| self.coord()),
+            bytes: [self.byte(), self.byte(), self.byte()],
+            coords: [self.coord(), self.coord()],
+            padded: self.padded(),
+            padded_list: (0..self.len(4)).map(|_| self.padded()).collect(),
+            difficulty: difficulties[self.len(2)],
+            weather: (0..self.len(5)).map(|_| weathers[self.len(2)]).collect(),
+            pair: Pair(self.byte(), self.u64() as f64),
+            empty: super::Empty {},
+            nested_lists: (0..self.len(3))
+                .map(|_| (0..self.len(3)).map(|_| self.text()).collect())
+                .collect(),
+            flags: (0..self.len(7)).map(|_| self.coin()).collect(),
+            letters: [self.text().chars().next().unwrap_or('-'), 'é'],
+            hikes: (0..self.len(3)).map(|_| self.hike()).collect(),
+        }
+    }
+}
+
+/// A value of the rich schema built from arbitrary bytes (property tests and
+/// the `round_trip` fuzz target share it).
+pub fn everything_from(data: &[u8]) -> Everything {
+    Source(data).everything()
+}
+
+/// Target (c): a value built from the input must survive `to_bytes`, opening,
+/// traversal and `to_owned` unchanged, bit for bit.
+pub fn check_value(data: &[u8]) {
+    let value = everything_from(data);
+    let encoded = mmf::to_bytes(&value);
+    let view = mmf::from_bytes::<Everything>(&encoded).expect("an encoded value is valid");
+    let _ = format!("{view:?}");
+    let again = mmf::to_bytes(&view.to_owned());
+    assert!(encoded[..] == again[..], "a value changed on its way through a file image");
+    let mut copy = encoded.clone();
+    update_everything(mmf::from_bytes_mut::<Everything>(&mut copy).expect("valid"));
+    mmf::from_bytes::<Everything>(&copy).expect("an image updated in place stays valid");
+}

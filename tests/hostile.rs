@@ -1,0 +1,266 @@
+//! Hand-made hostile images: arithmetic at the edges of `u64`, blocks that
+//! overlap the header, the root or each other, lengths far beyond the data,
+//! broken header fields. Each is refused with the expected error, quickly and
+//! without allocating for the claimed sizes.
+
+mod common;
+
+use common::*;
+use mmf::{AlignedBytes, Error, Mapped, Problem};
+
+/// The offset in `bytes` of a stored form that a view of `bytes` returned.
+fn offset_in(bytes: &[u8], raw: *const u8) -> usize {
+    raw as usize - bytes.as_ptr() as usize
+}
+
+fn put_u64(bytes: &mut [u8], at: usize, value: u64) {
+    bytes[at..at + 8].copy_from_slice(&value.to_ne_bytes());
+}
+
+fn problem<T: Mapped>(bytes: &[u8]) -> (String, Problem) {
+    match mmf::from_bytes::<T>(bytes) {
+        Err(Error::Invalid { path, problem }) => (path.to_string(), problem),
+        Err(other) => panic!("expected an invalid field, got: {other}"),
+        Ok(_) => panic!("accepted a hostile image"),
+    }
+}
+
+fn error<T: Mapped>(bytes: &[u8]) -> Error {
+    match mmf::from_bytes::<T>(bytes) {
+        Err(e) => e,
+        Ok(_) => panic!("accepted a hostile image"),
+    }
+}
+
+/// An image of lists of byte strings, and the offset of `lists[i]`'s stored form.
+fn lists_image() -> (AlignedBytes, impl Fn(&[u8], usize) -> usize) {
+    let value: Vec<Vec<u8>> = vec![vec![1, 2, 3], vec![4, 5], vec![6; 40]];
+    let at = |bytes: &[u8], i: usize| {
+        let view = mmf::from_bytes::<Vec<Vec<u8>>>(bytes).unwrap();
+        offset_in(bytes, (&view.as_slice()[i] as *const mmf::RawVec<u8>).cast())
+    };
+    (mmf::to_bytes(&value), at)
+}
+
+#[test]
+fn offsets_near_the_end_of_u64_overflow_cleanly() {
+    let (good, at) = lists_image();
+    let field = at(&good, 1);
+    let data_len = good.len() as u64;
+    for offset in [u64::MAX, u64::MAX - 1, u64::MAX - 7, u64::MAX - 8] {
+        let mut bytes = AlignedBytes::from_slice(&good);
+        put_u64(&mut bytes, field, offset);
+        let (path, problem) = problem::<Vec<Vec<u8>>>(&bytes);
+        assert_eq!(path, "[1]");
+        // Two bytes from `offset`: the end wraps past `u64::MAX` for the first two.
+        let expected = match offset.checked_add(2) {
+            None => Problem::Overflow { offset, len: 2, element_size: 1 },
+            Some(_) => Problem::OutOfBounds { offset, len: 2, element_size: 1, data_len },
+        };
+        assert_eq!(problem, expected);
+    }
+}
+
+#[test]
+fn length_times_size_overflow_is_caught() {
+    let good = mmf::to_bytes(&database(2, 3));
+    let view = mmf::from_bytes::<HikingDatabase>(&good).unwrap();
+    let track = offset_in(
+        &good,
+        (&view.hikes().get(1).unwrap().raw().gps_track as *const mmf::RawVec<CoordRaw>).cast(),
+    );
+    let offset = view.hikes().get(1).unwrap().raw().gps_track.offset;
+    // 24-byte elements: this length times 24 wraps around to a small number.
+    let len = u64::MAX / 24 * 2 + 2;
+    assert!(len.wrapping_mul(24) < good.len() as u64);
+    let mut bytes = AlignedBytes::from_slice(&good);
+    put_u64(&mut bytes, track + 8, len);
+    let (path, problem) = problem::<HikingDatabase>(&bytes);
+    assert_eq!(path, "hikes[1].gps_track");
+    assert_eq!(problem, Problem::Overflow { offset, len, element_size: 24 });
+}
+
+#[test]
+fn huge_lengths_on_a_tiny_file_fail_fast() {
+    // A list of lists claiming 2^40 elements in a file of a hundred bytes: the
+    // claim is checked against the file before any element is looked at.
+    let mut bytes = mmf::to_bytes(&vec![Vec::<u64>::new()]);
+    let header = mmf::Header::read(&bytes).unwrap();
+    let root = header.root_offset as usize;
+    put_u64(&mut bytes, root + 8, 1 << 40);
+    let (path, problem) = problem::<Vec<Vec<u64>>>(&bytes);
+    assert_eq!(path, "root");
+    assert!(
+        matches!(problem, Problem::OutOfBounds { len: 1099511627776, element_size: 16, .. }),
+        "{problem:?}"
+    );
+    // The same on the owned path: nothing is allocated for the claimed length.
+    assert!(mmf::from_bytes_owned::<Vec<Vec<u64>>>(&bytes).is_err());
+}
+
+#[test]
+fn blocks_overlapping_the_header_are_refused() {
+    let (good, at) = lists_image();
+    for offset in [0, 8, 63] {
+        let mut bytes = AlignedBytes::from_slice(&good);
+        put_u64(&mut bytes, at(&good, 0), offset);
+        assert_eq!(problem::<Vec<Vec<u8>>>(&bytes).1, Problem::OverlapsHeader { offset });
+    }
+    // A block ending in the header's last byte is refused too; one starting
+    // right after it is not a header problem.
+    let mut bytes = AlignedBytes::from_slice(&good);
+    put_u64(&mut bytes, at(&good, 0), 64);
+    assert!(matches!(error::<Vec<Vec<u8>>>(&bytes), Error::Overlap { .. }));
+}
+
+#[test]
+fn a_list_whose_elements_point_back_into_itself_is_refused() {
+    let (good, at) = lists_image();
+    let header = mmf::Header::read(&good).unwrap();
+    let root = header.root_offset as usize;
+    let outer = u64::from_ne_bytes(good[root..root + 8].try_into().unwrap());
+    let mut bytes = AlignedBytes::from_slice(&good);
+    // lists[2] claims the 48 bytes of the outer list's own block.
+    put_u64(&mut bytes, at(&good, 2), outer);
+    put_u64(&mut bytes, at(&good, 2) + 8, 48);
+    match error::<Vec<Vec<u8>>>(&bytes) {
+        Error::Overlap { first, second } => {
+            assert_eq!(first, (outer, outer + 48));
+            assert_eq!(second, (outer, outer + 48));
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn many_lists_sharing_one_block_are_refused() {
+    // Without the overlap rule, a file of n list headers pointing at one block of
+    // n bytes would cost n * n element checks; with it, it is refused at once.
+    let n = 10_000;
+    let value: Vec<Vec<bool>> = (0..n).map(|_| vec![true; 4]).collect();
+    let good = mmf::to_bytes(&value);
+    let view = mmf::from_bytes::<Vec<Vec<bool>>>(&good).unwrap();
+    let first = view.as_slice()[0];
+    let headers = offset_in(&good, view.as_slice().as_ptr().cast());
+    let mut bytes = AlignedBytes::from_slice(&good);
+    for i in 0..n {
+        put_u64(&mut bytes, headers + i * 16, first.offset);
+    }
+    assert!(matches!(error::<Vec<Vec<bool>>>(&bytes), Error::Overlap { .. }));
+}
+
+#[test]
+fn a_string_inside_the_root_is_refused() {
+    let good = mmf::to_bytes(&hike(0, 2));
+    let header = mmf::Header::read(&good).unwrap();
+    let mut bytes = AlignedBytes::from_slice(&good);
+    // `date` claims the first 8 bytes of the root object itself.
+    put_u64(&mut bytes, header.root_offset as usize, header.root_offset);
+    put_u64(&mut bytes, header.root_offset as usize + 8, 8);
+    // (The 8 bytes are the offset 64 itself, `@` and zeroes: valid UTF-8.)
+    let root = header.root_offset;
+    match error::<Hike>(&bytes) {
+        Error::Overlap { first, second } => {
+            assert_eq!((first, second), ((root, root + 8), (root, root + 48)))
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn hostile_header_fields_are_refused() {
+    let good = mmf::to_bytes(&database(2, 2));
+    let cases: [(usize, u64, &str); 9] = [
+        (24, 0, "header field `root_offset`"),
+        (24, 65, "header field `root_offset`"),
+        (24, u64::MAX - 7, "header field `root_offset`"),
+        (24, good.len() as u64 - 8, "header field `root_offset`"),
+        (32, 63, "header field `data_len`"),
+        (32, u64::MAX, "header field `data_len`"),
+        (40, u64::MAX - 3, "header field `schema_offset`"),
+        (48, u64::MAX, "header field `schema_offset`"),
+        (40, 0, "header field `schema_offset`"),
+    ];
+    for (at, value, expected) in cases {
+        let mut bytes = AlignedBytes::from_slice(&good);
+        put_u64(&mut bytes, at, value);
+        let message = error::<HikingDatabase>(&bytes).to_string();
+        assert!(message.starts_with(expected), "{at}={value}: {message}");
+    }
+}
+
+#[test]
+fn an_edited_embedded_schema_is_refused() {
+    let good = mmf::to_bytes(&database(2, 2));
+    let header = mmf::Header::read(&good).unwrap();
+    let mut bytes = AlignedBytes::from_slice(&good);
+    bytes[header.schema_offset as usize + 20] ^= 0x20;
+    let message = error::<HikingDatabase>(&bytes).to_string();
+    assert!(
+        message.starts_with(&format!("embedded schema at offset {}", header.schema_offset)),
+        "{message}"
+    );
+    // The schema may be absent: files from other writers need not carry one.
+    let mut bytes = AlignedBytes::from_slice(&good);
+    put_u64(&mut bytes, 40, 0);
+    put_u64(&mut bytes, 48, 0);
+    assert_eq!(mmf::from_bytes_owned::<HikingDatabase>(&bytes).unwrap(), database(2, 2));
+}
+
+#[test]
+fn an_empty_list_may_point_anywhere() {
+    // Nothing is read through an empty list, so its offset is not checked.
+    let (good, at) = lists_image();
+    let mut bytes = AlignedBytes::from_slice(&good);
+    put_u64(&mut bytes, at(&good, 1), u64::MAX);
+    put_u64(&mut bytes, at(&good, 1) + 8, 0);
+    let view = mmf::from_bytes::<Vec<Vec<u8>>>(&bytes).unwrap();
+    assert!(view.get(1).unwrap().is_empty());
+}
+
+/// Run by `truncating_a_mapped_file_faults_the_reader` in a child process.
+#[test]
+#[ignore = "the child half of truncating_a_mapped_file_faults_the_reader"]
+#[cfg(unix)]
+fn child_reads_after_truncation() {
+    let path = std::env::var("MMF_TEST_TRUNCATE_FILE").expect("set by the parent test");
+    let file = mmf::MappedFile::<HikingDatabase>::open(&path).unwrap();
+    // A program that ignores mmf's lock cuts the file down while it is mapped.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
+    println!("CHILD truncated");
+    let sum: f64 =
+        file.root().hikes().iter().flat_map(|h| h.gps_track().iter().map(|c| c.z())).sum();
+    println!("CHILD survived {sum}");
+}
+
+/// Documents what the README says: a file truncated behind a live mapping
+/// faults the reader with SIGBUS on the next access to the lost pages.
+#[test]
+#[cfg(unix)]
+fn truncating_a_mapped_file_faults_the_reader() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = temp_dir("truncate");
+    let path = dir.join("cut.mmf");
+    drop(mmf::MappedFileMut::create(&path, &database(20, 500)).unwrap());
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_reads_after_truncation",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("MMF_TEST_TRUNCATE_FILE", &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("CHILD truncated"), "{stdout}");
+    assert!(!stdout.contains("CHILD survived"), "{stdout}");
+    assert_eq!(output.status.signal(), Some(libc_sigbus()), "{:?}", output.status);
+}
+
+/// `SIGBUS` on Linux and the BSDs.
+#[cfg(unix)]
+fn libc_sigbus() -> i32 {
+    if cfg!(target_os = "linux") { 7 } else { 10 }
+}

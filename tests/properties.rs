@@ -1,0 +1,58 @@
+//! Property tests (proptest) for the rich schema: round trips through bytes and
+//! files, single-byte corruption and truncation of valid encodings.
+
+mod common;
+
+use common::fuzz::{check, everything_from};
+use common::{Everything, temp_dir};
+use mmf::{AlignedBytes, MappedFile, MappedFileMut};
+use proptest::prelude::*;
+
+fn values() -> impl Strategy<Value = Everything> {
+    proptest::collection::vec(any::<u8>(), 0..600).prop_map(|bytes| everything_from(&bytes))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { 64 }, ..ProptestConfig::default() })]
+
+    /// Compared as bytes, since a generated float may be a NaN.
+    #[test]
+    fn any_value_round_trips_through_bytes(value in values()) {
+        let bytes = mmf::to_bytes(&value);
+        let back: Everything = mmf::from_bytes_owned(&bytes).unwrap();
+        prop_assert_eq!(&mmf::to_bytes(&back)[..], &bytes[..]);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "touches files")]
+    fn any_value_round_trips_through_a_file(value in values()) {
+        let dir = temp_dir("prop-file");
+        let path = dir.join("value.mmf");
+        drop(MappedFileMut::create(&path, &value).unwrap());
+        let back = MappedFile::<Everything>::open(&path).unwrap().to_owned();
+        prop_assert_eq!(&mmf::to_bytes(&back)[..], &mmf::to_bytes(&value)[..]);
+        prop_assert_eq!(std::fs::read(&path).unwrap(), mmf::to_bytes(&value).to_vec());
+    }
+
+    /// Every single-byte change of a valid encoding, at every offset: `Ok` with
+    /// views that traverse and rebuild, or `Err`.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn every_single_byte_corruption_is_ok_or_err(value in values(), replacement in any::<u8>(), flip in 0u8..8) {
+        let good = mmf::to_bytes(&value);
+        let mut bytes = AlignedBytes::from_slice(&good);
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            bytes[i] = if original == replacement { original ^ (1 << flip) } else { replacement };
+            check::<Everything>(&bytes, None);
+            bytes[i] = original;
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_refused(value in values(), cut in any::<prop::sample::Index>()) {
+        let good = mmf::to_bytes(&value);
+        let cut = cut.index(good.len());
+        prop_assert!(mmf::from_bytes::<Everything>(&AlignedBytes::from_slice(&good[..cut])).is_err());
+    }
+}
