@@ -241,3 +241,35 @@ fn randomized_corruption_of_a_file_gives_ok_or_err() {
         assert_eq!(read.is_ok(), write.is_ok());
     }
 }
+
+#[test]
+fn map_options_and_flushing_one_range() -> mmf::Result<()> {
+    let dir = temp_dir("options");
+    let path = dir.join("options.mmf");
+    let db = database(3, 100);
+    let mut file = mmf::MapOptions::new().populate(true).create(&path, &db)?;
+    file.root_mut().hikes_mut().get_mut(2).unwrap().gps_track_mut().as_mut_slice()[50].z = -1.0;
+    let raw = &file.root().hikes().get(2).unwrap().gps_track().as_slice()[50];
+    let range = file.range_of(raw).expect("inside the file");
+    assert_eq!(range.end - range.start, 24);
+    file.flush_range(range.clone())?;
+    let e = file.flush_range(0..file.header().data_len + 1).unwrap_err();
+    assert!(e.to_string().contains("is not inside the"), "{e}");
+    assert_eq!(file.range_of(&db.hikes[0]), None);
+    drop(file);
+
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[range.start as usize + 16..range.end as usize], &(-1.0f64).to_ne_bytes());
+    let read: MappedFile<HikingDatabase> =
+        mmf::MapOptions::new().wait(true).populate(true).open(&path)?;
+    assert_eq!(read.root().hikes().get(2).unwrap().gps_track().get(50).unwrap().z(), -1.0);
+    drop(read);
+    let mut write: MappedFileMut<HikingDatabase> = mmf::MapOptions::new().open_mut(&path)?;
+    write
+        .root_mut()
+        .hikes_mut()
+        .iter_mut()
+        .for_each(|mut h| h.gps_track_mut().as_mut_slice()[0].x = 0.0);
+    assert!(write.to_owned().hikes.iter().all(|h| h.gps_track[0].x == 0.0));
+    Ok(())
+}

@@ -8,9 +8,10 @@
 use core::fmt;
 use core::marker::PhantomData;
 use std::fs::{File, OpenOptions, TryLockError};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use memmap2::{Mmap, MmapMut};
+use memmap2::{Mmap, MmapMut, MmapOptions};
 
 use crate::bytes::root_mut;
 use crate::error::{Error, Result};
@@ -20,11 +21,101 @@ use crate::validate::{check_image, read_root, view_root};
 use crate::view::FileMut;
 use crate::write::{plan, write_image};
 
-/// How to take the OS lock: fail at once if it is held, or wait for it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Wait {
-    No,
-    Yes,
+/// How to open and map a file: whether to wait for the lock, whether to fault
+/// the pages in at once.
+///
+/// `MappedFile::open(path)` is `MapOptions::new().open(path)`; the options say
+/// what differs.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{MapOptions, MappedFile, MappedFileMut};
+///
+/// # let dir = std::env::temp_dir().join(format!("mmf-doc-options-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("track.mmf");
+/// drop(MappedFileMut::create(&path, &vec![1.5f64; 1000])?);
+/// // Wait for a writer to finish, and read all pages in before returning.
+/// let file: MappedFile<Vec<f64>> = MapOptions::new().wait(true).populate(true).open(&path)?;
+/// assert_eq!(file.root().len(), 1000);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MapOptions {
+    wait: bool,
+    populate: bool,
+}
+
+impl MapOptions {
+    /// The defaults: fail at once if the lock is held; fault pages in lazily.
+    pub fn new() -> Self {
+        MapOptions::default()
+    }
+
+    /// Wait while another process holds a conflicting lock, instead of failing
+    /// with [`Error::Locked`].
+    pub fn wait(mut self, wait: bool) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Read every page of the file into the mapping before returning
+    /// (`MAP_POPULATE` on Linux; ignored elsewhere): opening takes longer, the
+    /// first pass over the data has no page faults.
+    pub fn populate(mut self, populate: bool) -> Self {
+        self.populate = populate;
+        self
+    }
+
+    /// Opens a file read-only, as [`MappedFile::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`MappedFile::open`].
+    pub fn open<T: Mapped>(self, path: impl AsRef<Path>) -> Result<MappedFile<T>> {
+        MappedFile::open_with(path.as_ref(), self, true)
+    }
+
+    /// Opens a file read-only checking only its header, as
+    /// [`MappedFile::open_unchecked`] does.
+    ///
+    /// # Safety
+    ///
+    /// As for [`MappedFile::open_unchecked`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`MappedFile::open_unchecked`].
+    pub unsafe fn open_unchecked<T: Mapped>(self, path: impl AsRef<Path>) -> Result<MappedFile<T>> {
+        MappedFile::open_with(path.as_ref(), self, false)
+    }
+
+    /// Opens a file read-write, as [`MappedFileMut::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`MappedFileMut::open`].
+    pub fn open_mut<T: Mapped>(self, path: impl AsRef<Path>) -> Result<MappedFileMut<T>> {
+        MappedFileMut::open_with(path.as_ref(), self)
+    }
+
+    /// Creates a file, as [`MappedFileMut::create`] does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`MappedFileMut::create`].
+    pub fn create<T: Mapped>(self, path: impl AsRef<Path>, value: &T) -> Result<MappedFileMut<T>> {
+        MappedFileMut::create_with(path.as_ref(), value, self)
+    }
+
+    fn mmap_options(self) -> MmapOptions {
+        let mut options = MmapOptions::new();
+        if self.populate {
+            options.populate();
+        }
+        options
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,16 +128,16 @@ fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Er
     move |source| Error::Io { action, path: path.to_owned(), source }
 }
 
-fn lock(file: &File, path: &Path, access: Access, wait: Wait) -> Result<()> {
+fn lock(file: &File, path: &Path, access: Access, wait: bool) -> Result<()> {
     let result = match (access, wait) {
-        (Access::Shared, Wait::Yes) => {
+        (Access::Shared, true) => {
             return file.lock_shared().map_err(io_error("cannot lock", path));
         }
-        (Access::Exclusive, Wait::Yes) => {
+        (Access::Exclusive, true) => {
             return file.lock().map_err(io_error("cannot lock", path));
         }
-        (Access::Shared, Wait::No) => file.try_lock_shared(),
-        (Access::Exclusive, Wait::No) => file.try_lock(),
+        (Access::Shared, false) => file.try_lock_shared(),
+        (Access::Exclusive, false) => file.try_lock(),
     };
     match result {
         Ok(()) => Ok(()),
@@ -76,7 +167,7 @@ fn short_file_error(file: &mut File, path: &Path) -> Error {
 
 /// Opens `path` for reading (and writing, with `Access::Exclusive`), takes the
 /// lock, and checks that the file can hold a header.
-fn open_locked(path: &Path, access: Access, wait: Wait) -> Result<File> {
+fn open_locked(path: &Path, access: Access, wait: bool) -> Result<File> {
     let mut file = OpenOptions::new()
         .read(true)
         .write(access == Access::Exclusive)
@@ -126,7 +217,7 @@ impl<T: Mapped> MappedFile<T> {
     /// [`Error::Locked`] if a writer holds the file; [`Error::Io`] if it cannot be
     /// opened or mapped; any validation error, with its offset and field path.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path.as_ref(), Wait::No, true)
+        MapOptions::new().open(path)
     }
 
     /// Like [`open`](Self::open), but waits while a writer holds the file.
@@ -135,7 +226,7 @@ impl<T: Mapped> MappedFile<T> {
     ///
     /// As for [`open`](Self::open), except [`Error::Locked`].
     pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path.as_ref(), Wait::Yes, true)
+        MapOptions::new().wait(true).open(path)
     }
 
     /// Maps `path` checking only the header (magic, version, byte order, schema
@@ -152,15 +243,17 @@ impl<T: Mapped> MappedFile<T> {
     ///
     /// As for [`open`](Self::open), for the header only.
     pub unsafe fn open_unchecked(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path.as_ref(), Wait::No, false)
+        // SAFETY: the caller's promise, passed on.
+        unsafe { MapOptions::new().open_unchecked(path) }
     }
 
-    fn open_with(path: &Path, wait: Wait, check_graph: bool) -> Result<Self> {
-        let file = open_locked(path, Access::Shared, wait)?;
+    fn open_with(path: &Path, options: MapOptions, check_graph: bool) -> Result<Self> {
+        let file = open_locked(path, Access::Shared, options.wait)?;
         // SAFETY: the mapping is only ever read. We hold a shared lock, so no
         // cooperating process writes or truncates the file while it is mapped;
         // what a process ignoring the lock can do is documented on the crate.
-        let map = unsafe { Mmap::map(&file) }.map_err(io_error("cannot map", path))?;
+        let map =
+            unsafe { options.mmap_options().map(&file) }.map_err(io_error("cannot map", path))?;
         let header = check_image::<T>(&map, check_graph)?;
         Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
@@ -238,7 +331,7 @@ impl<T: Mapped> MappedFileMut<T> {
     /// [`Error::Locked`] if another process reads or writes the file;
     /// [`Error::Io`] if it cannot be created, resized or mapped.
     pub fn create(path: impl AsRef<Path>, value: &T) -> Result<Self> {
-        Self::create_with(path.as_ref(), value, Wait::No)
+        MapOptions::new().create(path, value)
     }
 
     /// Like [`create`](Self::create), but waits while others hold the file.
@@ -247,10 +340,10 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// As for [`create`](Self::create), except [`Error::Locked`].
     pub fn create_blocking(path: impl AsRef<Path>, value: &T) -> Result<Self> {
-        Self::create_with(path.as_ref(), value, Wait::Yes)
+        MapOptions::new().wait(true).create(path, value)
     }
 
-    fn create_with(path: &Path, value: &T, wait: Wait) -> Result<Self> {
+    fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
         let plan = plan(value)?;
         // Not `truncate(true)`: the file must not change before we hold the lock.
         let file = OpenOptions::new()
@@ -260,7 +353,7 @@ impl<T: Mapped> MappedFileMut<T> {
             .truncate(false)
             .open(path)
             .map_err(io_error("cannot create", path))?;
-        lock(&file, path, Access::Exclusive, wait)?;
+        lock(&file, path, Access::Exclusive, options.wait)?;
         // The writer needs every byte zero: drop an older file's contents first.
         let old_len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
         if old_len != 0 {
@@ -269,7 +362,8 @@ impl<T: Mapped> MappedFileMut<T> {
         file.set_len(plan.len as u64).map_err(io_error("cannot resize", path))?;
         // SAFETY: we hold the exclusive lock, so no cooperating process reads,
         // writes or truncates the file while it is mapped.
-        let mut map = unsafe { MmapMut::map_mut(&file) }.map_err(io_error("cannot map", path))?;
+        let mut map = unsafe { options.mmap_options().map_mut(&file) }
+            .map_err(io_error("cannot map", path))?;
         write_image(value, &plan, &mut map);
         let header = Header::read(&map)?;
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
@@ -283,7 +377,7 @@ impl<T: Mapped> MappedFileMut<T> {
     /// [`Error::Locked`] if another process reads or writes the file; as for
     /// [`MappedFile::open`] otherwise.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path.as_ref(), Wait::No)
+        MapOptions::new().open_mut(path)
     }
 
     /// Like [`open`](Self::open), but waits while others hold the file.
@@ -292,13 +386,14 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// As for [`open`](Self::open), except [`Error::Locked`].
     pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path.as_ref(), Wait::Yes)
+        MapOptions::new().wait(true).open_mut(path)
     }
 
-    fn open_with(path: &Path, wait: Wait) -> Result<Self> {
-        let file = open_locked(path, Access::Exclusive, wait)?;
+    fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
+        let file = open_locked(path, Access::Exclusive, options.wait)?;
         // SAFETY: as in `create`: the exclusive lock keeps cooperating processes away.
-        let map = unsafe { MmapMut::map_mut(&file) }.map_err(io_error("cannot map", path))?;
+        let map = unsafe { options.mmap_options().map_mut(&file) }
+            .map_err(io_error("cannot map", path))?;
         let header = check_image::<T>(&map, true)?;
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
@@ -336,6 +431,50 @@ impl<T: Mapped> MappedFileMut<T> {
     /// [`Error::Io`] if the OS reports a failure.
     pub fn flush(&self) -> Result<()> {
         self.map.flush().map_err(io_error("cannot flush", &self.path))
+    }
+
+    /// Writes back the pages holding `range` (byte offsets in the file) and waits
+    /// until the OS has stored them: after one in-place update, this costs one
+    /// page's `msync` instead of the whole file's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the OS reports a failure, or if `range` reaches past the
+    /// data in use.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmf_runtime::MappedFileMut;
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("mmf-doc-flush-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let mut file = MappedFileMut::create(dir.join("big.mmf"), &vec![0u64; 100_000])?;
+    /// let mut list = file.root_mut();
+    /// list.as_mut_slice()[70_000] = 7;
+    /// let range = file.range_of(&file.root().as_slice()[70_000]).unwrap();
+    /// file.flush_range(range)?;
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn flush_range(&self, range: Range<u64>) -> Result<()> {
+        let in_use = range.start <= range.end && range.end <= self.header.data_len;
+        if !in_use {
+            let message =
+                format!("range {range:?} is not inside the {} bytes in use", self.header.data_len);
+            return Err(io_error("cannot flush", &self.path)(std::io::Error::other(message)));
+        }
+        self.map
+            .flush_range(range.start as usize, (range.end - range.start) as usize)
+            .map_err(io_error("cannot flush", &self.path))
+    }
+
+    /// The byte range in the file of a stored form read from this file (through
+    /// [`root`](Self::root) or a view's `raw()`), or `None` if it lies elsewhere.
+    pub fn range_of<R>(&self, raw: &R) -> Option<Range<u64>> {
+        let base = self.map.as_ptr() as usize;
+        let start = (raw as *const R as usize).checked_sub(base)?;
+        let end = start + size_of::<R>();
+        (end as u64 <= self.header.data_len).then_some(start as u64..end as u64)
     }
 
     /// The file's header.

@@ -33,7 +33,7 @@ pub use bytes::{
     to_bytes,
 };
 pub use error::{Error, FieldPath, PathSegment, Problem, Result};
-pub use file::{MappedFile, MappedFileMut};
+pub use file::{MapOptions, MappedFile, MappedFileMut};
 pub use header::{FLAG_LITTLE_ENDIAN, FORMAT_VERSION, HEADER_LEN, Header, MAGIC};
 pub use layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
 pub use mapped::{Inline, Mapped, Plain};

@@ -122,6 +122,11 @@ pub unsafe trait Mapped: Sized {
 /// assert_eq!(mmf_runtime::from_bytes::<Vec<[u16; 2]>>(&bytes)?.as_slice(), &[[0, 0], [0, 0]]);
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "the stored form of `{Self}` cannot be handed out as `&mut`",
+    label = "`{Self}` is not `Plain`: its stored form holds offsets, tags or checked values",
+    note = "change elements through `get_mut` / `iter_mut` and their `set_…` methods instead"
+)]
 pub unsafe trait Plain: Mapped {}
 
 /// A [`Mapped`] type stored entirely inline (no blocks): numbers, `bool`,
@@ -141,6 +146,11 @@ pub unsafe trait Plain: Mapped {}
 /// assert_eq!(mmf_runtime::from_bytes::<Vec<Option<char>>>(&bytes)?.to_vec(), [Some('a'), Some('b')]);
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not stored inline, so it cannot be replaced in place",
+    label = "`{Self}` is not `Inline`",
+    note = "strings and lists live in blocks of their own; write a new file with `MappedFileMut::create` to change them"
+)]
 pub unsafe trait Inline: Mapped {}
 
 /// Helper for conditional trait bounds in generated code: `Check<'a, T>:
