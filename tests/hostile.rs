@@ -110,7 +110,7 @@ fn blocks_overlapping_the_header_are_refused() {
     // right after it is not a header problem.
     let mut bytes = AlignedBytes::from_slice(&good);
     put_u64(&mut bytes, at(&good, 0), 64);
-    assert!(matches!(error::<Vec<Vec<u8>>>(&bytes), Error::Overlap { .. }));
+    assert!(matches!(problem::<Vec<Vec<u8>>>(&bytes).1, Problem::Overlap { offset: 64, .. }));
 }
 
 #[test]
@@ -123,13 +123,12 @@ fn a_list_whose_elements_point_back_into_itself_is_refused() {
     // lists[2] claims the 48 bytes of the outer list's own block.
     put_u64(&mut bytes, at(&good, 2), outer);
     put_u64(&mut bytes, at(&good, 2) + 8, 48);
-    match error::<Vec<Vec<u8>>>(&bytes) {
-        Error::Overlap { first, second } => {
-            assert_eq!(first, (outer, outer + 48));
-            assert_eq!(second, (outer, outer + 48));
-        }
-        other => panic!("{other}"),
-    }
+    let (path, problem) = problem::<Vec<Vec<u8>>>(&bytes);
+    assert_eq!(path, "[2]");
+    assert_eq!(
+        problem,
+        Problem::Overlap { offset: outer, end: outer + 48, other: (outer, outer + 48) }
+    );
 }
 
 #[test]
@@ -146,7 +145,9 @@ fn many_lists_sharing_one_block_are_refused() {
     for i in 0..n {
         put_u64(&mut bytes, headers + i * 16, first.offset);
     }
-    assert!(matches!(error::<Vec<Vec<bool>>>(&bytes), Error::Overlap { .. }));
+    let (path, problem) = problem::<Vec<Vec<bool>>>(&bytes);
+    assert_eq!(path, "[1]", "refused at the second list, before its elements are checked");
+    assert!(matches!(problem, Problem::Overlap { .. }));
 }
 
 #[test]
@@ -159,12 +160,9 @@ fn a_string_inside_the_root_is_refused() {
     put_u64(&mut bytes, header.root_offset as usize + 8, 8);
     // (The 8 bytes are the offset 64 itself, `@` and zeroes: valid UTF-8.)
     let root = header.root_offset;
-    match error::<Hike>(&bytes) {
-        Error::Overlap { first, second } => {
-            assert_eq!((first, second), ((root, root + 8), (root, root + 48)))
-        }
-        other => panic!("{other}"),
-    }
+    let (path, problem) = problem::<Hike>(&bytes);
+    assert_eq!(path, "date");
+    assert_eq!(problem, Problem::Overlap { offset: root, end: root + 8, other: (root, root + 48) });
 }
 
 #[test]
@@ -263,4 +261,24 @@ fn truncating_a_mapped_file_faults_the_reader() {
 #[cfg(unix)]
 fn libc_sigbus() -> i32 {
     if cfg!(target_os = "linux") { 7 } else { 10 }
+}
+
+#[test]
+fn disjoint_blocks_in_any_order_are_accepted() {
+    // Other writers may lay blocks out in another order than mmf does: swapping
+    // two lists' stored forms gives a valid file with the lists swapped.
+    let (good, at) = lists_image();
+    let (first, third) = (at(&good, 0), at(&good, 2));
+    let mut bytes = AlignedBytes::from_slice(&good);
+    let a: [u8; 16] = good[first..first + 16].try_into().unwrap();
+    let b: [u8; 16] = good[third..third + 16].try_into().unwrap();
+    bytes[first..first + 16].copy_from_slice(&b);
+    bytes[third..third + 16].copy_from_slice(&a);
+    let lists = mmf::from_bytes_owned::<Vec<Vec<u8>>>(&bytes).unwrap();
+    assert_eq!(lists, vec![vec![6; 40], vec![4, 5], vec![1, 2, 3]]);
+    // An overlap is still found when the blocks come out of order.
+    put_u64(&mut bytes, at(&good, 1), u64::from_ne_bytes(b[..8].try_into().unwrap()) + 8);
+    let (path, problem) = problem::<Vec<Vec<u8>>>(&bytes);
+    assert_eq!(path, "[1]");
+    assert!(matches!(problem, Problem::Overlap { .. }), "{problem:?}");
 }

@@ -358,7 +358,14 @@ fn block_errors_name_the_field_path_and_offset() {
     // Point hike 3's track at hike 2's track: two blocks share bytes.
     let other = u64::from_ne_bytes(good[track_field(&good, 2)..][..8].try_into().unwrap());
     let bad = with_u64(AlignedBytes::from_slice(&good), at, other);
-    assert!(err::<HikingDatabase>(&bad).starts_with(&format!("blocks overlap: bytes {other}..")));
+    let other_end = other + 40 * 24;
+    let own_end = other + 40 * 24;
+    assert_eq!(
+        err::<HikingDatabase>(&bad),
+        format!(
+            "hikes[3].gps_track: block at bytes {other}..{own_end} overlaps bytes {other}..{other_end} of another block; a valid file never points two fields at the same bytes"
+        )
+    );
 }
 
 #[test]

@@ -123,17 +123,6 @@ pub enum Error {
         /// What is wrong.
         problem: Problem,
     },
-    /// Two blocks of the object graph share bytes.
-    #[error(
-        "blocks overlap: bytes {}..{} and {}..{}; a valid file never points two fields at the same bytes",
-        first.0, first.1, second.0, second.1
-    )]
-    Overlap {
-        /// The first block's start and end offsets.
-        first: (u64, u64),
-        /// The second block's start and end offsets.
-        second: (u64, u64),
-    },
     /// An in-memory buffer is not aligned as the stored types need.
     #[error(
         "the buffer at address {address:#x} is not aligned to {align} bytes; copy it into `AlignedBytes`"
@@ -188,12 +177,14 @@ pub enum Problem {
         /// Where the block starts.
         offset: u64,
     },
-    /// A list claims more elements than the file has bytes.
-    TooManyElements {
-        /// The length found.
-        len: u64,
-        /// Bytes in use.
-        data_len: u64,
+    /// A block shares bytes with another block, or with the root object.
+    Overlap {
+        /// Where the block starts.
+        offset: u64,
+        /// Where it ends.
+        end: u64,
+        /// The start and end of the block it overlaps.
+        other: (u64, u64),
     },
     /// A string is not UTF-8.
     InvalidUtf8 {
@@ -251,9 +242,10 @@ impl fmt::Display for Problem {
             Problem::OverlapsHeader { offset } => {
                 write!(f, "block at offset {offset} overlaps the 64-byte header")
             }
-            Problem::TooManyElements { len, data_len } => {
-                write!(f, "{len} elements is more than the file's {data_len} bytes can hold")
-            }
+            Problem::Overlap { offset, end, other: (start, other_end) } => write!(
+                f,
+                "block at bytes {offset}..{end} overlaps bytes {start}..{other_end} of another block; a valid file never points two fields at the same bytes"
+            ),
             Problem::InvalidUtf8 { offset, at } => {
                 write!(f, "invalid UTF-8 at byte {at} (string at offset {offset})")
             }

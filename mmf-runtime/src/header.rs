@@ -124,14 +124,15 @@ impl Header {
                 ),
             ));
         }
-        let data = &bytes[..self.data_len as usize];
-        let schema = self.schema_bytes(data)?;
         if self.schema_hash != T::SCHEMA_HASH {
-            let found_name = match schema.map(crate::schema::root_name) {
-                Some(Some(name)) => name.to_owned(),
-                Some(None) => "a built-in root type".to_owned(),
-                None => "no embedded schema".to_owned(),
-            };
+            // Only now read the embedded schema, and only for the type's name.
+            let data = &bytes[..self.data_len as usize];
+            let found_name =
+                match self.schema_bytes(data).ok().flatten().map(crate::schema::root_name) {
+                    Some(Some(name)) => name.to_owned(),
+                    Some(None) => "a built-in root type".to_owned(),
+                    None => "no readable embedded schema".to_owned(),
+                };
             return Err(Error::SchemaMismatch {
                 found: self.schema_hash,
                 found_name,
@@ -156,6 +157,13 @@ impl Header {
             ));
         }
         Ok(())
+    }
+
+    /// Checks the embedded schema, if there is one: inside the data in use, and
+    /// hashing to the header's schema hash. Part of full validation; opening
+    /// without validation reads only the header.
+    pub(crate) fn check_schema(&self, data: &[u8]) -> Result<()> {
+        self.schema_bytes(data).map(drop)
     }
 
     /// The embedded schema, checked against the schema hash; `None` if there is none.

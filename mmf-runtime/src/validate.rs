@@ -1,6 +1,8 @@
 //! Validation at open: every offset, length, tag and string of the object graph
 //! is checked once, and every block is proven disjoint from the others.
 
+use std::collections::BTreeMap;
+
 use bytemuck::Pod;
 
 use crate::error::{Error, PathSegment, Problem, Result};
@@ -10,20 +12,57 @@ use crate::view::FileRef;
 
 /// Walks a file's object graph and checks it; see [`Mapped::validate`].
 ///
-/// It records the byte range of every non-empty block, so that after the walk
-/// [`validate`] can prove that no two blocks share a byte. That proof makes the
-/// in-place API sound (two `&mut` can never reach the same bytes), and bounds
-/// validation time by the file's size: a hostile file cannot make many lists
-/// point at one large block to be checked again and again.
+/// Every non-empty block is checked against all blocks seen before it, before
+/// its elements are looked at: a block that shares a byte with another is
+/// refused at once. That proof makes the in-place API sound (two `&mut` can
+/// never reach the same bytes), and bounds validation time by the file's size:
+/// a hostile file cannot make many lists point at one large block to have it
+/// checked again and again.
 #[doc(hidden)]
 pub struct Validator<'a> {
     data: &'a [u8],
-    blocks: Vec<(u64, u64)>,
+    blocks: Blocks,
+}
+
+/// The blocks seen so far. Writers lay blocks out in the order validation
+/// visits them, so the common case appends to a sorted list; the first block
+/// out of order moves the list into a search tree.
+enum Blocks {
+    Sorted(Vec<(u64, u64)>),
+    Tree(BTreeMap<u64, u64>),
+}
+
+impl Blocks {
+    /// Records `start..end`, or returns a block it overlaps.
+    fn insert(&mut self, start: u64, end: u64) -> Result<(), (u64, u64)> {
+        if let Blocks::Sorted(list) = self {
+            match list.last() {
+                Some(&(_, last_end)) if start < last_end => {
+                    *self = Blocks::Tree(list.drain(..).collect());
+                }
+                _ => {
+                    list.push((start, end));
+                    return Ok(());
+                }
+            }
+        }
+        let Blocks::Tree(tree) = self else { unreachable!("converted above") };
+        // The block starting last before `end` is the only one that can overlap:
+        // blocks are disjoint, so any earlier one ends before it starts.
+        if let Some((&s, &e)) = tree.range(..end).next_back()
+            && e > start
+        {
+            return Err((s, e));
+        }
+        tree.insert(start, end);
+        Ok(())
+    }
 }
 
 impl<'a> Validator<'a> {
     /// Resolves a block of `len` elements of `R` at `offset`, checking that it
-    /// lies inside the data in use, after the header, and is aligned.
+    /// lies inside the data in use, after the header, aligned, and apart from
+    /// every block seen before.
     pub fn block<R: Pod>(&mut self, offset: u64, len: u64) -> Result<&'a [R]> {
         const { assert!(size_of::<R>() > 0, "mmf lists of zero-sized types are not supported") };
         if len == 0 {
@@ -50,7 +89,9 @@ impl<'a> Validator<'a> {
         if !offset.is_multiple_of(align) {
             return Err(Error::invalid(Problem::Misaligned { offset, align }));
         }
-        self.blocks.push((offset, end));
+        if let Err(other) = self.blocks.insert(offset, end) {
+            return Err(Error::invalid(Problem::Overlap { offset, end, other }));
+        }
         let bytes = &self.data[offset as usize..end as usize];
         // Cannot fail: the length is a whole number of elements, and the start is
         // aligned relative to the data, whose base is aligned for every stored type
@@ -92,24 +133,29 @@ impl<'a> Validator<'a> {
 }
 
 /// Validates the object graph of a file whose header has been checked for `T`,
-/// and returns the root's stored form.
+/// and its embedded schema, and returns the root's stored form.
 pub(crate) fn validate<'a, T: Mapped>(data: &'a [u8], header: &Header) -> Result<&'a T::Raw> {
-    let root_start = header.root_offset as usize;
-    let root_end = root_start + size_of::<T::Raw>();
+    header.check_schema(data)?;
     let root = root_raw::<T>(data, header);
-    let mut v = Validator { data, blocks: Vec::new() };
-    T::validate(root, &mut v)?;
-    let mut blocks = v.blocks;
-    blocks.push((0, HEADER_LEN));
+    let (root_start, root_end) =
+        (header.root_offset, header.root_offset + size_of::<T::Raw>() as u64);
+    let mut blocks = Blocks::Sorted(Vec::new());
     if root_end > root_start {
-        blocks.push((root_start as u64, root_end as u64));
+        // The root comes first: it lies right after the header in files mmf writes.
+        let _ = blocks.insert(root_start, root_end);
     }
-    blocks.extend(header.schema_block());
-    blocks.sort_unstable();
-    for pair in blocks.windows(2) {
-        if pair[1].0 < pair[0].1 {
-            return Err(Error::Overlap { first: pair[0], second: pair[1] });
-        }
+    let mut v = Validator { data, blocks };
+    T::validate(root, &mut v)?;
+    if let Some((start, end)) = header.schema_block()
+        && let Err((s, e)) = v.blocks.insert(start, end)
+    {
+        return Err(Error::Header {
+            field: "schema_offset",
+            offset: 40,
+            problem: format!(
+                "the embedded schema at bytes {start}..{end} overlaps bytes {s}..{e} of the object graph"
+            ),
+        });
     }
     Ok(root)
 }

@@ -65,11 +65,15 @@ impl<'a> FileRef<'a> {
     /// Checks a block's bounds and alignment; returns its start and element count.
     #[inline]
     fn locate<R>(self, offset: u64, len: u64) -> Option<(usize, usize)> {
-        let start = usize::try_from(offset).ok()?;
-        let len = usize::try_from(len).ok()?;
-        let end = len.checked_mul(size_of::<R>())?.checked_add(start)?;
-        let aligned = (self.base.as_ptr() as usize).wrapping_add(start) % align_of::<R>() == 0;
-        (end <= self.len && aligned).then_some((start, len))
+        // Saturating arithmetic instead of checked: an overflow saturates to
+        // `u64::MAX`, which fails the bounds compare, so the common case is one
+        // compare and one mask with no early branches.
+        let end = offset.saturating_add(len.saturating_mul(size_of::<R>() as u64));
+        let address = (self.base.as_ptr() as u64).wrapping_add(offset);
+        let fits = end <= self.len as u64;
+        let aligned = address & (align_of::<R>() as u64 - 1) == 0;
+        // `end <= self.len` makes both casts exact.
+        (fits & aligned).then_some((offset as usize, len as usize))
     }
 
     /// A UTF-8 string of `len` bytes at `offset`; empty if it is out of bounds or

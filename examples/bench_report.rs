@@ -1,0 +1,619 @@
+//! Turns the output of `cargo bench --bench peers` into `BENCHMARKS.md` and
+//! `benches/chart.svg`: one command regenerates the report from the last run.
+//!
+//! ```text
+//! cargo bench --bench peers
+//! cargo run --release --example bench_report
+//! ```
+//!
+//! Every number is the median criterion measured; every ratio is between two
+//! medians of the same run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Medians in nanoseconds: `[group][peer][size]`.
+type Medians = BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>;
+
+const SIZES: [&str; 3] = ["6MB", "256MB", "1GB"];
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn medians(root: &Path) -> Medians {
+    let mut out = Medians::new();
+    let dirs = |p: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(p)
+            .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    for group in dirs(root) {
+        for peer in dirs(&group) {
+            for size in dirs(&peer) {
+                let Some(estimates) = read_json(&size.join("new/estimates.json")) else { continue };
+                let Some(median) = estimates["median"]["point_estimate"].as_f64() else { continue };
+                let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+                out.entry(name(&group))
+                    .or_default()
+                    .entry(name(&peer))
+                    .or_default()
+                    .insert(name(&size), median);
+            }
+        }
+    }
+    out
+}
+
+struct Report {
+    m: Medians,
+    data: Value,
+    sizes: Vec<&'static str>,
+    md: String,
+}
+
+impl Report {
+    fn get(&self, group: &str, peer: &str, size: &str) -> Option<f64> {
+        self.m.get(group)?.get(peer)?.get(size).copied()
+    }
+
+    fn coord_bytes(&self, size: &str) -> Option<f64> {
+        self.data[size]["coord_bytes"].as_f64()
+    }
+
+    fn file_bytes(&self, size: &str, peer: &str) -> Option<f64> {
+        self.data[size]["file_bytes"][peer].as_f64()
+    }
+
+    /// A table with one row per peer, one column per size, each cell by `cell`.
+    fn table(
+        &mut self,
+        group: &str,
+        peers: &[&str],
+        unit: &str,
+        cell: impl Fn(&Self, &str, f64) -> String,
+    ) {
+        let mut header = format!("| {group} |");
+        let mut rule = "|---|".to_string();
+        for size in &self.sizes {
+            let _ = write!(header, " {size} ({unit}) |");
+            rule.push_str("---:|");
+        }
+        let mut rows = String::new();
+        for peer in peers {
+            let mut row = format!("| {peer} |");
+            let mut any = false;
+            for size in &self.sizes {
+                match self.get(group, peer, size) {
+                    Some(ns) => {
+                        any = true;
+                        let _ = write!(row, " {} |", cell(self, size, ns));
+                    }
+                    None => row.push_str(" — |"),
+                }
+            }
+            if any {
+                rows.push_str(&row);
+                rows.push('\n');
+            }
+        }
+        let _ = writeln!(self.md, "{header}\n{rule}\n{rows}");
+    }
+
+    /// `a ÷ b` of two medians, per size, as a line.
+    fn ratios(
+        &self,
+        label: &str,
+        a: (&str, &str),
+        b: (&str, &str),
+        target: &str,
+        ok: impl Fn(f64) -> bool,
+    ) -> String {
+        let mut parts = Vec::new();
+        for size in &self.sizes {
+            if let (Some(x), Some(y)) = (self.get(a.0, a.1, size), self.get(b.0, b.1, size)) {
+                let r = x / y;
+                parts.push(format!("{size}: **{r:.2}** {}", if ok(r) { "✓" } else { "✗" }));
+            }
+        }
+        format!("- {label}: {} (target {target})\n", parts.join(", "))
+    }
+}
+
+fn time(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn gbps(bytes: f64, ns: f64) -> String {
+    format!("{:.2}", bytes / ns)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0))
+        })
+        .map_or_else(String::new, |kb| format!("{} GiB", kb / (1 << 20)));
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, {memory}, Linux {}, {rustc}", kernel.trim())
+}
+
+fn main() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let criterion = manifest.join("target/criterion");
+    let data =
+        read_json(&criterion.join("mmf-data.json")).expect("run `cargo bench --bench peers` first");
+    let m = medians(&criterion);
+    let sizes: Vec<_> = SIZES.iter().copied().filter(|s| data.get(*s).is_some()).collect();
+    let mut r = Report { m, data, sizes, md: String::new() };
+
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(
+        md,
+        "mmf against what a Rust user would pick instead — rkyv 0.8 over memmap2, bincode 2, postcard, \
+         serde_json — and against the owned value in memory (`native`), all in one run of one binary on \
+         the same hiking database (built from a fixed seed) and the same filesystem.\n"
+    );
+    let _ = writeln!(md, "- **Machine**: {}", machine());
+    let _ = writeln!(
+        md,
+        "- **Reproduce**: `cargo bench --bench peers` (add `MMF_BENCH_LARGE=1` for 1 GB), then \
+         `cargo run --release --example bench_report` to rewrite this file and `benches/chart.svg`."
+    );
+    let _ = writeln!(
+        md,
+        "- **Numbers**: criterion medians; ratios are between medians of the same run. Data: {}.\n",
+        r.sizes
+            .iter()
+            .map(|s| format!(
+                "{s} = {} hikes, {} GPS points",
+                r.data[*s]["hikes"], r.data[*s]["points"]
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let _ = writeln!(md, "![open time and traversal throughput](benches/chart.svg)\n");
+    r.md = md;
+
+    // 1. Open + read one field.
+    r.md.push_str("## Open the file and read one field (warm page cache)\n\n");
+    let open_peers = [
+        "mmf_open_unchecked",
+        "mmf_open",
+        "mmf_open_after_create",
+        "rkyv_access_unchecked",
+        "rkyv_access",
+        "bincode",
+        "postcard",
+        "serde_json",
+    ];
+    r.table("open_read_one", &open_peers, "median", |_, _, ns| time(ns));
+    let (first, last) = (r.sizes[0], *r.sizes.last().unwrap());
+    let mut notes = String::new();
+    for peer in ["mmf_open_unchecked", "mmf_open", "rkyv_access_unchecked"] {
+        if let (Some(a), Some(b)) =
+            (r.get("open_read_one", peer, last), r.get("open_read_one", peer, first))
+        {
+            let flat = a / b;
+            let _ = writeln!(
+                notes,
+                "- {peer}: {last} ÷ {first} = **{flat:.2}**{}",
+                if peer.starts_with("mmf_open_unchecked") {
+                    if flat <= 1.2 { " ✓ (target ≤ 1.2)" } else { " ✗ (target ≤ 1.2)" }
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    notes.push_str(&r.ratios(
+        "mmf_open_unchecked ÷ rkyv_access_unchecked",
+        ("open_read_one", "mmf_open_unchecked"),
+        ("open_read_one", "rkyv_access_unchecked"),
+        "≤ 1.1",
+        |x| x <= 1.1,
+    ));
+    notes.push_str(&r.ratios(
+        "bincode ÷ mmf_open",
+        ("open_read_one", "bincode"),
+        ("open_read_one", "mmf_open"),
+        "orders of magnitude",
+        |x| x >= 10.0,
+    ));
+    notes.push_str(&r.ratios(
+        "serde_json ÷ mmf_open",
+        ("open_read_one", "serde_json"),
+        ("open_read_one", "mmf_open"),
+        "orders of magnitude",
+        |x| x >= 10.0,
+    ));
+    notes.push_str(&r.ratios(
+        "rkyv_access ÷ mmf_open",
+        ("open_read_one", "rkyv_access"),
+        ("open_read_one", "mmf_open"),
+        "mmf ahead",
+        |x| x >= 1.0,
+    ));
+    let _ = writeln!(r.md, "{notes}");
+
+    // 2. Random access.
+    r.md.push_str("## Random `hikes[i].gps_track[j].z` (1024 reads per iteration)\n\n");
+    r.table(
+        "random_access",
+        &["native", "mmf", "rkyv_access_unchecked"],
+        "per read",
+        |_, _, ns| time(ns / 1024.0),
+    );
+    let mut notes = r.ratios(
+        "mmf ÷ native",
+        ("random_access", "mmf"),
+        ("random_access", "native"),
+        "≤ 1.5",
+        |x| x <= 1.5,
+    );
+    notes.push_str(&r.ratios(
+        "mmf ÷ rkyv_access_unchecked",
+        ("random_access", "mmf"),
+        ("random_access", "rkyv_access_unchecked"),
+        "≤ 1.0",
+        |x| x <= 1.0,
+    ));
+    let _ = writeln!(r.md, "{notes}");
+
+    // 3 and 4. Traversal.
+    r.md.push_str("## Sum every coordinate (GB/s of coordinates)\n\n");
+    let traverse_peers = [
+        "native",
+        "mmf",
+        "rkyv_access_unchecked",
+        "mmf_fresh_mapping",
+        "mmf_fresh_mapping_populate",
+        "rkyv_fresh_mapping",
+    ];
+    r.table("traverse", &traverse_peers, "GB/s", |r, size, ns| {
+        gbps(r.coord_bytes(size).unwrap_or(0.0), ns)
+    });
+    let mut notes = r.ratios(
+        "native ÷ mmf (throughput mmf ÷ native)",
+        ("traverse", "native"),
+        ("traverse", "mmf"),
+        "≥ 0.95",
+        |x| x >= 0.95,
+    );
+    notes.push_str(&r.ratios(
+        "warm ÷ fresh mapping (throughput fresh ÷ warm)",
+        ("traverse", "mmf"),
+        ("traverse", "mmf_fresh_mapping"),
+        "≥ 0.8",
+        |x| x >= 0.8,
+    ));
+    notes.push_str(&r.ratios(
+        "warm ÷ fresh mapping with populate",
+        ("traverse", "mmf"),
+        ("traverse", "mmf_fresh_mapping_populate"),
+        "≥ 0.8",
+        |x| x >= 0.8,
+    ));
+    let _ = writeln!(r.md, "{notes}");
+
+    // 5. In-place updates.
+    r.md.push_str("## Add 1 to every `z`, in place\n\n");
+    r.table(
+        "set_every_z",
+        &["native", "mmf", "rkyv_access_unchecked_mut"],
+        "median",
+        |_, _, ns| time(ns),
+    );
+    let mut notes = r.ratios(
+        "native ÷ mmf (throughput mmf ÷ native)",
+        ("set_every_z", "native"),
+        ("set_every_z", "mmf"),
+        "≥ 0.9",
+        |x| x >= 0.9,
+    );
+    notes.push_str(&r.ratios(
+        "rkyv ÷ mmf",
+        ("set_every_z", "rkyv_access_unchecked_mut"),
+        ("set_every_z", "mmf"),
+        "≥ 2",
+        |x| x >= 2.0,
+    ));
+    let _ = writeln!(r.md, "{notes}");
+
+    // 6. Update and flush.
+    r.md.push_str("## Change one coordinate, then make it durable\n\n");
+    r.table(
+        "update_and_flush",
+        &["mmf_flush_range", "raw_msync_one_page", "raw_pwrite_fdatasync_one_page"],
+        "median",
+        |_, _, ns| time(ns),
+    );
+    let mut notes = r.ratios(
+        "mmf ÷ raw msync of one page",
+        ("update_and_flush", "mmf_flush_range"),
+        ("update_and_flush", "raw_msync_one_page"),
+        "≤ 1.1",
+        |x| x <= 1.1,
+    );
+    notes.push_str(&r.ratios(
+        "mmf ÷ raw pwrite + fdatasync of one page",
+        ("update_and_flush", "mmf_flush_range"),
+        ("update_and_flush", "raw_pwrite_fdatasync_one_page"),
+        "≤ 1.1",
+        |x| x <= 1.1,
+    ));
+    let _ = writeln!(r.md, "{notes}");
+
+    // 7. Create.
+    r.md.push_str("## Write the database to a new file (GB/s of file, page cache, no fsync)\n\n");
+    let create_peers = [
+        "mmf_create",
+        "memcpy",
+        "memcpy_into_fresh_mapping",
+        "rkyv_to_bytes_write_all",
+        "bincode_buffered_file",
+    ];
+    r.table("create", &create_peers, "GB/s", |r, size, ns| {
+        gbps(r.file_bytes(size, "mmf").unwrap_or(0.0), ns)
+    });
+    let mut notes = r.ratios(
+        "memcpy_into_fresh_mapping ÷ mmf_create (throughput mmf ÷ what the mapping allows)",
+        ("create", "memcpy_into_fresh_mapping"),
+        ("create", "mmf_create"),
+        "≥ 0.8",
+        |x| x >= 0.8,
+    );
+    notes.push_str(&r.ratios(
+        "rkyv_to_bytes_write_all ÷ mmf_create",
+        ("create", "rkyv_to_bytes_write_all"),
+        ("create", "mmf_create"),
+        "> 1",
+        |x| x > 1.0,
+    ));
+    notes.push_str(&r.ratios(
+        "bincode_buffered_file ÷ mmf_create",
+        ("create", "bincode_buffered_file"),
+        ("create", "mmf_create"),
+        "≥ 3",
+        |x| x >= 3.0,
+    ));
+    notes.push_str(&r.ratios(
+        "mmf_create ÷ memcpy",
+        ("create", "mmf_create"),
+        ("create", "memcpy"),
+        "—",
+        |_| true,
+    ));
+    let _ = writeln!(r.md, "{notes}");
+
+    // 8. Validation.
+    r.md.push_str("## Full validation, in memory (GB/s of file)\n\n");
+    let validate_cell =
+        |r: &Report, size: &str, ns: f64| gbps(r.file_bytes(size, "mmf").unwrap_or(0.0), ns);
+    r.table("validate", &["mmf_from_bytes", "rkyv_access"], "GB/s", validate_cell);
+    let notes = r.ratios(
+        "mmf ÷ rkyv (time)",
+        ("validate", "mmf_from_bytes"),
+        ("validate", "rkyv_access"),
+        "≤ 1",
+        |x| x <= 1.0,
+    );
+    let _ = writeln!(r.md, "{notes}");
+
+    // 9. File size.
+    r.md.push_str("## File size\n\n| peer |");
+    let sizes = r.sizes.clone();
+    for size in &sizes {
+        let _ = write!(r.md, " {size} (bytes) |");
+    }
+    r.md.push_str("\n|---|");
+    for _ in &sizes {
+        r.md.push_str("---:|");
+    }
+    r.md.push('\n');
+    for peer in ["mmf", "rkyv", "bincode", "postcard", "json"] {
+        let _ = write!(r.md, "| {peer} |");
+        for size in &sizes {
+            let _ = write!(
+                r.md,
+                " {} |",
+                r.file_bytes(size, peer).map_or("—".into(), |b| format!("{b:.0}"))
+            );
+        }
+        r.md.push('\n');
+    }
+    let mut parts = Vec::new();
+    for size in &sizes {
+        if let (Some(a), Some(b)) = (r.file_bytes(size, "mmf"), r.file_bytes(size, "bincode")) {
+            parts.push(format!(
+                "{size}: **{:.4}** {}",
+                a / b,
+                if a / b <= 1.1 { "✓" } else { "✗" }
+            ));
+        }
+    }
+    let _ = writeln!(r.md, "\n- mmf ÷ bincode: {} (target ≤ 1.1)\n", parts.join(", "));
+
+    let analysis = manifest.join("benches/analysis.md");
+    if let Ok(text) = std::fs::read_to_string(&analysis) {
+        r.md.push_str(&text);
+    }
+
+    std::fs::write(manifest.join("BENCHMARKS.md"), &r.md).unwrap();
+    std::fs::write(manifest.join("benches/chart.svg"), chart(&r)).unwrap();
+    println!("wrote BENCHMARKS.md and benches/chart.svg");
+}
+
+/// Two panels: open time against file size (log-log) for every peer, and
+/// warm traversal throughput per peer at the largest size.
+fn chart(r: &Report) -> String {
+    let colors = ["#1b9e77", "#66a61e", "#d95f02", "#e6ab02", "#7570b3", "#e7298a", "#666666"];
+    let peers = [
+        "mmf_open_unchecked",
+        "mmf_open",
+        "rkyv_access_unchecked",
+        "rkyv_access",
+        "bincode",
+        "postcard",
+        "serde_json",
+    ];
+    let (w, h) = (1000.0, 420.0);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    // Left panel: log-log.
+    let (x0, y0, pw, ph) = (70.0, 40.0, 400.0, 300.0);
+    let points: Vec<(f64, f64)> = r
+        .sizes
+        .iter()
+        .flat_map(|size| {
+            peers.iter().filter_map(|p| r.get("open_read_one", p, size)).map(|ns| (0.0, ns))
+        })
+        .collect();
+    let (lo, hi) =
+        points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &(_, ns)| (lo.min(ns), hi.max(ns)));
+    let (lo, hi) = ((lo.log10()).floor(), (hi.log10()).ceil());
+    let xs: Vec<f64> =
+        r.sizes.iter().map(|s| r.file_bytes(s, "mmf").unwrap_or(1.0).log10()).collect();
+    let (xlo, xhi) =
+        (xs.first().copied().unwrap_or(0.0) - 0.2, xs.last().copied().unwrap_or(1.0) + 0.2);
+    let px = |x: f64| x0 + (x - xlo) / (xhi - xlo) * pw;
+    let py = |ns: f64| y0 + ph - (ns.log10() - lo) / (hi - lo).max(1.0) * ph;
+    let _ = writeln!(
+        s,
+        "<text x=\"{}\" y=\"24\" font-size=\"14\">Open + read one field (log-log)</text>",
+        x0
+    );
+    let _ = writeln!(
+        s,
+        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#999\"/>"
+    );
+    let mut e = lo;
+    while e <= hi {
+        let y = py(10f64.powf(e));
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x0}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"#eee\"/>",
+            x0 + pw
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            x0 - 6.0,
+            y + 4.0,
+            time(10f64.powf(e))
+        );
+        e += 1.0;
+    }
+    for (size, x) in r.sizes.iter().zip(&xs) {
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{size}</text>",
+            px(*x),
+            y0 + ph + 16.0
+        );
+    }
+    for (i, peer) in peers.iter().enumerate() {
+        let pts: Vec<String> = r
+            .sizes
+            .iter()
+            .zip(&xs)
+            .filter_map(|(size, x)| {
+                r.get("open_read_one", peer, size).map(|ns| format!("{:.1},{:.1}", px(*x), py(ns)))
+            })
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
+            pts.join(" "),
+            colors[i]
+        );
+        for p in &pts {
+            let (cx, cy) = p.split_once(',').unwrap();
+            let _ = writeln!(s, "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{}\"/>", colors[i]);
+        }
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" fill=\"{}\">{peer}</text>",
+            x0 + pw + 8.0,
+            y0 + 14.0 + 16.0 * i as f64,
+            colors[i]
+        );
+    }
+    // Right panel: bars.
+    let size = *r.sizes.last().unwrap_or(&"6MB");
+    let bars = [
+        "native",
+        "mmf",
+        "rkyv_access_unchecked",
+        "mmf_fresh_mapping",
+        "mmf_fresh_mapping_populate",
+        "rkyv_fresh_mapping",
+    ];
+    let values: Vec<(String, f64)> = bars
+        .iter()
+        .filter_map(|p| {
+            r.get("traverse", p, size)
+                .map(|ns| (p.to_string(), r.coord_bytes(size).unwrap_or(0.0) / ns))
+        })
+        .collect();
+    let max = values.iter().map(|v| v.1).fold(0.0, f64::max).max(1e-9);
+    let (bx, by, bw) = (690.0, 40.0, 250.0);
+    let _ = writeln!(
+        s,
+        "<text x=\"{}\" y=\"24\" font-size=\"14\">Sum every coordinate, {size} (GB/s)</text>",
+        bx - 150.0
+    );
+    for (i, (peer, gb)) in values.iter().enumerate() {
+        let y = by + 10.0 + 48.0 * i as f64;
+        let len = gb / max * bw;
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{peer}</text>",
+            bx - 6.0,
+            y + 14.0
+        );
+        let _ = writeln!(
+            s,
+            "<rect x=\"{bx}\" y=\"{y}\" width=\"{len:.1}\" height=\"20\" fill=\"#1b9e77\"/>"
+        );
+        let _ = writeln!(s, "<text x=\"{}\" y=\"{}\">{gb:.2}</text>", bx + len + 4.0, y + 14.0);
+    }
+    s.push_str("</svg>\n");
+    s
+}
