@@ -25,37 +25,39 @@ pub struct Validator<'a> {
 }
 
 /// The blocks seen so far. Writers lay blocks out in the order validation
-/// visits them, so the common case appends to a sorted list; the first block
-/// out of order moves the list into a search tree.
+/// visits them, so the first pass keeps only the end of the last block: each
+/// new block must start at or after it. The first block out of order stops that
+/// pass, and validation starts again keeping every block in a search tree.
 enum Blocks {
-    Sorted(Vec<(u64, u64)>),
+    InOrder { last_end: u64, broken: bool },
     Tree(BTreeMap<u64, u64>),
 }
 
 impl Blocks {
-    /// Records `start..end`, or returns a block it overlaps.
+    /// Records `start..end`, or returns a block it overlaps (in the first pass,
+    /// the last block, with `broken` set).
     fn insert(&mut self, start: u64, end: u64) -> Result<(), (u64, u64)> {
-        if let Blocks::Sorted(list) = self {
-            match list.last() {
-                Some(&(_, last_end)) if start < last_end => {
-                    *self = Blocks::Tree(list.drain(..).collect());
+        match self {
+            Blocks::InOrder { last_end, broken } => {
+                if start < *last_end {
+                    *broken = true;
+                    return Err((start, *last_end));
                 }
-                _ => {
-                    list.push((start, end));
-                    return Ok(());
+                *last_end = end;
+                Ok(())
+            }
+            Blocks::Tree(tree) => {
+                // The block starting last before `end` is the only one that can
+                // overlap: blocks are disjoint, so any earlier one ends before it.
+                if let Some((&s, &e)) = tree.range(..end).next_back()
+                    && e > start
+                {
+                    return Err((s, e));
                 }
+                tree.insert(start, end);
+                Ok(())
             }
         }
-        let Blocks::Tree(tree) = self else { unreachable!("converted above") };
-        // The block starting last before `end` is the only one that can overlap:
-        // blocks are disjoint, so any earlier one ends before it starts.
-        if let Some((&s, &e)) = tree.range(..end).next_back()
-            && e > start
-        {
-            return Err((s, e));
-        }
-        tree.insert(start, end);
-        Ok(())
     }
 }
 
@@ -137,27 +139,43 @@ impl<'a> Validator<'a> {
 pub(crate) fn validate<'a, T: Mapped>(data: &'a [u8], header: &Header) -> Result<&'a T::Raw> {
     header.check_schema(data)?;
     let root = root_raw::<T>(data, header);
+    let first = walk::<T>(data, header, root, Blocks::InOrder { last_end: 0, broken: false });
+    match first {
+        Err((_, Blocks::InOrder { broken: true, .. })) => {
+            walk::<T>(data, header, root, Blocks::Tree(BTreeMap::new())).map_err(|(e, _)| e)?;
+        }
+        Err((e, _)) => return Err(e),
+        Ok(()) => {}
+    }
+    Ok(root)
+}
+
+/// One validation pass over the root, its blocks and the embedded schema.
+fn walk<'a, T: Mapped>(
+    data: &'a [u8],
+    header: &Header,
+    root: &'a T::Raw,
+    mut blocks: Blocks,
+) -> core::result::Result<(), (Error, Blocks)> {
     let (root_start, root_end) =
         (header.root_offset, header.root_offset + size_of::<T::Raw>() as u64);
-    let mut blocks = Blocks::Sorted(Vec::new());
     if root_end > root_start {
         // The root comes first: it lies right after the header in files mmf writes.
         let _ = blocks.insert(root_start, root_end);
     }
     let mut v = Validator { data, blocks };
-    T::validate(root, &mut v)?;
+    if let Err(e) = T::validate(root, &mut v) {
+        return Err((e, v.blocks));
+    }
     if let Some((start, end)) = header.schema_block()
         && let Err((s, e)) = v.blocks.insert(start, end)
     {
-        return Err(Error::Header {
-            field: "schema_offset",
-            offset: 40,
-            problem: format!(
-                "the embedded schema at bytes {start}..{end} overlaps bytes {s}..{e} of the object graph"
-            ),
-        });
+        let problem = format!(
+            "the embedded schema at bytes {start}..{end} overlaps bytes {s}..{e} of the object graph"
+        );
+        return Err((Error::Header { field: "schema_offset", offset: 40, problem }, v.blocks));
     }
-    Ok(root)
+    Ok(())
 }
 
 /// The root's stored form, at the place `Header::check` has checked.
