@@ -489,7 +489,7 @@ fn chart(r: &Report) -> String {
         "postcard",
         "serde_json",
     ];
-    let (w, h) = (1000.0, 420.0);
+    let (w, h) = (1100.0, 420.0);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -594,7 +594,7 @@ fn chart(r: &Report) -> String {
         })
         .collect();
     let max = values.iter().map(|v| v.1).fold(0.0, f64::max).max(1e-9);
-    let (bx, by, bw) = (690.0, 40.0, 250.0);
+    let (bx, by, bw) = (790.0, 40.0, 250.0);
     let _ = writeln!(
         s,
         "<text x=\"{}\" y=\"24\" font-size=\"14\">Sum every coordinate, {size} (GB/s)</text>",
