@@ -168,6 +168,231 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {memory}, Linux {}, {rustc}", kernel.trim())
 }
 
+/// How a case's cells show a median.
+#[derive(Clone, Copy)]
+enum Cell {
+    Time,
+    /// The time of one of this many operations per iteration.
+    PerRead(f64),
+    /// GB/s of the coordinates' bytes.
+    CoordGbps,
+    /// GB/s of the mmf file's bytes.
+    FileGbps,
+}
+
+/// `a ÷ b` of two peers' medians, against a target.
+struct Ratio {
+    label: &'static str,
+    a: &'static str,
+    b: &'static str,
+    target: &'static str,
+    ok: fn(f64) -> bool,
+}
+
+/// One benchmark group: its table and the ratios the issue sets targets for.
+struct Case {
+    title: &'static str,
+    group: &'static str,
+    peers: &'static [&'static str],
+    unit: &'static str,
+    cell: Cell,
+    ratios: &'static [Ratio],
+}
+
+const fn ratio(
+    label: &'static str,
+    a: &'static str,
+    b: &'static str,
+    target: &'static str,
+    ok: fn(f64) -> bool,
+) -> Ratio {
+    Ratio { label, a, b, target, ok }
+}
+
+const CASES: &[Case] = &[
+    Case {
+        title: "Open the file and read one field (warm page cache)",
+        group: "open_read_one",
+        peers: &[
+            "mmf_open_unchecked",
+            "mmf_open",
+            "mmf_open_after_create",
+            "rkyv_access_unchecked",
+            "rkyv_access",
+            "bincode",
+            "postcard",
+            "serde_json",
+        ],
+        unit: "median",
+        cell: Cell::Time,
+        ratios: &[
+            ratio(
+                "mmf_open_unchecked ÷ rkyv_access_unchecked",
+                "mmf_open_unchecked",
+                "rkyv_access_unchecked",
+                "≤ 1.1",
+                |x| x <= 1.1,
+            ),
+            ratio("bincode ÷ mmf_open", "bincode", "mmf_open", "orders of magnitude", |x| {
+                x >= 10.0
+            }),
+            ratio("serde_json ÷ mmf_open", "serde_json", "mmf_open", "orders of magnitude", |x| {
+                x >= 10.0
+            }),
+            ratio("rkyv_access ÷ mmf_open", "rkyv_access", "mmf_open", "mmf ahead", |x| x >= 1.0),
+        ],
+    },
+    Case {
+        title: "Random `hikes[i].gps_track[j].z` (1024 reads per iteration)",
+        group: "random_access",
+        peers: &["native", "mmf", "rkyv_access_unchecked"],
+        unit: "per read",
+        cell: Cell::PerRead(1024.0),
+        ratios: &[
+            ratio("mmf ÷ native", "mmf", "native", "≤ 1.5", |x| x <= 1.5),
+            ratio("mmf ÷ rkyv_access_unchecked", "mmf", "rkyv_access_unchecked", "≤ 1.0", |x| {
+                x <= 1.0
+            }),
+        ],
+    },
+    Case {
+        title: "Sum every coordinate (GB/s of coordinates)",
+        group: "traverse",
+        peers: &[
+            "native",
+            "mmf",
+            "rkyv_access_unchecked",
+            "mmf_fresh_mapping",
+            "mmf_fresh_mapping_populate",
+            "rkyv_fresh_mapping",
+        ],
+        unit: "GB/s",
+        cell: Cell::CoordGbps,
+        ratios: &[
+            ratio("native ÷ mmf (throughput mmf ÷ native)", "native", "mmf", "≥ 0.95", |x| {
+                x >= 0.95
+            }),
+            ratio(
+                "warm ÷ fresh mapping (throughput fresh ÷ warm)",
+                "mmf",
+                "mmf_fresh_mapping",
+                "≥ 0.8",
+                |x| x >= 0.8,
+            ),
+            ratio(
+                "warm ÷ fresh mapping with populate",
+                "mmf",
+                "mmf_fresh_mapping_populate",
+                "≥ 0.8",
+                |x| x >= 0.8,
+            ),
+        ],
+    },
+    Case {
+        title: "Add 1 to every `z`, in place",
+        group: "set_every_z",
+        peers: &["native", "mmf", "rkyv_access_unchecked_mut"],
+        unit: "median",
+        cell: Cell::Time,
+        ratios: &[
+            ratio("native ÷ mmf (throughput mmf ÷ native)", "native", "mmf", "≥ 0.9", |x| {
+                x >= 0.9
+            }),
+            ratio("rkyv ÷ mmf", "rkyv_access_unchecked_mut", "mmf", "≥ 2", |x| x >= 2.0),
+        ],
+    },
+    Case {
+        title: "Change one coordinate, then make it durable",
+        group: "update_and_flush",
+        peers: &["mmf_flush_range", "raw_msync", "raw_pwrite_fdatasync"],
+        unit: "median",
+        cell: Cell::Time,
+        ratios: &[
+            ratio(
+                "mmf ÷ raw msync of the same bytes",
+                "mmf_flush_range",
+                "raw_msync",
+                "≤ 1.1",
+                |x| x <= 1.1,
+            ),
+            ratio(
+                "mmf ÷ raw pwrite + fdatasync of the same bytes",
+                "mmf_flush_range",
+                "raw_pwrite_fdatasync",
+                "≤ 1.1",
+                |x| x <= 1.1,
+            ),
+        ],
+    },
+    Case {
+        title: "Write the database to a new file (GB/s of file, page cache, no fsync)",
+        group: "create",
+        peers: &[
+            "mmf_create",
+            "memcpy",
+            "memcpy_into_fresh_mapping",
+            "rkyv_to_bytes_write_all",
+            "bincode_buffered_file",
+        ],
+        unit: "GB/s",
+        cell: Cell::FileGbps,
+        ratios: &[
+            ratio(
+                "memcpy_into_fresh_mapping ÷ mmf_create (throughput mmf ÷ what the mapping allows)",
+                "memcpy_into_fresh_mapping",
+                "mmf_create",
+                "≥ 0.8",
+                |x| x >= 0.8,
+            ),
+            ratio(
+                "rkyv_to_bytes_write_all ÷ mmf_create",
+                "rkyv_to_bytes_write_all",
+                "mmf_create",
+                "> 1",
+                |x| x > 1.0,
+            ),
+            ratio(
+                "bincode_buffered_file ÷ mmf_create",
+                "bincode_buffered_file",
+                "mmf_create",
+                "≥ 3",
+                |x| x >= 3.0,
+            ),
+            ratio("mmf_create ÷ memcpy", "mmf_create", "memcpy", "—", |_| true),
+        ],
+    },
+    Case {
+        title: "Full validation, in memory (GB/s of file)",
+        group: "validate",
+        peers: &["mmf_from_bytes", "rkyv_access"],
+        unit: "GB/s",
+        cell: Cell::FileGbps,
+        ratios: &[ratio("mmf ÷ rkyv (time)", "mmf_from_bytes", "rkyv_access", "≤ 1", |x| {
+            x <= 1.0
+        })],
+    },
+];
+
+/// Open time at the largest size ÷ at the smallest: flat means O(1) open.
+fn flatness(r: &Report) -> String {
+    let (first, last) = (r.sizes[0], *r.sizes.last().unwrap());
+    let mut notes = String::new();
+    for peer in ["mmf_open_unchecked", "mmf_open", "rkyv_access_unchecked"] {
+        if let (Some(a), Some(b)) =
+            (r.get("open_read_one", peer, last), r.get("open_read_one", peer, first))
+        {
+            let flat = a / b;
+            let verdict = match (peer, flat <= 1.2) {
+                ("mmf_open_unchecked", true) => " ✓ (target ≤ 1.2)",
+                ("mmf_open_unchecked", false) => " ✗ (target ≤ 1.2)",
+                _ => "",
+            };
+            let _ = writeln!(notes, "- {peer}: {last} ÷ {first} = **{flat:.2}**{verdict}");
+        }
+    }
+    notes
+}
+
 fn main() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let criterion = manifest.join("target/criterion");
@@ -207,230 +432,30 @@ fn main() {
     let _ = writeln!(md, "![open time and traversal throughput](benches/chart.svg)\n");
     r.md = md;
 
-    // 1. Open + read one field.
-    r.md.push_str("## Open the file and read one field (warm page cache)\n\n");
-    let open_peers = [
-        "mmf_open_unchecked",
-        "mmf_open",
-        "mmf_open_after_create",
-        "rkyv_access_unchecked",
-        "rkyv_access",
-        "bincode",
-        "postcard",
-        "serde_json",
-    ];
-    r.table("open_read_one", &open_peers, "median", |_, _, ns| time(ns));
-    let (first, last) = (r.sizes[0], *r.sizes.last().unwrap());
-    let mut notes = String::new();
-    for peer in ["mmf_open_unchecked", "mmf_open", "rkyv_access_unchecked"] {
-        if let (Some(a), Some(b)) =
-            (r.get("open_read_one", peer, last), r.get("open_read_one", peer, first))
-        {
-            let flat = a / b;
-            let _ = writeln!(
-                notes,
-                "- {peer}: {last} ÷ {first} = **{flat:.2}**{}",
-                if peer.starts_with("mmf_open_unchecked") {
-                    if flat <= 1.2 { " ✓ (target ≤ 1.2)" } else { " ✗ (target ≤ 1.2)" }
-                } else {
-                    ""
-                }
-            );
+    for case in CASES {
+        let _ = writeln!(r.md, "## {}\n", case.title);
+        let cell = |r: &Report, size: &str, ns: f64| match case.cell {
+            Cell::Time => time(ns),
+            Cell::PerRead(n) => time(ns / n),
+            Cell::CoordGbps => gbps(r.coord_bytes(size).unwrap_or(0.0), ns),
+            Cell::FileGbps => gbps(r.file_bytes(size, "mmf").unwrap_or(0.0), ns),
+        };
+        r.table(case.group, case.peers, case.unit, cell);
+        let mut notes = String::new();
+        if case.group == "open_read_one" {
+            notes.push_str(&flatness(&r));
         }
+        for ratio in case.ratios {
+            notes.push_str(&r.ratios(
+                ratio.label,
+                (case.group, ratio.a),
+                (case.group, ratio.b),
+                ratio.target,
+                ratio.ok,
+            ));
+        }
+        let _ = writeln!(r.md, "{notes}");
     }
-    notes.push_str(&r.ratios(
-        "mmf_open_unchecked ÷ rkyv_access_unchecked",
-        ("open_read_one", "mmf_open_unchecked"),
-        ("open_read_one", "rkyv_access_unchecked"),
-        "≤ 1.1",
-        |x| x <= 1.1,
-    ));
-    notes.push_str(&r.ratios(
-        "bincode ÷ mmf_open",
-        ("open_read_one", "bincode"),
-        ("open_read_one", "mmf_open"),
-        "orders of magnitude",
-        |x| x >= 10.0,
-    ));
-    notes.push_str(&r.ratios(
-        "serde_json ÷ mmf_open",
-        ("open_read_one", "serde_json"),
-        ("open_read_one", "mmf_open"),
-        "orders of magnitude",
-        |x| x >= 10.0,
-    ));
-    notes.push_str(&r.ratios(
-        "rkyv_access ÷ mmf_open",
-        ("open_read_one", "rkyv_access"),
-        ("open_read_one", "mmf_open"),
-        "mmf ahead",
-        |x| x >= 1.0,
-    ));
-    let _ = writeln!(r.md, "{notes}");
-
-    // 2. Random access.
-    r.md.push_str("## Random `hikes[i].gps_track[j].z` (1024 reads per iteration)\n\n");
-    r.table(
-        "random_access",
-        &["native", "mmf", "rkyv_access_unchecked"],
-        "per read",
-        |_, _, ns| time(ns / 1024.0),
-    );
-    let mut notes = r.ratios(
-        "mmf ÷ native",
-        ("random_access", "mmf"),
-        ("random_access", "native"),
-        "≤ 1.5",
-        |x| x <= 1.5,
-    );
-    notes.push_str(&r.ratios(
-        "mmf ÷ rkyv_access_unchecked",
-        ("random_access", "mmf"),
-        ("random_access", "rkyv_access_unchecked"),
-        "≤ 1.0",
-        |x| x <= 1.0,
-    ));
-    let _ = writeln!(r.md, "{notes}");
-
-    // 3 and 4. Traversal.
-    r.md.push_str("## Sum every coordinate (GB/s of coordinates)\n\n");
-    let traverse_peers = [
-        "native",
-        "mmf",
-        "rkyv_access_unchecked",
-        "mmf_fresh_mapping",
-        "mmf_fresh_mapping_populate",
-        "rkyv_fresh_mapping",
-    ];
-    r.table("traverse", &traverse_peers, "GB/s", |r, size, ns| {
-        gbps(r.coord_bytes(size).unwrap_or(0.0), ns)
-    });
-    let mut notes = r.ratios(
-        "native ÷ mmf (throughput mmf ÷ native)",
-        ("traverse", "native"),
-        ("traverse", "mmf"),
-        "≥ 0.95",
-        |x| x >= 0.95,
-    );
-    notes.push_str(&r.ratios(
-        "warm ÷ fresh mapping (throughput fresh ÷ warm)",
-        ("traverse", "mmf"),
-        ("traverse", "mmf_fresh_mapping"),
-        "≥ 0.8",
-        |x| x >= 0.8,
-    ));
-    notes.push_str(&r.ratios(
-        "warm ÷ fresh mapping with populate",
-        ("traverse", "mmf"),
-        ("traverse", "mmf_fresh_mapping_populate"),
-        "≥ 0.8",
-        |x| x >= 0.8,
-    ));
-    let _ = writeln!(r.md, "{notes}");
-
-    // 5. In-place updates.
-    r.md.push_str("## Add 1 to every `z`, in place\n\n");
-    r.table(
-        "set_every_z",
-        &["native", "mmf", "rkyv_access_unchecked_mut"],
-        "median",
-        |_, _, ns| time(ns),
-    );
-    let mut notes = r.ratios(
-        "native ÷ mmf (throughput mmf ÷ native)",
-        ("set_every_z", "native"),
-        ("set_every_z", "mmf"),
-        "≥ 0.9",
-        |x| x >= 0.9,
-    );
-    notes.push_str(&r.ratios(
-        "rkyv ÷ mmf",
-        ("set_every_z", "rkyv_access_unchecked_mut"),
-        ("set_every_z", "mmf"),
-        "≥ 2",
-        |x| x >= 2.0,
-    ));
-    let _ = writeln!(r.md, "{notes}");
-
-    // 6. Update and flush.
-    r.md.push_str("## Change one coordinate, then make it durable\n\n");
-    r.table(
-        "update_and_flush",
-        &["mmf_flush_range", "raw_msync", "raw_pwrite_fdatasync"],
-        "median",
-        |_, _, ns| time(ns),
-    );
-    let mut notes = r.ratios(
-        "mmf ÷ raw msync of the same bytes",
-        ("update_and_flush", "mmf_flush_range"),
-        ("update_and_flush", "raw_msync"),
-        "≤ 1.1",
-        |x| x <= 1.1,
-    );
-    notes.push_str(&r.ratios(
-        "mmf ÷ raw pwrite + fdatasync of the same bytes",
-        ("update_and_flush", "mmf_flush_range"),
-        ("update_and_flush", "raw_pwrite_fdatasync"),
-        "≤ 1.1",
-        |x| x <= 1.1,
-    ));
-    let _ = writeln!(r.md, "{notes}");
-
-    // 7. Create.
-    r.md.push_str("## Write the database to a new file (GB/s of file, page cache, no fsync)\n\n");
-    let create_peers = [
-        "mmf_create",
-        "memcpy",
-        "memcpy_into_fresh_mapping",
-        "rkyv_to_bytes_write_all",
-        "bincode_buffered_file",
-    ];
-    r.table("create", &create_peers, "GB/s", |r, size, ns| {
-        gbps(r.file_bytes(size, "mmf").unwrap_or(0.0), ns)
-    });
-    let mut notes = r.ratios(
-        "memcpy_into_fresh_mapping ÷ mmf_create (throughput mmf ÷ what the mapping allows)",
-        ("create", "memcpy_into_fresh_mapping"),
-        ("create", "mmf_create"),
-        "≥ 0.8",
-        |x| x >= 0.8,
-    );
-    notes.push_str(&r.ratios(
-        "rkyv_to_bytes_write_all ÷ mmf_create",
-        ("create", "rkyv_to_bytes_write_all"),
-        ("create", "mmf_create"),
-        "> 1",
-        |x| x > 1.0,
-    ));
-    notes.push_str(&r.ratios(
-        "bincode_buffered_file ÷ mmf_create",
-        ("create", "bincode_buffered_file"),
-        ("create", "mmf_create"),
-        "≥ 3",
-        |x| x >= 3.0,
-    ));
-    notes.push_str(&r.ratios(
-        "mmf_create ÷ memcpy",
-        ("create", "mmf_create"),
-        ("create", "memcpy"),
-        "—",
-        |_| true,
-    ));
-    let _ = writeln!(r.md, "{notes}");
-
-    // 8. Validation.
-    r.md.push_str("## Full validation, in memory (GB/s of file)\n\n");
-    let validate_cell =
-        |r: &Report, size: &str, ns: f64| gbps(r.file_bytes(size, "mmf").unwrap_or(0.0), ns);
-    r.table("validate", &["mmf_from_bytes", "rkyv_access"], "GB/s", validate_cell);
-    let notes = r.ratios(
-        "mmf ÷ rkyv (time)",
-        ("validate", "mmf_from_bytes"),
-        ("validate", "rkyv_access"),
-        "≤ 1",
-        |x| x <= 1.0,
-    );
-    let _ = writeln!(r.md, "{notes}");
 
     // 9. File size.
     r.md.push_str("## File size\n\n| peer |");
