@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -52,57 +51,6 @@ fn file_bytes_equal_to_bytes_even_over_an_older_larger_file() -> mmf::Result<()>
     drop(MappedFileMut::create(&path, &value)?);
     assert_eq!(std::fs::read(&path).unwrap(), &mmf::to_bytes(&value)[..]);
     assert_eq!(MappedFile::<Everything>::open(&path)?.to_owned(), value);
-    Ok(())
-}
-
-/// Run by `a_second_process_reads_the_file` in a child process.
-#[test]
-#[ignore = "the child half of a_second_process_reads_the_file"]
-fn child_reads_and_reports() {
-    let path = std::env::var("MMF_TEST_CHILD_FILE").expect("set by the parent test");
-    let file = MappedFile::<HikingDatabase>::open(path).unwrap();
-    let root = file.root();
-    let points: usize = root.hikes().iter().map(|h| h.gps_track().len()).sum();
-    let z = root.hikes().get(2).unwrap().gps_track().get(5).unwrap().z();
-    println!(
-        "CHILD hikes={} points={points} z={z} date={}",
-        root.hikes().len(),
-        root.hikes().get(2).unwrap().date()
-    );
-}
-
-#[test]
-fn a_second_process_reads_the_file() -> mmf::Result<()> {
-    let dir = temp_dir("process");
-    let path = dir.join("shared.mmf");
-    let mut db = database(4, 30);
-    db.hikes[2].gps_track[5].z = 1234.5;
-    drop(MappedFileMut::create(&path, &db)?);
-    // Our own reader holds a shared lock; another reader may still open the file.
-    let reader = MappedFile::<HikingDatabase>::open(&path)?;
-
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_reads_and_reports",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("MMF_TEST_CHILD_FILE", &path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // The harness may print its own words before ours on the same line.
-    let line =
-        stdout.lines().find_map(|l| l.find("CHILD").map(|i| &l[i..])).expect("the child's report");
-    assert_eq!(line, format!("CHILD hikes=4 points=120 z=1234.5 date={}", db.hikes[2].date));
-    drop(reader);
     Ok(())
 }
 

@@ -291,7 +291,11 @@ impl<T: Mapped> ExactSizeIterator for Iter<'_, T> {}
 /// let mut list = mmf_runtime::from_bytes_mut::<Vec<f64>>(&mut bytes)?;
 /// list.as_mut_slice()[1] = 20.0;
 /// *list.get_mut(2).unwrap() += 0.5;
-/// assert_eq!(mmf_runtime::from_bytes::<Vec<f64>>(&bytes)?.as_slice(), &[1.0, 20.0, 3.5]);
+/// for value in &mut list {
+///     *value *= 2.0;
+/// }
+/// assert_eq!((&list).into_iter().sum::<f64>(), 49.0);
+/// assert_eq!(mmf_runtime::from_bytes::<Vec<f64>>(&bytes)?.as_slice(), &[2.0, 40.0, 7.0]);
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub struct ListViewMut<'a, T: Mapped> {
@@ -388,6 +392,22 @@ impl<'a, T: Mapped> ListViewMut<'a, T> {
     /// Copies the elements into an owned vector.
     pub fn to_vec(&self) -> Vec<T> {
         self.as_view().to_vec()
+    }
+}
+
+impl<'s, T: Mapped> IntoIterator for &'s ListViewMut<'_, T> {
+    type Item = T::View<'s>;
+    type IntoIter = Iter<'s, T>;
+    fn into_iter(self) -> Iter<'s, T> {
+        self.iter()
+    }
+}
+
+impl<'s, T: Mapped> IntoIterator for &'s mut ListViewMut<'_, T> {
+    type Item = T::ViewMut<'s>;
+    type IntoIter = IterMut<'s, T>;
+    fn into_iter(self) -> IterMut<'s, T> {
+        self.iter_mut()
     }
 }
 
