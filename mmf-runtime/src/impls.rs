@@ -242,8 +242,14 @@ macro_rules! lists {
             type Raw = RawVec<T::Raw>;
             type View<'a> = ListView<'a, T>;
             type ViewMut<'a> = ListViewMut<'a, T>;
-            const LAYOUT: &'static Layout =
-                &Layout { name: "Vec", size: 16, align: 8, kind: Kind::List(T::LAYOUT) };
+            const LAYOUT: &'static Layout = {
+                // A list of zero-sized elements could claim any length in no bytes.
+                assert!(
+                    size_of::<T::Raw>() > 0,
+                    "mmf cannot store lists of zero-sized types: give the element type a field"
+                );
+                &Layout { name: "Vec", size: 16, align: 8, kind: Kind::List(T::LAYOUT) }
+            };
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
             #[inline]

@@ -61,7 +61,11 @@ pub fn asserts(s: &Struct) -> TokenStream {
     let ident = s.input.ident;
     let raw = &s.raw;
     let attrs = &s.input.attrs;
-    let mut out = TokenStream::new();
+    // Evaluating the schema hash walks the whole layout tree at compile time, so
+    // a field type that cannot be laid out fails the build (and `cargo check`).
+    let mut out = quote! {
+        const _: u64 = <#ident as #private::Mapped>::SCHEMA_HASH;
+    };
 
     if let Some(size) = &attrs.size {
         let before =
