@@ -115,7 +115,7 @@ pub fn to_bytes<T: Mapped>(value: &T) -> AlignedBytes {
 
 /// Checks that `bytes` is aligned for `T`, then its header and, if asked, its graph.
 fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
-    let align = T::LAYOUT.max_align();
+    let align = const { T::LAYOUT.max_align() };
     if !(bytes.as_ptr() as usize).is_multiple_of(align) {
         return Err(Error::MisalignedBuffer { address: bytes.as_ptr() as usize, align });
     }

@@ -36,6 +36,7 @@ enum Blocks {
 impl Blocks {
     /// Records `start..end`, or returns a block it overlaps (in the first pass,
     /// the last block, with `broken` set).
+    #[inline]
     fn insert(&mut self, start: u64, end: u64) -> Result<(), (u64, u64)> {
         match self {
             Blocks::InOrder { last_end, broken } => {
@@ -65,6 +66,7 @@ impl<'a> Validator<'a> {
     /// Resolves a block of `len` elements of `R` at `offset`, checking that it
     /// lies inside the data in use, after the header, aligned, and apart from
     /// every block seen before.
+    #[inline]
     pub fn block<R: Pod>(&mut self, offset: u64, len: u64) -> Result<&'a [R]> {
         const { assert!(size_of::<R>() > 0, "mmf lists of zero-sized types are not supported") };
         if len == 0 {
@@ -103,6 +105,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Resolves a UTF-8 string of `len` bytes at `offset`.
+    #[inline]
     pub fn str(&mut self, offset: u64, len: u64) -> Result<&'a str> {
         let bytes = self.block::<u8>(offset, len)?;
         core::str::from_utf8(bytes).map_err(|e| {
@@ -116,6 +119,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Validates each element of a list or array, naming its index on error.
+    #[inline]
     pub fn elements<T: Mapped>(&mut self, items: &[T::Raw]) -> Result<()> {
         if T::CHECKED || T::HAS_BLOCKS {
             for (i, item) in items.iter().enumerate() {
@@ -126,6 +130,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Validates a struct field, naming it on error.
+    #[inline]
     pub fn field<T: Mapped>(&mut self, name: &'static str, raw: &T::Raw) -> Result<()> {
         if T::CHECKED || T::HAS_BLOCKS {
             T::validate(raw, self).map_err(|e| e.within(PathSegment::Field(name)))?;
