@@ -240,17 +240,7 @@ fn truncating_a_mapped_file_faults_the_reader() {
     let dir = temp_dir("truncate");
     let path = dir.join("cut.mmf");
     drop(mmf::MappedFileMut::create(&path, &database(20, 500)).unwrap());
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_reads_after_truncation",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("MMF_TEST_TRUNCATE_FILE", &path)
-        .output()
-        .unwrap();
+    let output = run_child_test("child_reads_after_truncation", "MMF_TEST_TRUNCATE_FILE", &path);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("CHILD truncated"), "{stdout}");
     assert!(!stdout.contains("CHILD survived"), "{stdout}");

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use mmf::{MappedFile, MappedFileMut};
 
@@ -37,17 +35,7 @@ fn a_second_process_reads_the_file() -> mmf::Result<()> {
     // Our own reader holds a shared lock; another reader may still open the file.
     let reader = MappedFile::<HikingDatabase>::open(&path)?;
 
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_reads_and_reports",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("MMF_TEST_CHILD_FILE", &path)
-        .output()
-        .unwrap();
+    let output = run_child_test("child_reads_and_reports", "MMF_TEST_CHILD_FILE", &path);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -192,3 +192,13 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("create a temporary directory");
     dir
 }
+
+/// Runs one `#[ignore]`d test of this test binary in a child process, with
+/// `file` in the environment variable `var`, and returns what it printed.
+pub fn run_child_test(name: &str, var: &str, file: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"])
+        .env(var, file)
+        .output()
+        .expect("run the test binary")
+}
