@@ -29,10 +29,7 @@ pub fn view_mut(s: &Struct) -> TokenStream {
             #[doc = #doc_get]
             #[inline]
             #fvis fn #name(&self) -> <#ty as #private::Mapped>::View<'_> {
-                let inner = self.inner.as_ref();
-                // SAFETY: `&self` keeps every `&mut` from this view away while the
-                // result lives, and the field's blocks belong to this view alone.
-                unsafe { <#ty as #private::Mapped>::view(&inner.raw().#name, inner.file()) }
+                self.as_view().#name()
             }
 
             #[doc = #doc_mut]
@@ -79,14 +76,14 @@ pub fn view_mut(s: &Struct) -> TokenStream {
             /// A read-only view.
             #[inline]
             pub fn as_view(&self) -> #view<'_> {
-                // SAFETY: as for the read accessors.
+                // `&self` keeps every `&mut` from this view away while the result lives.
                 #view { inner: self.inner.as_ref() }
             }
 
             /// The stored form itself, as it lies in the file.
             #[inline]
             pub fn raw(&self) -> &#raw {
-                self.inner.as_ref().raw()
+                self.as_view().raw()
             }
 
             /// Copies the value out of the file.
