@@ -111,11 +111,12 @@
 pub use mmf_derive::Mapped;
 
 pub use mmf_runtime::{
-    AlignedBytes, BUFFER_ALIGN, Error, FLAG_LITTLE_ENDIAN, FORMAT_VERSION, FieldLayout, FieldPath,
-    HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
-    MapOptions, Mapped, MappedFile, MappedFileMut, PathSegment, Plain, Problem, RawData, RawOption,
-    RawStr, RawVec, Result, Scalar, ValueMut, VariantLayout, from_bytes, from_bytes_mut,
-    from_bytes_owned, from_bytes_unchecked, schema, to_bytes,
+    AlignedBytes, BUFFER_ALIGN, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION,
+    FieldLayout, FieldPath, HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView,
+    ListViewMut, MAGIC, MapOptions, Mapped, MappedFile, MappedFileMut, PathSegment, Plain, Problem,
+    RawData, RawOption, RawStr, RawVec, Result, Scalar, SharedReader, SharedWriter, ValueMut,
+    VariantLayout, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked, schema,
+    to_bytes,
 };
 
 #[doc(hidden)]

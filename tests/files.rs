@@ -25,7 +25,7 @@ fn create_open_update_reopen() -> mmf::Result<()> {
     assert_eq!(date, db.hikes[3].date);
     let track: &[CoordRaw] = hike.gps_track().as_slice();
     assert_eq!(track.len(), 50);
-    assert_eq!(file.header().generation, 1);
+    assert_eq!(file.header().generation, 0);
     drop(file);
 
     let mut w = MappedFileMut::<HikingDatabase>::open(&path)?;

@@ -303,8 +303,8 @@ fn header_errors_say_what_is_wrong() {
         "byte order: the file was written by a big-endian producer, this machine is little-endian"
     );
     let mut bad = AlignedBytes::from_slice(&good);
-    bad[12..16].copy_from_slice(&3u32.to_ne_bytes());
-    assert_eq!(err::<HikingDatabase>(&bad), "unknown header flags 0x3 at offset 12");
+    bad[12..16].copy_from_slice(&5u32.to_ne_bytes());
+    assert_eq!(err::<HikingDatabase>(&bad), "unknown header flags 0x5 at offset 12");
     let bad = with_u64(AlignedBytes::from_slice(&good), 32, good.len() as u64 + 1);
     assert!(err::<HikingDatabase>(&bad).starts_with("header field `data_len` at offset 32:"));
     let bad = with_u64(AlignedBytes::from_slice(&good), 24, 3);

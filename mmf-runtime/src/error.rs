@@ -40,6 +40,17 @@ pub enum Error {
         /// Who holds the lock, as far as the lock mode tells.
         holder: &'static str,
     },
+    /// A conflicting lock was still held when the wait set with
+    /// [`MapOptions::timeout`](crate::MapOptions::timeout) ran out.
+    #[error("`{}` is still locked after waiting {waited:?}: {holder}", path.display())]
+    LockTimeout {
+        /// The file.
+        path: PathBuf,
+        /// How long mmf waited.
+        waited: std::time::Duration,
+        /// Who holds the lock, as far as the lock mode tells.
+        holder: &'static str,
+    },
     /// The file or buffer holds no bytes at all.
     #[error("the data is empty (0 bytes); an mmf file starts with a 64-byte header")]
     Empty,

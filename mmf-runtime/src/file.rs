@@ -10,6 +10,7 @@ use core::marker::PhantomData;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
 
@@ -17,7 +18,8 @@ use crate::bytes::root_mut;
 use crate::error::{Error, Result};
 use crate::header::{HEADER_LEN, Header};
 use crate::mapped::Mapped;
-use crate::validate::{check_image, read_root, view_root};
+use crate::shared::{SharedReader, SharedWriter};
+use crate::validate::{check_header, read_root, view_root};
 use crate::view::FileMut;
 use crate::write::{plan, write_image};
 
@@ -43,8 +45,20 @@ use crate::write::{plan, write_image};
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MapOptions {
-    wait: bool,
-    populate: bool,
+    pub(crate) wait: Wait,
+    pub(crate) populate: bool,
+}
+
+/// What to do when another process holds a conflicting lock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Fail at once with [`Error::Locked`].
+    #[default]
+    No,
+    /// Wait as long as it takes.
+    Forever,
+    /// Wait at most this long, then fail with [`Error::LockTimeout`].
+    For(Duration),
 }
 
 impl MapOptions {
@@ -56,7 +70,28 @@ impl MapOptions {
     /// Wait while another process holds a conflicting lock, instead of failing
     /// with [`Error::Locked`].
     pub fn wait(mut self, wait: bool) -> Self {
-        self.wait = wait;
+        self.wait = if wait { Wait::Forever } else { Wait::No };
+        self
+    }
+
+    /// Wait at most `timeout` while another process holds a conflicting lock,
+    /// then fail with [`Error::LockTimeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mmf_runtime::{Error, MapOptions, MappedFileMut};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("mmf-doc-timeout-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("busy.mmf");
+    /// let writer = MappedFileMut::create(&path, &7u32)?;
+    /// let waited = MapOptions::new().timeout(Duration::from_millis(20)).open::<u32>(&path);
+    /// assert!(matches!(waited, Err(Error::LockTimeout { .. })));
+    /// # drop(writer);
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.wait = Wait::For(timeout);
         self
     }
 
@@ -109,7 +144,38 @@ impl MapOptions {
         MappedFileMut::create_with(path.as_ref(), value, self)
     }
 
-    fn mmap_options(self) -> MmapOptions {
+    /// Creates a file for shared writing, as [`SharedWriter::create`] does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`SharedWriter::create`].
+    pub fn create_shared_writer<T: Mapped>(
+        self,
+        path: impl AsRef<Path>,
+        value: &T,
+    ) -> Result<SharedWriter<T>> {
+        SharedWriter::create_with(path.as_ref(), value, self)
+    }
+
+    /// Opens a file for shared writing, as [`SharedWriter::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`SharedWriter::open`].
+    pub fn open_shared_writer<T: Mapped>(self, path: impl AsRef<Path>) -> Result<SharedWriter<T>> {
+        SharedWriter::open_with(path.as_ref(), self)
+    }
+
+    /// Opens a file for shared reading, as [`SharedReader::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`SharedReader::open`].
+    pub fn open_shared_reader<T: Mapped>(self, path: impl AsRef<Path>) -> Result<SharedReader<T>> {
+        SharedReader::open_with(path.as_ref(), self)
+    }
+
+    pub(crate) fn mmap_options(self) -> MmapOptions {
         let mut options = MmapOptions::new();
         if self.populate {
             options.populate();
@@ -119,37 +185,78 @@ impl MapOptions {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     Shared,
     Exclusive,
 }
 
-fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> Error + 'p {
+pub(crate) fn io_error<'p>(
+    action: &'static str,
+    path: &'p Path,
+) -> impl FnOnce(std::io::Error) -> Error + 'p {
     move |source| Error::Io { action, path: path.to_owned(), source }
 }
 
-fn lock(file: &File, path: &Path, access: Access, wait: bool) -> Result<()> {
-    let result = match (access, wait) {
-        (Access::Shared, true) => {
-            return file.lock_shared().map_err(io_error("cannot lock", path));
-        }
-        (Access::Exclusive, true) => {
-            return file.lock().map_err(io_error("cannot lock", path));
-        }
-        (Access::Shared, false) => file.try_lock_shared(),
-        (Access::Exclusive, false) => file.try_lock(),
+/// Takes an OS lock on `file`; `holder` says who holds a conflicting one.
+pub(crate) fn lock(
+    file: &File,
+    path: &Path,
+    access: Access,
+    wait: Wait,
+    holder: &'static str,
+) -> Result<()> {
+    let try_lock = || match access {
+        Access::Shared => file.try_lock_shared(),
+        Access::Exclusive => file.try_lock(),
     };
-    match result {
-        Ok(()) => Ok(()),
-        Err(TryLockError::WouldBlock) => Err(Error::Locked {
-            path: path.to_owned(),
-            holder: match access {
-                Access::Shared => "another process is writing it",
-                Access::Exclusive => "another process is reading or writing it",
-            },
-        }),
-        Err(TryLockError::Error(source)) => Err(io_error("cannot lock", path)(source)),
+    let deadline = match wait {
+        Wait::Forever => {
+            let locked = match access {
+                Access::Shared => file.lock_shared(),
+                Access::Exclusive => file.lock(),
+            };
+            return locked.map_err(io_error("cannot lock", path));
+        }
+        Wait::No => None,
+        Wait::For(timeout) => Some((Instant::now(), timeout)),
+    };
+    // The OS has no timed lock: poll, sleeping a little longer each time.
+    let mut pause = Duration::from_micros(100);
+    loop {
+        match try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::Error(source)) => return Err(io_error("cannot lock", path)(source)),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        let Some((start, timeout)) = deadline else {
+            return Err(Error::Locked { path: path.to_owned(), holder });
+        };
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(Error::LockTimeout { path: path.to_owned(), waited, holder });
+        }
+        std::thread::sleep(pause.min(timeout - waited));
+        pause = (pause * 2).min(Duration::from_millis(20));
     }
+}
+
+/// Who holds a lock that conflicts with one of mode `access` on a data file.
+fn data_lock_holder(access: Access) -> &'static str {
+    match access {
+        Access::Shared => "another process is writing it",
+        Access::Exclusive => "another process is reading or writing it",
+    }
+}
+
+/// Reads the header of a mapped file with [`Header::load`], which a shared
+/// writer's concurrent publish cannot tear.
+pub(crate) fn load_header(map: &[u8]) -> Result<Header> {
+    if map.len() < HEADER_LEN as usize {
+        return Header::read(map);
+    }
+    // SAFETY: a mapping is page-aligned and `map` has at least `HEADER_LEN` bytes;
+    // this process writes a mapped header only with atomic stores.
+    unsafe { Header::load(map.as_ptr()) }
 }
 
 /// Reads the header of a file too short to map, for the right error.
@@ -165,15 +272,15 @@ fn short_file_error(file: &mut File, path: &Path) -> Error {
     }
 }
 
-/// Opens `path` for reading (and writing, with `Access::Exclusive`), takes the
-/// lock, and checks that the file can hold a header.
-fn open_locked(path: &Path, access: Access, wait: bool) -> Result<File> {
+/// Opens `path` for reading (and writing, if `write`), takes the lock, and
+/// checks that the file can hold a header.
+pub(crate) fn open_locked(path: &Path, access: Access, write: bool, wait: Wait) -> Result<File> {
     let mut file = OpenOptions::new()
         .read(true)
-        .write(access == Access::Exclusive)
+        .write(write)
         .open(path)
         .map_err(io_error("cannot open", path))?;
-    lock(&file, path, access, wait)?;
+    lock(&file, path, access, wait, data_lock_holder(access))?;
     let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
     if len < HEADER_LEN {
         return Err(short_file_error(&mut file, path));
@@ -248,13 +355,13 @@ impl<T: Mapped> MappedFile<T> {
     }
 
     fn open_with(path: &Path, options: MapOptions, check_graph: bool) -> Result<Self> {
-        let file = open_locked(path, Access::Shared, options.wait)?;
+        let file = open_locked(path, Access::Shared, false, options.wait)?;
         // SAFETY: the mapping is only ever read. We hold a shared lock, so no
         // cooperating process writes or truncates the file while it is mapped;
         // what a process ignoring the lock can do is documented on the crate.
         let map =
             unsafe { options.mmap_options().map(&file) }.map_err(io_error("cannot map", path))?;
-        let header = check_image::<T>(&map, check_graph)?;
+        let header = check_header::<T>(&map, load_header(&map)?, check_graph)?;
         Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -343,7 +450,7 @@ impl<T: Mapped> MappedFileMut<T> {
         MapOptions::new().wait(true).create(path, value)
     }
 
-    fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
+    pub(crate) fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
         let plan = plan(value)?;
         // Not `truncate(true)`: the file must not change before we hold the lock.
         let file = OpenOptions::new()
@@ -353,7 +460,7 @@ impl<T: Mapped> MappedFileMut<T> {
             .truncate(false)
             .open(path)
             .map_err(io_error("cannot create", path))?;
-        lock(&file, path, Access::Exclusive, options.wait)?;
+        lock(&file, path, Access::Exclusive, options.wait, data_lock_holder(Access::Exclusive))?;
         // The writer needs every byte zero: drop an older file's contents first.
         let old_len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
         if old_len != 0 {
@@ -390,11 +497,11 @@ impl<T: Mapped> MappedFileMut<T> {
     }
 
     fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
-        let file = open_locked(path, Access::Exclusive, options.wait)?;
+        let file = open_locked(path, Access::Exclusive, true, options.wait)?;
         // SAFETY: as in `create`: the exclusive lock keeps cooperating processes away.
         let map = unsafe { options.mmap_options().map_mut(&file) }
             .map_err(io_error("cannot map", path))?;
-        let header = check_image::<T>(&map, true)?;
+        let header = check_header::<T>(&map, load_header(&map)?, true)?;
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -485,6 +592,13 @@ impl<T: Mapped> MappedFileMut<T> {
     /// The path the file was opened with.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Sets the header's generation, in a file nobody else has mapped yet.
+    pub(crate) fn set_generation(&mut self, generation: u64) {
+        self.header.generation = generation;
+        let at = core::mem::offset_of!(Header, generation);
+        self.map[at..at + 8].copy_from_slice(&generation.to_ne_bytes());
     }
 }
 

@@ -1,5 +1,7 @@
 //! The 64-byte header at offset 0 of every mmf file.
 
+use core::sync::atomic::{AtomicU64, Ordering, fence};
+
 use bytemuck::{Pod, Zeroable};
 
 use crate::error::{Error, Result};
@@ -15,7 +17,11 @@ pub const MAGIC: [u8; 8] = *b"\x89MMF\r\n\x1a\n";
 pub const FORMAT_VERSION: u32 = 1;
 /// Flag bit 0: the producer was little-endian.
 pub const FLAG_LITTLE_ENDIAN: u32 = 1;
-const KNOWN_FLAGS: u32 = FLAG_LITTLE_ENDIAN;
+/// Flag bit 1: a shared writer has replaced this file with a compacted copy
+/// (see [`SharedWriter::compact`](crate::SharedWriter::compact)); its data is
+/// still valid, but new versions go to the file now at its path.
+pub const FLAG_SUPERSEDED: u32 = 2;
+const KNOWN_FLAGS: u32 = FLAG_LITTLE_ENDIAN | FLAG_SUPERSEDED;
 const NATIVE_FLAGS: u32 = if cfg!(target_endian = "little") { FLAG_LITTLE_ENDIAN } else { 0 };
 
 /// The 64-byte header at offset 0, in the producer's byte order.
@@ -35,7 +41,8 @@ pub struct Header {
     pub magic: [u8; 8],
     /// [`FORMAT_VERSION`].
     pub version: u32,
-    /// Bit 0: little-endian producer; the other bits are zero.
+    /// Bit 0: little-endian producer ([`FLAG_LITTLE_ENDIAN`]); bit 1: superseded
+    /// by a compacted copy ([`FLAG_SUPERSEDED`]); the other bits are zero.
     pub flags: u32,
     /// `T::SCHEMA_HASH` of the root type.
     pub schema_hash: u64,
@@ -47,11 +54,20 @@ pub struct Header {
     pub schema_offset: u64,
     /// The embedded schema's length (0 if there is none).
     pub schema_len: u64,
-    /// Bumped on every publish; 1 for a freshly created file.
+    /// 0 for a freshly created file; a shared writer adds 2 on every publish
+    /// (odd while it switches versions).
     pub generation: u64,
 }
 
 const _: () = assert!(size_of::<Header>() == HEADER_LEN as usize);
+
+/// The header's words, as [`Header::load`] reads them and a shared writer stores them.
+pub(crate) const ROOT_WORD: usize = 3;
+pub(crate) const DATA_LEN_WORD: usize = 4;
+pub(crate) const GENERATION_WORD: usize = 7;
+/// The flags share a word with the format version.
+pub(crate) const FLAGS_WORD: usize = 1;
+const SNAPSHOT_ATTEMPTS: u32 = 64;
 
 impl Header {
     pub(crate) fn new(
@@ -70,7 +86,7 @@ impl Header {
             data_len,
             schema_offset,
             schema_len,
-            generation: 1,
+            generation: 0,
         }
     }
 
@@ -104,10 +120,45 @@ impl Header {
         if header.flags & !KNOWN_FLAGS != 0 {
             return Err(Error::UnknownFlags { flags: header.flags });
         }
-        if header.flags != NATIVE_FLAGS {
+        if header.flags & FLAG_LITTLE_ENDIAN != NATIVE_FLAGS {
             return Err(byte_order_error(header.flags));
         }
         Ok(header)
+    }
+
+    /// Reads the header of a mapping that a shared writer may be changing, with
+    /// atomic loads, so that the root offset, data length and generation belong
+    /// to one version. Then checks it as [`Header::read`] does.
+    ///
+    /// # Safety
+    ///
+    /// `base` must be 8-aligned and valid for reads of [`HEADER_LEN`] bytes, and
+    /// in this process those bytes may only be written with atomic stores while
+    /// this runs.
+    pub(crate) unsafe fn load(base: *const u8) -> Result<Header> {
+        let mut words = [0u64; 8];
+        for _ in 0..SNAPSHOT_ATTEMPTS {
+            // SAFETY: the caller's promise: aligned, readable, written only atomically.
+            let word =
+                |i: usize| unsafe { AtomicU64::from_ptr(base.cast::<u64>().add(i).cast_mut()) };
+            let before = word(GENERATION_WORD).load(Ordering::Acquire);
+            // Root offset (word 3) before data length (word 4): the writer stores
+            // them in the other order, so a new root is never seen with an old length.
+            for (i, w) in words.iter_mut().enumerate() {
+                *w = word(i).load(Ordering::Acquire);
+            }
+            fence(Ordering::Acquire);
+            let after = word(GENERATION_WORD).load(Ordering::Relaxed);
+            if before == after && before % 2 == 0 {
+                break;
+            }
+            // An odd generation lasts three stores, unless the writer was
+            // stopped or killed in between. Root and length are consistent in
+            // every state the writer passes through, so after a few tries the
+            // last words read are used as they are.
+            std::hint::spin_loop();
+        }
+        Header::read(bytemuck::bytes_of(&words))
     }
 
     /// Checks the header against the root type `T` and the data's length: the

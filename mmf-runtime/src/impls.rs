@@ -156,6 +156,11 @@ macro_rules! strings {
             fn write(&self, w: &mut Writer<'_>) -> RawStr {
                 write_str(self, w)
             }
+            unsafe fn write_reusing(&self, old: &RawStr, file: FileRef<'_>, w: &mut Writer<'_>) -> RawStr {
+                // SAFETY: the caller's promise: no `&mut` to the old text is live.
+                let unchanged = !self.is_empty() && unsafe { file.str(old.offset, old.len) } == &**self;
+                if unchanged { *old } else { write_str(self, w) }
+            }
             fn validate(raw: &RawStr, v: &mut Validator<'_>) -> Result<()> {
                 v.str(raw.offset, raw.len).map(drop)
             }
@@ -198,6 +203,51 @@ fn write_list<T: Mapped>(items: &[T], w: &mut Writer<'_>) -> RawVec<T::Raw> {
         w.put(offset + i as u64 * size, &raw);
     }
     RawVec::new(offset, items.len() as u64)
+}
+
+/// Writes a list's block unless `old`, in `file`, holds the same elements; reuses
+/// the elements' unchanged blocks either way.
+///
+/// # Safety
+///
+/// As for [`Mapped::write_reusing`].
+unsafe fn write_list_reusing<T: Mapped>(
+    items: &[T],
+    old: &RawVec<T::Raw>,
+    file: FileRef<'_>,
+    w: &mut Writer<'_>,
+) -> RawVec<T::Raw> {
+    if items.is_empty() {
+        return RawVec::default();
+    }
+    // SAFETY: the caller's promise covers the old list's block.
+    let old_items = unsafe { file.block::<T::Raw>(old.offset, old.len) }.unwrap_or_default();
+    if !T::HAS_BLOCKS {
+        // Elements allocate nothing: compare their stored forms, keep or rewrite.
+        let same = old_items.len() == items.len()
+            && items.iter().zip(old_items).all(|(item, old)| same_raw(&item.write(w), old));
+        return if same { *old } else { write_list(items, w) };
+    }
+    let raws: Vec<T::Raw> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match old_items.get(i) {
+            // SAFETY: the caller's promise covers every old element's blocks.
+            Some(old) => unsafe { item.write_reusing(old, file, w) },
+            None => item.write(w),
+        })
+        .collect();
+    if old_items.len() == raws.len() && raws.iter().zip(old_items).all(|(a, b)| same_raw(a, b)) {
+        return *old;
+    }
+    let offset = w.alloc(size_of_val(&raws[..]) as u64, align_of::<T::Raw>() as u64);
+    w.put_slice(offset, &raws);
+    RawVec::new(offset, raws.len() as u64)
+}
+
+/// Whether two stored forms have the same bytes.
+fn same_raw<R: RawData>(a: &R, b: &R) -> bool {
+    bytemuck::bytes_of(a) == bytemuck::bytes_of(b)
 }
 
 /// Validates a list's block and elements.
@@ -256,6 +306,10 @@ macro_rules! lists {
             fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
                 write_list(self, w)
             }
+            unsafe fn write_reusing(&self, old: &Self::Raw, file: FileRef<'_>, w: &mut Writer<'_>) -> Self::Raw {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { write_list_reusing(self, old, file, w) }
+            }
             fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
                 validate_list::<T>(raw, v)
             }
@@ -296,6 +350,15 @@ unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
     #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
         core::array::from_fn(|i| self[i].write(w))
+    }
+    unsafe fn write_reusing(
+        &self,
+        old: &Self::Raw,
+        file: FileRef<'_>,
+        w: &mut Writer<'_>,
+    ) -> Self::Raw {
+        // SAFETY: the caller's promise covers every element.
+        core::array::from_fn(|i| unsafe { self[i].write_reusing(&old[i], file, w) })
     }
     fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
         v.elements::<T>(raw)
@@ -349,6 +412,22 @@ unsafe impl<T: Mapped> Mapped for Option<T> {
             raw.value = value.write(w);
         }
         raw
+    }
+    unsafe fn write_reusing(
+        &self,
+        old: &Self::Raw,
+        file: FileRef<'_>,
+        w: &mut Writer<'_>,
+    ) -> Self::Raw {
+        match self {
+            Some(value) if old.tag == 1 => {
+                let mut raw = *old;
+                // SAFETY: the caller's promise covers the old value.
+                raw.value = unsafe { value.write_reusing(&old.value, file, w) };
+                raw
+            }
+            _ => self.write(w),
+        }
     }
     fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
         match raw.tag {

@@ -24,6 +24,7 @@ mod layout;
 mod mapped;
 mod raw;
 pub mod schema;
+mod shared;
 mod validate;
 mod view;
 mod write;
@@ -34,10 +35,11 @@ pub use bytes::{
 };
 pub use error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use file::{MapOptions, MappedFile, MappedFileMut};
-pub use header::{FLAG_LITTLE_ENDIAN, FORMAT_VERSION, HEADER_LEN, Header, MAGIC};
+pub use header::{FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, HEADER_LEN, Header, MAGIC};
 pub use layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
 pub use mapped::{Inline, Mapped, Plain};
 pub use raw::{RawData, RawOption, RawStr, RawVec};
+pub use shared::{SharedReader, SharedWriter};
 pub use view::{Iter, IterMut, ListView, ListViewMut, ValueMut};
 
 /// What generated code names; not part of the public API.

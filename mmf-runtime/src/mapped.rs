@@ -66,6 +66,30 @@ pub unsafe trait Mapped: Sized {
     #[doc(hidden)]
     fn write(&self, w: &mut Writer<'_>) -> Self::Raw;
 
+    /// Like [`Mapped::write`], but reuses the blocks of `old`, a stored form in
+    /// `file`, wherever they hold the same data: only what changed is written.
+    /// A stored form equal to `old` means nothing was allocated.
+    ///
+    /// The writer must allocate past the end of `file`'s data, so that new
+    /// blocks never share an offset with old ones.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`]: while this runs, no `&mut` may be live to any
+    /// byte of `file` reachable from `old`. The blocks reachable from `old` must
+    /// be disjoint (as validation proves), so the result's are too.
+    #[doc(hidden)]
+    #[inline]
+    unsafe fn write_reusing(
+        &self,
+        old: &Self::Raw,
+        file: FileRef<'_>,
+        w: &mut Writer<'_>,
+    ) -> Self::Raw {
+        let _ = (old, file);
+        self.write(w)
+    }
+
     /// Checks a stored form against the file: bounds, alignment, tags, UTF-8.
     #[doc(hidden)]
     fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()>;

@@ -203,7 +203,12 @@ pub(crate) fn read_root<T: Mapped>(data: &[u8], header: &Header) -> T {
 
 /// Checks an image's header for `T` and, if asked, validates its object graph.
 pub(crate) fn check_image<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
-    let header = Header::read(bytes)?;
+    check_header::<T>(bytes, Header::read(bytes)?, graph)
+}
+
+/// Checks `header`, read from the start of `bytes`, for `T` and, if asked,
+/// validates the object graph it points to.
+pub(crate) fn check_header<T: Mapped>(bytes: &[u8], header: Header, graph: bool) -> Result<Header> {
     header.check::<T>(bytes)?;
     if graph {
         validate::<T>(&bytes[..header.data_len as usize], &header)?;

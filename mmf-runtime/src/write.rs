@@ -18,23 +18,42 @@ pub(crate) const MIN_BLOCK_ALIGN: u64 = 8;
 #[doc(hidden)]
 pub struct Writer<'b> {
     out: Option<&'b mut [u8]>,
+    /// The file offset of `out[0]`.
+    origin: u64,
     end: u64,
 }
 
 impl<'b> Writer<'b> {
     /// A writer that only measures, starting after the header.
     pub(crate) fn measure() -> Self {
-        Writer { out: None, end: HEADER_LEN }
+        Writer::measure_from(HEADER_LEN)
+    }
+
+    /// A writer that only measures, allocating from file offset `start`.
+    pub(crate) fn measure_from(start: u64) -> Self {
+        Writer { out: None, origin: start, end: start }
     }
 
     /// A writer for values that allocate nothing ([`crate::Inline`] types).
     pub(crate) fn inline() -> Self {
-        Writer { out: None, end: 0 }
+        Writer { out: None, origin: 0, end: 0 }
     }
 
     /// A writer into `out`, a zeroed image as long as the measurement said.
     fn over(out: &'b mut [u8]) -> Self {
-        Writer { out: Some(out), end: HEADER_LEN }
+        Writer { out: Some(out), origin: 0, end: HEADER_LEN }
+    }
+
+    /// A writer into `out`, which holds the file's bytes from offset `start`
+    /// on, zeroed, as many as a measurement from `start` said.
+    pub(crate) fn over_from(out: &'b mut [u8], start: u64) -> Self {
+        Writer { out: Some(out), origin: start, end: start }
+    }
+
+    /// The end of the last allocation: the file offset where the next byte
+    /// after everything written so far goes.
+    pub(crate) fn end(&self) -> u64 {
+        self.end
     }
 
     /// Whether this pass only measures; a list of elements without blocks can
@@ -72,7 +91,7 @@ impl<'b> Writer<'b> {
         if let Some(out) = self.out.as_deref_mut() {
             // The measuring pass allocated exactly these places, so the range is
             // inside `out`; a mismatch is a bug in a `Mapped` impl and panics here.
-            let at = at as usize;
+            let at = (at - self.origin) as usize;
             out[at..at + bytes.len()].copy_from_slice(bytes);
         }
     }

@@ -61,6 +61,22 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
                 raw
             }
 
+            unsafe fn write_reusing(
+                &self,
+                old: &#raw,
+                file: #private::FileRef<'_>,
+                w: &mut #private::Writer<'_>,
+            ) -> #raw {
+                let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
+                #(
+                    // SAFETY: the caller's promise covers every field.
+                    raw.#idents = unsafe {
+                        <#tys as #private::Mapped>::write_reusing(&self.#members, &old.#idents, file, w)
+                    };
+                )*
+                raw
+            }
+
             fn validate(raw: &#raw, v: &mut #private::Validator<'_>) -> #private::Result<()> {
                 #(v.field::<#tys>(#names, &raw.#idents)?;)*
                 ::core::result::Result::Ok(())

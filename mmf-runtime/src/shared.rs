@@ -1,0 +1,593 @@
+//! Sharing one file between processes: one [`SharedWriter`] publishes new
+//! versions while any number of [`SharedReader`]s, in any processes, read the
+//! latest one — without blocking, without copying, and without ever seeing a
+//! half-written version.
+//!
+//! # How it works
+//!
+//! Published bytes are never changed. The writer appends each new version
+//! after the data in use (only the blocks that changed; unchanged blocks are
+//! shared with the previous version), then switches the header's data length,
+//! root offset and generation with atomic stores, the root last. A reader loads
+//! those three words atomically and views the version they name; the bytes it
+//! reads stay as they are for as long as it holds the view, whatever the writer
+//! does meanwhile. So readers never retry, never wait and never see a mix of
+//! two versions, and in Rust's memory model no byte is written while a
+//! reference to it is live: the header words are only ever accessed atomically,
+//! through raw pointers, and views cover only published bytes.
+//!
+//! Each reader validates every version it sees once, when it first sees it;
+//! reading an already validated version costs three atomic loads.
+//!
+//! A writer killed at any moment leaves a file that opens to the last version
+//! whose root offset was stored: the data length is stored before the root, and
+//! both name complete data in every state the writer passes through.
+//!
+//! # Locks
+//!
+//! | who | data file | `<file>.lock` |
+//! |---|---|---|
+//! | [`SharedReader`], [`MappedFile`](crate::MappedFile) | shared | — |
+//! | [`SharedWriter`] | shared | exclusive |
+//! | [`MappedFileMut`](crate::MappedFileMut) (in-place writes) | exclusive | — |
+//!
+//! So one shared writer at a time, no in-place writer while anyone shares the
+//! file, and nobody truncates a file that someone has mapped. The lock file
+//! next to the data file is created on first use and left in place.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicU64, Ordering, fence};
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use memmap2::{Mmap, MmapMut};
+
+use crate::error::{Error, Result};
+use crate::file::{
+    Access, MapOptions, MappedFileMut, Wait, io_error, load_header, lock, open_locked,
+};
+use crate::header::{
+    DATA_LEN_WORD, FLAG_SUPERSEDED, FLAGS_WORD, GENERATION_WORD, HEADER_LEN, Header, ROOT_WORD,
+};
+use crate::mapped::Mapped;
+use crate::validate::{check_header, read_root, root_raw, view_root};
+use crate::view::FileRef;
+use crate::write::Writer;
+
+/// A file shared with other processes, written by this one: each
+/// [`publish`](Self::publish) appends a new version and switches readers to it
+/// atomically.
+///
+/// Holds an exclusive lock on `<file>.lock` (one shared writer at a time) and a
+/// shared lock on the file (no in-place writer meanwhile).
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{SharedReader, SharedWriter};
+///
+/// # let dir = std::env::temp_dir().join(format!("mmf-doc-shared-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("names.mmf");
+/// let mut writer = SharedWriter::create(&path, &vec![String::from("Rigi")])?;
+/// let mut reader = SharedReader::<Vec<String>>::open(&path)?;
+///
+/// writer.update(|names| names.push(String::from("Pilatus")))?;
+/// assert_eq!(reader.read(|names| names.len())?, 2);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct SharedWriter<T: Mapped> {
+    map: MmapMut,
+    /// The published version: root offset, data length, generation.
+    header: Header,
+    path: PathBuf,
+    options: MapOptions,
+    sync: bool,
+    // Hold the locks; declared after `map`, so it is unmapped first.
+    file: File,
+    _writer_lock: File,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Mapped> SharedWriter<T> {
+    /// Creates (or replaces) the file at `path` holding `value`, as
+    /// [`MappedFileMut::create`] does, and opens it for shared writing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] if another shared writer holds the file, or anyone maps
+    /// it (a file that is mapped is never replaced); as for
+    /// [`MappedFileMut::create`] otherwise.
+    pub fn create(path: impl AsRef<Path>, value: &T) -> Result<Self> {
+        MapOptions::new().create_shared_writer(path, value)
+    }
+
+    /// Opens an existing file for shared writing, validating it as
+    /// [`MappedFileMut::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] if another shared writer or an in-place writer holds
+    /// the file; as for [`MappedFileMut::open`] otherwise.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        MapOptions::new().open_shared_writer(path)
+    }
+
+    /// Like [`open`](Self::open), but waits while another writer holds the file.
+    ///
+    /// # Errors
+    ///
+    /// As for [`open`](Self::open), except [`Error::Locked`].
+    pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
+        MapOptions::new().wait(true).open_shared_writer(path)
+    }
+
+    pub(crate) fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
+        let writer_lock = take_writer_lock(path, options.wait)?;
+        drop(MappedFileMut::create_with(path, value, options)?);
+        Self::open_locked(path, options, writer_lock)
+    }
+
+    pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
+        let writer_lock = take_writer_lock(path, options.wait)?;
+        Self::open_locked(path, options, writer_lock)
+    }
+
+    fn open_locked(path: &Path, options: MapOptions, writer_lock: File) -> Result<Self> {
+        let file = open_locked(path, Access::Shared, true, options.wait)?;
+        // SAFETY: we hold the writer lock and a shared lock on the file, so no
+        // cooperating process writes or truncates it but us, and we write only
+        // past the data in use and the header's words, atomically.
+        let map = unsafe { options.mmap_options().map_mut(&file) }
+            .map_err(io_error("cannot map", path))?;
+        let header = check_header::<T>(&map, load_header(&map)?, true)?;
+        let mut writer = SharedWriter {
+            map,
+            header,
+            path: path.to_owned(),
+            options,
+            sync: true,
+            file,
+            _writer_lock: writer_lock,
+            _type: PhantomData,
+        };
+        writer.recover();
+        Ok(writer)
+    }
+
+    /// Repairs what a writer killed in the middle of a switch or a compaction
+    /// leaves: an odd generation, a superseded flag on the file still in place.
+    fn recover(&mut self) {
+        if self.header.generation % 2 == 1 {
+            let generation = self.header.generation + 1;
+            self.word(GENERATION_WORD).store(generation, Ordering::Release);
+            self.header.generation = generation;
+        }
+        if self.header.flags & FLAG_SUPERSEDED != 0 {
+            self.header.flags &= !FLAG_SUPERSEDED;
+            self.word(FLAGS_WORD).fetch_and(!superseded_bits(), Ordering::Release);
+        }
+    }
+
+    /// Whether [`publish`](Self::publish) waits until the new version is on
+    /// disk (`msync` of the new bytes, then of the header). On by default; a
+    /// crash of the process loses nothing either way (the OS holds the pages),
+    /// only a crash of the machine can.
+    pub fn sync_on_publish(&mut self, sync: bool) -> &mut Self {
+        self.sync = sync;
+        self
+    }
+
+    /// A view of the published version.
+    pub fn root(&self) -> T::View<'_> {
+        view_root::<T>(self.data(), &self.header)
+    }
+
+    /// Copies the published version out of the file.
+    pub fn to_owned(&self) -> T {
+        read_root::<T>(self.data(), &self.header)
+    }
+
+    /// The published version's generation: 0 when created, 2 more with each
+    /// publish.
+    pub fn generation(&self) -> u64 {
+        self.header.generation
+    }
+
+    /// The header of the published version.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The path the file was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's length, including room reserved for later versions.
+    pub fn file_len(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    /// Publishes `value` as the new version: writes the blocks that differ from
+    /// the published version's after the data in use (growing the file if
+    /// needed), syncs them, then switches the header to the new root. Readers
+    /// see the old version or the new one, never a mix; views of the old one
+    /// stay valid. Returns the new generation, or the old one if `value` equals
+    /// the published version (then nothing is written).
+    ///
+    /// Comparing costs a pass over `value`; writing costs only what changed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the file would outgrow the address space;
+    /// [`Error::Io`] if it cannot be grown, mapped or synced.
+    pub fn publish(&mut self, value: &T) -> Result<u64> {
+        let start = self.header.data_len;
+        // Measure: where the new root goes and how far the new blocks reach.
+        let mut w = Writer::measure_from(start);
+        let root_at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+        let old = self.data();
+        // SAFETY: `old` is borrowed shared, so no `&mut` into it is live; it was
+        // validated (or written by us), so its blocks are disjoint.
+        let raw = unsafe {
+            value.write_reusing(root_raw::<T>(old, &self.header), FileRef::new(old), &mut w)
+        };
+        if bytemuck::bytes_of(&raw) == bytemuck::bytes_of(root_raw::<T>(old, &self.header)) {
+            return Ok(self.header.generation);
+        }
+        let end = w.end();
+        self.reserve(end)?;
+
+        // Write the same allocations into the zeroed tail of the mapping.
+        let (old, tail) = self.map.split_at_mut(start as usize);
+        let old: &[u8] = old;
+        let out = &mut tail[..(end - start) as usize];
+        out.fill(0);
+        let mut w = Writer::over_from(out, start);
+        let at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+        debug_assert_eq!(at, root_at);
+        // SAFETY: as above; `old` and `out` are disjoint parts of the mapping.
+        let raw = unsafe {
+            value.write_reusing(root_raw::<T>(old, &self.header), FileRef::new(old), &mut w)
+        };
+        w.put(root_at, &raw);
+        debug_assert_eq!(w.end(), end);
+
+        if self.sync {
+            self.map
+                .flush_range(start as usize, (end - start) as usize)
+                .map_err(self.io("cannot flush"))?;
+        }
+        self.switch(root_at, end);
+        if self.sync {
+            self.map.flush_range(0, HEADER_LEN as usize).map_err(self.io("cannot flush"))?;
+        }
+        Ok(self.header.generation)
+    }
+
+    /// Copies the published version out, lets `edit` change it, and publishes
+    /// the result: only what `edit` changed is written to the file.
+    ///
+    /// # Errors
+    ///
+    /// As for [`publish`](Self::publish).
+    pub fn update(&mut self, edit: impl FnOnce(&mut T)) -> Result<u64> {
+        let mut value = self.to_owned();
+        edit(&mut value);
+        self.publish(&value)
+    }
+
+    /// Writes the published version alone to a new file and renames it over
+    /// this one, atomically: the file shrinks to the data of one version.
+    /// Readers notice on their next read and move to the new file; views they
+    /// hold of the old one stay valid.
+    ///
+    /// The new file is written next to the old one as `<file>.compact`, which
+    /// a crash may leave behind.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the new file cannot be written, synced or renamed; the
+    /// old file is then still in place and in use.
+    pub fn compact(&mut self) -> Result<()> {
+        let value = self.to_owned();
+        let temp = sibling(&self.path, "compact");
+        let mut compacted = MappedFileMut::create_with(&temp, &value, MapOptions::new())?;
+        compacted.set_generation(self.header.generation + 2);
+        compacted.flush()?;
+        drop(compacted);
+        let file = open_locked(&temp, Access::Shared, true, Wait::No)?;
+        file.sync_all().map_err(io_error("cannot sync", &temp))?;
+        // SAFETY: as in `open_locked`: the new file is ours alone until renamed.
+        let map = unsafe { self.options.mmap_options().map_mut(&file) }
+            .map_err(io_error("cannot map", &temp))?;
+        let header = check_header::<T>(&map, load_header(&map)?, false)?;
+
+        // Flag first, then rename: a reader that sees the flag reopens the path
+        // (and keeps this file if the rename never happened).
+        self.word(FLAGS_WORD).fetch_or(superseded_bits(), Ordering::Release);
+        if let Err(e) = std::fs::rename(&temp, &self.path) {
+            self.word(FLAGS_WORD).fetch_and(!superseded_bits(), Ordering::Release);
+            return Err(io_error("cannot rename the compacted file to", &self.path)(e));
+        }
+        sync_parent(&self.path)?;
+        self.map = map;
+        self.file = file;
+        self.header = header;
+        Ok(())
+    }
+
+    /// The bytes of the published version.
+    fn data(&self) -> &[u8] {
+        &self.map[..self.header.data_len as usize]
+    }
+
+    /// One of the header's words in the mapping, for atomic access.
+    fn word(&mut self, index: usize) -> &AtomicU64 {
+        // SAFETY: the mapping is page-aligned and longer than the header; the
+        // header's words are only accessed atomically while readers may map it.
+        unsafe { AtomicU64::from_ptr(self.map.as_mut_ptr().cast::<u64>().add(index)) }
+    }
+
+    /// Switches the header to the version at `root` whose data ends at `len`.
+    fn switch(&mut self, root: u64, len: u64) {
+        let generation = self.header.generation;
+        // A seqlock on the header: odd while switching. The length goes before
+        // the root, so every state in between names complete data.
+        self.word(GENERATION_WORD).store(generation + 1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        self.word(DATA_LEN_WORD).store(len, Ordering::Release);
+        self.word(ROOT_WORD).store(root, Ordering::Release);
+        self.word(GENERATION_WORD).store(generation + 2, Ordering::Release);
+        self.header.data_len = len;
+        self.header.root_offset = root;
+        self.header.generation = generation + 2;
+    }
+
+    /// Makes the file at least `len` bytes long, growing it by half at least,
+    /// and remaps it.
+    fn reserve(&mut self, len: u64) -> Result<()> {
+        let current = self.map.len() as u64;
+        if len <= current {
+            return Ok(());
+        }
+        let grown = len.max(current + current / 2).next_multiple_of(4096);
+        if usize::try_from(grown).is_err() || grown > isize::MAX as u64 {
+            return Err(Error::TooLarge { bytes: grown });
+        }
+        self.file.set_len(grown).map_err(self.io("cannot resize"))?;
+        // SAFETY: as in `open_locked`.
+        self.map = unsafe { self.options.mmap_options().map_mut(&self.file) }
+            .map_err(self.io("cannot map"))?;
+        Ok(())
+    }
+
+    fn io(&self, action: &'static str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        io_error(action, &self.path)
+    }
+}
+
+impl<T: Mapped> fmt::Debug for SharedWriter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedWriter")
+            .field("path", &self.path)
+            .field("type", &T::LAYOUT.name)
+            .field("generation", &self.header.generation)
+            .field("data_len", &self.header.data_len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A file shared with other processes, read by this one: every
+/// [`read`](Self::read) sees the latest version a [`SharedWriter`] published,
+/// whole and validated.
+///
+/// Holds a shared lock on the file, so no in-place writer
+/// ([`MappedFileMut`]) can change it meanwhile; a shared writer can.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{SharedReader, SharedWriter};
+///
+/// # let dir = std::env::temp_dir().join(format!("mmf-doc-reader-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("counter.mmf");
+/// let mut writer = SharedWriter::create(&path, &0u64)?;
+/// let mut reader = SharedReader::<u64>::open(&path)?;
+/// for n in 1..=3 {
+///     writer.publish(&n)?;
+///     assert_eq!(reader.read(|count| count)?, n);
+/// }
+/// assert_eq!(reader.generation(), 6);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct SharedReader<T: Mapped> {
+    map: Mmap,
+    /// The version views show, validated.
+    header: Header,
+    path: PathBuf,
+    options: MapOptions,
+    // Holds the shared lock; declared after `map`, so it is unmapped first.
+    file: File,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Mapped> SharedReader<T> {
+    /// Maps `path` read-only and validates its latest version for `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] if an in-place writer ([`MappedFileMut`]) holds the
+    /// file; as for [`MappedFile::open`](crate::MappedFile::open) otherwise.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        MapOptions::new().open_shared_reader(path)
+    }
+
+    pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
+        let file = open_locked(path, Access::Shared, false, options.wait)?;
+        let map = map_shared(&file, path, options)?;
+        let header = Self::check(&map, load_header(&map)?)?;
+        Ok(SharedReader { map, header, path: path.to_owned(), options, file, _type: PhantomData })
+    }
+
+    /// Validates the version `header` names in `map`.
+    fn check(map: &[u8], header: Header) -> Result<Header> {
+        // Only the bytes in use are borrowed: a writer may be appending past them.
+        let in_use = map.len().min(usize::try_from(header.data_len).unwrap_or(usize::MAX));
+        check_header::<T>(&map[..in_use], header, true)
+    }
+
+    /// Moves to the latest published version, if it is not the one views show;
+    /// returns whether it moved.
+    ///
+    /// # Errors
+    ///
+    /// Any validation error of the new version; [`Error::Io`] if the file, or
+    /// the compacted file that replaced it, cannot be mapped.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let latest = load_header(&self.map)?;
+        if latest.flags & FLAG_SUPERSEDED != 0 && replaced(&self.file, &self.path) {
+            *self = Self::open_with(&self.path, self.options)?;
+            return Ok(true);
+        }
+        let same = (latest.root_offset, latest.data_len)
+            == (self.header.root_offset, self.header.data_len);
+        if same {
+            self.header.generation = latest.generation;
+            return Ok(false);
+        }
+        if latest.data_len > self.map.len() as u64 {
+            // The writer grew the file: map it anew.
+            self.map = map_shared(&self.file, &self.path, self.options)?;
+        }
+        self.header = Self::check(&self.map, latest)?;
+        Ok(true)
+    }
+
+    /// Runs `f` on a view of the latest version. The version stays as it is
+    /// while `f` runs, whatever the writer publishes meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// As for [`refresh`](Self::refresh).
+    pub fn read<R>(&mut self, f: impl FnOnce(T::View<'_>) -> R) -> Result<R> {
+        Ok(f(self.latest()?))
+    }
+
+    /// A view of the latest version, which stays as it is while borrowed.
+    ///
+    /// # Errors
+    ///
+    /// As for [`refresh`](Self::refresh).
+    pub fn latest(&mut self) -> Result<T::View<'_>> {
+        self.refresh()?;
+        Ok(self.view())
+    }
+
+    /// A view of the version last read, without looking for a newer one.
+    pub fn view(&self) -> T::View<'_> {
+        view_root::<T>(&self.map[..self.header.data_len as usize], &self.header)
+    }
+
+    /// The generation of the version last read (see
+    /// [`SharedWriter::generation`]); odd if it was read while a writer was
+    /// stopped in the middle of switching versions.
+    pub fn generation(&self) -> u64 {
+        self.header.generation
+    }
+
+    /// The header of the version last read.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The path the file was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl<T: Mapped> fmt::Debug for SharedReader<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedReader")
+            .field("path", &self.path)
+            .field("type", &T::LAYOUT.name)
+            .field("generation", &self.header.generation)
+            .field("data_len", &self.header.data_len)
+            .finish_non_exhaustive()
+    }
+}
+
+fn map_shared(file: &File, path: &Path, options: MapOptions) -> Result<Mmap> {
+    // SAFETY: the mapping is only read. We hold a shared lock, so no cooperating
+    // process truncates the file or writes bytes a view can reach: a shared
+    // writer only appends past the data in use and stores the header's words
+    // atomically, and those words are read only atomically.
+    unsafe { options.mmap_options().map(file) }.map_err(io_error("cannot map", path))
+}
+
+/// `path` with `.suffix` added to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".");
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Opens `<path>.lock` and takes the writer lock on it.
+fn take_writer_lock(path: &Path, wait: Wait) -> Result<File> {
+    let lock_path = sibling(path, "lock");
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(io_error("cannot create the lock file", &lock_path))?;
+    lock(&file, path, Access::Exclusive, wait, "another shared writer holds it")?;
+    Ok(file)
+}
+
+/// [`FLAG_SUPERSEDED`] in the header word that holds the flags.
+fn superseded_bits() -> u64 {
+    let mut word = [0u8; 8];
+    word[4..].copy_from_slice(&FLAG_SUPERSEDED.to_ne_bytes());
+    u64::from_ne_bytes(word)
+}
+
+/// Whether `path` now names another file than `file`.
+fn replaced(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(open), Ok(now)) => (open.dev(), open.ino()) != (now.dev(), now.ino()),
+            _ => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
+/// Makes a rename in `path`'s directory durable.
+fn sync_parent(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        File::open(dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(io_error("cannot sync the directory of", path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
