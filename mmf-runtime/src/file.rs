@@ -594,6 +594,16 @@ impl<T: Mapped> MappedFileMut<T> {
         &self.path
     }
 
+    /// Trades the exclusive lock for a shared one on the same open file (so a
+    /// forked child that still holds a copy of it cannot be in the way), and
+    /// returns the parts.
+    pub(crate) fn into_shared(self) -> Result<(MmapMut, File, Header)> {
+        let MappedFileMut { map, header, path, _file: file, .. } = self;
+        file.unlock().map_err(io_error("cannot unlock", &path))?;
+        lock(&file, &path, Access::Shared, Wait::No, data_lock_holder(Access::Shared))?;
+        Ok((map, file, header))
+    }
+
     /// Sets the header's generation, in a file nobody else has mapped yet.
     pub(crate) fn set_generation(&mut self, generation: u64) {
         self.header.generation = generation;

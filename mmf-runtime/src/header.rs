@@ -149,7 +149,7 @@ impl Header {
             }
             fence(Ordering::Acquire);
             let after = word(GENERATION_WORD).load(Ordering::Relaxed);
-            if before == after && before % 2 == 0 {
+            if before == after && before.is_multiple_of(2) {
                 break;
             }
             // An odd generation lasts three stores, unless the writer was

@@ -125,8 +125,9 @@ impl<T: Mapped> SharedWriter<T> {
 
     pub(crate) fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
         let writer_lock = take_writer_lock(path, options.wait)?;
-        drop(MappedFileMut::create_with(path, value, options)?);
-        Self::open_locked(path, options, writer_lock)
+        let (map, file, header) =
+            MappedFileMut::create_with(path, value, options)?.into_shared()?;
+        Ok(Self::from_parts(map, file, header, path, options, writer_lock))
     }
 
     pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
@@ -142,7 +143,20 @@ impl<T: Mapped> SharedWriter<T> {
         let map = unsafe { options.mmap_options().map_mut(&file) }
             .map_err(io_error("cannot map", path))?;
         let header = check_header::<T>(&map, load_header(&map)?, true)?;
-        let mut writer = SharedWriter {
+        let mut writer = Self::from_parts(map, file, header, path, options, writer_lock);
+        writer.recover();
+        Ok(writer)
+    }
+
+    fn from_parts(
+        map: MmapMut,
+        file: File,
+        header: Header,
+        path: &Path,
+        options: MapOptions,
+        writer_lock: File,
+    ) -> Self {
+        SharedWriter {
             map,
             header,
             path: path.to_owned(),
@@ -151,15 +165,13 @@ impl<T: Mapped> SharedWriter<T> {
             file,
             _writer_lock: writer_lock,
             _type: PhantomData,
-        };
-        writer.recover();
-        Ok(writer)
+        }
     }
 
     /// Repairs what a writer killed in the middle of a switch or a compaction
     /// leaves: an odd generation, a superseded flag on the file still in place.
     fn recover(&mut self) {
-        if self.header.generation % 2 == 1 {
+        if !self.header.generation.is_multiple_of(2) {
             let generation = self.header.generation + 1;
             self.word(GENERATION_WORD).store(generation, Ordering::Release);
             self.header.generation = generation;
@@ -294,16 +306,11 @@ impl<T: Mapped> SharedWriter<T> {
     pub fn compact(&mut self) -> Result<()> {
         let value = self.to_owned();
         let temp = sibling(&self.path, "compact");
-        let mut compacted = MappedFileMut::create_with(&temp, &value, MapOptions::new())?;
+        let mut compacted = MappedFileMut::create_with(&temp, &value, self.options)?;
         compacted.set_generation(self.header.generation + 2);
         compacted.flush()?;
-        drop(compacted);
-        let file = open_locked(&temp, Access::Shared, true, Wait::No)?;
+        let (map, file, header) = compacted.into_shared()?;
         file.sync_all().map_err(io_error("cannot sync", &temp))?;
-        // SAFETY: as in `open_locked`: the new file is ours alone until renamed.
-        let map = unsafe { self.options.mmap_options().map_mut(&file) }
-            .map_err(io_error("cannot map", &temp))?;
-        let header = check_header::<T>(&map, load_header(&map)?, false)?;
 
         // Flag first, then rename: a reader that sees the flag reopens the path
         // (and keeps this file if the rename never happened).

@@ -196,9 +196,19 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 /// Runs one `#[ignore]`d test of this test binary in a child process, with
 /// `file` in the environment variable `var`, and returns what it printed.
 pub fn run_child_test(name: &str, var: &str, file: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"])
-        .env(var, file)
-        .output()
-        .expect("run the test binary")
+    child_test(name, var, file).output().expect("run the test binary")
+}
+
+/// The command that runs one `#[ignore]`d test of this test binary in a child
+/// process, with `file` in the environment variable `var`.
+pub fn child_test(name: &str, var: &str, file: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+    command.args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"]).env(var, file);
+    command
+}
+
+/// The line a child test printed after `tag`, without the harness's words
+/// that may come before it on the same line.
+pub fn child_report<'a>(stdout: &'a str, tag: &str) -> Option<&'a str> {
+    stdout.lines().find_map(|l| l.find(tag).map(|i| &l[i + tag.len()..]))
 }
