@@ -46,8 +46,8 @@ fn run() -> Result<(), Box<dyn Error>> {
             // with the tracks, whatever the writer is doing meanwhile.
             let counted: usize = db.hikes().iter().map(|h| h.gps_track().len()).sum();
             assert_eq!(counted as u64, db.points(), "a torn version");
-            let last = db.hikes().iter().last().map(|hike| {
-                let point = hike.gps_track().iter().last().map_or(0.0, |p| p.z());
+            let last = db.hikes().iter().next_back().map(|hike| {
+                let point = hike.gps_track().iter().next_back().map_or(0.0, |p| p.z());
                 format!(
                     "{}: {} points, now at {point:.1} m",
                     hike.description(),
