@@ -140,7 +140,27 @@ fn bench_reads(c: &mut Criterion, db: &HikingDatabase) {
             })
         });
     }
-    drop(reader);
+    // The first read of each new version validates it.
+    let mut writer = SharedWriter::<HikingDatabase>::open(&path).expect("the shared writer");
+    writer.sync_on_publish(false);
+    let mut value = db.clone();
+    g.bench_function(BenchmarkId::new("mmf_shared", "new_version"), |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                value.points += 1;
+                writer.publish(&value).expect("publish");
+                let start = Instant::now();
+                black_box(reader.read(|db| query(db, value.points as usize)).expect("read"));
+                spent += start.elapsed();
+                if writer.file_len() > COMPACT_AT {
+                    writer.compact().expect("compact");
+                }
+            }
+            spent
+        })
+    });
+    drop((reader, writer));
 
     // A `Mutex` around an in-place file, as threads of one process would share it.
     let path = dir.join("mutex.mmf");

@@ -224,8 +224,7 @@ unsafe fn write_list_reusing<T: Mapped>(
     let old_items = unsafe { file.block::<T::Raw>(old.offset, old.len) }.unwrap_or_default();
     if !T::HAS_BLOCKS {
         // Elements allocate nothing: compare their stored forms, keep or rewrite.
-        let same = old_items.len() == items.len()
-            && items.iter().zip(old_items).all(|(item, old)| same_raw(&item.write(w), old));
+        let same = old_items.len() == items.len() && same_inline_items(items, old_items);
         return if same { *old } else { write_list(items, w) };
     }
     let raws: Vec<T::Raw> = items
@@ -243,6 +242,20 @@ unsafe fn write_list_reusing<T: Mapped>(
     let offset = w.alloc(size_of_val(&raws[..]) as u64, align_of::<T::Raw>() as u64);
     w.put_slice(offset, &raws);
     RawVec::new(offset, raws.len() as u64)
+}
+
+/// Whether elements that allocate nothing have the stored forms `old`: compared
+/// a chunk at a time, one `memcmp` per chunk.
+fn same_inline_items<T: Mapped>(items: &[T], old: &[T::Raw]) -> bool {
+    const CHUNK: usize = 64;
+    let mut w = Writer::inline();
+    items.chunks(CHUNK).zip(old.chunks(CHUNK)).all(|(items, old)| {
+        let mut raws = [<T::Raw as bytemuck::Zeroable>::zeroed(); CHUNK];
+        for (raw, item) in raws.iter_mut().zip(items) {
+            *raw = item.write(&mut w);
+        }
+        bytemuck::cast_slice::<_, u8>(&raws[..items.len()]) == bytemuck::cast_slice::<_, u8>(old)
+    })
 }
 
 /// Whether two stored forms have the same bytes.

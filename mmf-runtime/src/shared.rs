@@ -237,36 +237,19 @@ impl<T: Mapped> SharedWriter<T> {
     /// [`Error::Io`] if it cannot be grown, mapped or synced.
     pub fn publish(&mut self, value: &T) -> Result<u64> {
         let start = self.header.data_len;
-        // Measure: where the new root goes and how far the new blocks reach.
-        let mut w = Writer::measure_from(start);
-        let root_at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
-        let old = self.data();
-        // SAFETY: `old` is borrowed shared, so no `&mut` into it is live; it was
-        // validated (or written by us), so its blocks are disjoint.
-        let raw = unsafe {
-            value.write_reusing(root_raw::<T>(old, &self.header), FileRef::new(old), &mut w)
+        // Write into the room the file has; if the version does not fit, grow
+        // the file and write it again (the same bytes, now all of them).
+        let (root_at, end) = match self.write_version(value) {
+            Written::Unchanged => return Ok(self.header.generation),
+            Written::Whole { root_at, end } => (root_at, end),
+            Written::Overflowed { end } => {
+                self.reserve(end)?;
+                match self.write_version(value) {
+                    Written::Whole { root_at, end } => (root_at, end),
+                    _ => unreachable!("the same value written again into enough room"),
+                }
+            }
         };
-        if bytemuck::bytes_of(&raw) == bytemuck::bytes_of(root_raw::<T>(old, &self.header)) {
-            return Ok(self.header.generation);
-        }
-        let end = w.end();
-        self.reserve(end)?;
-
-        // Write the same allocations into the zeroed tail of the mapping.
-        let (old, tail) = self.map.split_at_mut(start as usize);
-        let old: &[u8] = old;
-        let out = &mut tail[..(end - start) as usize];
-        out.fill(0);
-        let mut w = Writer::over_from(out, start);
-        let at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
-        debug_assert_eq!(at, root_at);
-        // SAFETY: as above; `old` and `out` are disjoint parts of the mapping.
-        let raw = unsafe {
-            value.write_reusing(root_raw::<T>(old, &self.header), FileRef::new(old), &mut w)
-        };
-        w.put(root_at, &raw);
-        debug_assert_eq!(w.end(), end);
-
         if self.sync {
             self.map
                 .flush_range(start as usize, (end - start) as usize)
@@ -277,6 +260,28 @@ impl<T: Mapped> SharedWriter<T> {
             self.map.flush_range(0, HEADER_LEN as usize).map_err(self.io("cannot flush"))?;
         }
         Ok(self.header.generation)
+    }
+
+    /// Writes `value`'s changes from the published version past the data in use.
+    fn write_version(&mut self, value: &T) -> Written {
+        let start = self.header.data_len;
+        let (old, room) = self.map.split_at_mut(start as usize);
+        let old: &[u8] = old;
+        let old_root = root_raw::<T>(old, &self.header);
+        let mut w = Writer::over_from(room, start);
+        let root_at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+        // SAFETY: `old` is borrowed shared, so no `&mut` into it is live, and
+        // `room` lies after it; it was validated at open or written by us, so
+        // its blocks are disjoint.
+        let raw = unsafe { value.write_reusing(old_root, FileRef::new(old), &mut w) };
+        if bytemuck::bytes_of(&raw) == bytemuck::bytes_of(old_root) {
+            return Written::Unchanged;
+        }
+        w.put(root_at, &raw);
+        match w.overflowed() {
+            false => Written::Whole { root_at, end: w.end() },
+            true => Written::Overflowed { end: w.end() },
+        }
     }
 
     /// Copies the published version out, lets `edit` change it, and publishes
@@ -385,6 +390,16 @@ impl<T: Mapped> fmt::Debug for SharedWriter<T> {
             .field("data_len", &self.header.data_len)
             .finish_non_exhaustive()
     }
+}
+
+/// What [`SharedWriter::write_version`] did.
+enum Written {
+    /// The value equals the published version; nothing was written.
+    Unchanged,
+    /// The new version's root is at `root_at`, its data ends at `end`.
+    Whole { root_at: u64, end: u64 },
+    /// The new version needs the file to reach `end`; only part was written.
+    Overflowed { end: u64 },
 }
 
 /// A file shared with other processes, read by this one: every

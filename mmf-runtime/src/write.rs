@@ -21,6 +21,8 @@ pub struct Writer<'b> {
     /// The file offset of `out[0]`.
     origin: u64,
     end: u64,
+    /// Whether some bytes did not fit in `out` (see [`Writer::over_from`]).
+    overflowed: bool,
 }
 
 impl<'b> Writer<'b> {
@@ -31,23 +33,30 @@ impl<'b> Writer<'b> {
 
     /// A writer that only measures, allocating from file offset `start`.
     pub(crate) fn measure_from(start: u64) -> Self {
-        Writer { out: None, origin: start, end: start }
+        Writer { out: None, origin: start, end: start, overflowed: false }
     }
 
     /// A writer for values that allocate nothing ([`crate::Inline`] types).
     pub(crate) fn inline() -> Self {
-        Writer { out: None, origin: 0, end: 0 }
+        Writer { out: None, origin: 0, end: 0, overflowed: false }
     }
 
     /// A writer into `out`, a zeroed image as long as the measurement said.
     fn over(out: &'b mut [u8]) -> Self {
-        Writer { out: Some(out), origin: 0, end: HEADER_LEN }
+        Writer { out: Some(out), origin: 0, end: HEADER_LEN, overflowed: false }
     }
 
     /// A writer into `out`, which holds the file's bytes from offset `start`
-    /// on, zeroed, as many as a measurement from `start` said.
+    /// on. Every byte up to [`end`](Self::end) is written (gaps with zeros);
+    /// bytes that do not fit in `out` are left out and [`overflowed`](Self::overflowed)
+    /// says so: writing again into a longer `out` then gives the whole image.
     pub(crate) fn over_from(out: &'b mut [u8], start: u64) -> Self {
-        Writer { out: Some(out), origin: start, end: start }
+        Writer { out: Some(out), origin: start, end: start, overflowed: false }
+    }
+
+    /// Whether some bytes did not fit (see [`Writer::over_from`]).
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed
     }
 
     /// The end of the last allocation: the file offset where the next byte
@@ -69,8 +78,22 @@ impl<'b> Writer<'b> {
     pub fn alloc(&mut self, size: u64, align: u64) -> u64 {
         let align = align.max(MIN_BLOCK_ALIGN);
         let start = self.end.saturating_add(align - 1) & !(align - 1);
+        if start > self.end {
+            // The gap before the block: blocks themselves are written whole.
+            self.put_zeros(self.end, start - self.end);
+        }
         self.end = start.saturating_add(size);
         start
+    }
+
+    fn put_zeros(&mut self, at: u64, len: u64) {
+        if let Some(out) = self.out.as_deref_mut() {
+            let at = (at - self.origin) as usize;
+            match out.get_mut(at..at + len as usize) {
+                Some(place) => place.fill(0),
+                None => self.overflowed = true,
+            }
+        }
     }
 
     /// Copies a stored form to offset `at`.
@@ -89,10 +112,11 @@ impl<'b> Writer<'b> {
     #[inline]
     pub fn put_bytes(&mut self, at: u64, bytes: &[u8]) {
         if let Some(out) = self.out.as_deref_mut() {
-            // The measuring pass allocated exactly these places, so the range is
-            // inside `out`; a mismatch is a bug in a `Mapped` impl and panics here.
             let at = (at - self.origin) as usize;
-            out[at..at + bytes.len()].copy_from_slice(bytes);
+            match out.get_mut(at..at + bytes.len()) {
+                Some(place) => place.copy_from_slice(bytes),
+                None => self.overflowed = true,
+            }
         }
     }
 }
@@ -134,7 +158,9 @@ pub(crate) fn write_image<T: Mapped>(value: &T, plan: &Plan, out: &mut [u8]) {
     let schema_offset = w.alloc(plan.schema.len() as u64, 1);
     debug_assert_eq!(schema_offset, plan.schema_offset);
     w.put_bytes(schema_offset, &plan.schema);
-    debug_assert_eq!(w.end, plan.len as u64);
+    // The measuring pass allocated exactly these places; a mismatch is a bug
+    // in a `Mapped` impl.
+    assert!(w.end == plan.len as u64 && !w.overflowed, "the image outgrew its measurement");
     let header = Header::new(
         T::SCHEMA_HASH,
         plan.root_offset,
