@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::mapped::Mapped;
 use crate::validate::{check_image, read_root, view_root};
-use crate::view::FileMut;
+use crate::view::{FileMut, FileRef};
 use crate::write::{plan, write_image};
 
 /// The alignment of an [`AlignedBytes`] buffer: enough for every stored type.
@@ -141,7 +141,8 @@ fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
 /// ```
 pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
     let header = check_buffer::<T>(bytes, true)?;
-    Ok(view_root::<T>(&bytes[..header.data_len as usize], &header))
+    // SAFETY: `bytes` is borrowed shared for the view's lifetime.
+    Ok(unsafe { view_root::<T>(FileRef::new(&bytes[..header.data_len as usize]), &header) })
 }
 
 /// Validates `bytes` as a file image of `T` and copies the value out of it:
@@ -160,7 +161,8 @@ pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
 /// ```
 pub fn from_bytes_owned<T: Mapped>(bytes: &[u8]) -> Result<T> {
     let header = check_buffer::<T>(bytes, true)?;
-    Ok(read_root::<T>(&bytes[..header.data_len as usize], &header))
+    // SAFETY: `bytes` is borrowed shared for the call.
+    Ok(unsafe { read_root::<T>(FileRef::new(&bytes[..header.data_len as usize]), &header) })
 }
 
 /// Like [`from_bytes`], without validating the object graph: only the header
@@ -177,7 +179,8 @@ pub fn from_bytes_owned<T: Mapped>(bytes: &[u8]) -> Result<T> {
 /// Header problems, as [`from_bytes`] reports them.
 pub unsafe fn from_bytes_unchecked<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
     let header = check_buffer::<T>(bytes, false)?;
-    Ok(view_root::<T>(&bytes[..header.data_len as usize], &header))
+    // SAFETY: `bytes` is borrowed shared for the view's lifetime.
+    Ok(unsafe { view_root::<T>(FileRef::new(&bytes[..header.data_len as usize]), &header) })
 }
 
 /// Validates `bytes` as a file image of `T` and returns an in-place view of its

@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use memmap2::{Mmap, MmapMut, MmapOptions};
+use memmap2::{MmapMut, MmapOptions, MmapRaw};
 
 use crate::bytes::root_mut;
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ use crate::header::{HEADER_LEN, Header};
 use crate::mapped::Mapped;
 use crate::shared::{SharedReader, SharedWriter};
 use crate::validate::{check_header, read_root, view_root};
-use crate::view::FileMut;
+use crate::view::{FileMut, FileRef};
 use crate::write::{plan, write_image};
 
 /// How to open and map a file: whether to wait for the lock, whether to fault
@@ -250,13 +250,30 @@ fn data_lock_holder(access: Access) -> &'static str {
 
 /// Reads the header of a mapped file with [`Header::load`], which a shared
 /// writer's concurrent publish cannot tear.
-pub(crate) fn load_header(map: &[u8]) -> Result<Header> {
-    if map.len() < HEADER_LEN as usize {
-        return Header::read(map);
+pub(crate) fn load_header(map: FileRef<'_>) -> Result<Header> {
+    if map.len() < HEADER_LEN {
+        // SAFETY: too short to hold a header, so nobody stores to it.
+        return Header::read(unsafe { map.block::<u8>(0, map.len()) }.unwrap_or_default());
     }
     // SAFETY: a mapping is page-aligned and `map` has at least `HEADER_LEN` bytes;
-    // this process writes a mapped header only with atomic stores.
-    unsafe { Header::load(map.as_ptr()) }
+    // mmf writes a mapped header that others may read only with atomic stores.
+    unsafe { Header::load(map.base()) }
+}
+
+/// A whole read-only mapping, for checking and viewing without a reference to
+/// all of its bytes.
+///
+/// # Safety
+///
+/// The caller must hold a lock on the mapped file: then the bytes views reach
+/// are never written while the mapping lasts (in-place writers are excluded; a
+/// shared writer writes only past the published data, and the header's words
+/// atomically, which views never borrow).
+pub(crate) unsafe fn raw_file(map: &MmapRaw, len: u64) -> FileRef<'_> {
+    let len = usize::try_from(len).map_or(map.len(), |len| len.min(map.len()));
+    // SAFETY: the mapping is readable for `map.len()` bytes while borrowed; the
+    // caller's promise covers the rest.
+    unsafe { FileRef::from_raw(map.as_ptr(), len) }
 }
 
 /// Reads the header of a file too short to map, for the right error.
@@ -307,7 +324,7 @@ pub(crate) fn open_locked(path: &Path, access: Access, write: bool, wait: Wait) 
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub struct MappedFile<T: Mapped> {
-    map: Mmap,
+    map: MmapRaw,
     header: Header,
     path: PathBuf,
     // Holds the shared lock; declared after `map`, so it is unmapped first.
@@ -356,28 +373,48 @@ impl<T: Mapped> MappedFile<T> {
 
     fn open_with(path: &Path, options: MapOptions, check_graph: bool) -> Result<Self> {
         let file = open_locked(path, Access::Shared, false, options.wait)?;
-        // SAFETY: the mapping is only ever read. We hold a shared lock, so no
-        // cooperating process writes or truncates the file while it is mapped;
-        // what a process ignoring the lock can do is documented on the crate.
-        let map =
-            unsafe { options.mmap_options().map(&file) }.map_err(io_error("cannot map", path))?;
-        let header = check_header::<T>(&map, load_header(&map)?, check_graph)?;
+        // The mapping is only ever read. We hold a shared lock, so no cooperating
+        // process truncates the file or writes bytes a view reaches while it is
+        // mapped (a shared writer appends, and stores the header's words
+        // atomically); what a process ignoring the lock can do is documented on
+        // the crate.
+        let map = options
+            .mmap_options()
+            .map_raw_read_only(&file)
+            .map_err(io_error("cannot map", path))?;
+        // SAFETY: we hold the shared lock, as `raw_file` asks.
+        let whole = unsafe { raw_file(&map, u64::MAX) };
+        // SAFETY: as above.
+        let header = unsafe { check_header::<T>(whole, load_header(whole)?, check_graph) }?;
         Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
     /// The bytes in use (header, root, blocks), as mapped.
+    ///
+    /// While a [`SharedWriter`] publishes to the file, it stores new values to
+    /// the header's root offset, data length and generation: do not read those
+    /// through this slice ([`header`](Self::header) holds their values at open).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.map[..self.header.data_len as usize]
+        // SAFETY: the mapping is readable for `data_len` bytes (checked at open)
+        // while borrowed; only the header's words may change, as documented.
+        unsafe { core::slice::from_raw_parts(self.map.as_ptr(), self.header.data_len as usize) }
+    }
+
+    fn data(&self) -> FileRef<'_> {
+        // SAFETY: we hold the shared lock for the life of the mapping.
+        unsafe { raw_file(&self.map, self.header.data_len) }
     }
 
     /// A view of the root object.
     pub fn root(&self) -> T::View<'_> {
-        view_root::<T>(self.as_bytes(), &self.header)
+        // SAFETY: `data` keeps the reachable bytes unwritten while borrowed.
+        unsafe { view_root::<T>(self.data(), &self.header) }
     }
 
     /// Copies the root object out of the file.
     pub fn to_owned(&self) -> T {
-        read_root::<T>(self.as_bytes(), &self.header)
+        // SAFETY: as in `root`.
+        unsafe { read_root::<T>(self.data(), &self.header) }
     }
 
     /// The file's header.
@@ -501,7 +538,9 @@ impl<T: Mapped> MappedFileMut<T> {
         // SAFETY: as in `create`: the exclusive lock keeps cooperating processes away.
         let map = unsafe { options.mmap_options().map_mut(&file) }
             .map_err(io_error("cannot map", path))?;
-        let header = check_header::<T>(&map, load_header(&map)?, true)?;
+        let whole = FileRef::new(&map);
+        // SAFETY: `map` is borrowed shared for the call.
+        let header = unsafe { check_header::<T>(whole, load_header(whole)?, true) }?;
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -512,7 +551,8 @@ impl<T: Mapped> MappedFileMut<T> {
 
     /// A read-only view of the root object.
     pub fn root(&self) -> T::View<'_> {
-        view_root::<T>(self.as_bytes(), &self.header)
+        // SAFETY: the bytes are borrowed shared for the view's lifetime.
+        unsafe { view_root::<T>(FileRef::new(self.as_bytes()), &self.header) }
     }
 
     /// An in-place view of the root object.
@@ -527,7 +567,8 @@ impl<T: Mapped> MappedFileMut<T> {
 
     /// Copies the root object out of the file.
     pub fn to_owned(&self) -> T {
-        read_root::<T>(self.as_bytes(), &self.header)
+        // SAFETY: as in `root`.
+        unsafe { read_root::<T>(FileRef::new(self.as_bytes()), &self.header) }
     }
 
     /// Writes changed pages back to the file and waits until the OS has

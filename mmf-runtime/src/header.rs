@@ -6,6 +6,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::error::{Error, Result};
 use crate::mapped::Mapped;
+use crate::view::FileRef;
 
 /// The header's length; the root object starts at or after it.
 pub const HEADER_LEN: u64 = 64;
@@ -163,8 +164,8 @@ impl Header {
 
     /// Checks the header against the root type `T` and the data's length: the
     /// schema hash, the data length, the root's place and the embedded schema.
-    pub(crate) fn check<T: Mapped>(&self, bytes: &[u8]) -> Result<()> {
-        let file_len = bytes.len() as u64;
+    pub(crate) fn check<T: Mapped>(&self, file: FileRef<'_>) -> Result<()> {
+        let file_len = file.len();
         if self.data_len < HEADER_LEN || self.data_len > file_len {
             return Err(header_error(
                 "data_len",
@@ -177,13 +178,13 @@ impl Header {
         }
         if self.schema_hash != T::SCHEMA_HASH {
             // Only now read the embedded schema, and only for the type's name.
-            let data = &bytes[..self.data_len as usize];
-            let found_name =
-                match self.schema_bytes(data).ok().flatten().map(crate::schema::root_name) {
-                    Some(Some(name)) => name.to_owned(),
-                    Some(None) => "a built-in root type".to_owned(),
-                    None => "no readable embedded schema".to_owned(),
-                };
+            // SAFETY: an embedded schema is never written once the header names it.
+            let schema = unsafe { self.schema_bytes(file.prefix(self.data_len)) };
+            let found_name = match schema.ok().flatten().map(crate::schema::root_name) {
+                Some(Some(name)) => name.to_owned(),
+                Some(None) => "a built-in root type".to_owned(),
+                None => "no readable embedded schema".to_owned(),
+            };
             return Err(Error::SchemaMismatch {
                 found: self.schema_hash,
                 found_name,
@@ -213,18 +214,27 @@ impl Header {
     /// Checks the embedded schema, if there is one: inside the data in use, and
     /// hashing to the header's schema hash. Part of full validation; opening
     /// without validation reads only the header.
-    pub(crate) fn check_schema(&self, data: &[u8]) -> Result<()> {
-        self.schema_bytes(data).map(drop)
+    ///
+    /// # Safety
+    ///
+    /// The schema's bytes must not be written while this runs.
+    pub(crate) unsafe fn check_schema(&self, data: FileRef<'_>) -> Result<()> {
+        // SAFETY: the caller's promise.
+        unsafe { self.schema_bytes(data) }.map(drop)
     }
 
     /// The embedded schema, checked against the schema hash; `None` if there is none.
-    fn schema_bytes<'a>(&self, data: &'a [u8]) -> Result<Option<&'a [u8]>> {
+    ///
+    /// # Safety
+    ///
+    /// The schema's bytes must not be written while `'a` lasts.
+    unsafe fn schema_bytes<'a>(&self, data: FileRef<'a>) -> Result<Option<&'a [u8]>> {
         if self.schema_len == 0 {
             return Ok(None);
         }
         let (offset, len) = (self.schema_offset, self.schema_len);
         let range =
-            offset.checked_add(len).filter(|&end| offset >= HEADER_LEN && end <= data.len() as u64);
+            offset.checked_add(len).filter(|&end| offset >= HEADER_LEN && end <= data.len());
         let Some(end) = range else {
             return Err(header_error(
                 "schema_offset",
@@ -235,7 +245,10 @@ impl Header {
                 ),
             ));
         };
-        let schema = &data[offset as usize..end as usize];
+        // SAFETY: the caller's promise; the range was checked just above.
+        let Some(schema) = (unsafe { data.block::<u8>(offset, end - offset) }) else {
+            unreachable!("the embedded schema's range was checked")
+        };
         let found = crate::schema::hash_bytes(schema);
         if found != self.schema_hash {
             return Err(Error::SchemaCorrupt { offset, len, found, expected: self.schema_hash });

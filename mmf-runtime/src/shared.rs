@@ -41,11 +41,11 @@ use core::sync::atomic::{AtomicU64, Ordering, fence};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use memmap2::{Mmap, MmapMut};
+use memmap2::MmapRaw;
 
 use crate::error::{Error, Result};
 use crate::file::{
-    Access, MapOptions, MappedFileMut, Wait, io_error, load_header, lock, open_locked,
+    Access, MapOptions, MappedFileMut, Wait, io_error, load_header, lock, open_locked, raw_file,
 };
 use crate::header::{
     DATA_LEN_WORD, FLAG_SUPERSEDED, FLAGS_WORD, GENERATION_WORD, HEADER_LEN, Header, ROOT_WORD,
@@ -78,7 +78,7 @@ use crate::write::Writer;
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub struct SharedWriter<T: Mapped> {
-    map: MmapMut,
+    map: MmapRaw,
     /// The published version: root offset, data length, generation.
     header: Header,
     path: PathBuf,
@@ -127,7 +127,7 @@ impl<T: Mapped> SharedWriter<T> {
         let writer_lock = take_writer_lock(path, options.wait)?;
         let (map, file, header) =
             MappedFileMut::create_with(path, value, options)?.into_shared()?;
-        Ok(Self::from_parts(map, file, header, path, options, writer_lock))
+        Ok(Self::from_parts(map.into(), file, header, path, options, writer_lock))
     }
 
     pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
@@ -137,19 +137,21 @@ impl<T: Mapped> SharedWriter<T> {
 
     fn open_locked(path: &Path, options: MapOptions, writer_lock: File) -> Result<Self> {
         let file = open_locked(path, Access::Shared, true, options.wait)?;
-        // SAFETY: we hold the writer lock and a shared lock on the file, so no
-        // cooperating process writes or truncates it but us, and we write only
-        // past the data in use and the header's words, atomically.
-        let map = unsafe { options.mmap_options().map_mut(&file) }
-            .map_err(io_error("cannot map", path))?;
-        let header = check_header::<T>(&map, load_header(&map)?, true)?;
+        // We hold the writer lock and a shared lock on the file, so no cooperating
+        // process writes or truncates it but us, and we write only past the data
+        // in use, and the header's words atomically.
+        let map = options.mmap_options().map_raw(&file).map_err(io_error("cannot map", path))?;
+        // SAFETY: we hold the shared lock, as `raw_file` asks.
+        let whole = unsafe { raw_file(&map, u64::MAX) };
+        // SAFETY: as above.
+        let header = unsafe { check_header::<T>(whole, load_header(whole)?, true) }?;
         let mut writer = Self::from_parts(map, file, header, path, options, writer_lock);
         writer.recover();
         Ok(writer)
     }
 
     fn from_parts(
-        map: MmapMut,
+        map: MmapRaw,
         file: File,
         header: Header,
         path: &Path,
@@ -193,12 +195,14 @@ impl<T: Mapped> SharedWriter<T> {
 
     /// A view of the published version.
     pub fn root(&self) -> T::View<'_> {
-        view_root::<T>(self.data(), &self.header)
+        // SAFETY: `data` keeps published bytes unwritten while borrowed.
+        unsafe { view_root::<T>(self.data(), &self.header) }
     }
 
     /// Copies the published version out of the file.
     pub fn to_owned(&self) -> T {
-        read_root::<T>(self.data(), &self.header)
+        // SAFETY: as in `root`.
+        unsafe { read_root::<T>(self.data(), &self.header) }
     }
 
     /// The published version's generation: 0 when created, 2 more with each
@@ -265,15 +269,23 @@ impl<T: Mapped> SharedWriter<T> {
     /// Writes `value`'s changes from the published version past the data in use.
     fn write_version(&mut self, value: &T) -> Written {
         let start = self.header.data_len;
-        let (old, room) = self.map.split_at_mut(start as usize);
-        let old: &[u8] = old;
+        let old = self.data();
         let old_root = root_raw::<T>(old, &self.header);
+        // SAFETY: the bytes past the published data lie inside the mapping and
+        // are reachable from no published root, so no view, here or in another
+        // process, borrows them; `&mut self` keeps ours from being written twice.
+        let room = unsafe {
+            core::slice::from_raw_parts_mut(
+                self.map.as_mut_ptr().add(start as usize),
+                self.map.len() - start as usize,
+            )
+        };
         let mut w = Writer::over_from(room, start);
         let root_at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
-        // SAFETY: `old` is borrowed shared, so no `&mut` into it is live, and
-        // `room` lies after it; it was validated at open or written by us, so
-        // its blocks are disjoint.
-        let raw = unsafe { value.write_reusing(old_root, FileRef::new(old), &mut w) };
+        // SAFETY: `old` holds published bytes, never written, and lies before
+        // `room`; it was validated at open or written by us, so its blocks are
+        // disjoint.
+        let raw = unsafe { value.write_reusing(old_root, old, &mut w) };
         if bytemuck::bytes_of(&raw) == bytemuck::bytes_of(old_root) {
             return Written::Unchanged;
         }
@@ -315,6 +327,7 @@ impl<T: Mapped> SharedWriter<T> {
         compacted.set_generation(self.header.generation + 2);
         compacted.flush()?;
         let (map, file, header) = compacted.into_shared()?;
+        let map = MmapRaw::from(map);
         file.sync_all().map_err(io_error("cannot sync", &temp))?;
 
         // Flag first, then rename: a reader that sees the flag reopens the path
@@ -331,15 +344,17 @@ impl<T: Mapped> SharedWriter<T> {
         Ok(())
     }
 
-    /// The bytes of the published version.
-    fn data(&self) -> &[u8] {
-        &self.map[..self.header.data_len as usize]
+    /// The published version's bytes.
+    fn data(&self) -> FileRef<'_> {
+        // SAFETY: we hold the shared lock; published bytes are never written.
+        unsafe { raw_file(&self.map, self.header.data_len) }
     }
 
     /// One of the header's words in the mapping, for atomic access.
     fn word(&mut self, index: usize) -> &AtomicU64 {
         // SAFETY: the mapping is page-aligned and longer than the header; the
-        // header's words are only accessed atomically while readers may map it.
+        // header's words are only accessed atomically while readers may map it,
+        // and never borrowed by views.
         unsafe { AtomicU64::from_ptr(self.map.as_mut_ptr().cast::<u64>().add(index)) }
     }
 
@@ -370,9 +385,8 @@ impl<T: Mapped> SharedWriter<T> {
             return Err(Error::TooLarge { bytes: grown });
         }
         self.file.set_len(grown).map_err(self.io("cannot resize"))?;
-        // SAFETY: as in `open_locked`.
-        self.map = unsafe { self.options.mmap_options().map_mut(&self.file) }
-            .map_err(self.io("cannot map"))?;
+        self.map =
+            self.options.mmap_options().map_raw(&self.file).map_err(self.io("cannot map"))?;
         Ok(())
     }
 
@@ -427,7 +441,7 @@ enum Written {
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub struct SharedReader<T: Mapped> {
-    map: Mmap,
+    map: MmapRaw,
     /// The version views show, validated.
     header: Header,
     path: PathBuf,
@@ -451,15 +465,22 @@ impl<T: Mapped> SharedReader<T> {
     pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
         let file = open_locked(path, Access::Shared, false, options.wait)?;
         let map = map_shared(&file, path, options)?;
-        let header = Self::check(&map, load_header(&map)?)?;
+        let header = Self::check(&map, Self::load(&map)?)?;
         Ok(SharedReader { map, header, path: path.to_owned(), options, file, _type: PhantomData })
     }
 
+    /// The header of the latest version.
+    fn load(map: &MmapRaw) -> Result<Header> {
+        // SAFETY: we hold the shared lock, as `raw_file` asks.
+        load_header(unsafe { raw_file(map, u64::MAX) })
+    }
+
     /// Validates the version `header` names in `map`.
-    fn check(map: &[u8], header: Header) -> Result<Header> {
-        // Only the bytes in use are borrowed: a writer may be appending past them.
-        let in_use = map.len().min(usize::try_from(header.data_len).unwrap_or(usize::MAX));
-        check_header::<T>(&map[..in_use], header, true)
+    fn check(map: &MmapRaw, header: Header) -> Result<Header> {
+        // SAFETY: we hold the shared lock. The handle covers the whole mapping,
+        // but only the version's blocks are borrowed, and only while checked;
+        // the writer may be appending past them.
+        unsafe { check_header::<T>(raw_file(map, u64::MAX), header, true) }
     }
 
     /// Moves to the latest published version, if it is not the one views show;
@@ -470,7 +491,7 @@ impl<T: Mapped> SharedReader<T> {
     /// Any validation error of the new version; [`Error::Io`] if the file, or
     /// the compacted file that replaced it, cannot be mapped.
     pub fn refresh(&mut self) -> Result<bool> {
-        let latest = load_header(&self.map)?;
+        let latest = Self::load(&self.map)?;
         if latest.flags & FLAG_SUPERSEDED != 0 && replaced(&self.file, &self.path) {
             *self = Self::open_with(&self.path, self.options)?;
             return Ok(true);
@@ -511,7 +532,8 @@ impl<T: Mapped> SharedReader<T> {
 
     /// A view of the version last read, without looking for a newer one.
     pub fn view(&self) -> T::View<'_> {
-        view_root::<T>(&self.map[..self.header.data_len as usize], &self.header)
+        // SAFETY: we hold the shared lock; the version's bytes are never written.
+        unsafe { view_root::<T>(raw_file(&self.map, self.header.data_len), &self.header) }
     }
 
     /// The generation of the version last read (see
@@ -543,12 +565,10 @@ impl<T: Mapped> fmt::Debug for SharedReader<T> {
     }
 }
 
-fn map_shared(file: &File, path: &Path, options: MapOptions) -> Result<Mmap> {
-    // SAFETY: the mapping is only read. We hold a shared lock, so no cooperating
-    // process truncates the file or writes bytes a view can reach: a shared
-    // writer only appends past the data in use and stores the header's words
-    // atomically, and those words are read only atomically.
-    unsafe { options.mmap_options().map(file) }.map_err(io_error("cannot map", path))
+/// Maps a file for reading. Its bytes are accessed only through `raw_file`,
+/// which borrows no more than the blocks views resolve.
+fn map_shared(file: &File, path: &Path, options: MapOptions) -> Result<MmapRaw> {
+    options.mmap_options().map_raw_read_only(file).map_err(io_error("cannot map", path))
 }
 
 /// `path` with `.suffix` added to its file name.

@@ -20,7 +20,7 @@ use crate::view::FileRef;
 /// checked again and again.
 #[doc(hidden)]
 pub struct Validator<'a> {
-    data: &'a [u8],
+    data: FileRef<'a>,
     blocks: Blocks,
 }
 
@@ -73,7 +73,7 @@ impl<'a> Validator<'a> {
             return Ok(&[]);
         }
         let element_size = size_of::<R>() as u64;
-        let data_len = self.data.len() as u64;
+        let data_len = self.data.len();
         let Some(end) = len.checked_mul(element_size).and_then(|bytes| offset.checked_add(bytes))
         else {
             return Err(Error::invalid(Problem::Overflow { offset, len, element_size }));
@@ -96,12 +96,13 @@ impl<'a> Validator<'a> {
         if let Err(other) = self.blocks.insert(offset, end) {
             return Err(Error::invalid(Problem::Overlap { offset, end, other }));
         }
-        let bytes = &self.data[offset as usize..end as usize];
-        // Cannot fail: the length is a whole number of elements, and the start is
-        // aligned relative to the data, whose base is aligned for every stored type
-        // (a page-aligned mapping, or a buffer checked by `from_bytes`).
-        bytemuck::try_cast_slice(bytes)
-            .map_err(|_| Error::invalid(Problem::Misaligned { offset, align }))
+        // SAFETY: `validate`'s caller promises that no byte of the data is
+        // written while `'a` lasts.
+        let items = unsafe { self.data.block::<R>(offset, len) };
+        // Cannot fail: the block is in bounds, and the start is aligned relative
+        // to the data, whose base is aligned for every stored type (a
+        // page-aligned mapping, or a buffer checked by `from_bytes`).
+        items.ok_or(Error::invalid(Problem::Misaligned { offset, align }))
     }
 
     /// Resolves a UTF-8 string of `len` bytes at `offset`.
@@ -115,7 +116,7 @@ impl<'a> Validator<'a> {
 
     /// The offset in the file of a stored form that lies inside the data.
     pub fn offset_of<R>(&self, raw: &R) -> u64 {
-        (raw as *const R as usize).wrapping_sub(self.data.as_ptr() as usize) as u64
+        (raw as *const R as usize).wrapping_sub(self.data.base() as usize) as u64
     }
 
     /// Validates each element of a list or array, naming its index on error.
@@ -141,8 +142,17 @@ impl<'a> Validator<'a> {
 
 /// Validates the object graph of a file whose header has been checked for `T`,
 /// and its embedded schema, and returns the root's stored form.
-pub(crate) fn validate<'a, T: Mapped>(data: &'a [u8], header: &Header) -> Result<&'a T::Raw> {
-    header.check_schema(data)?;
+///
+/// # Safety
+///
+/// No byte of the object graph or of the embedded schema may be written while
+/// `'a` lasts. (`FileRef::new` of a shared slice makes sure of it.)
+pub(crate) unsafe fn validate<'a, T: Mapped>(
+    data: FileRef<'a>,
+    header: &Header,
+) -> Result<&'a T::Raw> {
+    // SAFETY: the caller's promise covers the embedded schema.
+    unsafe { header.check_schema(data) }?;
     let root = root_raw::<T>(data, header);
     let first = walk::<T>(data, header, root, Blocks::InOrder { last_end: 0, broken: false });
     match first {
@@ -157,7 +167,7 @@ pub(crate) fn validate<'a, T: Mapped>(data: &'a [u8], header: &Header) -> Result
 
 /// One validation pass over the root, its blocks and the embedded schema.
 fn walk<'a, T: Mapped>(
-    data: &'a [u8],
+    data: FileRef<'a>,
     header: &Header,
     root: &'a T::Raw,
     mut blocks: Blocks,
@@ -184,34 +194,59 @@ fn walk<'a, T: Mapped>(
 }
 
 /// The root's stored form, at the place `Header::check` has checked.
-pub(crate) fn root_raw<'a, T: Mapped>(data: &'a [u8], header: &Header) -> &'a T::Raw {
-    let start = header.root_offset as usize;
-    bytemuck::from_bytes(&data[start..start + size_of::<T::Raw>()])
+pub(crate) fn root_raw<'a, T: Mapped>(data: FileRef<'a>, header: &Header) -> &'a T::Raw {
+    // SAFETY: every `FileRef` this is called with comes from a shared slice
+    // (`FileRef::new`) or from `FileRef::from_raw`, whose contract keeps the
+    // resolved bytes unwritten for `'a`.
+    let root = unsafe { data.block::<T::Raw>(header.root_offset, 1) };
+    match root {
+        Some([root]) => root,
+        // `Header::check` proved the root in bounds and aligned.
+        _ => unreachable!("the root's place was checked"),
+    }
 }
 
 /// A view of the root of an image whose header has been checked for `T`.
-pub(crate) fn view_root<'a, T: Mapped>(data: &'a [u8], header: &Header) -> T::View<'a> {
-    // SAFETY: `data` is borrowed shared for `'a`, so no `&mut` into it is live.
-    unsafe { T::view(root_raw::<T>(data, header), FileRef::new(data)) }
+///
+/// # Safety
+///
+/// No byte reachable from the root may be written while `'a` lasts.
+pub(crate) unsafe fn view_root<'a, T: Mapped>(data: FileRef<'a>, header: &Header) -> T::View<'a> {
+    // SAFETY: the caller's promise.
+    unsafe { T::view(root_raw::<T>(data, header), data) }
 }
 
 /// The owned root of an image whose header has been checked for `T`.
-pub(crate) fn read_root<T: Mapped>(data: &[u8], header: &Header) -> T {
-    // SAFETY: as in `view_root`, for the duration of the call.
-    unsafe { T::read(root_raw::<T>(data, header), FileRef::new(data)) }
+///
+/// # Safety
+///
+/// As for [`view_root`], for the duration of the call.
+pub(crate) unsafe fn read_root<T: Mapped>(data: FileRef<'_>, header: &Header) -> T {
+    // SAFETY: the caller's promise.
+    unsafe { T::read(root_raw::<T>(data, header), data) }
 }
 
 /// Checks an image's header for `T` and, if asked, validates its object graph.
 pub(crate) fn check_image<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
-    check_header::<T>(bytes, Header::read(bytes)?, graph)
+    // SAFETY: `bytes` is borrowed shared, so nothing writes it meanwhile.
+    unsafe { check_header::<T>(FileRef::new(bytes), Header::read(bytes)?, graph) }
 }
 
-/// Checks `header`, read from the start of `bytes`, for `T` and, if asked,
+/// Checks `header`, read from the start of `file`, for `T` and, if asked,
 /// validates the object graph it points to.
-pub(crate) fn check_header<T: Mapped>(bytes: &[u8], header: Header, graph: bool) -> Result<Header> {
-    header.check::<T>(bytes)?;
+///
+/// # Safety
+///
+/// As for [`validate`].
+pub(crate) unsafe fn check_header<T: Mapped>(
+    file: FileRef<'_>,
+    header: Header,
+    graph: bool,
+) -> Result<Header> {
+    header.check::<T>(file)?;
     if graph {
-        validate::<T>(&bytes[..header.data_len as usize], &header)?;
+        // SAFETY: the caller's promise.
+        unsafe { validate::<T>(file.prefix(header.data_len), &header) }?;
     }
     Ok(header)
 }

@@ -46,6 +46,36 @@ impl<'a> FileRef<'a> {
         FileRef::new(&[])
     }
 
+    /// Shared access to the `len` bytes at `base`, without a reference to all
+    /// of them: only the blocks views resolve are ever borrowed. For mappings
+    /// whose header words another process may store to meanwhile.
+    ///
+    /// # Safety
+    ///
+    /// `base` must be valid for reads of `len` bytes for `'a`, and the bytes of
+    /// every block resolved through the handle must not be written while `'a`
+    /// lasts.
+    pub(crate) unsafe fn from_raw(base: *const u8, len: usize) -> Self {
+        let base = NonNull::new(base.cast_mut()).unwrap_or(NonNull::dangling());
+        FileRef { base, len, _file: PhantomData }
+    }
+
+    /// The first `len` bytes (all of them, if there are fewer).
+    pub(crate) fn prefix(self, len: u64) -> Self {
+        let len = usize::try_from(len).map_or(self.len, |len| len.min(self.len));
+        FileRef { len, ..self }
+    }
+
+    /// The number of bytes.
+    pub(crate) fn len(self) -> u64 {
+        self.len as u64
+    }
+
+    /// The address of the first byte.
+    pub(crate) fn base(self) -> *const u8 {
+        self.base.as_ptr()
+    }
+
     /// The block of `len` elements of `R` at `offset`, or `None` if it does not
     /// lie inside the file or is misaligned.
     ///
