@@ -234,3 +234,26 @@ fn a_hostile_version_is_refused_and_the_reader_keeps_the_last_good_one() -> Test
     assert_eq!(reader.view().to_owned(), db);
     Ok(())
 }
+
+#[test]
+fn a_writer_killed_mid_compaction_leaves_a_flag_that_readers_ignore_and_writers_clear() -> TestResult
+{
+    let dir = temp_dir("shared-stale-flag");
+    let path = dir.join("db.mmf");
+    let db = database(2, 3);
+    drop(SharedWriter::create(&path, &db)?);
+    // The flag is set before the rename; a writer killed in between leaves it.
+    let mut bytes = std::fs::read(&path)?;
+    let flags = u32::from_ne_bytes(bytes[12..16].try_into()?) | mmf::FLAG_SUPERSEDED;
+    bytes[12..16].copy_from_slice(&flags.to_ne_bytes());
+    std::fs::write(&path, &bytes)?;
+
+    let mut reader = SharedReader::<HikingDatabase>::open(&path)?;
+    assert!(!reader.refresh()?, "the file at the path is this one: nothing to move to");
+    assert_eq!(reader.read(|root| root.to_owned())?, db);
+    let mut writer = SharedWriter::<HikingDatabase>::open(&path)?;
+    assert_eq!(writer.header().flags & mmf::FLAG_SUPERSEDED, 0);
+    writer.update(|db| db.description = "cleared".into())?;
+    assert_eq!(reader.read(|root| root.description().to_owned())?, "cleared");
+    Ok(())
+}
