@@ -48,8 +48,13 @@
 //! # Ok::<(), mmf::Error>(())
 //! ```
 //!
-//! The README covers the type table, the attributes, the file format, and the
-//! safety and locking story.
+//! To share a file live between processes, one [`SharedWriter`] publishes
+//! versions (appending only what changed, switching readers atomically) and
+//! any number of [`SharedReader`]s follow them without ever blocking or seeing
+//! half a version.
+//!
+//! The README covers the type table, the attributes, the file format, sharing,
+//! and the safety and locking story.
 
 #![deny(unsafe_code)]
 
