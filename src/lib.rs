@@ -116,10 +116,11 @@
 pub use mmf_derive::Mapped;
 
 pub use mmf_runtime::{
-    AlignedBytes, BUFFER_ALIGN, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION,
-    FieldLayout, FieldPath, HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView,
-    ListViewMut, MAGIC, MapOptions, Mapped, MappedFile, MappedFileMut, PathSegment, Plain, Problem,
-    RawData, RawOption, RawStr, RawVec, Result, Scalar, SharedReader, SharedWriter, ValueMut,
+    AlignedBytes, BUFFER_ALIGN, DynField, DynFile, DynImage, DynKind, DynLayout, DynValue,
+    DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, FieldLayout, FieldPath,
+    HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
+    MapOptions, Mapped, MappedFile, MappedFileMut, PathSegment, Plain, Problem, RawData, RawOption,
+    RawStr, RawVec, Result, Scalar, ScalarValue, SharedReader, SharedWriter, ValueMut,
     VariantLayout, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked, schema,
     to_bytes,
 };

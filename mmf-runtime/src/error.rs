@@ -126,6 +126,28 @@ pub enum Error {
         /// The header's schema hash.
         expected: u64,
     },
+    /// The file carries no embedded schema, which reading it without its Rust
+    /// type needs.
+    #[error("the file has no embedded schema: it can only be read with its Rust type")]
+    NoSchema,
+    /// The embedded schema could not be read.
+    #[error("embedded schema, byte {at}: {problem}")]
+    SchemaUnreadable {
+        /// Where in the schema reading stopped.
+        at: u64,
+        /// What is wrong there.
+        problem: String,
+    },
+    /// A path names no value of the file.
+    #[error("no `{step}` after `{found}` in the path `{path}`")]
+    NoSuchPath {
+        /// The whole path.
+        path: String,
+        /// The part of it that was found.
+        found: String,
+        /// The step that was not.
+        step: String,
+    },
     /// Something inside the object graph is invalid.
     #[error("{path}: {problem}")]
     Invalid {
@@ -232,7 +254,7 @@ pub enum Problem {
         /// The discriminant.
         value: u64,
         /// The enum's name.
-        enum_name: &'static str,
+        enum_name: std::borrow::Cow<'static, str>,
     },
 }
 
@@ -269,7 +291,7 @@ impl fmt::Display for Problem {
             Problem::InvalidOptionTag { offset, value } => {
                 write!(f, "invalid Option tag {value} at offset {offset} (must be 0 or 1)")
             }
-            Problem::UnknownDiscriminant { offset, value, enum_name } => {
+            Problem::UnknownDiscriminant { offset, value, ref enum_name } => {
                 write!(f, "unknown discriminant {value} for enum `{enum_name}` at offset {offset}")
             }
         }
@@ -282,7 +304,11 @@ impl fmt::Display for Problem {
 ///
 /// ```
 /// use mmf_runtime::{FieldPath, PathSegment};
-/// let path = FieldPath::from(vec![PathSegment::Field("hikes"), PathSegment::Index(3), PathSegment::Field("date")]);
+/// let path = FieldPath::from(vec![
+///     PathSegment::Field("hikes".into()),
+///     PathSegment::Index(3),
+///     PathSegment::Field("date".into()),
+/// ]);
 /// assert_eq!(path.to_string(), "hikes[3].date");
 /// assert_eq!(FieldPath::default().to_string(), "root");
 /// ```
@@ -290,10 +316,11 @@ impl fmt::Display for Problem {
 pub struct FieldPath(Vec<PathSegment>);
 
 /// One step of a [`FieldPath`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathSegment {
-    /// A struct field.
-    Field(&'static str),
+    /// A struct field: a name from the Rust type, or from a file's embedded
+    /// schema when read without the type.
+    Field(std::borrow::Cow<'static, str>),
     /// An element of a list or array.
     Index(u64),
     /// The value inside `Some`.

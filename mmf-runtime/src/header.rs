@@ -228,7 +228,7 @@ impl Header {
     /// # Safety
     ///
     /// The schema's bytes must not be written while `'a` lasts.
-    unsafe fn schema_bytes<'a>(&self, data: FileRef<'a>) -> Result<Option<&'a [u8]>> {
+    pub(crate) unsafe fn schema_bytes<'a>(&self, data: FileRef<'a>) -> Result<Option<&'a [u8]>> {
         if self.schema_len == 0 {
             return Ok(None);
         }

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod bytes;
+mod dynamic;
 mod error;
 mod file;
 mod header;
@@ -32,6 +33,9 @@ mod write;
 pub use bytes::{
     AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
     to_bytes,
+};
+pub use dynamic::{
+    DynField, DynFile, DynImage, DynKind, DynLayout, DynValue, DynVariant, ScalarValue,
 };
 pub use error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use file::{MapOptions, MappedFile, MappedFileMut};
@@ -56,6 +60,7 @@ pub mod __private {
     pub use crate::write::Writer;
     pub use bytemuck;
     pub use core;
+    pub use std::borrow::Cow;
 
     /// The padding to insert before field `index` of a `repr(C)` struct whose
     /// fields have the given `(size, align)`, so that the field lands at the

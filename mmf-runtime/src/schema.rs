@@ -23,15 +23,15 @@
 
 use crate::layout::{Kind, Layout, Scalar};
 
-const MAGIC: &[u8; 4] = b"MMFS";
-const VERSION: u32 = 1;
+pub(crate) const MAGIC: &[u8; 4] = b"MMFS";
+pub(crate) const VERSION: u32 = 1;
 
-const TAG_STR: u8 = 20;
-const TAG_LIST: u8 = 21;
-const TAG_OPTION: u8 = 22;
-const TAG_ARRAY: u8 = 23;
-const TAG_STRUCT: u8 = 24;
-const TAG_ENUM: u8 = 25;
+pub(crate) const TAG_STR: u8 = 20;
+pub(crate) const TAG_LIST: u8 = 21;
+pub(crate) const TAG_OPTION: u8 = 22;
+pub(crate) const TAG_ARRAY: u8 = 23;
+pub(crate) const TAG_STRUCT: u8 = 24;
+pub(crate) const TAG_ENUM: u8 = 25;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -122,7 +122,7 @@ impl Encoder<'_> {
     }
 }
 
-const fn scalar_tag(s: Scalar) -> u8 {
+pub(crate) const fn scalar_tag(s: Scalar) -> u8 {
     match s {
         Scalar::U8 => 1,
         Scalar::U16 => 2,

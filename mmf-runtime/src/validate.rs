@@ -72,7 +72,29 @@ impl<'a> Validator<'a> {
         if len == 0 {
             return Ok(&[]);
         }
-        let element_size = size_of::<R>() as u64;
+        self.block_bytes(offset, len, size_of::<R>() as u64, align_of::<R>() as u64)?;
+        // SAFETY: `validate`'s caller promises that no byte of the data is
+        // written while `'a` lasts.
+        let items = unsafe { self.data.block::<R>(offset, len) };
+        // Cannot fail: the block is in bounds and aligned relative to the data,
+        // whose base is aligned for every stored type (a page-aligned mapping,
+        // or a buffer checked by `from_bytes`).
+        items.ok_or(Error::invalid(Problem::Misaligned { offset, align: align_of::<R>() as u64 }))
+    }
+
+    /// Checks a block of `len` elements of `element_size` bytes at `offset`, as
+    /// [`block`](Self::block) does, and records it.
+    #[inline]
+    pub(crate) fn block_bytes(
+        &mut self,
+        offset: u64,
+        len: u64,
+        element_size: u64,
+        align: u64,
+    ) -> Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
         let data_len = self.data.len();
         let Some(end) = len.checked_mul(element_size).and_then(|bytes| offset.checked_add(bytes))
         else {
@@ -89,20 +111,13 @@ impl<'a> Validator<'a> {
                 data_len,
             }));
         }
-        let align = align_of::<R>() as u64;
         if !offset.is_multiple_of(align) {
             return Err(Error::invalid(Problem::Misaligned { offset, align }));
         }
         if let Err(other) = self.blocks.insert(offset, end) {
             return Err(Error::invalid(Problem::Overlap { offset, end, other }));
         }
-        // SAFETY: `validate`'s caller promises that no byte of the data is
-        // written while `'a` lasts.
-        let items = unsafe { self.data.block::<R>(offset, len) };
-        // Cannot fail: the block is in bounds, and the start is aligned relative
-        // to the data, whose base is aligned for every stored type (a
-        // page-aligned mapping, or a buffer checked by `from_bytes`).
-        items.ok_or(Error::invalid(Problem::Misaligned { offset, align }))
+        Ok(())
     }
 
     /// Resolves a UTF-8 string of `len` bytes at `offset`.
@@ -134,7 +149,7 @@ impl<'a> Validator<'a> {
     #[inline]
     pub fn field<T: Mapped>(&mut self, name: &'static str, raw: &T::Raw) -> Result<()> {
         if T::CHECKED || T::HAS_BLOCKS {
-            T::validate(raw, self).map_err(|e| e.within(PathSegment::Field(name)))?;
+            T::validate(raw, self).map_err(|e| e.within(PathSegment::Field(name.into())))?;
         }
         Ok(())
     }
@@ -154,43 +169,76 @@ pub(crate) unsafe fn validate<'a, T: Mapped>(
     // SAFETY: the caller's promise covers the embedded schema.
     unsafe { header.check_schema(data) }?;
     let root = root_raw::<T>(data, header);
-    let first = walk::<T>(data, header, root, Blocks::InOrder { last_end: 0, broken: false });
-    match first {
-        Err((_, Blocks::InOrder { broken: true, .. })) => {
-            walk::<T>(data, header, root, Blocks::Tree(BTreeMap::new())).map_err(|(e, _)| e)?;
-        }
-        Err((e, _)) => return Err(e),
-        Ok(()) => {}
-    }
+    // SAFETY: the caller's promise.
+    unsafe { Validator::run(data, header, size_of::<T::Raw>() as u64, |v| T::validate(root, v)) }?;
     Ok(root)
 }
 
-/// One validation pass over the root, its blocks and the embedded schema.
-fn walk<'a, T: Mapped>(
-    data: FileRef<'a>,
-    header: &Header,
-    root: &'a T::Raw,
-    mut blocks: Blocks,
-) -> core::result::Result<(), (Error, Blocks)> {
-    let (root_start, root_end) =
-        (header.root_offset, header.root_offset + size_of::<T::Raw>() as u64);
-    if root_end > root_start {
-        // The root comes first: it lies right after the header in files mmf writes.
-        let _ = blocks.insert(root_start, root_end);
-    }
-    let mut v = Validator { data, blocks };
-    if let Err(e) = T::validate(root, &mut v) {
-        return Err((e, v.blocks));
-    }
-    if let Some((start, end)) = header.schema_block()
-        && let Err((s, e)) = v.blocks.insert(start, end)
-    {
-        let problem = format!(
-            "the embedded schema at bytes {start}..{end} overlaps bytes {s}..{e} of the object graph"
+impl<'a> Validator<'a> {
+    /// Runs `walk` over the object graph, with the root's and the embedded
+    /// schema's bytes recorded as blocks: first keeping only the end of the
+    /// last block, then, if the blocks came out of order, again with a search
+    /// tree.
+    ///
+    /// # Safety
+    ///
+    /// As for [`validate`].
+    pub(crate) unsafe fn run(
+        data: FileRef<'a>,
+        header: &Header,
+        root_size: u64,
+        mut walk: impl FnMut(&mut Validator<'a>) -> Result<()>,
+    ) -> Result<()> {
+        let first = Validator::pass(
+            data,
+            header,
+            root_size,
+            &mut walk,
+            Blocks::InOrder { last_end: 0, broken: false },
         );
-        return Err((Error::Header { field: "schema_offset", offset: 40, problem }, v.blocks));
+        match first {
+            Err((_, Blocks::InOrder { broken: true, .. })) => {
+                let second = Validator::pass(
+                    data,
+                    header,
+                    root_size,
+                    &mut walk,
+                    Blocks::Tree(BTreeMap::new()),
+                );
+                second.map_err(|(e, _)| e)
+            }
+            Err((e, _)) => Err(e),
+            Ok(()) => Ok(()),
+        }
     }
-    Ok(())
+
+    /// One validation pass over the root, its blocks and the embedded schema.
+    fn pass(
+        data: FileRef<'a>,
+        header: &Header,
+        root_size: u64,
+        walk: &mut impl FnMut(&mut Validator<'a>) -> Result<()>,
+        mut blocks: Blocks,
+    ) -> core::result::Result<(), (Error, Blocks)> {
+        let (root_start, root_end) = (header.root_offset, header.root_offset + root_size);
+        if root_end > root_start {
+            // The root comes first: it lies right after the header in files mmf writes.
+            let _ = blocks.insert(root_start, root_end);
+        }
+        let mut v = Validator { data, blocks };
+        if let Err(e) = walk(&mut v) {
+            return Err((e, v.blocks));
+        }
+        if let Some((start, end)) = header.schema_block()
+            && let Err((s, e)) = v.blocks.insert(start, end)
+        {
+            let problem = format!(
+                "the embedded schema at bytes {start}..{end} overlaps bytes {s}..{e} of the object graph"
+            );
+            return Err((Error::Header { field: "schema_offset", offset: 40, problem }, v.blocks));
+        }
+        Ok(())
+    }
 }
 
 /// The root's stored form, at the place `Header::check` has checked.

@@ -76,7 +76,7 @@ pub fn enum_impl(
                                 problem: #private::Problem::UnknownDiscriminant {
                                     offset: v.offset_of(raw),
                                     value: *raw as u64,
-                                    enum_name: #name,
+                                    enum_name: #private::Cow::Borrowed(#name),
                                 },
                             },
                         ),
