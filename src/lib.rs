@@ -121,8 +121,8 @@ pub use mmf_runtime::{
     HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
     MapOptions, Mapped, MappedFile, MappedFileMut, PathSegment, Plain, Problem, RawData, RawOption,
     RawStr, RawVec, Result, Scalar, ScalarValue, SharedReader, SharedWriter, ValueMut,
-    VariantLayout, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked, schema,
-    to_bytes,
+    VariantLayout, codegen, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
+    schema, to_bytes,
 };
 
 #[doc(hidden)]

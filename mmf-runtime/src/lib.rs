@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod bytes;
+pub mod codegen;
 mod dynamic;
 mod error;
 mod file;

@@ -1,0 +1,130 @@
+//! `mmf dump`: a value as text or JSON, written as it is read.
+
+use std::io::{self, Write};
+
+use mmf_runtime::{DynKind, DynValue, ScalarValue};
+
+/// Writes `value` as indented text: `Name { field: value, … }`, `[…]`,
+/// `Some(…)`, strings and chars quoted as Rust would.
+pub fn text(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result<()> {
+    write_text(value, limit, 0, out)
+}
+
+fn indent(out: &mut impl Write, depth: usize) -> io::Result<()> {
+    write!(out, "{:width$}", "", width = depth * 2)
+}
+
+fn write_text(
+    value: DynValue<'_>,
+    limit: u64,
+    depth: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let layout = value.layout();
+    match &layout.kind {
+        DynKind::Scalar(_) => write_scalar(value.scalar(), out, false),
+        DynKind::Str => write!(out, "{:?}", value.as_str().unwrap_or_default()),
+        DynKind::Enum { .. } => match value.variant() {
+            Some((_, Some(name))) => out.write_all(name.as_bytes()),
+            Some((discriminant, None)) => write!(out, "{}({discriminant})", layout.name),
+            None => out.write_all(b"?"),
+        },
+        DynKind::Option(_) => match value.option().flatten() {
+            None => out.write_all(b"None"),
+            Some(inner) => {
+                out.write_all(b"Some(")?;
+                write_text(inner, limit, depth, out)?;
+                out.write_all(b")")
+            }
+        },
+        DynKind::List(_) | DynKind::Array { .. } => {
+            let len = value.len().unwrap_or(0);
+            if len == 0 {
+                return out.write_all(b"[]");
+            }
+            out.write_all(b"[\n")?;
+            for item in value.elements().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
+                indent(out, depth + 1)?;
+                write_text(item, limit, depth + 1, out)?;
+                out.write_all(b",\n")?;
+            }
+            if len > limit {
+                indent(out, depth + 1)?;
+                writeln!(out, "… {} more", len - limit)?;
+            }
+            indent(out, depth)?;
+            out.write_all(b"]")
+        }
+        DynKind::Struct(fields) => {
+            if fields.is_empty() {
+                return write!(out, "{} {{}}", layout.name);
+            }
+            writeln!(out, "{} {{", layout.name)?;
+            for (name, field) in value.fields() {
+                indent(out, depth + 1)?;
+                write!(out, "{name}: ")?;
+                write_text(field, limit, depth + 1, out)?;
+                out.write_all(b",\n")?;
+            }
+            indent(out, depth)?;
+            out.write_all(b"}")
+        }
+    }
+}
+
+/// Writes `value` as JSON: structs as objects, lists and arrays as arrays
+/// (cut after `limit` elements), options as `null` or the value, enums as
+/// their variant's name, non-finite floats as `null`.
+pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result<()> {
+    match &value.layout().kind {
+        DynKind::Scalar(_) => write_scalar(value.scalar(), out, true),
+        DynKind::Str => json_string(value.as_str().unwrap_or_default(), out),
+        DynKind::Enum { .. } => match value.variant() {
+            Some((_, Some(name))) => json_string(name, out),
+            Some((discriminant, None)) => write!(out, "{discriminant}"),
+            None => out.write_all(b"null"),
+        },
+        DynKind::Option(_) => match value.option().flatten() {
+            None => out.write_all(b"null"),
+            Some(inner) => json(inner, limit, out),
+        },
+        DynKind::List(_) | DynKind::Array { .. } => {
+            out.write_all(b"[")?;
+            for (i, item) in
+                value.elements().take(usize::try_from(limit).unwrap_or(usize::MAX)).enumerate()
+            {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                json(item, limit, out)?;
+            }
+            out.write_all(b"]")
+        }
+        DynKind::Struct(_) => {
+            out.write_all(b"{")?;
+            for (i, (name, field)) in value.fields().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                json_string(name, out)?;
+                out.write_all(b":")?;
+                json(field, limit, out)?;
+            }
+            out.write_all(b"}")
+        }
+    }
+}
+
+fn json_string(s: &str, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer(out, s).map_err(io::Error::other)
+}
+
+fn write_scalar(value: Option<ScalarValue>, out: &mut impl Write, json: bool) -> io::Result<()> {
+    match value {
+        None => out.write_all(if json { b"null" } else { b"?" }),
+        Some(ScalarValue::F32(f)) if json && !f.is_finite() => out.write_all(b"null"),
+        Some(ScalarValue::F64(f)) if json && !f.is_finite() => out.write_all(b"null"),
+        Some(ScalarValue::Char(c)) if json => json_string(c.encode_utf8(&mut [0; 4]), out),
+        Some(scalar) => write!(out, "{scalar}"),
+    }
+}

@@ -1,0 +1,158 @@
+//! `mmf info` and `mmf schema`: what a file's header and embedded schema say.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use mmf_runtime::{
+    DynKind, DynLayout, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, HEADER_LEN, Header,
+};
+
+/// Prints the header's fields and what the embedded schema names, reading
+/// only the header and the schema (constant time, whatever the file's size).
+pub fn info(path: &Path, out: &mut impl Write) -> Result<(), crate::Failure> {
+    let io_error = |action| move |source| Error::Io { action, path: path.to_owned(), source };
+    let mut file = File::open(path).map_err(io_error("cannot open"))?;
+    let file_len = file.metadata().map_err(io_error("cannot read the metadata of"))?.len();
+    let mut head = Vec::with_capacity(HEADER_LEN as usize);
+    Read::by_ref(&mut file)
+        .take(HEADER_LEN)
+        .read_to_end(&mut head)
+        .map_err(io_error("cannot read"))?;
+    let header = Header::read(&head)?;
+
+    let schema = read_schema(&mut file, &header, file_len).map_err(io_error("cannot read"))?;
+    let root = match &schema {
+        Some(bytes) if mmf_runtime::schema::hash_bytes(bytes) != header.schema_hash => {
+            "(the embedded schema does not match the schema hash)".to_owned()
+        }
+        Some(bytes) => match DynLayout::decode(bytes) {
+            Ok(layout) => format!("{layout} ({} bytes, aligned to {})", layout.size, layout.align),
+            Err(e) => format!("(unreadable embedded schema: {e})"),
+        },
+        None => "(no embedded schema)".to_owned(),
+    };
+    let byte_order =
+        if header.flags & FLAG_LITTLE_ENDIAN != 0 { "little-endian" } else { "big-endian" };
+    let superseded =
+        if header.flags & FLAG_SUPERSEDED != 0 { ", superseded by a compacted copy" } else { "" };
+    writeln!(out, "file          {} ({file_len} bytes)", path.display())?;
+    writeln!(out, "format        version {}, {byte_order}{superseded}", header.version)?;
+    writeln!(out, "root type     {root}")?;
+    writeln!(out, "schema hash   {:#018x}", header.schema_hash)?;
+    writeln!(out, "root offset   {}", header.root_offset)?;
+    writeln!(out, "data in use   {} bytes", header.data_len)?;
+    writeln!(out, "schema        {} bytes at offset {}", header.schema_len, header.schema_offset)?;
+    let note = if header.generation % 2 == 1 {
+        " (a writer stopped while switching versions)"
+    } else {
+        ""
+    };
+    writeln!(out, "generation    {}{note}", header.generation)?;
+    Ok(())
+}
+
+/// The embedded schema's bytes, if the header names some inside the file.
+fn read_schema(file: &mut File, header: &Header, file_len: u64) -> io::Result<Option<Vec<u8>>> {
+    let (offset, len) = (header.schema_offset, header.schema_len);
+    let inside = offset.checked_add(len).is_some_and(|end| end <= file_len.min(header.data_len));
+    if len == 0 || !inside {
+        return Ok(None);
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut bytes = vec![0; len as usize];
+    file.read_exact(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Prints every struct and enum reachable from `root` once, as Rust
+/// declarations with each field's offset and size and the padding between.
+pub fn schema(root: &DynLayout, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "// root: {root} ({} bytes, aligned to {})", root.size, root.align)?;
+    let mut seen: Vec<&DynLayout> = Vec::new();
+    collect(root, &mut seen);
+    for layout in seen {
+        writeln!(out)?;
+        declaration(layout, out)?;
+    }
+    Ok(())
+}
+
+/// The structs and enums reachable from `layout`, each once, outermost first.
+fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
+    match &layout.kind {
+        DynKind::Scalar(_) | DynKind::Str => {}
+        DynKind::List(inner) | DynKind::Option(inner) | DynKind::Array { element: inner, .. } => {
+            collect(inner, seen)
+        }
+        DynKind::Enum { .. } => {
+            if !seen.contains(&layout) {
+                seen.push(layout);
+            }
+        }
+        DynKind::Struct(fields) => {
+            if !seen.contains(&layout) {
+                seen.push(layout);
+            }
+            for field in fields {
+                collect(&field.layout, seen);
+            }
+        }
+    }
+}
+
+fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
+    match &layout.kind {
+        DynKind::Struct(fields) => {
+            writeln!(out, "#[repr(C)] // {} bytes, aligned to {}", layout.size, layout.align)?;
+            writeln!(out, "struct {} {{", layout.name)?;
+            let mut end = 0;
+            for field in fields {
+                if field.offset > end {
+                    writeln!(
+                        out,
+                        "    // {} of padding at offset {end}",
+                        bytes(field.offset - end)
+                    )?;
+                }
+                let decl = format!("{}: {},", field.name, field.layout);
+                writeln!(
+                    out,
+                    "    {decl:<40} // offset {}, {}{}",
+                    field.offset,
+                    bytes(field.layout.size),
+                    stored_as(&field.layout)
+                )?;
+                end = field.offset + field.layout.size;
+            }
+            if layout.size > end {
+                writeln!(out, "    // {} of padding at offset {end}", bytes(layout.size - end))?;
+            }
+            writeln!(out, "}}")
+        }
+        DynKind::Enum { repr, variants } => {
+            writeln!(out, "#[repr({})] // {}", repr.name(), bytes(layout.size))?;
+            writeln!(out, "enum {} {{", layout.name)?;
+            for variant in variants {
+                writeln!(out, "    {} = {},", variant.name, variant.discriminant)?;
+            }
+            writeln!(out, "}}")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How a field's value is stored, where it is not plain.
+fn stored_as(layout: &DynLayout) -> &'static str {
+    match layout.kind {
+        DynKind::Str => ": offset u64, length u64 of UTF-8",
+        DynKind::List(_) => ": offset u64, length u64 of elements",
+        DynKind::Option(_) => ": tag u8 (0 or 1), padding, value",
+        _ => "",
+    }
+}
+
+/// `1 byte`, `2 bytes`.
+fn bytes(n: u64) -> String {
+    if n == 1 { "1 byte".to_owned() } else { format!("{n} bytes") }
+}

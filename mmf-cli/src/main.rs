@@ -1,0 +1,171 @@
+//! `mmf`: look into mmf files without their Rust types.
+//!
+//! ```text
+//! mmf info FILE                          header, root type, sizes, generation
+//! mmf schema FILE                        the embedded schema as Rust declarations, with offsets
+//! mmf verify FILE                        full validation; exit status 1 with the error if invalid
+//! mmf dump FILE [PATH] [--json] [--limit N]
+//! mmf codegen --lang c|csharp|python FILE
+//! ```
+
+mod dump;
+mod info;
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mmf_runtime::DynFile;
+
+/// Inspect, verify and dump mmf files, and generate readers for them in
+/// other languages — all from the schema each file carries.
+#[derive(Parser)]
+#[command(name = "mmf", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the header: format, root type, schema hash, sizes, generation.
+    Info {
+        /// The mmf file.
+        file: PathBuf,
+    },
+    /// Show the embedded schema as Rust declarations, with every field's
+    /// offset and size and where the padding is.
+    Schema {
+        /// The mmf file.
+        file: PathBuf,
+    },
+    /// Validate the whole file by its embedded schema. Exits with status 0 if
+    /// it is valid, 1 with the error (field path and offset) if not.
+    Verify {
+        /// The mmf file.
+        file: PathBuf,
+    },
+    /// Print the contents, or the part at PATH, as text or JSON. Long lists are
+    /// written as they are read, never held in memory.
+    Dump {
+        /// The mmf file.
+        file: PathBuf,
+        /// Where to start: field names, `[index]`, `?` for an option's value,
+        /// e.g. `hikes[3].gps_track[0]`.
+        path: Option<String>,
+        /// Write JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Write at most N elements of each list or array.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+    },
+    /// Generate reader code for the file's root type, from its embedded schema.
+    Codegen {
+        /// The language to generate.
+        #[arg(long, value_enum)]
+        lang: Lang,
+        /// The mmf file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    /// A C header: structs with explicit padding, `_Static_assert`s, accessors.
+    C,
+    /// C# structs with explicit offsets and a `MemoryMappedFile` reader.
+    Csharp,
+    /// Python `ctypes` structures over `mmap`, and numpy dtypes.
+    Python,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let result =
+        run(cli.command, &mut out).and_then(|code| out.flush().map(|()| code).map_err(Into::into));
+    match result {
+        Ok(code) => code,
+        // `mmf dump … | head` closes the pipe early: that is not an error.
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            drop(out);
+            eprintln!("mmf: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What can stop a command.
+enum Failure {
+    Mmf(mmf_runtime::Error),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Mmf(e) => e.fmt(f),
+            Failure::Io(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl From<mmf_runtime::Error> for Failure {
+    fn from(e: mmf_runtime::Error) -> Self {
+        Failure::Mmf(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Info { file } => info::info(&file, out)?,
+        Command::Schema { file } => {
+            let file = DynFile::open(&file)?;
+            info::schema(file.layout(), out)?;
+        }
+        Command::Verify { file: path } => {
+            let file = DynFile::open(&path)?;
+            writeln!(
+                out,
+                "{}: valid {} ({} bytes in use)",
+                path.display(),
+                file.layout(),
+                file.header().data_len
+            )?;
+        }
+        Command::Dump { file, path, json, limit } => {
+            let file = DynFile::open(&file)?;
+            let root = file.root();
+            let value = match &path {
+                Some(path) => root.path(path)?,
+                None => root,
+            };
+            let limit = limit.unwrap_or(u64::MAX);
+            if json {
+                dump::json(value, limit, out)?;
+            } else {
+                dump::text(value, limit, out)?;
+            }
+            writeln!(out)?;
+        }
+        Command::Codegen { lang, file } => {
+            let file = DynFile::open(&file)?;
+            let code = match lang {
+                Lang::C => mmf_runtime::codegen::c_header_from(file.layout()),
+                Lang::Csharp => mmf_runtime::codegen::csharp_from(file.layout()),
+                Lang::Python => mmf_runtime::codegen::python_from(file.layout()),
+            };
+            out.write_all(code.as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

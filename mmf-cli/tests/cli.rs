@@ -1,0 +1,183 @@
+//! The `mmf` binary on files written by mmf, and on broken ones.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mmf::{Mapped, MappedFileMut};
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+struct Coord {
+    x: f64,
+    y: f64,
+    z: f64,
+}
+
+#[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+#[repr(u8)]
+enum Difficulty {
+    Easy = 1,
+    Hard = 7,
+}
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+struct Hike {
+    date: String,
+    difficulty: Difficulty,
+    summit: Option<u16>,
+    gps_track: Vec<Coord>,
+}
+
+#[derive(Mapped, Debug, Clone, PartialEq)]
+struct HikingDatabase {
+    description: String,
+    hikes: Vec<Hike>,
+}
+
+fn database() -> HikingDatabase {
+    let hike = |i: usize| Hike {
+        date: format!("2024-06-{:02}", i + 1),
+        difficulty: if i.is_multiple_of(2) { Difficulty::Easy } else { Difficulty::Hard },
+        summit: (!i.is_multiple_of(2)).then_some(2000 + i as u16),
+        gps_track: (0..5)
+            .map(|j| Coord { x: j as f64, y: i as f64, z: 500.5 + j as f64 })
+            .collect(),
+    };
+    HikingDatabase { description: "Alps \"2024\"".into(), hikes: (0..3).map(hike).collect() }
+}
+
+fn file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mmf-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    drop(MappedFileMut::create(&path, &database()).unwrap());
+    path
+}
+
+/// Runs `mmf COMMAND… FILE ARGS…`.
+fn mmf(command: &[&str], path: &Path) -> Output {
+    mmf_then(command, path, &[])
+}
+
+fn mmf_then(command: &[&str], path: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mmf")).args(command).arg(path).args(args).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn info_shows_the_header_and_the_root_type() {
+    let path = file("info.mmf");
+    let out = stdout(&mmf(&["info"], &path));
+    assert!(out.contains("root type     HikingDatabase (32 bytes, aligned to 8)"), "{out}");
+    assert!(out.contains(&format!("schema hash   {:#018x}", HikingDatabase::SCHEMA_HASH)), "{out}");
+    assert!(out.contains("format        version 1, little-endian"), "{out}");
+    assert!(out.contains("generation    0"), "{out}");
+}
+
+#[test]
+fn schema_shows_declarations_with_offsets_and_padding() {
+    let out = stdout(&mmf(&["schema"], &file("schema.mmf")));
+    assert!(out.starts_with("// root: HikingDatabase (32 bytes, aligned to 8)"), "{out}");
+    assert!(out.contains("struct Hike {"), "{out}");
+    assert!(out.contains("summit: Option<u16>,"), "{out}");
+    assert!(
+        out.contains("difficulty: Difficulty,                  // offset 16, 1 byte\n"),
+        "{out}"
+    );
+    assert!(out.contains("    // 1 byte of padding at offset 17\n"), "{out}");
+    assert!(out.contains("    // 2 bytes of padding at offset 22\n"), "{out}");
+    assert!(
+        out.contains("#[repr(u8)] // 1 byte\nenum Difficulty {\n    Easy = 1,\n    Hard = 7,\n}"),
+        "{out}"
+    );
+}
+
+#[test]
+fn verify_exits_with_the_error_of_a_broken_file() {
+    let path = file("verify.mmf");
+    let out = stdout(&mmf(&["verify"], &path));
+    assert!(
+        out.ends_with("valid HikingDatabase (") || out.contains(": valid HikingDatabase ("),
+        "{out}"
+    );
+
+    // Point hikes[1].date past the end of the file.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let aligned = mmf::AlignedBytes::from_slice(&bytes);
+    let view = mmf::from_bytes::<HikingDatabase>(&aligned).unwrap();
+    let date_len_at = view.raw().hikes.offset as usize + size_of::<HikeRaw>() + 8;
+    bytes[date_len_at..date_len_at + 8].copy_from_slice(&1_000_000u64.to_ne_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let output = mmf(&["verify"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.starts_with("mmf: hikes[1].date: block at offset"), "{err}");
+}
+
+#[test]
+fn dump_writes_text_and_json() {
+    let path = file("dump.mmf");
+    let text = stdout(&mmf(&["dump", "--limit", "2"], &path));
+    assert!(
+        text.starts_with(
+            "HikingDatabase {\n  description: \"Alps \\\"2024\\\"\",\n  hikes: [\n    Hike {"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("difficulty: Hard,"), "{text}");
+    assert!(text.contains("summit: Some(2001),"), "{text}");
+    assert!(text.contains("… 3 more"), "{text}");
+    assert!(text.contains("… 1 more"), "{text}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&mmf(&["dump", "--json"], &path))).unwrap();
+    let db = database();
+    assert_eq!(json["description"], db.description);
+    assert_eq!(json["hikes"][1]["difficulty"], "Hard");
+    assert_eq!(json["hikes"][0]["summit"], serde_json::Value::Null);
+    assert_eq!(json["hikes"][2]["gps_track"][4]["z"], db.hikes[2].gps_track[4].z);
+
+    let part = stdout(&mmf_then(&["dump"], &path, &["hikes[1].gps_track[3]", "--json"]));
+    assert_eq!(part.trim(), r#"{"x":3.0,"y":1.0,"z":503.5}"#);
+    let missing = mmf_then(&["dump"], &path, &["hikes[9]"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no `[9]` after `hikes`"));
+}
+
+#[test]
+fn codegen_writes_what_the_library_generates() {
+    let path = file("codegen.mmf");
+    assert_eq!(
+        stdout(&mmf(&["codegen", "--lang", "c"], &path)),
+        mmf::codegen::c_header::<HikingDatabase>()
+    );
+    assert_eq!(
+        stdout(&mmf(&["codegen", "--lang", "csharp"], &path)),
+        mmf::codegen::csharp::<HikingDatabase>()
+    );
+    assert_eq!(
+        stdout(&mmf(&["codegen", "--lang", "python"], &path)),
+        mmf::codegen::python::<HikingDatabase>()
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in ["info", "schema", "verify", "dump", "codegen"] {
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_mmf")).args([command, "--help"]).output().unwrap();
+        let help = stdout(&output);
+        assert!(help.contains("Usage: mmf"), "{command}: {help}");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_mmf"))
+        .args(["info", "/nonexistent.mmf"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).starts_with("mmf: cannot open `/nonexistent.mmf`")
+    );
+}
