@@ -187,9 +187,10 @@ else:
 fn the_cli_generates_the_same_code_from_the_embedded_schema() {
     let schema =
         mmf::DynLayout::decode(&mmf::schema::encode(<Everything as mmf::Mapped>::LAYOUT)).unwrap();
-    assert_eq!(codegen::c_header_from(&schema), codegen::c_header::<Everything>());
-    assert_eq!(codegen::csharp_from(&schema), codegen::csharp::<Everything>());
-    assert_eq!(codegen::python_from(&schema), codegen::python::<Everything>());
+    let hash = <Everything as mmf::Mapped>::SCHEMA_HASH;
+    assert_eq!(codegen::c_header_from(&schema, hash), codegen::c_header::<Everything>());
+    assert_eq!(codegen::csharp_from(&schema, hash), codegen::csharp::<Everything>());
+    assert_eq!(codegen::python_from(&schema, hash), codegen::python::<Everything>());
     assert!(
         codegen::c_header::<Everything>()
             .contains(&format!("{:#018x}", <Everything as mmf::Mapped>::SCHEMA_HASH))

@@ -83,35 +83,77 @@ fn invalid_values_are_refused_with_their_path() {
     assert!(err.to_string().starts_with("flags[1]: invalid bool 7"), "{err}");
 }
 
+/// A schema of `depth` nested lists of `u8`, as mmf would encode it.
+fn nested_lists(depth: u32) -> Vec<u8> {
+    let names = b"Vec".repeat(depth as usize).into_iter().chain(*b"u8").collect::<Vec<u8>>();
+    let mut s = b"MMFS".to_vec();
+    for word in [2, depth + 1, 0, 0, names.len() as u32, 0, 0] {
+        s.extend(u32::to_le_bytes(word));
+    }
+    for i in 0..depth {
+        s.extend([21, 0, 0, 0]);
+        s.extend((3 * i).to_le_bytes());
+        s.extend(3u32.to_le_bytes());
+        s.extend((i + 1).to_le_bytes());
+        for word in [0u64, 16, 8] {
+            s.extend(word.to_le_bytes());
+        }
+    }
+    s.extend([1, 0, 0, 0]);
+    s.extend((3 * depth).to_le_bytes());
+    s.extend(2u32.to_le_bytes());
+    s.extend(0u32.to_le_bytes());
+    for word in [0u64, 1, 1] {
+        s.extend(word.to_le_bytes());
+    }
+    s.extend(names);
+    s
+}
+
 #[test]
 fn hostile_schemas_are_refused() {
-    let deep = {
-        let mut s = b"MMFS".to_vec();
-        s.extend(1u32.to_le_bytes());
-        s.extend(std::iter::repeat_n(21u8, 100_000));
-        s.push(1);
-        s
-    };
-    let err = DynLayout::decode(&deep).unwrap_err();
+    assert_eq!(nested_lists(3), mmf::schema::encode(<Vec<Vec<Vec<u8>>>>::LAYOUT));
+    assert!(DynLayout::decode(&nested_lists(64)).is_ok());
+    let err = DynLayout::decode(&nested_lists(100_000)).unwrap_err();
     assert!(err.to_string().contains("nest deeper than 64 levels"), "{err}");
     assert!(DynLayout::decode(b"MMFS").is_err());
     assert!(DynLayout::decode(b"").is_err());
+
+    // A list whose element is itself: a cycle, refused as pointing back up the tree.
+    let mut cycle = nested_lists(2);
+    cycle[32 + 40 + 12..32 + 40 + 16].copy_from_slice(&0u32.to_le_bytes());
+    let err = DynLayout::decode(&cycle).unwrap_err();
+    assert!(err.to_string().contains("back up the tree"), "{err}");
+
+    // Coord's `z` (the third field record) moved past the struct's end.
     let mut bad_field = mmf::schema::encode(Coord::LAYOUT);
-    let z_offset = bad_field.len() - 1 - 8;
+    let z_offset = 32 + 4 * 40 + 2 * 24 + 8;
     bad_field[z_offset..z_offset + 8].copy_from_slice(&1000u64.to_le_bytes());
     let err = DynLayout::decode(&bad_field).unwrap_err();
-    assert!(err.to_string().contains("does not fit the struct"), "{err}");
+    assert!(err.to_string().contains("do not fit its kind and fields"), "{err}");
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
+    /// Any change of a schema's bytes decodes to some layout or fails with an
+    /// error; never a panic.
     #[test]
-    fn any_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let mut schema = b"MMFS\x01\x00\x00\x00".to_vec();
-        schema.extend(bytes);
+    fn corrupted_schemas_decode_or_fail_cleanly(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+    ) {
+        let mut schema = mmf::schema::encode(Everything::LAYOUT);
+        for (at, byte) in edits {
+            let at = at.index(schema.len());
+            schema[at] = byte;
+        }
         let _ = DynLayout::decode(&schema);
     }
+}
+
+proptest! {
+    // Each case checks every byte of an image, twice.
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     /// With the schema intact, reading by schema accepts exactly what reading
     /// by type accepts, for every single-byte change.

@@ -159,10 +159,11 @@ fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
         }
         Command::Codegen { lang, file } => {
             let file = DynFile::open(&file)?;
+            let (layout, hash) = (file.layout(), file.header().schema_hash);
             let code = match lang {
-                Lang::C => mmf_runtime::codegen::c_header_from(file.layout()),
-                Lang::Csharp => mmf_runtime::codegen::csharp_from(file.layout()),
-                Lang::Python => mmf_runtime::codegen::python_from(file.layout()),
+                Lang::C => mmf_runtime::codegen::c_header_from(layout, hash),
+                Lang::Csharp => mmf_runtime::codegen::csharp_from(layout, hash),
+                Lang::Python => mmf_runtime::codegen::python_from(layout, hash),
             };
             out.write_all(code.as_bytes())?;
         }

@@ -18,7 +18,8 @@ use crate::file::{Access, MapOptions, load_header, open_locked, raw_file};
 use crate::header::{HEADER_LEN, Header};
 use crate::layout::{Kind, Layout, Scalar};
 use crate::schema::{
-    MAGIC, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT, VERSION, scalar_tag,
+    FIELD_LEN, HEADER_LEN as SCHEMA_HEADER, MAGIC, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION,
+    TAG_STR, TAG_STRUCT, TYPE_LEN, VARIANT_LEN, VERSION, scalar_tag,
 };
 use crate::validate::Validator;
 use crate::view::FileRef;
@@ -94,15 +95,8 @@ impl DynLayout {
     ///
     /// [`Error::SchemaUnreadable`] with the byte where reading stopped.
     pub fn decode(schema: &[u8]) -> Result<DynLayout> {
-        let mut r = SchemaReader { bytes: schema, at: 0 };
-        if r.take(4)? != MAGIC || r.take(4)? != VERSION.to_le_bytes() {
-            return Err(unreadable(0, "it does not start with `MMFS` and version 1"));
-        }
-        let layout = r.layout(0)?;
-        if r.at != schema.len() {
-            return Err(unreadable(r.at, "bytes follow the root type"));
-        }
-        Ok(layout)
+        let tables = SchemaTables::new(schema)?;
+        tables.layout(0, 0)
     }
 
     /// The same tree as a Rust type's [`Layout`].
@@ -201,138 +195,189 @@ fn scalar_size_align(s: Scalar) -> (u64, u64) {
     (size, align as u64)
 }
 
-struct SchemaReader<'a> {
+/// The tables of an embedded schema (see [`crate::schema`]), located and
+/// size-checked; records are read from them by index.
+struct SchemaTables<'a> {
     bytes: &'a [u8],
-    at: usize,
+    counts: [u32; 3],
+    /// Where the field, variant and name tables start.
+    starts: [usize; 3],
 }
 
-impl<'a> SchemaReader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let taken = self.bytes.get(self.at..).and_then(|rest| rest.get(..n));
-        let taken = taken.ok_or_else(|| unreadable(self.at, "it ends early"))?;
-        self.at += n;
-        Ok(taken)
+fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+}
+
+fn le_u64(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+impl<'a> SchemaTables<'a> {
+    fn new(bytes: &'a [u8]) -> Result<Self> {
+        if bytes.len() < SCHEMA_HEADER || &bytes[..4] != MAGIC || le_u32(bytes, 4) != VERSION {
+            return Err(unreadable(
+                0,
+                format!("it does not start with `MMFS` and version {VERSION}"),
+            ));
+        }
+        let [types, fields, variants, names] = [8, 12, 16, 20].map(|at| le_u32(bytes, at) as usize);
+        if types == 0 || le_u32(bytes, 24) != 0 {
+            return Err(unreadable(8, "the root must be type 0 of at least one"));
+        }
+        let field_start = SCHEMA_HEADER + TYPE_LEN * types;
+        let variant_start = field_start + FIELD_LEN * fields;
+        let name_start = variant_start + VARIANT_LEN * variants;
+        if name_start.checked_add(names) != Some(bytes.len()) {
+            return Err(unreadable(
+                8,
+                format!("its tables need {} bytes, it has {}", name_start + names, bytes.len()),
+            ));
+        }
+        Ok(SchemaTables {
+            bytes,
+            counts: [types as u32, fields as u32, variants as u32],
+            starts: [field_start, variant_start, name_start],
+        })
     }
 
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("eight bytes")))
-    }
-
-    fn name(&mut self) -> Result<String> {
-        let at = self.at;
-        let len = self.u64()?;
-        let len = usize::try_from(len).map_err(|_| unreadable(at, "a name is too long"))?;
-        let bytes = self.take(len)?;
+    fn name(&self, record: usize) -> Result<String> {
+        let (offset, len) =
+            (le_u32(self.bytes, record) as usize, le_u32(self.bytes, record + 4) as usize);
+        let names = &self.bytes[self.starts[2]..];
+        let name = names.get(offset..).and_then(|rest| rest.get(..len));
+        let name = name.ok_or_else(|| unreadable(record, "a name lies outside the name table"))?;
         let name =
-            core::str::from_utf8(bytes).map_err(|_| unreadable(at + 8, "a name is not UTF-8"))?;
+            core::str::from_utf8(name).map_err(|_| unreadable(record, "a name is not UTF-8"))?;
         Ok(name.to_owned())
     }
 
-    fn scalar(&mut self) -> Result<Scalar> {
-        let at = self.at;
-        let tag = self.u8()?;
-        SCALARS
-            .into_iter()
-            .find(|&s| scalar_tag(s) == tag)
-            .ok_or_else(|| unreadable(at, format!("tag {tag} is not a scalar type")))
+    /// The indices `first..first + count` of table `table` (0: types, 1: fields,
+    /// 2: variants), if they are all in it and, for types, after `parent`.
+    fn range(
+        &self,
+        table: usize,
+        first: u32,
+        count: u64,
+        parent: Option<u32>,
+        at: usize,
+    ) -> Result<core::ops::Range<u32>> {
+        let end = u64::from(first) + count;
+        let after_parent = parent.is_none_or(|p| first > p);
+        if end > u64::from(self.counts[table]) || !after_parent {
+            return Err(unreadable(at, "a record points outside its table, or back up the tree"));
+        }
+        Ok(first..end as u32)
     }
 
-    fn layout(&mut self, depth: u32) -> Result<DynLayout> {
-        let at = self.at;
+    fn layout(&self, index: u32, depth: u32) -> Result<DynLayout> {
+        let at = SCHEMA_HEADER + TYPE_LEN * index as usize;
         if depth > MAX_DEPTH {
             return Err(unreadable(at, format!("types nest deeper than {MAX_DEPTH} levels")));
         }
-        let tag = self.u8()?;
-        let named =
-            |name: &str, size, align, kind| DynLayout { name: name.to_owned(), size, align, kind };
-        let layout = match tag {
-            TAG_STR => named("str", 16, 8, DynKind::Str),
+        let record = &self.bytes[at..at + TYPE_LEN];
+        let (kind, repr) = (record[0], record[1]);
+        let name = self.name(at + 4)?;
+        let (child, count) = (le_u32(record, 12), le_u64(record, 16));
+        let (size, align) = (le_u64(record, 24), le_u64(record, 32));
+        let child_type = |depth| -> Result<DynLayout> {
+            let child = self.range(0, child, 1, Some(index), at)?.start;
+            self.layout(child, depth)
+        };
+        let kind = match kind {
+            TAG_STR => DynKind::Str,
             TAG_LIST => {
-                let element = self.layout(depth + 1)?;
+                let element = child_type(depth + 1)?;
                 if element.size == 0 {
                     return Err(unreadable(at, "a list of zero-sized elements"));
                 }
-                named("Vec", 16, 8, DynKind::List(Box::new(element)))
+                DynKind::List(Box::new(element))
             }
-            TAG_OPTION => {
-                let value = self.layout(depth + 1)?;
-                let (size, align) = (value.align + value.size, value.align);
-                named("Option", size, align, DynKind::Option(Box::new(value)))
+            TAG_OPTION => DynKind::Option(Box::new(child_type(depth + 1)?)),
+            TAG_ARRAY => DynKind::Array { element: Box::new(child_type(depth + 1)?), len: count },
+            TAG_STRUCT => {
+                let mut fields: Vec<DynField> = Vec::new();
+                for i in self.range(1, child, count, None, at)? {
+                    let field_at = self.starts[0] + FIELD_LEN * i as usize;
+                    let field_type = le_u32(self.bytes, field_at + 16);
+                    let field_type = self.range(0, field_type, 1, Some(index), field_at)?.start;
+                    fields.push(DynField {
+                        name: self.name(field_at)?,
+                        offset: le_u64(self.bytes, field_at + 8),
+                        layout: self.layout(field_type, depth + 1)?,
+                    });
+                }
+                DynKind::Struct(fields)
             }
-            TAG_ARRAY => {
-                let len = self.u64()?;
-                let element = self.layout(depth + 1)?;
-                let size = element
-                    .size
-                    .checked_mul(len)
-                    .ok_or_else(|| unreadable(at, "an array too large"))?;
-                let align = element.align;
-                named("array", size, align, DynKind::Array { element: Box::new(element), len })
-            }
-            TAG_STRUCT => self.structure(at, depth)?,
             TAG_ENUM => {
-                let name = self.name()?;
-                let repr = self.scalar()?;
-                if !matches!(repr, Scalar::U8 | Scalar::U16 | Scalar::U32) {
-                    return Err(unreadable(
-                        at,
-                        format!("enum `{name}` is stored as {}", repr.name()),
-                    ));
-                }
-                let count = self.u64()?;
+                let repr =
+                    scalar(repr).filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
+                let repr = repr.ok_or_else(|| {
+                    unreadable(at, format!("enum `{name}` is not stored as u8, u16 or u32"))
+                })?;
                 let mut variants = Vec::new();
-                for _ in 0..count {
-                    let name = self.name()?;
-                    variants.push(DynVariant { name, discriminant: self.u64()? });
+                for i in self.range(2, child, count, None, at)? {
+                    let variant_at = self.starts[1] + VARIANT_LEN * i as usize;
+                    variants.push(DynVariant {
+                        name: self.name(variant_at)?,
+                        discriminant: le_u64(self.bytes, variant_at + 8),
+                    });
                 }
-                let (size, align) = scalar_size_align(repr);
-                DynLayout { name, size, align, kind: DynKind::Enum { repr, variants } }
+                DynKind::Enum { repr, variants }
             }
-            _ => {
-                self.at = at;
-                let s = self.scalar()?;
-                let (size, align) = scalar_size_align(s);
-                named(s.name(), size, align, DynKind::Scalar(s))
-            }
+            tag => DynKind::Scalar(
+                scalar(tag).ok_or_else(|| unreadable(at, format!("kind {tag} is unknown")))?,
+            ),
         };
+        let layout = DynLayout { name, size, align, kind };
+        check_size(&layout, at)?;
         Ok(layout)
     }
+}
 
-    fn structure(&mut self, at: usize, depth: u32) -> Result<DynLayout> {
-        let name = self.name()?;
-        let (size, align) = (self.u64()?, self.u64()?);
-        if !align.is_power_of_two() || !size.is_multiple_of(align) {
-            return Err(unreadable(
-                at,
-                format!("struct `{name}`: size {size} and alignment {align} do not fit"),
-            ));
+fn scalar(tag: u8) -> Option<Scalar> {
+    SCALARS.into_iter().find(|&s| scalar_tag(s) == tag)
+}
+
+/// Checks that a layout's size and alignment are those mmf gives its kind,
+/// and that a struct's fields fit in it, in order.
+fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
+    let (size, align) = (layout.size, layout.align);
+    let expected = match &layout.kind {
+        DynKind::Scalar(s) => Some(scalar_size_align(*s)),
+        DynKind::Enum { repr, .. } => Some(scalar_size_align(*repr)),
+        DynKind::Str | DynKind::List(_) => Some((16, 8)),
+        DynKind::Option(value) => Some((value.align + value.size, value.align)),
+        DynKind::Array { element, len } => {
+            element.size.checked_mul(*len).map(|size| (size, element.align))
         }
-        let count = self.u64()?;
-        let mut fields: Vec<DynField> = Vec::new();
-        for _ in 0..count {
-            let field_at = self.at;
-            let field_name = self.name()?;
-            let offset = self.u64()?;
-            let layout = self.layout(depth + 1)?;
-            let fits = offset.checked_add(layout.size).is_some_and(|end| end <= size)
-                && offset.is_multiple_of(layout.align)
-                && layout.align <= align
-                && fields.last().is_none_or(|last| last.offset + last.layout.size <= offset);
-            if !fits {
-                return Err(unreadable(
-                    field_at,
-                    format!(
-                        "field `{name}.{field_name}` at offset {offset} does not fit the struct"
-                    ),
-                ));
-            }
-            fields.push(DynField { name: field_name, offset, layout });
+        DynKind::Struct(_) => None,
+    };
+    let fits = match (&layout.kind, expected) {
+        (_, Some(expected)) => (size, align) == expected,
+        (DynKind::Struct(fields), None) => {
+            let mut end = 0;
+            align.is_power_of_two()
+                && size.is_multiple_of(align)
+                && fields.iter().all(|f| {
+                    let fits = f.offset >= end
+                        && f.offset.is_multiple_of(f.layout.align)
+                        && f.layout.align <= align
+                        && f.offset.checked_add(f.layout.size).is_some_and(|e| e <= size);
+                    end = f.offset.saturating_add(f.layout.size);
+                    fits
+                })
         }
-        Ok(DynLayout { name, size, align, kind: DynKind::Struct(fields) })
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(unreadable(
+            at,
+            format!(
+                "type `{layout}`: size {size} and alignment {align} do not fit its kind and fields"
+            ),
+        ))
     }
 }
 

@@ -1,30 +1,41 @@
-//! The canonical encoding of a [`Layout`] tree, and its hash.
+//! The embedded schema: a fixed-layout encoding of a [`Layout`] tree, and its hash.
 //!
 //! Every file carries the encoding of its root type's layout (pointed to by the
 //! header's schema offset and length), and the header's schema hash is the
-//! 64-bit FNV-1a hash of exactly those bytes. Both are computed by one `const fn`
-//! walk, so [`Mapped::SCHEMA_HASH`](crate::Mapped::SCHEMA_HASH) is a compile-time
+//! 64-bit FNV-1a hash of exactly those bytes. Both are computed by `const fn`
+//! walks, so [`Mapped::SCHEMA_HASH`](crate::Mapped::SCHEMA_HASH) is a compile-time
 //! constant and the embedded bytes always agree with it.
 //!
-//! The encoding, all integers little-endian:
+//! The encoding is itself readable in place: a 32-byte header, then tables of
+//! fixed-size records, then the names. All integers are little-endian; every
+//! record is 8-aligned when the schema is (writers place it at a multiple of 8).
 //!
 //! ```text
-//! schema  := "MMFS" version:u32(=1) type
-//! type    := tag:u8 body
-//!   scalar tags 1..=14 (u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 f32 f64 bool char): no body
-//!   20 str:    no body
-//!   21 list:   type                      (the element)
-//!   22 option: type                      (the value)
-//!   23 array:  len:u64 type              (the element)
-//!   24 struct: name size:u64 align:u64 count:u64 { name offset:u64 type }*
-//!   25 enum:   name repr:u8 count:u64 { name discriminant:u64 }*
-//! name    := len:u64 utf8-bytes
+//! header    32 bytes: magic "MMFS", version u32 (= 2), type count u32,
+//!           field count u32, variant count u32, name bytes u32, root type u32 (= 0), 0 u32
+//! types     40 bytes each: kind u8, repr u8, 0 u16, name offset u32, name length u32,
+//!           child u32, count u64, size u64, align u64
+//! fields    24 bytes each: name offset u32, name length u32, offset u64, type u32, 0 u32
+//! variants  16 bytes each: name offset u32, name length u32, discriminant u64
+//! names     UTF-8, one after the other; offsets count from the start of this table
 //! ```
+//!
+//! Kinds: 1–14 the scalars `u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 f32 f64 bool
+//! char`; 20 `str`; 21 list, 22 option, 23 array (`child`: the element's type;
+//! an array's `count`: its length); 24 struct (`child`: its first field,
+//! `count`: how many); 25 enum (`repr`: the scalar kind it is stored as,
+//! `child`: its first variant, `count`: how many). Types are listed depth first
+//! from the root (type 0), so every type's children come after it; a type used
+//! twice is listed twice. `size` and `align` are those of the stored form.
 
 use crate::layout::{Kind, Layout, Scalar};
 
 pub(crate) const MAGIC: &[u8; 4] = b"MMFS";
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
+pub(crate) const HEADER_LEN: usize = 32;
+pub(crate) const TYPE_LEN: usize = 40;
+pub(crate) const FIELD_LEN: usize = 24;
+pub(crate) const VARIANT_LEN: usize = 16;
 
 pub(crate) const TAG_STR: u8 = 20;
 pub(crate) const TAG_LIST: u8 = 21;
@@ -41,6 +52,26 @@ struct Encoder<'b> {
     out: &'b mut [u8],
     len: usize,
     hash: u64,
+}
+
+/// Where the next type, field, variant and name go: advanced alike by every
+/// pass over the tree, whichever table the pass writes.
+#[derive(Clone, Copy)]
+struct Cursor {
+    types: u32,
+    fields: u32,
+    variants: u32,
+    names: u32,
+}
+
+const START: Cursor = Cursor { types: 0, fields: 0, variants: 0, names: 0 };
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Types,
+    Fields,
+    Variants,
+    Names,
 }
 
 impl Encoder<'_> {
@@ -60,64 +91,136 @@ impl Encoder<'_> {
         }
     }
 
+    const fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes());
+    }
+
     const fn u64(&mut self, v: u64) {
         self.bytes(&v.to_le_bytes());
     }
 
-    const fn name(&mut self, name: &str) {
-        self.u64(name.len() as u64);
-        self.bytes(name.as_bytes());
-    }
-
     const fn schema(&mut self, layout: &Layout) {
+        let mut counts = START;
+        self.walk(layout, &mut counts, None);
         self.bytes(MAGIC);
-        self.bytes(&VERSION.to_le_bytes());
-        self.layout(layout);
+        self.u32(VERSION);
+        self.u32(counts.types);
+        self.u32(counts.fields);
+        self.u32(counts.variants);
+        self.u32(counts.names);
+        self.u32(0);
+        self.u32(0);
+        let tables = [Table::Types, Table::Fields, Table::Variants, Table::Names];
+        let mut i = 0;
+        while i < tables.len() {
+            let mut at = START;
+            self.walk(layout, &mut at, Some(tables[i]));
+            i += 1;
+        }
     }
 
-    const fn layout(&mut self, layout: &Layout) {
+    /// Visits the tree depth first, advancing `at`, and writes the records of
+    /// `table` (nothing when counting).
+    const fn walk(&mut self, layout: &Layout, at: &mut Cursor, table: Option<Table>) {
+        let name = layout.name.as_bytes();
+        let name_offset = at.names;
+        at.types += 1;
+        at.names += name.len() as u32;
+        if let Some(Table::Names) = table {
+            self.bytes(name);
+        }
+        let (kind, repr, child, count) = match layout.kind {
+            Kind::Scalar(s) => (scalar_tag(s), 0, 0, 0),
+            Kind::Str => (TAG_STR, 0, 0, 0),
+            Kind::List(_) => (TAG_LIST, 0, at.types, 0),
+            Kind::Option(_) => (TAG_OPTION, 0, at.types, 0),
+            Kind::Array { len, .. } => (TAG_ARRAY, 0, at.types, len as u64),
+            Kind::Struct(fields) => (TAG_STRUCT, 0, at.fields, fields.len() as u64),
+            Kind::Enum { repr, variants } => {
+                (TAG_ENUM, scalar_tag(repr), at.variants, variants.len() as u64)
+            }
+        };
+        if let Some(Table::Types) = table {
+            self.byte(kind);
+            self.byte(repr);
+            self.bytes(&[0, 0]);
+            self.u32(name_offset);
+            self.u32(name.len() as u32);
+            self.u32(child);
+            self.u64(count);
+            self.u64(layout.size as u64);
+            self.u64(layout.align as u64);
+        }
         match layout.kind {
-            Kind::Scalar(s) => self.byte(scalar_tag(s)),
-            Kind::Str => self.byte(TAG_STR),
-            Kind::List(element) => {
-                self.byte(TAG_LIST);
-                self.layout(element);
-            }
-            Kind::Option(value) => {
-                self.byte(TAG_OPTION);
-                self.layout(value);
-            }
-            Kind::Array { element, len } => {
-                self.byte(TAG_ARRAY);
-                self.u64(len as u64);
-                self.layout(element);
+            Kind::Scalar(_) | Kind::Str => {}
+            Kind::List(inner) | Kind::Option(inner) | Kind::Array { element: inner, .. } => {
+                self.walk(inner, at, table)
             }
             Kind::Struct(fields) => {
-                self.byte(TAG_STRUCT);
-                self.name(layout.name);
-                self.u64(layout.size as u64);
-                self.u64(layout.align as u64);
-                self.u64(fields.len() as u64);
+                // The field records and names, then each field's type.
+                at.fields += fields.len() as u32;
+                let mut field_type = at.types;
                 let mut i = 0;
                 while i < fields.len() {
-                    self.name(fields[i].name);
-                    self.u64(fields[i].offset as u64);
-                    self.layout(fields[i].layout);
+                    let field_name = fields[i].name.as_bytes();
+                    match table {
+                        Some(Table::Fields) => {
+                            self.u32(at.names);
+                            self.u32(field_name.len() as u32);
+                            self.u64(fields[i].offset as u64);
+                            self.u32(field_type);
+                            self.u32(0);
+                        }
+                        Some(Table::Names) => self.bytes(field_name),
+                        _ => {}
+                    }
+                    at.names += field_name.len() as u32;
+                    field_type += type_count(fields[i].layout);
+                    i += 1;
+                }
+                let mut i = 0;
+                while i < fields.len() {
+                    self.walk(fields[i].layout, at, table);
                     i += 1;
                 }
             }
-            Kind::Enum { repr, variants } => {
-                self.byte(TAG_ENUM);
-                self.name(layout.name);
-                self.byte(scalar_tag(repr));
-                self.u64(variants.len() as u64);
+            Kind::Enum { variants, .. } => {
+                at.variants += variants.len() as u32;
                 let mut i = 0;
                 while i < variants.len() {
-                    self.name(variants[i].name);
-                    self.u64(variants[i].discriminant);
+                    let variant_name = variants[i].name.as_bytes();
+                    match table {
+                        Some(Table::Variants) => {
+                            self.u32(at.names);
+                            self.u32(variant_name.len() as u32);
+                            self.u64(variants[i].discriminant);
+                        }
+                        Some(Table::Names) => self.bytes(variant_name),
+                        _ => {}
+                    }
+                    at.names += variant_name.len() as u32;
                     i += 1;
                 }
             }
+        }
+    }
+}
+
+/// How many type records a layout takes: itself and everything below it.
+const fn type_count(layout: &Layout) -> u32 {
+    match layout.kind {
+        Kind::Scalar(_) | Kind::Str | Kind::Enum { .. } => 1,
+        Kind::List(inner) | Kind::Option(inner) | Kind::Array { element: inner, .. } => {
+            1 + type_count(inner)
+        }
+        Kind::Struct(fields) => {
+            let mut n = 1;
+            let mut i = 0;
+            while i < fields.len() {
+                n += type_count(fields[i].layout);
+                i += 1;
+            }
+            n
         }
     }
 }
@@ -187,12 +290,21 @@ pub fn encode(layout: &Layout) -> Vec<u8> {
 /// assert_eq!(schema::root_name(b"not a schema"), None);
 /// ```
 pub fn root_name(schema: &[u8]) -> Option<&str> {
-    let rest = schema.strip_prefix(MAGIC)?.strip_prefix(&VERSION.to_le_bytes())?;
-    let (&tag, rest) = rest.split_first()?;
-    if tag != TAG_STRUCT && tag != TAG_ENUM {
+    let header = schema.get(..HEADER_LEN)?;
+    if &header[..4] != MAGIC || header[4..8] != VERSION.to_le_bytes() {
         return None;
     }
-    let (len, rest) = rest.split_first_chunk::<8>()?;
-    let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-    core::str::from_utf8(rest.get(..len)?).ok()
+    let u32_at =
+        |bytes: &[u8], at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    let (types, fields, variants) = (u32_at(header, 8)?, u32_at(header, 12)?, u32_at(header, 16)?);
+    let root = schema.get(HEADER_LEN..HEADER_LEN + TYPE_LEN)?;
+    if types == 0 || (root[0] != TAG_STRUCT && root[0] != TAG_ENUM) {
+        return None;
+    }
+    let names = HEADER_LEN
+        + TYPE_LEN * types as usize
+        + FIELD_LEN * fields as usize
+        + VARIANT_LEN * variants as usize;
+    let (offset, len) = (u32_at(root, 4)? as usize, u32_at(root, 8)? as usize);
+    core::str::from_utf8(schema.get(names + offset..)?.get(..len)?).ok()
 }

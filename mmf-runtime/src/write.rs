@@ -135,7 +135,7 @@ pub(crate) fn plan<T: Mapped>(value: &T) -> Result<Plan> {
     let root_offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
     value.write(&mut w);
     let schema = crate::schema::encode(T::LAYOUT);
-    let schema_offset = w.alloc(schema.len() as u64, 1);
+    let schema_offset = w.alloc(schema.len() as u64, 8);
     let len = w.end;
     match usize::try_from(len) {
         Ok(len) if len <= isize::MAX as usize => {
@@ -155,7 +155,7 @@ pub(crate) fn write_image<T: Mapped>(value: &T, plan: &Plan, out: &mut [u8]) {
     debug_assert_eq!(root_offset, plan.root_offset);
     let raw = value.write(&mut w);
     w.put(root_offset, &raw);
-    let schema_offset = w.alloc(plan.schema.len() as u64, 1);
+    let schema_offset = w.alloc(plan.schema.len() as u64, 8);
     debug_assert_eq!(schema_offset, plan.schema_offset);
     w.put_bytes(schema_offset, &plan.schema);
     // The measuring pass allocated exactly these places; a mismatch is a bug

@@ -28,7 +28,7 @@ pub enum Kind {
 }
 
 #[derive(Mapped)]
-#[mmf(crate = "renamed", schema = 0x5210_dda1_797e_876a)]
+#[mmf(crate = "renamed", schema = 0xe8ca_97e9_475a_1abd)]
 pub struct Pair(pub u16, pub Point);
 
 #[test]
