@@ -45,6 +45,20 @@ where
     let mut copy = bytes.clone();
     let write = mmf::from_bytes_mut::<T>(&mut copy);
     assert_eq!(read.is_ok(), write.is_ok(), "read-only and read-write validation disagree");
+    // Reading by the embedded schema, without the type, accepts the same images
+    // when the schema is `T`'s, and reads every value of what it accepts.
+    let by_schema = mmf::DynImage::new(&bytes);
+    if let Ok(image) = &by_schema {
+        visit(image.root());
+        if image.header().schema_hash == T::SCHEMA_HASH {
+            assert!(read.is_ok(), "accepted by schema, refused by type: {:?}", read.as_ref().err());
+        }
+    }
+    if let Err(e) = &by_schema
+        && !matches!(e, mmf::Error::NoSchema)
+    {
+        assert!(read.is_err(), "accepted by type, refused by schema: {e}");
+    }
     let (Ok(view), Ok(view_mut)) = (read, write) else { return };
     match update {
         Some(update) => update(view_mut),
@@ -58,6 +72,20 @@ where
     assert!(encoded[..] == again[..], "encoding is not a fixed point");
     // The in-place update must leave a valid image behind.
     mmf::from_bytes::<T>(&copy).expect("an image updated in place stays valid");
+}
+
+/// Reads every value under `value` through the schema-driven reader.
+fn visit(value: mmf::DynValue<'_>) {
+    let _ = (value.scalar(), value.as_str(), value.variant(), value.len());
+    for (_, field) in value.fields() {
+        visit(field);
+    }
+    for element in value.elements() {
+        visit(element);
+    }
+    if let Some(Some(inner)) = value.option() {
+        visit(inner);
+    }
 }
 
 /// Writes every kind of field of an accepted `Everything` in place.
