@@ -220,19 +220,24 @@ impl<'a> SchemaTables<'a> {
                 format!("it does not start with `MMFS` and version {VERSION}"),
             ));
         }
-        let [types, fields, variants, names] = [8, 12, 16, 20].map(|at| le_u32(bytes, at) as usize);
+        let [types, fields, variants, names] = [8, 12, 16, 20].map(|at| le_u32(bytes, at) as u64);
         if types == 0 || le_u32(bytes, 24) != 0 {
             return Err(unreadable(8, "the root must be type 0 of at least one"));
         }
-        let field_start = SCHEMA_HEADER + TYPE_LEN * types;
-        let variant_start = field_start + FIELD_LEN * fields;
-        let name_start = variant_start + VARIANT_LEN * variants;
-        if name_start.checked_add(names) != Some(bytes.len()) {
+        // In u64: four u32 counts times small record sizes cannot overflow it.
+        let field_start = SCHEMA_HEADER as u64 + TYPE_LEN as u64 * types;
+        let variant_start = field_start + FIELD_LEN as u64 * fields;
+        let name_start = variant_start + VARIANT_LEN as u64 * variants;
+        if name_start + names != bytes.len() as u64 {
+            let need = name_start + names;
             return Err(unreadable(
                 8,
-                format!("its tables need {} bytes, it has {}", name_start + names, bytes.len()),
+                format!("its tables need {need} bytes, it has {}", bytes.len()),
             ));
         }
+        // All inside `bytes`, so they fit in `usize`.
+        let (field_start, variant_start, name_start) =
+            (field_start as usize, variant_start as usize, name_start as usize);
         Ok(SchemaTables {
             bytes,
             counts: [types as u32, fields as u32, variants as u32],
@@ -817,6 +822,21 @@ impl<'a> DynImage<'a> {
 /// A file mapped read-only and read by its embedded schema, without its Rust
 /// type: validated at open as [`MappedFile::open`](crate::MappedFile::open)
 /// validates, and holding the same shared lock.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{DynFile, MappedFileMut, ScalarValue};
+///
+/// # let dir = std::env::temp_dir().join(format!("mmf-doc-dyn-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("levels.mmf");
+/// drop(MappedFileMut::create(&path, &vec![Some(3u8), None])?);
+/// let file = DynFile::open(&path)?; // no Rust type needed
+/// assert_eq!(file.layout().to_string(), "Vec<Option<u8>>");
+/// assert_eq!(file.root().path("[0]?")?.scalar(), Some(ScalarValue::U8(3)));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
 pub struct DynFile {
     map: MmapRaw,
     header: Header,
