@@ -257,7 +257,8 @@ static inline const void *mmf_vec_data(const void *file, mmf_vec v) {{
 static inline const {root_type} *{root_name}_root(const void *file, size_t len) {{
     const mmf_header *h = (const mmf_header *)file;
     if (len < sizeof(mmf_header) || memcmp(h->magic, "\x89MMF\r\n\x1a\n", 8) != 0) return NULL;
-    if (h->version != 1 || (h->flags & 1) != (*(const uint16_t *)"\1\0" == 1)) return NULL;
+    const uint16_t one = 1; /* the file's byte order must be this machine's */
+    if (h->version != 1 || (h->flags & 1u) != (uint32_t)(*(const uint8_t *)&one == 1)) return NULL;
     if (h->schema_hash != {upper}_SCHEMA_HASH || h->data_len > len) return NULL;
     if (h->root_offset < 64 || h->root_offset + {size} > h->data_len) return NULL;
     return (const {root_type} *)((const char *)file + h->root_offset);
