@@ -53,8 +53,12 @@
 //! any number of [`SharedReader`]s follow them without ever blocking or seeing
 //! half a version.
 //!
+//! Every file carries its schema: [`DynFile`] reads one without its Rust type
+//! (by field name, index or path, as the `mmf` command does), and [`codegen`]
+//! writes C, C# and Python readers for it.
+//!
 //! The README covers the type table, the attributes, the file format, sharing,
-//! and the safety and locking story.
+//! the command-line tool, the generated readers, and the safety and locking story.
 
 #![deny(unsafe_code)]
 
