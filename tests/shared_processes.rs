@@ -75,6 +75,8 @@ fn child_publishes_until_killed() {
     let sync = std::env::var("MMF_TEST_CRASH_SYNC").is_ok();
     writer.sync_on_publish(sync);
     let mut seq = writer.root().seq();
+    println!("WRITING from version {seq}");
+    std::io::Write::flush(&mut std::io::stdout()).unwrap();
     loop {
         seq += 1;
         writer.publish(&Version::new(seq)).unwrap();
@@ -100,9 +102,14 @@ fn killed_writers_leave_a_published_version() -> mmf::Result<()> {
             command.env("MMF_TEST_CRASH_SYNC", "1");
         }
         let mut child =
-            command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
-        // The child takes a few milliseconds to start; kill it a random time after.
-        std::thread::sleep(Duration::from_micros(3000 + rng.below(12_000) as u64));
+            command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        // Kill it a random time after it starts publishing, however long it
+        // took to start.
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let started =
+            std::io::BufRead::lines(stdout).any(|line| line.is_ok_and(|l| l.contains("WRITING")));
+        assert!(started, "the writer ended before publishing: {:?}", child.wait_with_output());
+        std::thread::sleep(Duration::from_micros(rng.below(10_000) as u64));
         if let Ok(Some(status)) = child.try_wait() {
             let mut stderr = String::new();
             std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
