@@ -284,6 +284,39 @@ fn bench_publish(c: &mut Criterion, db: &HikingDatabase) {
         }
     }
 
+    // `set` writes the value and the lists on its path, comparing nothing.
+    let path = dir.join("publish-set.mmf");
+    let mut writer = SharedWriter::create(&path, db).expect("create");
+    writer.sync_on_publish(false);
+    let mut n = 0u64;
+    for name in ["counter", "one_point"] {
+        g.bench_function(BenchmarkId::new("mmf_set", name), |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iters {
+                    n += 1;
+                    let start = Instant::now();
+                    if name == "counter" {
+                        writer.set("points", &n).expect("set");
+                    } else {
+                        let at = format!(
+                            "hikes[{}].gps_track[{}].z",
+                            n as usize % HIKES,
+                            n as usize % points
+                        );
+                        writer.set(&at, &(n as f64)).expect("set");
+                    }
+                    spent += start.elapsed();
+                    if writer.file_len() > COMPACT_AT {
+                        writer.compact().expect("compact");
+                    }
+                }
+                spent
+            })
+        });
+    }
+    drop(writer);
+
     // `update` copies the published version out first.
     let path = dir.join("publish-update.mmf");
     let mut writer = SharedWriter::create(&path, db).expect("create");

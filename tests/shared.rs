@@ -257,3 +257,67 @@ fn a_writer_killed_mid_compaction_leaves_a_flag_that_readers_ignore_and_writers_
     assert_eq!(reader.read(|root| root.description().to_owned())?, "cleared");
     Ok(())
 }
+
+#[test]
+fn set_replaces_one_value_by_path_and_writes_only_the_way_to_it() -> TestResult {
+    let dir = temp_dir("shared-set");
+    let path = dir.join("db.mmf");
+    let mut expected = database(50, 1000);
+    let mut writer = SharedWriter::create(&path, &expected)?;
+    writer.sync_on_publish(false);
+    let mut reader = SharedReader::<HikingDatabase>::open(&path)?;
+
+    let before = writer.header().data_len;
+    writer.set("hikes[17].gps_track[999].z", &-2.5f64)?;
+    expected.hikes[17].gps_track[999].z = -2.5;
+    // The track (24 KB), the hikes list (50 × 48 bytes), a root.
+    let grown = writer.header().data_len - before;
+    assert!(grown <= 24_000 + 2400 + 40 + 16, "grew {grown} bytes");
+
+    writer.set("hikes[3].date", &String::from("2031-01-01"))?;
+    expected.hikes[3].date = "2031-01-01".into();
+    writer.set("hikes[4].gps_track", &vec![coord(1), coord(2)])?;
+    expected.hikes[4].gps_track = vec![coord(1), coord(2)];
+    writer.set("hikes[5]", &hike(99, 3))?;
+    expected.hikes[5] = hike(99, 3);
+    writer.set("description", &String::from("edited by path"))?;
+    expected.description = "edited by path".into();
+    assert_eq!(reader.read(|root| root.to_owned())?, expected);
+    assert_eq!(writer.generation(), 10);
+
+    let err = writer.set("hikes[50].date", &String::new()).unwrap_err();
+    assert_eq!(err.to_string(), "no `[50]` after `hikes` in the path `hikes[50].date`");
+    let err = writer.set("hikes[0].date", &7u32).unwrap_err();
+    assert_eq!(err.to_string(), "`hikes[0].date` holds a String, not a u32");
+    let err = writer.set("hikes[0].gps_track[0]", &String::new()).unwrap_err();
+    assert_eq!(err.to_string(), "`hikes[0].gps_track[0]` holds a Coord, not a String");
+    drop((writer, reader));
+    assert_eq!(MappedFile::<HikingDatabase>::open(&path)?.to_owned(), expected);
+    Ok(())
+}
+
+#[test]
+fn set_goes_through_options_arrays_and_nested_lists() -> TestResult {
+    let dir = temp_dir("shared-set-everything");
+    let path = dir.join("everything.mmf");
+    let mut expected = everything();
+    let mut writer = SharedWriter::create(&path, &expected)?;
+    writer.set("some_text?", &String::from("neu"))?;
+    expected.some_text = Some("neu".into());
+    writer.set("coords[1].z", &9.75f64)?;
+    expected.coords[1].z = 9.75;
+    writer.set("nested_lists[1][2]", &String::from("è"))?;
+    expected.nested_lists[1][2] = "è".into();
+    writer.set("difficulty", &Difficulty::Easy)?;
+    expected.difficulty = Difficulty::Easy;
+    writer.set("none", &Some(5u32))?;
+    expected.none = Some(5);
+    writer.set("pair.1", &0.5f64)?;
+    expected.pair.1 = 0.5;
+    assert!(writer.set("none?", &5u32).is_ok(), "now `Some`");
+    let err = writer.set("some?", &1u64).unwrap_err();
+    assert!(matches!(err, Error::PathType { .. }), "{err}");
+    let back = MappedFile::<Everything>::open(&path)?.to_owned();
+    assert_eq!(mmf::to_bytes(&back)[..], mmf::to_bytes(&expected)[..]);
+    Ok(())
+}

@@ -582,32 +582,74 @@ impl<'a> DynValue<'a> {
     /// step that was not.
     pub fn path(&self, path: &str) -> Result<DynValue<'a>> {
         let mut value = *self;
+        for step in PathStep::parse(path)? {
+            let next = match step.kind {
+                StepKind::Field(name) => value.field(name),
+                StepKind::Index(index) => value.get(index),
+                StepKind::Some => value.option().flatten(),
+            };
+            value = next.ok_or_else(|| step.missing())?;
+        }
+        Ok(value)
+    }
+}
+
+/// One step of a path like `hikes[3].gps_track[0].z`.
+pub(crate) struct PathStep<'p> {
+    pub kind: StepKind<'p>,
+    path: &'p str,
+    /// The part of the path before this step, and the step as written.
+    found: &'p str,
+    text: &'p str,
+}
+
+/// What a [`PathStep`] selects.
+pub(crate) enum StepKind<'p> {
+    Field(&'p str),
+    Index(u64),
+    Some,
+}
+
+impl<'p> PathStep<'p> {
+    /// Splits `path` into steps: field names joined by `.`, `[index]`, `?`.
+    pub(crate) fn parse(path: &'p str) -> Result<Vec<PathStep<'p>>> {
+        let mut steps = Vec::new();
         let mut rest = path;
         while !rest.is_empty() {
-            let done = &path[..path.len() - rest.len()];
-            let missing = |step: &str| Error::NoSuchPath {
-                path: path.to_owned(),
-                found: done.to_owned(),
-                step: step.to_owned(),
-            };
+            let found = &path[..path.len() - rest.len()];
+            let step = |kind, text| PathStep { kind, path, found, text };
             if let Some(after) = rest.strip_prefix('[') {
-                let end = after.find(']').ok_or_else(|| missing(rest))?;
-                let index: u64 =
-                    after[..end].trim().parse().map_err(|_| missing(&rest[..end + 2]))?;
-                value = value.get(index).ok_or_else(|| missing(&rest[..end + 2]))?;
+                let Some(end) = after.find(']') else {
+                    return Err(step(StepKind::Some, rest).missing());
+                };
+                let text = &rest[..end + 2];
+                let index = after[..end]
+                    .trim()
+                    .parse()
+                    .map_err(|_| step(StepKind::Some, text).missing())?;
+                steps.push(step(StepKind::Index(index), text));
                 rest = &after[end + 1..];
             } else if let Some(after) = rest.strip_prefix('?') {
-                value = value.option().flatten().ok_or_else(|| missing("?"))?;
+                steps.push(step(StepKind::Some, "?"));
                 rest = after;
             } else {
                 let name_part = rest.strip_prefix('.').unwrap_or(rest);
                 let end = name_part.find(['.', '[', '?']).unwrap_or(name_part.len());
                 let name = &name_part[..end];
-                value = value.field(name).ok_or_else(|| missing(name))?;
+                steps.push(step(StepKind::Field(name), name));
                 rest = &name_part[end..];
             }
         }
-        Ok(value)
+        Ok(steps)
+    }
+
+    /// The error for a step that selects nothing.
+    pub(crate) fn missing(&self) -> Error {
+        Error::NoSuchPath {
+            path: self.path.to_owned(),
+            found: self.found.to_owned(),
+            step: self.text.to_owned(),
+        }
     }
 }
 

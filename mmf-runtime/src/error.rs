@@ -148,6 +148,16 @@ pub enum Error {
         /// The step that was not.
         step: String,
     },
+    /// A value of another type than the one at a path was given for it.
+    #[error("`{path}` holds a {found}, not a {given}")]
+    PathType {
+        /// The path.
+        path: String,
+        /// The type at the path, from the file's schema.
+        found: String,
+        /// The type of the value given.
+        given: String,
+    },
     /// Something inside the object graph is invalid.
     #[error("{path}: {problem}")]
     Invalid {
