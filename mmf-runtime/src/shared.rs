@@ -241,21 +241,52 @@ impl<T: Mapped> SharedWriter<T> {
     /// [`Error::TooLarge`] if the file would outgrow the address space;
     /// [`Error::Io`] if it cannot be grown, mapped or synced.
     pub fn publish(&mut self, value: &T) -> Result<u64> {
+        let header = self.header;
+        self.append(|old, w| {
+            let old_root = root_raw::<T>(old, &header);
+            let root_at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+            // SAFETY: `old` holds published bytes, never written; it was
+            // validated at open or written by us, so its blocks are disjoint.
+            let raw = unsafe { value.write_reusing(old_root, old, w) };
+            let changed = bytemuck::bytes_of(&raw) != bytemuck::bytes_of(old_root);
+            changed.then(|| {
+                w.put(root_at, &raw);
+                root_at
+            })
+        })
+    }
+
+    /// Writes a new version past the data in use with `write`, which gets the
+    /// published bytes and returns the new root's offset (or `None`: nothing to
+    /// publish); if it did not fit, grows the file and writes it again (the
+    /// same bytes, now all of them). Then commits it.
+    fn append(
+        &mut self,
+        write: impl Fn(FileRef<'_>, &mut Writer<'_>) -> Option<u64>,
+    ) -> Result<u64> {
         let start = self.header.data_len;
-        // Write into the room the file has; if the version does not fit, grow
-        // the file and write it again (the same bytes, now all of them).
-        let (root_at, end) = match self.write_version(value) {
-            Written::Unchanged => return Ok(self.header.generation),
-            Written::Whole { root_at, end } => (root_at, end),
-            Written::Overflowed { end } => {
-                self.reserve(end)?;
-                match self.write_version(value) {
-                    Written::Whole { root_at, end } => (root_at, end),
-                    _ => unreachable!("the same value written again into enough room"),
-                }
+        loop {
+            // SAFETY: the bytes past the published data lie inside the mapping
+            // and are reachable from no published root, so no view, here or in
+            // another process, borrows them; `&mut self` keeps ours from being
+            // written twice.
+            let room = unsafe {
+                core::slice::from_raw_parts_mut(
+                    self.map.as_mut_ptr().add(start as usize),
+                    self.map.len() - start as usize,
+                )
+            };
+            let mut w = Writer::over_from(room, start);
+            let Some(root_at) = write(self.data(), &mut w) else {
+                return Ok(self.header.generation);
+            };
+            let end = w.end();
+            if !w.overflowed() {
+                return self.commit(start, root_at, end);
             }
-        };
-        self.commit(start, root_at, end)
+            // Grows the file to `end` at least: the next pass fits.
+            self.reserve(end)?;
+        }
     }
 
     /// Syncs the new version's bytes `start..end` (if asked), switches the
@@ -271,36 +302,6 @@ impl<T: Mapped> SharedWriter<T> {
             self.map.flush_range(0, HEADER_LEN as usize).map_err(self.io("cannot flush"))?;
         }
         Ok(self.header.generation)
-    }
-
-    /// Writes `value`'s changes from the published version past the data in use.
-    fn write_version(&mut self, value: &T) -> Written {
-        let start = self.header.data_len;
-        let old = self.data();
-        let old_root = root_raw::<T>(old, &self.header);
-        // SAFETY: the bytes past the published data lie inside the mapping and
-        // are reachable from no published root, so no view, here or in another
-        // process, borrows them; `&mut self` keeps ours from being written twice.
-        let room = unsafe {
-            core::slice::from_raw_parts_mut(
-                self.map.as_mut_ptr().add(start as usize),
-                self.map.len() - start as usize,
-            )
-        };
-        let mut w = Writer::over_from(room, start);
-        let root_at = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
-        // SAFETY: `old` holds published bytes, never written, and lies before
-        // `room`; it was validated at open or written by us, so its blocks are
-        // disjoint.
-        let raw = unsafe { value.write_reusing(old_root, old, &mut w) };
-        if bytemuck::bytes_of(&raw) == bytemuck::bytes_of(old_root) {
-            return Written::Unchanged;
-        }
-        w.put(root_at, &raw);
-        match w.overflowed() {
-            false => Written::Whole { root_at, end: w.end() },
-            true => Written::Overflowed { end: w.end() },
-        }
     }
 
     /// Publishes a new version in which the value at `path` (as for
@@ -332,26 +333,7 @@ impl<T: Mapped> SharedWriter<T> {
     /// ```
     pub fn set<V: Mapped>(&mut self, path: &str, value: &V) -> Result<u64> {
         let frames = self.frames(path, &DynLayout::from_layout(V::LAYOUT))?;
-        let start = self.header.data_len;
-        let mut w = Writer::measure_from(start);
-        let root_at = self.write_frames(&frames, value, &mut w);
-        let end = w.end();
-        self.reserve(end)?;
-        // SAFETY: as in `write_version`: the bytes past the published data are
-        // borrowed by nothing else.
-        let room = unsafe {
-            core::slice::from_raw_parts_mut(
-                self.map.as_mut_ptr().add(start as usize),
-                self.map.len() - start as usize,
-            )
-        };
-        let mut w = Writer::over_from(room, start);
-        let at = self.write_frames(&frames, value, &mut w);
-        assert!(
-            at == root_at && w.end() == end && !w.overflowed(),
-            "the edit outgrew its measurement"
-        );
-        self.commit(start, root_at, end)
+        self.append(|old, w| Some(write_frames(old, &frames, value, w)))
     }
 
     /// The blocks on the way to the value at `path`, which must have `layout`:
@@ -423,29 +405,6 @@ impl<T: Mapped> SharedWriter<T> {
             });
         }
         Ok(frames)
-    }
-
-    /// Writes `value`, then a changed copy of each frame from the innermost
-    /// out; returns where the new root goes.
-    fn write_frames<V: Mapped>(&self, frames: &[Frame], value: &V, w: &mut Writer<'_>) -> u64 {
-        let data = self.data();
-        let raw = value.write(w);
-        let mut patch: (u64, Vec<u8>) =
-            (frames.last().expect("the root frame").at, bytemuck::bytes_of(&raw).to_vec());
-        let mut new_start = 0;
-        for frame in frames.iter().rev() {
-            // SAFETY: published bytes are never written; `frames` checked them.
-            let old = unsafe { data.block::<u8>(frame.start, frame.len) }.unwrap_or_default();
-            let mut copy = old.to_vec();
-            let at = (patch.0 - frame.start) as usize;
-            copy[at..at + patch.1.len()].copy_from_slice(&patch.1);
-            new_start = w.alloc(frame.len, frame.align);
-            w.put_bytes(new_start, &copy);
-            if let Some(list_at) = frame.list_at {
-                patch = (list_at, new_start.to_ne_bytes().to_vec());
-            }
-        }
-        new_start
     }
 
     /// Copies the published version out, lets `edit` change it, and publishes
@@ -570,14 +529,31 @@ struct Frame {
     at: u64,
 }
 
-/// What [`SharedWriter::write_version`] did.
-enum Written {
-    /// The value equals the published version; nothing was written.
-    Unchanged,
-    /// The new version's root is at `root_at`, its data ends at `end`.
-    Whole { root_at: u64, end: u64 },
-    /// The new version needs the file to reach `end`; only part was written.
-    Overflowed { end: u64 },
+/// Writes `value`, then a changed copy of each frame from the innermost
+/// out; returns where the new root goes.
+fn write_frames<V: Mapped>(
+    data: FileRef<'_>,
+    frames: &[Frame],
+    value: &V,
+    w: &mut Writer<'_>,
+) -> u64 {
+    let raw = value.write(w);
+    let mut patch: (u64, Vec<u8>) =
+        (frames.last().expect("the root frame").at, bytemuck::bytes_of(&raw).to_vec());
+    let mut new_start = 0;
+    for frame in frames.iter().rev() {
+        // SAFETY: published bytes are never written; `frames` checked them.
+        let old = unsafe { data.block::<u8>(frame.start, frame.len) }.unwrap_or_default();
+        let mut copy = old.to_vec();
+        let at = (patch.0 - frame.start) as usize;
+        copy[at..at + patch.1.len()].copy_from_slice(&patch.1);
+        new_start = w.alloc(frame.len, frame.align);
+        w.put_bytes(new_start, &copy);
+        if let Some(list_at) = frame.list_at {
+            patch = (list_at, new_start.to_ne_bytes().to_vec());
+        }
+    }
+    new_start
 }
 
 /// A file shared with other processes, read by this one: every
