@@ -15,7 +15,7 @@ use memmap2::MmapRaw;
 
 use crate::error::{Error, PathSegment, Problem, Result};
 use crate::file::{Access, MapOptions, load_header, open_locked, raw_file};
-use crate::header::{HEADER_LEN, Header};
+use crate::header::Header;
 use crate::layout::{Kind, Layout, Scalar};
 use crate::schema::{
     FIELD_LEN, HEADER_LEN as SCHEMA_HEADER, MAGIC, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION,
@@ -778,35 +778,13 @@ fn out_of_bounds(value: DynValue<'_>) -> Error {
 ///
 /// No byte of `file` may be written while this runs.
 unsafe fn check_dyn(file: FileRef<'_>, header: Header) -> Result<(Header, DynLayout)> {
-    let data_len = header.data_len;
-    if data_len < HEADER_LEN || data_len > file.len() {
-        return Err(Error::Header {
-            field: "data_len",
-            offset: 32,
-            problem: format!("{data_len} bytes in use, but the file has {} bytes", file.len()),
-        });
-    }
-    let data = file.prefix(data_len);
-    if header.schema_len == 0 {
-        return Err(Error::NoSchema);
-    }
+    header.check_data_len(file.len())?;
+    let data = file.prefix(header.data_len);
     // SAFETY: the caller's promise.
     let schema = unsafe { header.schema_bytes(data) }?.ok_or(Error::NoSchema)?;
     let layout = DynLayout::decode(schema)?;
+    header.check_root(layout.size, layout.align)?;
     let root = header.root_offset;
-    if root < HEADER_LEN
-        || !root.is_multiple_of(layout.align)
-        || root.checked_add(layout.size).is_none_or(|end| end > data_len)
-    {
-        return Err(Error::Header {
-            field: "root_offset",
-            offset: 24,
-            problem: format!(
-                "the root object ({} bytes, aligned to {}) cannot start at offset {root} of {data_len} bytes in use",
-                layout.size, layout.align
-            ),
-        });
-    }
     let root_value = DynValue { layout: &layout, file: data, at: root };
     // SAFETY: the caller's promise.
     unsafe { Validator::run(data, &header, layout.size, |v| validate(root_value, v)) }?;

@@ -165,17 +165,7 @@ impl Header {
     /// Checks the header against the root type `T` and the data's length: the
     /// schema hash, the data length, the root's place and the embedded schema.
     pub(crate) fn check<T: Mapped>(&self, file: FileRef<'_>) -> Result<()> {
-        let file_len = file.len();
-        if self.data_len < HEADER_LEN || self.data_len > file_len {
-            return Err(header_error(
-                "data_len",
-                32,
-                format!(
-                    "{} bytes in use, but the file has {file_len} bytes (and the header alone 64)",
-                    self.data_len
-                ),
-            ));
-        }
+        self.check_data_len(file.len())?;
         if self.schema_hash != T::SCHEMA_HASH {
             // Only now read the embedded schema, and only for the type's name.
             // SAFETY: an embedded schema is never written once the header names it.
@@ -192,8 +182,28 @@ impl Header {
                 expected_name: T::LAYOUT.name,
             });
         }
-        let size = size_of::<T::Raw>() as u64;
-        let align = align_of::<T::Raw>() as u64;
+        self.check_root(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64)
+    }
+
+    /// Checks that the data in use holds the header and fits in a file of
+    /// `file_len` bytes.
+    pub(crate) fn check_data_len(&self, file_len: u64) -> Result<()> {
+        if self.data_len < HEADER_LEN || self.data_len > file_len {
+            return Err(header_error(
+                "data_len",
+                32,
+                format!(
+                    "{} bytes in use, but the file has {file_len} bytes (and the header alone 64)",
+                    self.data_len
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that a root of `size` bytes aligned to `align` lies after the
+    /// header, aligned, inside the data in use.
+    pub(crate) fn check_root(&self, size: u64, align: u64) -> Result<()> {
         let root = self.root_offset;
         if root < HEADER_LEN
             || !root.is_multiple_of(align)
