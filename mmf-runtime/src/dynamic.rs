@@ -197,7 +197,7 @@ fn scalar_size_align(s: Scalar) -> (u64, u64) {
 
 /// The tables of an embedded schema (see [`crate::schema`]), located and
 /// size-checked; records are read from them by index.
-struct SchemaTables<'a> {
+pub(crate) struct SchemaTables<'a> {
     bytes: &'a [u8],
     counts: [u32; 3],
     /// Where the field, variant and name tables start.
@@ -213,7 +213,7 @@ fn le_u64(bytes: &[u8], at: usize) -> u64 {
 }
 
 impl<'a> SchemaTables<'a> {
-    fn new(bytes: &'a [u8]) -> Result<Self> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self> {
         if bytes.len() < SCHEMA_HEADER || &bytes[..4] != MAGIC || le_u32(bytes, 4) != VERSION {
             return Err(unreadable(
                 0,
@@ -245,15 +245,20 @@ impl<'a> SchemaTables<'a> {
         })
     }
 
-    fn name(&self, record: usize) -> Result<String> {
+    fn name(&self, record: usize) -> Result<&'a str> {
         let (offset, len) =
             (le_u32(self.bytes, record) as usize, le_u32(self.bytes, record + 4) as usize);
         let names = &self.bytes[self.starts[2]..];
         let name = names.get(offset..).and_then(|rest| rest.get(..len));
         let name = name.ok_or_else(|| unreadable(record, "a name lies outside the name table"))?;
-        let name =
-            core::str::from_utf8(name).map_err(|_| unreadable(record, "a name is not UTF-8"))?;
-        Ok(name.to_owned())
+        core::str::from_utf8(name).map_err(|_| unreadable(record, "a name is not UTF-8"))
+    }
+
+    /// The root type's name, when it is a struct or an enum.
+    pub(crate) fn root_name(&self) -> Option<&'a str> {
+        let kind = self.bytes[SCHEMA_HEADER];
+        let named = kind == TAG_STRUCT || kind == TAG_ENUM;
+        if named { self.name(SCHEMA_HEADER + 4).ok() } else { None }
     }
 
     /// The indices `first..first + count` of table `table` (0: types, 1: fields,
@@ -281,7 +286,7 @@ impl<'a> SchemaTables<'a> {
         }
         let record = &self.bytes[at..at + TYPE_LEN];
         let (kind, repr) = (record[0], record[1]);
-        let name = self.name(at + 4)?;
+        let name = self.name(at + 4)?.to_owned();
         let (child, count) = (le_u32(record, 12), le_u64(record, 16));
         let (size, align) = (le_u64(record, 24), le_u64(record, 32));
         let child_type = |depth| -> Result<DynLayout> {
@@ -306,7 +311,7 @@ impl<'a> SchemaTables<'a> {
                     let field_type = le_u32(self.bytes, field_at + 16);
                     let field_type = self.range(0, field_type, 1, Some(index), field_at)?.start;
                     fields.push(DynField {
-                        name: self.name(field_at)?,
+                        name: self.name(field_at)?.to_owned(),
                         offset: le_u64(self.bytes, field_at + 8),
                         layout: self.layout(field_type, depth + 1)?,
                     });
@@ -323,7 +328,7 @@ impl<'a> SchemaTables<'a> {
                 for i in self.range(2, child, count, None, at)? {
                     let variant_at = self.starts[1] + VARIANT_LEN * i as usize;
                     variants.push(DynVariant {
-                        name: self.name(variant_at)?,
+                        name: self.name(variant_at)?.to_owned(),
                         discriminant: le_u64(self.bytes, variant_at + 8),
                     });
                 }

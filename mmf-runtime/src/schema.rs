@@ -290,21 +290,5 @@ pub fn encode(layout: &Layout) -> Vec<u8> {
 /// assert_eq!(schema::root_name(b"not a schema"), None);
 /// ```
 pub fn root_name(schema: &[u8]) -> Option<&str> {
-    let header = schema.get(..HEADER_LEN)?;
-    if &header[..4] != MAGIC || header[4..8] != VERSION.to_le_bytes() {
-        return None;
-    }
-    let u32_at =
-        |bytes: &[u8], at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
-    let (types, fields, variants) = (u32_at(header, 8)?, u32_at(header, 12)?, u32_at(header, 16)?);
-    let root = schema.get(HEADER_LEN..HEADER_LEN + TYPE_LEN)?;
-    if types == 0 || (root[0] != TAG_STRUCT && root[0] != TAG_ENUM) {
-        return None;
-    }
-    let names = HEADER_LEN
-        + TYPE_LEN * types as usize
-        + FIELD_LEN * fields as usize
-        + VARIANT_LEN * variants as usize;
-    let (offset, len) = (u32_at(root, 4)? as usize, u32_at(root, 8)? as usize);
-    core::str::from_utf8(schema.get(names + offset..)?.get(..len)?).ok()
+    crate::dynamic::SchemaTables::new(schema).ok()?.root_name()
 }
