@@ -717,17 +717,11 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
             let (offset, len) = value.block().ok_or_else(|| out_of_bounds(value))?;
             v.str(offset, len).map(drop)
         }
-        DynKind::List(element) => {
-            let (offset, len) = value.block().ok_or_else(|| out_of_bounds(value))?;
-            v.block_bytes(offset, len, element.size, element.align)?;
-            if element.checked() {
-                for (i, item) in value.elements().enumerate() {
-                    validate(item, v).map_err(|e| e.within(PathSegment::Index(i as u64)))?;
-                }
+        DynKind::List(element) | DynKind::Array { element, .. } => {
+            if let DynKind::List(_) = value.layout.kind {
+                let (offset, len) = value.block().ok_or_else(|| out_of_bounds(value))?;
+                v.block_bytes(offset, len, element.size, element.align)?;
             }
-            Ok(())
-        }
-        DynKind::Array { element, .. } => {
             if element.checked() {
                 for (i, item) in value.elements().enumerate() {
                     validate(item, v).map_err(|e| e.within(PathSegment::Index(i as u64)))?;
