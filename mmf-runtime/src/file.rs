@@ -260,6 +260,19 @@ pub(crate) fn load_header(map: FileRef<'_>) -> Result<Header> {
     unsafe { Header::load(map.base()) }
 }
 
+/// Reads the header of a mapping and checks it for `T` and, if asked, the
+/// object graph it points to.
+///
+/// # Safety
+///
+/// As for [`raw_file`]: the caller must hold a lock on the mapped file.
+pub(crate) unsafe fn check_mapping<T: Mapped>(map: &MmapRaw, graph: bool) -> Result<Header> {
+    // SAFETY: the caller's promise.
+    let whole = unsafe { raw_file(map, u64::MAX) };
+    // SAFETY: as above: the bytes the check borrows are not written meanwhile.
+    unsafe { check_header::<T>(whole, load_header(whole)?, graph) }
+}
+
 /// A whole read-only mapping, for checking and viewing without a reference to
 /// all of its bytes.
 ///
@@ -382,10 +395,8 @@ impl<T: Mapped> MappedFile<T> {
             .mmap_options()
             .map_raw_read_only(&file)
             .map_err(io_error("cannot map", path))?;
-        // SAFETY: we hold the shared lock, as `raw_file` asks.
-        let whole = unsafe { raw_file(&map, u64::MAX) };
-        // SAFETY: as above.
-        let header = unsafe { check_header::<T>(whole, load_header(whole)?, check_graph) }?;
+        // SAFETY: we hold the shared lock, as `check_mapping` asks.
+        let header = unsafe { check_mapping::<T>(&map, check_graph) }?;
         Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 

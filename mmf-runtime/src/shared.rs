@@ -46,7 +46,8 @@ use memmap2::MmapRaw;
 use crate::dynamic::{DynKind, DynLayout, PathStep, StepKind};
 use crate::error::{Error, Result};
 use crate::file::{
-    Access, MapOptions, MappedFileMut, Wait, io_error, load_header, lock, open_locked, raw_file,
+    Access, MapOptions, MappedFileMut, Wait, check_mapping, io_error, load_header, lock,
+    open_locked, raw_file,
 };
 use crate::header::{
     DATA_LEN_WORD, FLAG_SUPERSEDED, FLAGS_WORD, GENERATION_WORD, HEADER_LEN, Header, ROOT_WORD,
@@ -142,10 +143,8 @@ impl<T: Mapped> SharedWriter<T> {
         // process writes or truncates it but us, and we write only past the data
         // in use, and the header's words atomically.
         let map = options.mmap_options().map_raw(&file).map_err(io_error("cannot map", path))?;
-        // SAFETY: we hold the shared lock, as `raw_file` asks.
-        let whole = unsafe { raw_file(&map, u64::MAX) };
-        // SAFETY: as above.
-        let header = unsafe { check_header::<T>(whole, load_header(whole)?, true) }?;
+        // SAFETY: we hold the shared lock, as `check_mapping` asks.
+        let header = unsafe { check_mapping::<T>(&map, true) }?;
         let mut writer = Self::from_parts(map, file, header, path, options, writer_lock);
         writer.recover();
         Ok(writer)
@@ -605,7 +604,8 @@ impl<T: Mapped> SharedReader<T> {
     pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
         let file = open_locked(path, Access::Shared, false, options.wait)?;
         let map = map_shared(&file, path, options)?;
-        let header = Self::check(&map, Self::load(&map)?)?;
+        // SAFETY: we hold the shared lock, as `check_mapping` asks.
+        let header = unsafe { check_mapping::<T>(&map, true) }?;
         Ok(SharedReader { map, header, path: path.to_owned(), options, file, _type: PhantomData })
     }
 
