@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use memmap2::MmapRaw;
 
 use crate::error::{Error, PathSegment, Problem, Result};
-use crate::file::{Access, MapOptions, load_header, open_locked, raw_file};
+use crate::file::{MapOptions, raw_file};
 use crate::header::Header;
 use crate::layout::{Kind, Layout, Scalar};
+use crate::open::{Opened, open_reader};
 use crate::schema::{
     FIELD_LEN, HEADER_LEN as SCHEMA_HEADER, MAGIC, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION,
     TAG_STR, TAG_STRUCT, TYPE_LEN, VARIANT_LEN, VERSION, scalar_tag,
@@ -873,16 +874,12 @@ impl DynFile {
     /// [`MappedFile::open`](crate::MappedFile::open) reports them.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let options = MapOptions::new();
-        let file = open_locked(path, Access::Shared, false, options.wait)?;
-        let map = options
-            .mmap_options()
-            .map_raw_read_only(&file)
-            .map_err(crate::file::io_error("cannot map", path))?;
-        // SAFETY: we hold the shared lock, as `raw_file` asks.
-        let whole = unsafe { raw_file(&map, u64::MAX) };
-        // SAFETY: as above.
-        let (header, layout) = unsafe { check_dyn(whole, load_header(whole)?) }?;
+        let opened = open_reader(path, MapOptions::new(), false, |whole, header| {
+            // SAFETY: `open_reader` holds the shared lock and lets us borrow
+            // the version's blocks.
+            unsafe { check_dyn(whole, header) }
+        })?;
+        let Opened { file, map, checked: (header, layout) } = opened;
         Ok(DynFile { map, header, layout, path: path.to_owned(), _file: file })
     }
 

@@ -51,6 +51,15 @@ pub enum Error {
         /// Who holds the lock, as far as the lock mode tells.
         holder: &'static str,
     },
+    /// The path named another file at every try to open it: something replaces
+    /// the file faster than it can be opened.
+    #[error("`{}` was replaced by another file at each of {tries} tries to open it", path.display())]
+    Unsettled {
+        /// The file.
+        path: PathBuf,
+        /// How many times mmf tried.
+        tries: u32,
+    },
     /// The file or buffer holds no bytes at all.
     #[error("the data is empty (0 bytes); an mmf file starts with a 64-byte header")]
     Empty,

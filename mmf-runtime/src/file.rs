@@ -7,7 +7,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,10 +18,10 @@ use crate::bytes::root_mut;
 use crate::error::{Error, Result};
 use crate::header::{HEADER_LEN, Header};
 use crate::mapped::Mapped;
+use crate::open::{NewFile, Opened, TempPath, open_locked, open_reader, write_new_file};
 use crate::shared::{SharedReader, SharedWriter};
 use crate::validate::{check_header, read_root, view_root};
 use crate::view::{FileMut, FileRef};
-use crate::write::{plan, write_image};
 
 /// How to open and map a file: whether to wait for the lock, whether to fault
 /// the pages in at once.
@@ -241,7 +241,7 @@ pub(crate) fn lock(
 }
 
 /// Who holds a lock that conflicts with one of mode `access` on a data file.
-fn data_lock_holder(access: Access) -> &'static str {
+pub(crate) fn data_lock_holder(access: Access) -> &'static str {
     match access {
         Access::Shared => "another process is writing it",
         Access::Exclusive => "another process is reading or writing it",
@@ -290,7 +290,7 @@ pub(crate) unsafe fn raw_file(map: &MmapRaw, len: u64) -> FileRef<'_> {
 }
 
 /// Reads the header of a file too short to map, for the right error.
-fn short_file_error(file: &mut File, path: &Path) -> Error {
+pub(crate) fn short_file_error(file: &mut File, path: &Path) -> Error {
     use std::io::Read;
     let mut bytes = Vec::new();
     if let Err(e) = file.read_to_end(&mut bytes) {
@@ -300,22 +300,6 @@ fn short_file_error(file: &mut File, path: &Path) -> Error {
         Err(e) => e,
         Ok(_) => Error::TruncatedHeader { len: bytes.len() as u64 },
     }
-}
-
-/// Opens `path` for reading (and writing, if `write`), takes the lock, and
-/// checks that the file can hold a header.
-pub(crate) fn open_locked(path: &Path, access: Access, write: bool, wait: Wait) -> Result<File> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(write)
-        .open(path)
-        .map_err(io_error("cannot open", path))?;
-    lock(&file, path, access, wait, data_lock_holder(access))?;
-    let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
-    if len < HEADER_LEN {
-        return Err(short_file_error(&mut file, path));
-    }
-    Ok(file)
 }
 
 /// A file mapped read-only: the root object's view, validated once at open,
@@ -385,18 +369,12 @@ impl<T: Mapped> MappedFile<T> {
     }
 
     fn open_with(path: &Path, options: MapOptions, check_graph: bool) -> Result<Self> {
-        let file = open_locked(path, Access::Shared, false, options.wait)?;
-        // The mapping is only ever read. We hold a shared lock, so no cooperating
-        // process truncates the file or writes bytes a view reaches while it is
-        // mapped (a shared writer appends, and stores the header's words
-        // atomically); what a process ignoring the lock can do is documented on
-        // the crate.
-        let map = options
-            .mmap_options()
-            .map_raw_read_only(&file)
-            .map_err(io_error("cannot map", path))?;
-        // SAFETY: we hold the shared lock, as `check_mapping` asks.
-        let header = unsafe { check_mapping::<T>(&map, check_graph) }?;
+        let opened = open_reader(path, options, false, |whole, header| {
+            // SAFETY: `open_reader` holds the shared lock and lets us borrow
+            // the version's blocks.
+            unsafe { check_header::<T>(whole, header, check_graph) }
+        })?;
+        let Opened { file, map, checked: header } = opened;
         Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -478,13 +456,18 @@ pub struct MappedFileMut<T: Mapped> {
 
 impl<T: Mapped> MappedFileMut<T> {
     /// Creates (or replaces) the file at `path` holding `value`: measures the
-    /// exact size, sets the file's length once, maps it and writes every stored
-    /// form straight into the mapping, the header last.
+    /// exact size, sets the length of a new file beside `path` once, maps it,
+    /// writes every stored form straight into the mapping, and renames it to
+    /// `path`. So whoever opens `path` finds no file, the old one, or the new
+    /// one complete — never a part of it. (A file replaced this way is
+    /// replaced, not written through: a symbolic link at `path` is replaced by
+    /// the file.)
     ///
     /// # Errors
     ///
-    /// [`Error::Locked`] if another process reads or writes the file;
-    /// [`Error::Io`] if it cannot be created, resized or mapped.
+    /// [`Error::Locked`] if another process reads or writes the file now at
+    /// `path`; [`Error::Io`] if the new file cannot be created, resized, mapped
+    /// or renamed (the file at `path` is then as it was).
     pub fn create(path: impl AsRef<Path>, value: &T) -> Result<Self> {
         MapOptions::new().create(path, value)
     }
@@ -499,28 +482,10 @@ impl<T: Mapped> MappedFileMut<T> {
     }
 
     pub(crate) fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
-        let plan = plan(value)?;
-        // Not `truncate(true)`: the file must not change before we hold the lock.
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io_error("cannot create", path))?;
-        lock(&file, path, Access::Exclusive, options.wait, data_lock_holder(Access::Exclusive))?;
-        // The writer needs every byte zero: drop an older file's contents first.
-        let old_len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
-        if old_len != 0 {
-            file.set_len(0).map_err(io_error("cannot resize", path))?;
-        }
-        file.set_len(plan.len as u64).map_err(io_error("cannot resize", path))?;
-        // SAFETY: we hold the exclusive lock, so no cooperating process reads,
-        // writes or truncates the file while it is mapped.
-        let mut map = unsafe { options.mmap_options().map_mut(&file) }
-            .map_err(io_error("cannot map", path))?;
-        write_image(value, &plan, &mut map);
-        let header = Header::read(&map)?;
+        let temp = TempPath::beside(path);
+        let NewFile { file, map, header } =
+            write_new_file(temp.path(), value, Access::Exclusive, options)?;
+        temp.install(path, options.wait)?;
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 
@@ -644,23 +609,6 @@ impl<T: Mapped> MappedFileMut<T> {
     /// The path the file was opened with.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Trades the exclusive lock for a shared one on the same open file (so a
-    /// forked child that still holds a copy of it cannot be in the way), and
-    /// returns the parts.
-    pub(crate) fn into_shared(self) -> Result<(MmapMut, File, Header)> {
-        let MappedFileMut { map, header, path, _file: file, .. } = self;
-        file.unlock().map_err(io_error("cannot unlock", &path))?;
-        lock(&file, &path, Access::Shared, Wait::No, data_lock_holder(Access::Shared))?;
-        Ok((map, file, header))
-    }
-
-    /// Sets the header's generation, in a file nobody else has mapped yet.
-    pub(crate) fn set_generation(&mut self, generation: u64) {
-        self.header.generation = generation;
-        let at = core::mem::offset_of!(Header, generation);
-        self.map[at..at + 8].copy_from_slice(&generation.to_ne_bytes());
     }
 }
 

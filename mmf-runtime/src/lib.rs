@@ -24,6 +24,10 @@ mod header;
 mod impls;
 mod layout;
 mod mapped;
+mod open;
+#[cfg_attr(unix, path = "os/unix.rs")]
+#[cfg_attr(windows, path = "os/windows.rs")]
+mod os;
 mod raw;
 pub mod schema;
 mod shared;

@@ -45,14 +45,16 @@ use memmap2::MmapRaw;
 
 use crate::dynamic::{DynKind, DynLayout, PathStep, StepKind};
 use crate::error::{Error, Result};
-use crate::file::{
-    Access, MapOptions, MappedFileMut, Wait, check_mapping, io_error, load_header, lock,
-    open_locked, raw_file,
-};
+use crate::file::{Access, MapOptions, Wait, check_mapping, io_error, load_header, lock, raw_file};
 use crate::header::{
     DATA_LEN_WORD, FLAG_SUPERSEDED, FLAGS_WORD, GENERATION_WORD, HEADER_LEN, Header, ROOT_WORD,
 };
 use crate::mapped::Mapped;
+use crate::open::{
+    NewFile, Opened, TempPath, finish_compaction, open_locked, open_reader, replaced, sibling,
+    write_new_file,
+};
+use crate::os;
 use crate::validate::{check_header, read_root, root_raw, view_root};
 use crate::view::FileRef;
 use crate::write::Writer;
@@ -127,8 +129,10 @@ impl<T: Mapped> SharedWriter<T> {
 
     pub(crate) fn create_with(path: &Path, value: &T, options: MapOptions) -> Result<Self> {
         let writer_lock = take_writer_lock(path, options.wait)?;
-        let (map, file, header) =
-            MappedFileMut::create_with(path, value, options)?.into_shared()?;
+        let temp = TempPath::beside(path);
+        let NewFile { file, map, header } =
+            write_new_file(temp.path(), value, Access::Shared, options)?;
+        temp.install(path, options.wait)?;
         Ok(Self::from_parts(map.into(), file, header, path, options, writer_lock))
     }
 
@@ -138,6 +142,8 @@ impl<T: Mapped> SharedWriter<T> {
     }
 
     fn open_locked(path: &Path, options: MapOptions, writer_lock: File) -> Result<Self> {
+        // A compaction on Windows that stopped half-way is finished first.
+        finish_compaction(path);
         let file = open_locked(path, Access::Shared, true, options.wait)?;
         // We hold the writer lock and a shared lock on the file, so no cooperating
         // process writes or truncates it but us, and we write only past the data
@@ -433,22 +439,32 @@ impl<T: Mapped> SharedWriter<T> {
     pub fn compact(&mut self) -> Result<()> {
         let value = self.to_owned();
         let temp = sibling(&self.path, "compact");
-        let mut compacted = MappedFileMut::create_with(&temp, &value, self.options)?;
-        compacted.set_generation(self.header.generation + 2);
-        compacted.flush()?;
-        let (map, file, header) = compacted.into_shared()?;
-        let map = MmapRaw::from(map);
+        // Left by a writer that stopped while writing it.
+        match std::fs::remove_file(&temp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io_error("cannot remove", &temp)(e));
+            }
+            _ => {}
+        }
+        let NewFile { file, mut map, mut header } =
+            write_new_file(&temp, &value, Access::Shared, self.options)?;
+        header.generation = self.header.generation + 2;
+        let at = core::mem::offset_of!(Header, generation);
+        map[at..at + 8].copy_from_slice(&header.generation.to_ne_bytes());
+        map.flush().map_err(io_error("cannot flush", &temp))?;
         file.sync_all().map_err(io_error("cannot sync", &temp))?;
 
         // Flag first, then rename: a reader that sees the flag reopens the path
         // (and keeps this file if the rename never happened).
         self.word(FLAGS_WORD).fetch_or(superseded_bits(), Ordering::Release);
-        if let Err(e) = std::fs::rename(&temp, &self.path) {
+        if let Err(e) = os::replace_mapped(&temp, &self.path) {
             self.word(FLAGS_WORD).fetch_and(!superseded_bits(), Ordering::Release);
+            let _ = std::fs::remove_file(&temp);
             return Err(io_error("cannot rename the compacted file to", &self.path)(e));
         }
-        sync_parent(&self.path)?;
-        self.map = map;
+        os::sync_dir_of(&self.path)
+            .map_err(io_error("cannot sync the directory of", &self.path))?;
+        self.map = map.into();
         self.file = file;
         self.header = header;
         Ok(())
@@ -602,10 +618,12 @@ impl<T: Mapped> SharedReader<T> {
     }
 
     pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
-        let file = open_locked(path, Access::Shared, false, options.wait)?;
-        let map = map_shared(&file, path, options)?;
-        // SAFETY: we hold the shared lock, as `check_mapping` asks.
-        let header = unsafe { check_mapping::<T>(&map, true) }?;
+        let opened = open_reader(path, options, true, |whole, header| {
+            // SAFETY: `open_reader` holds the shared lock and lets us borrow
+            // the version's blocks.
+            unsafe { check_header::<T>(whole, header, true) }
+        })?;
+        let Opened { file, map, checked: header } = opened;
         Ok(SharedReader { map, header, path: path.to_owned(), options, file, _type: PhantomData })
     }
 
@@ -711,14 +729,6 @@ fn map_shared(file: &File, path: &Path, options: MapOptions) -> Result<MmapRaw> 
     options.mmap_options().map_raw_read_only(file).map_err(io_error("cannot map", path))
 }
 
-/// `path` with `.suffix` added to its file name.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_owned();
-    name.push(".");
-    name.push(suffix);
-    path.with_file_name(name)
-}
-
 /// Opens `<path>.lock` and takes the writer lock on it.
 fn take_writer_lock(path: &Path, wait: Wait) -> Result<File> {
     let lock_path = sibling(path, "lock");
@@ -738,38 +748,4 @@ fn superseded_bits() -> u64 {
     let mut word = [0u8; 8];
     word[4..].copy_from_slice(&FLAG_SUPERSEDED.to_ne_bytes());
     u64::from_ne_bytes(word)
-}
-
-/// Whether `path` now names another file than `file`.
-fn replaced(file: &File, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (file.metadata(), std::fs::metadata(path)) {
-            (Ok(open), Ok(now)) => (open.dev(), open.ino()) != (now.dev(), now.ino()),
-            _ => true,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, path);
-        true
-    }
-}
-
-/// Makes a rename in `path`'s directory durable.
-fn sync_parent(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        File::open(dir)
-            .and_then(|dir| dir.sync_all())
-            .map_err(io_error("cannot sync the directory of", path))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
