@@ -21,8 +21,8 @@
 //! #[derive(Mapped, Debug, Clone, PartialEq)]
 //! struct HikingDatabase { description: String, hikes: Vec<Hike> }
 //!
-//! # let dir = std::env::temp_dir().join(format!("mmf-crate-doc-{}", std::process::id()));
-//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let tmp = tempfile::tempdir().unwrap();
+//! # let dir = tmp.path();
 //! # let path = dir.join("hikes.mmf");
 //! let db = HikingDatabase {
 //!     description: "Alps".into(),

@@ -56,7 +56,8 @@ fn expected(db: &HikingDatabase) -> String {
 
 #[test]
 fn a_c_program_reads_the_file() {
-    let dir = temp_dir("codegen-c");
+    let tmp = temp_dir("codegen-c");
+    let dir = tmp.path();
     let (path, db) = hiking_file(&dir);
     std::fs::write(dir.join("hiking.h"), codegen::c_header::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything.h"), codegen::c_header::<Everything>()).unwrap();
@@ -110,7 +111,8 @@ fn assert_same_line(out: &str, db: &HikingDatabase) {
 
 #[test]
 fn a_csharp_program_reads_the_file() {
-    let dir = temp_dir("codegen-csharp");
+    let tmp = temp_dir("codegen-csharp");
+    let dir = tmp.path();
     let (path, db) = hiking_file(&dir);
     std::fs::write(dir.join("Hiking.cs"), codegen::csharp::<HikingDatabase>()).unwrap();
     let everything = codegen::csharp::<Everything>()
@@ -152,7 +154,8 @@ class Program
 
 #[test]
 fn a_python_program_reads_the_file() {
-    let dir = temp_dir("codegen-python");
+    let tmp = temp_dir("codegen-python");
+    let dir = tmp.path();
     let (path, db) = hiking_file(&dir);
     std::fs::write(dir.join("hiking_mmf.py"), codegen::python::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything_mmf.py"), codegen::python::<Everything>()).unwrap();

@@ -60,7 +60,8 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
 
 #[test]
 fn a_file_opens_without_its_type() -> Result<(), Error> {
-    let dir = temp_dir("dynamic-file");
+    let tmp = temp_dir("dynamic-file");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let db = database(3, 7);
     drop(MappedFileMut::create(&path, &db)?);

@@ -11,7 +11,8 @@ use mmf::{Error, MappedFile, MappedFileMut};
 
 #[test]
 fn create_open_update_reopen() -> mmf::Result<()> {
-    let dir = temp_dir("update");
+    let tmp = temp_dir("update");
+    let dir = tmp.path();
     let path = dir.join("hikes.mmf");
     let db = database(6, 50);
 
@@ -44,7 +45,8 @@ fn create_open_update_reopen() -> mmf::Result<()> {
 
 #[test]
 fn file_bytes_equal_to_bytes_even_over_an_older_larger_file() -> mmf::Result<()> {
-    let dir = temp_dir("bytes");
+    let tmp = temp_dir("bytes");
+    let dir = tmp.path();
     let path = dir.join("all.mmf");
     std::fs::write(&path, vec![0xa5; 1 << 20]).unwrap();
     let value = everything();
@@ -56,7 +58,8 @@ fn file_bytes_equal_to_bytes_even_over_an_older_larger_file() -> mmf::Result<()>
 
 #[test]
 fn one_writer_at_a_time_and_no_reader_beside_it() -> mmf::Result<()> {
-    let dir = temp_dir("locks");
+    let tmp = temp_dir("locks");
+    let dir = tmp.path();
     let path = dir.join("locked.mmf");
     let writer = MappedFileMut::create(&path, &database(1, 1))?;
 
@@ -84,7 +87,8 @@ fn one_writer_at_a_time_and_no_reader_beside_it() -> mmf::Result<()> {
 
 #[test]
 fn blocking_open_waits_for_the_writer() -> mmf::Result<()> {
-    let dir = temp_dir("blocking");
+    let tmp = temp_dir("blocking");
+    let dir = tmp.path();
     let path = dir.join("wait.mmf");
     let writer = MappedFileMut::create(&path, &database(1, 1))?;
     let (tx, rx) = mpsc::channel();
@@ -111,7 +115,8 @@ fn blocking_open_waits_for_the_writer() -> mmf::Result<()> {
 
 #[test]
 fn file_errors_name_the_file() {
-    let dir = temp_dir("errors");
+    let tmp = temp_dir("errors");
+    let dir = tmp.path();
     let missing = dir.join("missing.mmf");
     let e = MappedFile::<Hike>::open(&missing).unwrap_err();
     assert!(matches!(e, Error::Io { .. }));
@@ -158,7 +163,8 @@ fn file_errors_name_the_file() {
 
 #[test]
 fn a_file_longer_than_its_data_opens() -> mmf::Result<()> {
-    let dir = temp_dir("longer");
+    let tmp = temp_dir("longer");
+    let dir = tmp.path();
     let path = dir.join("padded.mmf");
     let mut bytes = mmf::to_bytes(&database(2, 3)).to_vec();
     bytes.extend_from_slice(&[0xee; 4096]);
@@ -170,7 +176,8 @@ fn a_file_longer_than_its_data_opens() -> mmf::Result<()> {
 
 #[test]
 fn randomized_corruption_of_a_file_gives_ok_or_err() {
-    let dir = temp_dir("corrupt");
+    let tmp = temp_dir("corrupt");
+    let dir = tmp.path();
     let path = dir.join("corrupt.mmf");
     let good = mmf::to_bytes(&database(3, 4));
     let mut rng = Rng(0xf11e);
@@ -192,7 +199,8 @@ fn randomized_corruption_of_a_file_gives_ok_or_err() {
 
 #[test]
 fn map_options_and_flushing_one_range() -> mmf::Result<()> {
-    let dir = temp_dir("options");
+    let tmp = temp_dir("options");
+    let dir = tmp.path();
     let path = dir.join("options.mmf");
     let db = database(3, 100);
     let mut file = mmf::MapOptions::new().populate(true).create(&path, &db)?;

@@ -237,7 +237,8 @@ fn child_reads_after_truncation() {
 #[cfg(unix)]
 fn truncating_a_mapped_file_faults_the_reader() {
     use std::os::unix::process::ExitStatusExt;
-    let dir = temp_dir("truncate");
+    let tmp = temp_dir("truncate");
+    let dir = tmp.path();
     let path = dir.join("cut.mmf");
     drop(mmf::MappedFileMut::create(&path, &database(20, 500)).unwrap());
     let output = run_child_test("child_reads_after_truncation", "MMF_TEST_TRUNCATE_FILE", &path);

@@ -44,7 +44,8 @@ fn allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
 #[test]
 #[cfg_attr(miri, ignore = "maps files")]
 fn reading_and_updating_in_place_allocate_nothing() {
-    let dir = temp_dir("no-alloc");
+    let tmp = temp_dir("no-alloc");
+    let dir = tmp.path();
     let path = dir.join("hikes.mmf");
     let db = database(20, 200);
     drop(MappedFileMut::create(&path, &db).unwrap());

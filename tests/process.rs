@@ -27,7 +27,8 @@ fn child_reads_and_reports() {
 
 #[test]
 fn a_second_process_reads_the_file() -> mmf::Result<()> {
-    let dir = temp_dir("process");
+    let tmp = temp_dir("process");
+    let dir = tmp.path();
     let path = dir.join("shared.mmf");
     let mut db = database(4, 30);
     db.hikes[2].gps_track[5].z = 1234.5;

@@ -26,7 +26,8 @@ proptest! {
     #[test]
     #[cfg_attr(miri, ignore = "touches files")]
     fn any_value_round_trips_through_a_file(value in values()) {
-        let dir = temp_dir("prop-file");
+        let tmp = temp_dir("prop-file");
+    let dir = tmp.path();
         let path = dir.join("value.mmf");
         drop(MappedFileMut::create(&path, &value).unwrap());
         let back = MappedFile::<Everything>::open(&path).unwrap().to_owned();
@@ -43,7 +44,8 @@ proptest! {
         input in proptest::collection::vec(any::<u8>(), 0..600),
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
     ) {
-        let dir = temp_dir("prop-publish");
+        let tmp = temp_dir("prop-publish");
+    let dir = tmp.path();
         let path = dir.join("versions.mmf");
         let mut input = input;
         let mut writer = SharedWriter::create(&path, &everything_from(&input)).unwrap();

@@ -12,7 +12,8 @@ use mmf::{Error, MapOptions, MappedFile, MappedFileMut, SharedReader, SharedWrit
 
 #[test]
 fn readers_see_each_published_version_whole() -> TestResult {
-    let dir = temp_dir("shared-versions");
+    let tmp = temp_dir("shared-versions");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let db = database(5, 40);
     let mut writer = SharedWriter::create(&path, &db)?;
@@ -40,7 +41,8 @@ fn readers_see_each_published_version_whole() -> TestResult {
 
 #[test]
 fn a_publish_writes_only_what_changed() -> TestResult {
-    let dir = temp_dir("shared-reuse");
+    let tmp = temp_dir("shared-reuse");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let db = database(50, 1000);
     let mut writer = SharedWriter::create(&path, &db)?;
@@ -76,7 +78,8 @@ fn a_publish_writes_only_what_changed() -> TestResult {
 
 #[test]
 fn the_locks_keep_one_writer_and_no_in_place_writer_beside_readers() -> TestResult {
-    let dir = temp_dir("shared-locks");
+    let tmp = temp_dir("shared-locks");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let writer = SharedWriter::create(&path, &database(2, 3))?;
 
@@ -114,7 +117,8 @@ fn the_locks_keep_one_writer_and_no_in_place_writer_beside_readers() -> TestResu
 
 #[test]
 fn the_file_grows_and_readers_remap() -> TestResult {
-    let dir = temp_dir("shared-growth");
+    let tmp = temp_dir("shared-growth");
+    let dir = tmp.path();
     let path = dir.join("list.mmf");
     let mut writer = SharedWriter::create(&path, &Vec::<u64>::new())?;
     writer.sync_on_publish(false);
@@ -133,7 +137,8 @@ fn the_file_grows_and_readers_remap() -> TestResult {
 
 #[test]
 fn compaction_replaces_the_file_and_readers_follow() -> TestResult {
-    let dir = temp_dir("shared-compact");
+    let tmp = temp_dir("shared-compact");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let mut db = database(10, 100);
     let mut writer = SharedWriter::create(&path, &db)?;
@@ -167,7 +172,8 @@ fn compaction_replaces_the_file_and_readers_follow() -> TestResult {
 
 #[test]
 fn a_writer_killed_mid_switch_leaves_a_file_that_opens() -> TestResult {
-    let dir = temp_dir("shared-recover");
+    let tmp = temp_dir("shared-recover");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let old = database(3, 5);
     let mut new = old.clone();
@@ -211,7 +217,8 @@ fn a_writer_killed_mid_switch_leaves_a_file_that_opens() -> TestResult {
 
 #[test]
 fn a_hostile_version_is_refused_and_the_reader_keeps_the_last_good_one() -> TestResult {
-    let dir = temp_dir("shared-hostile");
+    let tmp = temp_dir("shared-hostile");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let db = database(2, 4);
     let mut writer = SharedWriter::create(&path, &db)?;
@@ -221,12 +228,16 @@ fn a_hostile_version_is_refused_and_the_reader_keeps_the_last_good_one() -> Test
     let bad = *writer.header();
     drop(writer);
 
-    // Another program (not mmf) points the new root's date past the end.
-    let mut bytes = std::fs::read(&path)?;
+    // Another program (not mmf) points the new root's date past the end,
+    // through a mapping of its own (Windows lets no other handle write a
+    // range that a reader's lock covers, but mappings ignore locks).
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(&path)?;
+    // SAFETY: the test's reader views only the good version while this runs.
+    let mut bytes = unsafe { memmap2::MmapMut::map_mut(&file)? };
     let hikes = u64::from_ne_bytes(bytes[bad.root_offset as usize + 16..][..8].try_into().unwrap());
     let date_len = hikes as usize + size_of::<HikeRaw>() + 8;
     bytes[date_len..date_len + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
-    std::fs::write(&path, &bytes)?;
+    drop(bytes);
 
     let err = reader.refresh().unwrap_err();
     assert!(err.to_string().contains("hikes[1].date"), "{err}");
@@ -238,7 +249,8 @@ fn a_hostile_version_is_refused_and_the_reader_keeps_the_last_good_one() -> Test
 #[test]
 fn a_writer_killed_mid_compaction_leaves_a_flag_that_readers_ignore_and_writers_clear() -> TestResult
 {
-    let dir = temp_dir("shared-stale-flag");
+    let tmp = temp_dir("shared-stale-flag");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let db = database(2, 3);
     drop(SharedWriter::create(&path, &db)?);
@@ -260,7 +272,8 @@ fn a_writer_killed_mid_compaction_leaves_a_flag_that_readers_ignore_and_writers_
 
 #[test]
 fn set_replaces_one_value_by_path_and_writes_only_the_way_to_it() -> TestResult {
-    let dir = temp_dir("shared-set");
+    let tmp = temp_dir("shared-set");
+    let dir = tmp.path();
     let path = dir.join("db.mmf");
     let mut expected = database(50, 1000);
     let mut writer = SharedWriter::create(&path, &expected)?;
@@ -298,7 +311,8 @@ fn set_replaces_one_value_by_path_and_writes_only_the_way_to_it() -> TestResult 
 
 #[test]
 fn set_goes_through_options_arrays_and_nested_lists() -> TestResult {
-    let dir = temp_dir("shared-set-everything");
+    let tmp = temp_dir("shared-set-everything");
+    let dir = tmp.path();
     let path = dir.join("everything.mmf");
     let mut expected = everything();
     let mut writer = SharedWriter::create(&path, &expected)?;

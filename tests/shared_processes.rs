@@ -90,7 +90,8 @@ fn child_publishes_until_killed() {
 fn killed_writers_leave_a_published_version() -> mmf::Result<()> {
     let kills: u32 =
         std::env::var("MMF_CRASH_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
-    let dir = temp_dir("crash");
+    let tmp = temp_dir("crash");
+    let dir = tmp.path();
     let path = dir.join("versions.mmf");
     drop(SharedWriter::create(&path, &Version::new(0))?);
     let mut rng = Rng(0x5eed);
@@ -192,7 +193,8 @@ fn child_checks_every_snapshot() {
 
 #[test]
 fn readers_in_other_processes_never_see_a_torn_update() -> mmf::Result<()> {
-    let dir = temp_dir("torn");
+    let tmp = temp_dir("torn");
+    let dir = tmp.path();
     let path = dir.join("tick.mmf");
     let mut writer = SharedWriter::create(&path, &Tick::new(0))?;
     writer.sync_on_publish(false);

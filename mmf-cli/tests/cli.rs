@@ -45,12 +45,12 @@ fn database() -> HikingDatabase {
     HikingDatabase { description: "Alps \"2024\"".into(), hikes: (0..3).map(hike).collect() }
 }
 
-fn file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mmf-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A file holding `database()` in a directory removed when the first is dropped.
+fn file(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     drop(MappedFileMut::create(&path, &database()).unwrap());
-    path
+    (dir, path)
 }
 
 /// Runs `mmf COMMAND… FILE ARGS…`.
@@ -69,7 +69,7 @@ fn stdout(output: &Output) -> String {
 
 #[test]
 fn info_shows_the_header_and_the_root_type() {
-    let path = file("info.mmf");
+    let (_dir, path) = file("info.mmf");
     let out = stdout(&mmf(&["info"], &path));
     assert!(out.contains("root type     HikingDatabase (32 bytes, aligned to 8)"), "{out}");
     assert!(out.contains(&format!("schema hash   {:#018x}", HikingDatabase::SCHEMA_HASH)), "{out}");
@@ -79,7 +79,8 @@ fn info_shows_the_header_and_the_root_type() {
 
 #[test]
 fn schema_shows_declarations_with_offsets_and_padding() {
-    let out = stdout(&mmf(&["schema"], &file("schema.mmf")));
+    let (_dir, path) = file("schema.mmf");
+    let out = stdout(&mmf(&["schema"], &path));
     assert!(out.starts_with("// root: HikingDatabase (32 bytes, aligned to 8)"), "{out}");
     assert!(out.contains("struct Hike {"), "{out}");
     assert!(out.contains("summit: Option<u16>,"), "{out}");
@@ -97,7 +98,7 @@ fn schema_shows_declarations_with_offsets_and_padding() {
 
 #[test]
 fn verify_exits_with_the_error_of_a_broken_file() {
-    let path = file("verify.mmf");
+    let (_dir, path) = file("verify.mmf");
     let out = stdout(&mmf(&["verify"], &path));
     assert!(
         out.ends_with("valid HikingDatabase (") || out.contains(": valid HikingDatabase ("),
@@ -119,7 +120,7 @@ fn verify_exits_with_the_error_of_a_broken_file() {
 
 #[test]
 fn dump_writes_text_and_json() {
-    let path = file("dump.mmf");
+    let (_dir, path) = file("dump.mmf");
     let text = stdout(&mmf(&["dump", "--limit", "2"], &path));
     assert!(
         text.starts_with(
@@ -149,7 +150,7 @@ fn dump_writes_text_and_json() {
 
 #[test]
 fn codegen_writes_what_the_library_generates() {
-    let path = file("codegen.mmf");
+    let (_dir, path) = file("codegen.mmf");
     assert_eq!(
         stdout(&mmf(&["codegen", "--lang", "c"], &path)),
         mmf::codegen::c_header::<HikingDatabase>()

@@ -848,8 +848,8 @@ impl<'a> DynImage<'a> {
 /// ```
 /// use mmf_runtime::{DynFile, MappedFileMut, ScalarValue};
 ///
-/// # let dir = std::env::temp_dir().join(format!("mmf-doc-dyn-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("levels.mmf");
 /// drop(MappedFileMut::create(&path, &vec![Some(3u8), None])?);
 /// let file = DynFile::open(&path)?; // no Rust type needed

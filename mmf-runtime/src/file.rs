@@ -34,8 +34,8 @@ use crate::view::{FileMut, FileRef};
 /// ```
 /// use mmf_runtime::{MapOptions, MappedFile, MappedFileMut};
 ///
-/// # let dir = std::env::temp_dir().join(format!("mmf-doc-options-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("track.mmf");
 /// drop(MappedFileMut::create(&path, &vec![1.5f64; 1000])?);
 /// // Wait for a writer to finish, and read all pages in before returning.
@@ -81,8 +81,8 @@ impl MapOptions {
     /// use std::time::Duration;
     /// use mmf_runtime::{Error, MapOptions, MappedFileMut};
     ///
-    /// # let dir = std::env::temp_dir().join(format!("mmf-doc-timeout-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let dir = tmp.path();
     /// let path = dir.join("busy.mmf");
     /// let writer = MappedFileMut::create(&path, &7u32)?;
     /// let waited = MapOptions::new().timeout(Duration::from_millis(20)).open::<u32>(&path);
@@ -310,8 +310,8 @@ pub(crate) fn short_file_error(file: &mut File, path: &Path) -> Error {
 /// ```
 /// use mmf_runtime::{MappedFile, MappedFileMut};
 ///
-/// # let dir = std::env::temp_dir().join(format!("mmf-doc-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("numbers.mmf");
 /// drop(MappedFileMut::create(&path, &vec![1u64, 2, 3])?);
 ///
@@ -435,8 +435,8 @@ impl<T: Mapped> fmt::Debug for MappedFile<T> {
 /// ```
 /// use mmf_runtime::{MappedFile, MappedFileMut};
 ///
-/// # let dir = std::env::temp_dir().join(format!("mmf-doc-mut-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("scores.mmf");
 /// let mut file = MappedFileMut::create(&path, &vec![10i32, 20, 30])?;
 /// file.root_mut().as_mut_slice()[0] = 11;
@@ -571,8 +571,8 @@ impl<T: Mapped> MappedFileMut<T> {
     /// ```
     /// use mmf_runtime::MappedFileMut;
     ///
-    /// # let dir = std::env::temp_dir().join(format!("mmf-doc-flush-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let dir = tmp.path();
     /// let mut file = MappedFileMut::create(dir.join("big.mmf"), &vec![0u64; 100_000])?;
     /// let mut list = file.root_mut();
     /// list.as_mut_slice()[70_000] = 7;

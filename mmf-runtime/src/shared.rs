@@ -71,8 +71,8 @@ use crate::write::Writer;
 /// ```
 /// use mmf_runtime::{SharedReader, SharedWriter};
 ///
-/// # let dir = std::env::temp_dir().join(format!("mmf-doc-shared-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("names.mmf");
 /// let mut writer = SharedWriter::create(&path, &vec![String::from("Rigi")])?;
 /// let mut reader = SharedReader::<Vec<String>>::open(&path)?;
@@ -327,8 +327,8 @@ impl<T: Mapped> SharedWriter<T> {
     /// ```
     /// use mmf_runtime::SharedWriter;
     ///
-    /// # let dir = std::env::temp_dir().join(format!("mmf-doc-set-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let dir = tmp.path();
     /// let mut writer = SharedWriter::create(dir.join("days.mmf"), &vec![vec![String::from("Rigi")]])?;
     /// writer.set("[0][0]", &String::from("Pilatus"))?;
     /// writer.set("[0]", &vec![String::from("Säntis"), String::from("Napf")])?;
@@ -583,8 +583,8 @@ fn write_frames<V: Mapped>(
 /// ```
 /// use mmf_runtime::{SharedReader, SharedWriter};
 ///
-/// # let dir = std::env::temp_dir().join(format!("mmf-doc-reader-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("counter.mmf");
 /// let mut writer = SharedWriter::create(&path, &0u64)?;
 /// let mut reader = SharedReader::<u64>::open(&path)?;

@@ -185,12 +185,13 @@ impl Rng {
     }
 }
 
-/// A fresh directory for one test's files.
-pub fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("mmf-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a temporary directory");
-    dir
+/// A fresh directory for one test's files, removed with everything in it
+/// when dropped.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("mmf-test-{name}-"))
+        .tempdir()
+        .expect("create a temporary directory")
 }
 
 /// Runs one `#[ignore]`d test of this test binary in a child process, with
