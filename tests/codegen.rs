@@ -58,7 +58,7 @@ fn expected(db: &HikingDatabase) -> String {
 fn a_c_program_reads_the_file() {
     let tmp = temp_dir("codegen-c");
     let dir = tmp.path();
-    let (path, db) = hiking_file(&dir);
+    let (path, db) = hiking_file(dir);
     std::fs::write(dir.join("hiking.h"), codegen::c_header::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything.h"), codegen::c_header::<Everything>()).unwrap();
     std::fs::write(
@@ -91,11 +91,11 @@ int main(int argc, char **argv) {
     )
     .unwrap();
     let Some(_) =
-        run("cc", &["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", "read", "read.c"], &dir)
+        run("cc", &["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", "read", "read.c"], dir)
     else {
         return;
     };
-    let out = run(dir.join("read").to_str().unwrap(), &[path.to_str().unwrap()], &dir).unwrap();
+    let out = run(dir.join("read").to_str().unwrap(), &[path.to_str().unwrap()], dir).unwrap();
     assert_same_line(&out, &db);
 }
 
@@ -113,7 +113,7 @@ fn assert_same_line(out: &str, db: &HikingDatabase) {
 fn a_csharp_program_reads_the_file() {
     let tmp = temp_dir("codegen-csharp");
     let dir = tmp.path();
-    let (path, db) = hiking_file(&dir);
+    let (path, db) = hiking_file(dir);
     std::fs::write(dir.join("Hiking.cs"), codegen::csharp::<HikingDatabase>()).unwrap();
     let everything = codegen::csharp::<Everything>()
         .replace("namespace Mmf.Generated", "namespace Mmf.Everything");
@@ -144,11 +144,11 @@ class Program
     let Some(_) = run(
         "mcs",
         &["-warnaserror", "-out:read.exe", "Hiking.cs", "Everything.cs", "Program.cs"],
-        &dir,
+        dir,
     ) else {
         return;
     };
-    let Some(out) = run("mono", &["read.exe", path.to_str().unwrap()], &dir) else { return };
+    let Some(out) = run("mono", &["read.exe", path.to_str().unwrap()], dir) else { return };
     assert_same_line(&out, &db);
 }
 
@@ -156,7 +156,7 @@ class Program
 fn a_python_program_reads_the_file() {
     let tmp = temp_dir("codegen-python");
     let dir = tmp.path();
-    let (path, db) = hiking_file(&dir);
+    let (path, db) = hiking_file(dir);
     std::fs::write(dir.join("hiking_mmf.py"), codegen::python::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything_mmf.py"), codegen::python::<Everything>()).unwrap();
     std::fs::write(
@@ -182,7 +182,7 @@ else:
 "#,
     )
     .unwrap();
-    let Some(out) = run("python3", &["read.py", path.to_str().unwrap()], &dir) else { return };
+    let Some(out) = run("python3", &["read.py", path.to_str().unwrap()], dir) else { return };
     assert_same_line(&out, &db);
 }
 

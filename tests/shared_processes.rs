@@ -207,7 +207,7 @@ fn readers_in_other_processes_never_see_a_torn_update() -> mmf::Result<()> {
                 .expect("spawn a reader")
         })
         .collect();
-    wait_for_readers(&dir, 2);
+    wait_for_readers(dir, 2);
 
     for seq in 1..=UPDATES {
         writer.publish(&Tick::new(seq))?;
