@@ -254,3 +254,162 @@ fn wait_for_readers(dir: &Path, count: usize) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// A version of the open-while-replaced test: the payload doubles with every
+/// publish, so the file grows at nearly every one.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+struct Growing {
+    round: u64,
+    seq: u64,
+    payload: Vec<u64>,
+    label: String,
+}
+
+/// Publishes per file: payloads of 8 to 8 << (PUBLISHES - 1) words.
+const PUBLISHES: u64 = 10;
+
+/// Fresh opens each reader makes before the writer may stop.
+const FRESH_OPENS: u64 = 2000;
+
+/// Files the writer creates at least.
+const ROUNDS: u64 = 200;
+
+impl Growing {
+    fn new(round: u64, seq: u64) -> Growing {
+        let len = 8usize << seq;
+        let payload = (0..len as u64).map(|i| round.wrapping_mul(0x9e37_79b9) ^ (seq << 40) ^ i);
+        Growing {
+            round,
+            seq,
+            payload: payload.collect(),
+            label: format!("round {round} seq {seq}"),
+        }
+    }
+
+    fn check(view: &GrowingView<'_>) -> Result<(u64, u64), String> {
+        let (round, seq) = (view.round(), view.seq());
+        if seq >= PUBLISHES || view.to_owned() != Growing::new(round, seq) {
+            return Err(format!("round {round} version {seq} is not what was published"));
+        }
+        Ok((round, seq))
+    }
+}
+
+fn round_path(dir: &Path, round: u64) -> std::path::PathBuf {
+    dir.join(format!("round-{round}.mmf"))
+}
+
+/// Run by `opening_never_fails_while_a_writer_creates_grows_and_compacts` in
+/// two child processes: opens the newest file again and again (a shared reader
+/// and a read-only mapping each time) and keeps one long-lived reader,
+/// checking every version seen, until the writer says it is done.
+#[test]
+#[ignore = "the child half of opening_never_fails_while_a_writer_creates_grows_and_compacts"]
+fn child_opens_again_and_again() {
+    let dir =
+        std::path::PathBuf::from(std::env::var("MMF_TEST_OPEN_DIR").expect("set by the parent"));
+    let (mut fresh, mut missing, mut refreshes, mut torn) = (0u64, 0u64, 0u64, 0u64);
+    let mut errors = Vec::new();
+    let mut round = 0;
+    let mut long_lived: Option<SharedReader<Growing>> = None;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let note = |e: mmf::Error, errors: &mut Vec<String>| errors.push(e.to_string());
+    while !dir.join("done").exists() && Instant::now() < deadline {
+        if round_path(&dir, round + 1).exists() {
+            round += 1;
+        }
+        let path = round_path(&dir, round);
+        match SharedReader::<Growing>::open(&path) {
+            Ok(mut reader) => {
+                fresh += 1;
+                torn += u64::from(reader.read(|v| Growing::check(&v)).unwrap().is_err());
+                if long_lived.as_ref().is_none_or(|r| r.path() != path) {
+                    long_lived = Some(reader);
+                }
+            }
+            // Not created yet: the writer is about to.
+            Err(mmf::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                missing += 1;
+            }
+            Err(e) => note(e, &mut errors),
+        }
+        match MappedFile::<Growing>::open(&path) {
+            Ok(file) => torn += u64::from(Growing::check(&file.root()).is_err()),
+            Err(mmf::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            }
+            Err(e) => note(e, &mut errors),
+        }
+        if let Some(reader) = &mut long_lived {
+            match reader.read(|v| Growing::check(&v)) {
+                Ok(checked) => torn += u64::from(checked.is_err()),
+                Err(e) => note(e, &mut errors),
+            }
+            refreshes += 1;
+        }
+        if fresh == FRESH_OPENS {
+            std::fs::write(dir.join(format!("enough-{}", std::process::id())), b"").unwrap();
+        }
+    }
+    for e in errors.iter().take(5) {
+        println!("ERROR {e}");
+    }
+    println!(
+        "OPENER fresh={fresh} missing={missing} refreshes={refreshes} torn={torn} errors={} round={round}",
+        errors.len()
+    );
+}
+
+#[test]
+fn opening_never_fails_while_a_writer_creates_grows_and_compacts() -> mmf::Result<()> {
+    let tmp = temp_dir("open-race");
+    let dir = tmp.path();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            child_test("child_opens_again_and_again", "MMF_TEST_OPEN_DIR", dir)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn a reader")
+        })
+        .collect();
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut round = 0;
+    loop {
+        let mut writer = SharedWriter::create(round_path(dir, round), &Growing::new(round, 0))?;
+        writer.sync_on_publish(false);
+        for seq in 1..PUBLISHES {
+            writer.publish(&Growing::new(round, seq))?;
+            std::thread::yield_now();
+        }
+        writer.compact()?;
+        drop(writer);
+        let enough = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("enough-"))
+            .count();
+        if (enough == 2 && round + 1 >= ROUNDS) || Instant::now() > deadline {
+            break;
+        }
+        round += 1;
+    }
+    std::fs::write(dir.join("done"), b"").unwrap();
+    println!("{} files created", round + 1);
+    for child in children {
+        let output = child.wait_with_output().expect("a reader's report");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        let report = child_report(&stdout, "OPENER ").expect("the reader's report");
+        println!("{report}");
+        let field = |name: &str| -> u64 {
+            report
+                .split(' ')
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+                .unwrap()
+        };
+        assert_eq!(field("errors"), 0, "{stdout}");
+        assert_eq!(field("torn"), 0, "{stdout}");
+        assert!(field("fresh") >= FRESH_OPENS, "too few opens to tell: {report}");
+    }
+    Ok(())
+}
