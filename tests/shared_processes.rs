@@ -313,7 +313,8 @@ fn child_opens_again_and_again() {
     let mut round = 0;
     let mut long_lived: Option<SharedReader<Growing>> = None;
     let deadline = Instant::now() + Duration::from_secs(120);
-    let note = |e: mmf::Error, errors: &mut Vec<String>| errors.push(e.to_string());
+    let note =
+        |what: &str, e: mmf::Error, errors: &mut Vec<String>| errors.push(format!("{what}: {e}"));
     while !dir.join("done").exists() && Instant::now() < deadline {
         if round_path(&dir, round + 1).exists() {
             round += 1;
@@ -331,18 +332,18 @@ fn child_opens_again_and_again() {
             Err(mmf::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 missing += 1;
             }
-            Err(e) => note(e, &mut errors),
+            Err(e) => note("a new shared reader", e, &mut errors),
         }
         match MappedFile::<Growing>::open(&path) {
             Ok(file) => torn += u64::from(Growing::check(&file.root()).is_err()),
             Err(mmf::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             }
-            Err(e) => note(e, &mut errors),
+            Err(e) => note("a new mapping", e, &mut errors),
         }
         if let Some(reader) = &mut long_lived {
             match reader.read(|v| Growing::check(&v)) {
                 Ok(checked) => torn += u64::from(checked.is_err()),
-                Err(e) => note(e, &mut errors),
+                Err(e) => note("a long-lived reader", e, &mut errors),
             }
             refreshes += 1;
         }

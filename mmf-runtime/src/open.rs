@@ -103,7 +103,7 @@ fn try_open_locked(
 ) -> Result<Option<File>> {
     let mut file = match OpenOptions::new().read(true).write(write).open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == ErrorKind::NotFound && compaction_pending(path) => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound && reappearing(path) => return Ok(None),
         Err(e) => return Err(io_error("cannot open", path)(e)),
     };
     match lock(&file, path, access, wait, data_lock_holder(access)) {
@@ -117,11 +117,12 @@ fn try_open_locked(
     if follow && replaced(&file, path) {
         return Ok(None);
     }
-    let len = file.metadata().map_err(io_error("cannot read the metadata of", path))?.len();
-    if len < HEADER_LEN {
-        return Err(short_file_error(&mut file, path));
-    }
-    Ok(Some(file))
+    let len = file.metadata().map_err(io_error("cannot read the metadata of", path));
+    let checked = match len {
+        Ok(len) if len.len() < HEADER_LEN => Err(short_file_error(&mut file, path)),
+        len => len.map(Some),
+    };
+    Ok(unless_replaced(&file, path, checked)?.map(|_| file))
 }
 
 /// One try of [`open_reader`]: `None` if the path was being replaced.
@@ -134,28 +135,50 @@ fn try_open_reader<R>(
     let Some(file) = try_open_locked(path, Access::Shared, false, options.wait, follow)? else {
         return Ok(None);
     };
-    let map_file = |file: &File| {
+    let mapped = unless_replaced(&file, path, map_and_check(&file, path, options, check))?;
+    Ok(mapped.map(|(map, checked)| Opened { file, map, checked }))
+}
+
+/// Maps a locked file and checks the version its header names: `None` if it
+/// was compacted, so the path names another file.
+fn map_and_check<R>(
+    file: &File,
+    path: &Path,
+    options: MapOptions,
+    check: &impl Fn(FileRef<'_>, Header) -> Result<R>,
+) -> Result<Option<(MmapRaw, R)>> {
+    let map_file = || {
         // Only ever read. We hold a shared lock, so no cooperating process
         // truncates the file or writes bytes a view reaches while it is mapped
         // (a shared writer appends, and stores the header's words atomically);
         // what a process ignoring the lock can do is documented on the crate.
-        options.mmap_options().map_raw_read_only(file).map_err(io_error("cannot map", path))
+        os::map_read_only(&options.mmap_options(), file).map_err(io_error("cannot map", path))
     };
-    let mut map = map_file(&file)?;
+    let mut map = map_file()?;
     // SAFETY: we hold the shared lock, as `raw_file` asks.
     let header = load_header(unsafe { raw_file(&map, u64::MAX) })?;
-    if header.flags & FLAG_SUPERSEDED != 0 && replaced(&file, path) {
+    if header.flags & FLAG_SUPERSEDED != 0 && replaced(file, path) {
         // Compacted: the path names the new file, or will in a moment.
         return Ok(None);
     }
     if header.data_len > map.len() as u64 {
         // A shared writer grew the file before publishing this version: the
         // file is long enough now.
-        map = map_file(&file)?;
+        map = map_file()?;
     }
     // SAFETY: we hold the shared lock; `check` borrows only the version's blocks.
     let checked = check(unsafe { raw_file(&map, u64::MAX) }, header)?;
-    Ok(Some(Opened { file, map, checked }))
+    Ok(Some((map, checked)))
+}
+
+/// `result` of work on `file`, unless it failed and `path` names another file
+/// by now: then `None`, and the open starts again with that file. (Windows,
+/// for one, refuses to map a superseded file once it is being deleted.)
+fn unless_replaced<R>(file: &File, path: &Path, result: Result<Option<R>>) -> Result<Option<R>> {
+    match result {
+        Err(_) if replaced(file, path) => Ok(None),
+        result => result,
+    }
 }
 
 /// Whether `path` now names another file than `file` (or none).
@@ -174,20 +197,23 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Where a compaction replaces a file in two steps (Windows), whether `path`
-/// names no file because one is under way: the compacted file waits beside it
-/// as `<file>.compact`. If no writer is alive to finish it, finishes it.
-pub(crate) fn compaction_pending(path: &Path) -> bool {
-    if !os::REPLACES_IN_TWO_STEPS || !sibling(path, "compact").exists() {
-        return false;
+/// Whether `path`, just found to name no file, may name one in a moment: it
+/// does now (it was being replaced), or a compaction that replaces a file in
+/// two steps (Windows) is under way, its compacted file waiting beside it as
+/// `<file>.compact`. If no writer is alive to finish that compaction, finishes it.
+pub(crate) fn reappearing(path: &Path) -> bool {
+    // The compacted file first: it is renamed to `path`, so if it is gone by
+    // now, `path` is there.
+    if os::REPLACES_IN_TWO_STEPS && sibling(path, "compact").exists() {
+        let writer_lock = OpenOptions::new().read(true).write(true).open(sibling(path, "lock"));
+        if let Ok(writer_lock) = writer_lock
+            && writer_lock.try_lock().is_ok()
+        {
+            finish_compaction(path);
+        }
+        return true;
     }
-    let writer_lock = OpenOptions::new().read(true).write(true).open(sibling(path, "lock"));
-    if let Ok(writer_lock) = writer_lock
-        && writer_lock.try_lock().is_ok()
-    {
-        finish_compaction(path);
-    }
-    true
+    path.exists()
 }
 
 /// Where a compaction replaces a file in two steps (Windows) and its writer

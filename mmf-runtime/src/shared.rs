@@ -661,8 +661,16 @@ impl<T: Mapped> SharedReader<T> {
             return Ok(false);
         }
         if latest.data_len > self.map.len() as u64 {
-            // The writer grew the file: map it anew.
-            self.map = map_shared(&self.file, &self.path, self.options)?;
+            // The writer grew the file: map it anew. (If it was compacted
+            // meanwhile, Windows may refuse: then follow the path.)
+            match map_shared(&self.file, &self.path, self.options) {
+                Ok(map) => self.map = map,
+                Err(_) if replaced(&self.file, &self.path) => {
+                    *self = Self::open_with(&self.path, self.options)?;
+                    return Ok(true);
+                }
+                Err(e) => return Err(e),
+            }
         }
         self.header = Self::check(&self.map, latest)?;
         Ok(true)
@@ -726,7 +734,7 @@ impl<T: Mapped> fmt::Debug for SharedReader<T> {
 /// Maps a file for reading. Its bytes are accessed only through `raw_file`,
 /// which borrows no more than the blocks views resolve.
 fn map_shared(file: &File, path: &Path, options: MapOptions) -> Result<MmapRaw> {
-    options.mmap_options().map_raw_read_only(file).map_err(io_error("cannot map", path))
+    os::map_read_only(&options.mmap_options(), file).map_err(io_error("cannot map", path))
 }
 
 /// Opens `<path>.lock` and takes the writer lock on it.

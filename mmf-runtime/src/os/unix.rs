@@ -6,6 +6,8 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use memmap2::{MmapOptions, MmapRaw};
+
 /// Identifies a file on this machine.
 pub(crate) type FileId = (u64, u64);
 
@@ -47,4 +49,9 @@ pub(crate) fn sync_dir_of(path: &Path) -> io::Result<()> {
         _ => Path::new("."),
     };
     File::open(dir)?.sync_all()
+}
+
+/// Maps `file` read-only.
+pub(crate) fn map_read_only(options: &MmapOptions, file: &File) -> io::Result<MmapRaw> {
+    options.map_raw_read_only(file)
 }

@@ -7,6 +7,9 @@ use std::fs::File;
 use std::io;
 use std::os::windows::io::AsRawHandle;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use memmap2::{MmapOptions, MmapRaw};
 
 /// Identifies a file on this machine.
 pub(crate) type FileId = (u32, u64);
@@ -108,4 +111,23 @@ fn aside_name(path: &Path) -> io::Result<PathBuf> {
 /// Windows has no call to sync a directory.
 pub(crate) fn sync_dir_of(_path: &Path) -> io::Result<()> {
     Ok(())
+}
+
+/// How many times [`map_read_only`] tries.
+const MAP_TRIES: u32 = 20;
+
+/// Maps `file` read-only. Mapping a file while another process extends it
+/// (a shared writer growing the file) can fail with "access denied" for a
+/// moment: that is tried again, a bounded number of times.
+pub(crate) fn map_read_only(options: &MmapOptions, file: &File) -> io::Result<MmapRaw> {
+    let mut tries = 1;
+    loop {
+        match options.map_raw_read_only(file) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && tries < MAP_TRIES => {
+                std::thread::sleep(Duration::from_millis(1));
+                tries += 1;
+            }
+            mapped => return mapped,
+        }
+    }
 }
