@@ -232,7 +232,8 @@ fn child_reads_after_truncation() {
 }
 
 /// Documents what the README says: a file truncated behind a live mapping
-/// faults the reader with SIGBUS on the next access to the lost pages.
+/// faults the reader with SIGBUS on the next access to the lost pages. Unix
+/// only by nature: Windows refuses to truncate a mapped file (next test).
 #[test]
 #[cfg(unix)]
 fn truncating_a_mapped_file_faults_the_reader() {
@@ -246,6 +247,21 @@ fn truncating_a_mapped_file_faults_the_reader() {
     assert!(stdout.contains("CHILD truncated"), "{stdout}");
     assert!(!stdout.contains("CHILD survived"), "{stdout}");
     assert_eq!(output.status.signal(), Some(libc_sigbus()), "{:?}", output.status);
+}
+
+/// Documents what the README says: on Windows, a program that ignores mmf's
+/// lock still cannot cut a mapped file down.
+#[test]
+#[cfg(windows)]
+fn windows_refuses_to_truncate_a_mapped_file() {
+    let tmp = temp_dir("truncate");
+    let path = tmp.path().join("cut.mmf");
+    drop(mmf::MappedFileMut::create(&path, &database(20, 500)).unwrap());
+    let file = mmf::MappedFile::<HikingDatabase>::open(&path).unwrap();
+    let cut = std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0);
+    // ERROR_USER_MAPPED_FILE
+    assert_eq!(cut.unwrap_err().raw_os_error(), Some(1224));
+    assert_eq!(file.root().hikes().len(), 20);
 }
 
 /// `SIGBUS` on Linux and the BSDs.
