@@ -72,9 +72,10 @@ fn write_text(
     }
 }
 
-/// Writes `value` as JSON: structs as objects, lists and arrays as arrays
-/// (cut after `limit` elements), options as `null` or the value, enums as
-/// their variant's name, non-finite floats as `null`.
+/// Writes `value` as JSON: structs as objects, lists and arrays as arrays,
+/// options as `null` or the value, enums as their variant's name, non-finite
+/// floats as `null`. A list or array longer than `limit` becomes
+/// `{"items": [the first limit elements], "omitted": the count left out}`.
 pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result<()> {
     match &value.layout().kind {
         DynKind::Scalar(_) => write_scalar(value.scalar(), out, true),
@@ -89,6 +90,10 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
             Some(inner) => json(inner, limit, out),
         },
         DynKind::List(_) | DynKind::Array { .. } => {
+            let omitted = value.len().unwrap_or(0).saturating_sub(limit);
+            if omitted > 0 {
+                out.write_all(b"{\"items\":")?;
+            }
             out.write_all(b"[")?;
             for (i, item) in
                 value.elements().take(usize::try_from(limit).unwrap_or(usize::MAX)).enumerate()
@@ -98,7 +103,11 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
                 }
                 json(item, limit, out)?;
             }
-            out.write_all(b"]")
+            out.write_all(b"]")?;
+            if omitted > 0 {
+                write!(out, ",\"omitted\":{omitted}}}")?;
+            }
+            Ok(())
         }
         DynKind::Struct(_) => {
             out.write_all(b"{")?;

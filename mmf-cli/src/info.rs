@@ -21,16 +21,38 @@ pub fn info(path: &Path, out: &mut impl Write) -> Result<(), crate::Failure> {
         .map_err(io_error("cannot read"))?;
     let header = Header::read(&head)?;
 
+    // What the header and the schema alone can show to be wrong; printed
+    // after what could be read, and then the command fails.
+    let mut problem = header.check_data_len(file_len).err();
     let schema = read_schema(&mut file, &header, file_len).map_err(io_error("cannot read"))?;
-    let root = match &schema {
-        Some(bytes) if mmf_runtime::schema::hash_bytes(bytes) != header.schema_hash => {
+    let root = match schema {
+        Err(e) => {
+            problem.get_or_insert(e);
+            "(the embedded schema cannot be read)".to_owned()
+        }
+        Ok(None) => "(no embedded schema)".to_owned(),
+        Ok(Some(bytes)) if mmf_runtime::schema::hash_bytes(&bytes) != header.schema_hash => {
+            problem.get_or_insert(Error::SchemaCorrupt {
+                offset: header.schema_offset,
+                len: header.schema_len,
+                found: mmf_runtime::schema::hash_bytes(&bytes),
+                expected: header.schema_hash,
+            });
             "(the embedded schema does not match the schema hash)".to_owned()
         }
-        Some(bytes) => match DynLayout::decode(bytes) {
-            Ok(layout) => format!("{layout} ({} bytes, aligned to {})", layout.size, layout.align),
-            Err(e) => format!("(unreadable embedded schema: {e})"),
+        Ok(Some(bytes)) => match DynLayout::decode(&bytes) {
+            Ok(layout) => {
+                if let Err(e) = header.check_root(layout.size, layout.align) {
+                    problem.get_or_insert(e);
+                }
+                format!("{layout} ({} bytes, aligned to {})", layout.size, layout.align)
+            }
+            Err(e) => {
+                let shown = format!("(unreadable embedded schema: {e})");
+                problem.get_or_insert(e);
+                shown
+            }
         },
-        None => "(no embedded schema)".to_owned(),
     };
     let byte_order =
         if header.flags & FLAG_LITTLE_ENDIAN != 0 { "little-endian" } else { "big-endian" };
@@ -49,20 +71,39 @@ pub fn info(path: &Path, out: &mut impl Write) -> Result<(), crate::Failure> {
         ""
     };
     writeln!(out, "generation    {}{note}", header.generation)?;
-    Ok(())
+    match problem {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
-/// The embedded schema's bytes, if the header names some inside the file.
-fn read_schema(file: &mut File, header: &Header, file_len: u64) -> io::Result<Option<Vec<u8>>> {
+/// The embedded schema's bytes, if the header names some: an error if they
+/// lie outside the data in use or the file.
+fn read_schema(
+    file: &mut File,
+    header: &Header,
+    file_len: u64,
+) -> io::Result<Result<Option<Vec<u8>>, Error>> {
     let (offset, len) = (header.schema_offset, header.schema_len);
-    let inside = offset.checked_add(len).is_some_and(|end| end <= file_len.min(header.data_len));
-    if len == 0 || !inside {
-        return Ok(None);
+    if len == 0 {
+        return Ok(Ok(None));
+    }
+    let inside = offset >= HEADER_LEN
+        && offset.checked_add(len).is_some_and(|end| end <= file_len.min(header.data_len));
+    if !inside {
+        return Ok(Err(Error::Header {
+            field: "schema_offset",
+            offset: 40,
+            problem: format!(
+                "an embedded schema of {len} bytes at offset {offset} lies outside the {} bytes in use (the file has {file_len})",
+                header.data_len
+            ),
+        }));
     }
     file.seek(SeekFrom::Start(offset))?;
     let mut bytes = vec![0; len as usize];
     file.read_exact(&mut bytes)?;
-    Ok(Some(bytes))
+    Ok(Ok(Some(bytes)))
 }
 
 /// Prints every struct and enum reachable from `root` once, as Rust

@@ -57,7 +57,9 @@ enum Command {
         /// Write JSON instead of text.
         #[arg(long)]
         json: bool,
-        /// Write at most N elements of each list or array.
+        /// Write at most N elements of each list or array; the text says how
+        /// many more there are, the JSON writes a cut list as
+        /// `{"items": […], "omitted": COUNT}`.
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
     },

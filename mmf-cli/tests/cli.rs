@@ -119,6 +119,30 @@ fn verify_exits_with_the_error_of_a_broken_file() {
 }
 
 #[test]
+fn info_fails_on_a_file_its_header_shows_broken() {
+    let (_dir, path) = file("cut.mmf");
+    let bytes = std::fs::read(&path).unwrap();
+    // Cut off the end, where the embedded schema lies.
+    std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+    let output = mmf(&["info"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("root type     (the embedded schema cannot be read)"), "{out}");
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.starts_with("mmf: header field `data_len` at offset 32:"), "{err}");
+
+    // A schema that does not hash to the header's value.
+    let mut bytes = bytes.clone();
+    let header = mmf::Header::read(&bytes).unwrap();
+    bytes[header.schema_offset as usize + 40] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let output = mmf(&["info"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.starts_with("mmf: embedded schema at offset"), "{err}");
+}
+
+#[test]
 fn dump_writes_text_and_json() {
     let (_dir, path) = file("dump.mmf");
     let text = stdout(&mmf(&["dump", "--limit", "2"], &path));
@@ -140,6 +164,19 @@ fn dump_writes_text_and_json() {
     assert_eq!(json["hikes"][1]["difficulty"], "Hard");
     assert_eq!(json["hikes"][0]["summit"], serde_json::Value::Null);
     assert_eq!(json["hikes"][2]["gps_track"][4]["z"], db.hikes[2].gps_track[4].z);
+
+    // A cut list says how much was left out.
+    let cut: serde_json::Value =
+        serde_json::from_str(&stdout(&mmf_then(&["dump"], &path, &["--json", "--limit", "2"])))
+            .unwrap();
+    assert_eq!(cut["hikes"]["omitted"], 1);
+    assert_eq!(cut["hikes"]["items"].as_array().unwrap().len(), 2);
+    assert_eq!(cut["hikes"]["items"][0]["gps_track"]["omitted"], 3);
+    assert_eq!(cut["hikes"]["items"][0]["gps_track"]["items"][1]["x"], 1.0);
+    let exact: serde_json::Value =
+        serde_json::from_str(&stdout(&mmf_then(&["dump"], &path, &["--json", "--limit", "5"])))
+            .unwrap();
+    assert_eq!(exact["hikes"].as_array().unwrap().len(), 3, "nothing cut, nothing marked");
 
     let part = stdout(&mmf_then(&["dump"], &path, &["hikes[1].gps_track[3]", "--json"]));
     assert_eq!(part.trim(), r#"{"x":3.0,"y":1.0,"z":503.5}"#);

@@ -187,7 +187,21 @@ impl Header {
 
     /// Checks that the data in use holds the header and fits in a file of
     /// `file_len` bytes.
-    pub(crate) fn check_data_len(&self, file_len: u64) -> Result<()> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Header`] naming the `data_len` field.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let bytes = mmf_runtime::to_bytes(&7u32);
+    /// let header = mmf_runtime::Header::read(&bytes)?;
+    /// assert!(header.check_data_len(bytes.len() as u64).is_ok());
+    /// assert!(header.check_data_len(bytes.len() as u64 - 1).is_err());
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn check_data_len(&self, file_len: u64) -> Result<()> {
         if self.data_len < HEADER_LEN || self.data_len > file_len {
             return Err(header_error(
                 "data_len",
@@ -203,7 +217,11 @@ impl Header {
 
     /// Checks that a root of `size` bytes aligned to `align` lies after the
     /// header, aligned, inside the data in use.
-    pub(crate) fn check_root(&self, size: u64, align: u64) -> Result<()> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Header`] naming the `root_offset` field.
+    pub fn check_root(&self, size: u64, align: u64) -> Result<()> {
         let root = self.root_offset;
         if root < HEADER_LEN
             || !root.is_multiple_of(align)
