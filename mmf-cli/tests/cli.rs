@@ -1,7 +1,8 @@
 //! The `mmf` binary on files written by mmf, and on broken ones.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, PoisonError};
 
 use mmf::{Mapped, MappedFileMut};
 
@@ -45,10 +46,17 @@ fn database() -> HikingDatabase {
     HikingDatabase { description: "Alps \"2024\"".into(), hikes: (0..3).map(hike).collect() }
 }
 
+/// Held while a test holds a file's lock and while one starts a process: a
+/// child holds copies of the parent's open files, with their locks, until it
+/// has started the new program, so a file created while another test starts
+/// `mmf` could still look locked to `mmf`.
+static LOCKS_OR_SPAWN: Mutex<()> = Mutex::new(());
+
 /// A file holding `database()` in a directory removed when the first is dropped.
 fn file(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
+    let _guard = LOCKS_OR_SPAWN.lock().unwrap_or_else(PoisonError::into_inner);
     drop(MappedFileMut::create(&path, &database()).unwrap());
     (dir, path)
 }
@@ -59,7 +67,19 @@ fn mmf(command: &[&str], path: &Path) -> Output {
 }
 
 fn mmf_then(command: &[&str], path: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mmf")).args(command).arg(path).args(args).output().unwrap()
+    let mut mmf = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    mmf.args(command).arg(path).args(args);
+    run(mmf)
+}
+
+/// Starts `command`, not while a test holds a file's lock, and waits for it.
+fn run(mut command: Command) -> Output {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = {
+        let _guard = LOCKS_OR_SPAWN.lock().unwrap_or_else(PoisonError::into_inner);
+        command.spawn().unwrap()
+    };
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -205,15 +225,14 @@ fn codegen_writes_what_the_library_generates() {
 #[test]
 fn every_command_has_help() {
     for command in ["info", "schema", "verify", "dump", "codegen"] {
-        let output =
-            Command::new(env!("CARGO_BIN_EXE_mmf")).args([command, "--help"]).output().unwrap();
-        let help = stdout(&output);
+        let mut help = Command::new(env!("CARGO_BIN_EXE_mmf"));
+        help.args([command, "--help"]);
+        let help = stdout(&run(help));
         assert!(help.contains("Usage: mmf"), "{command}: {help}");
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_mmf"))
-        .args(["info", "/nonexistent.mmf"])
-        .output()
-        .unwrap();
+    let mut info = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    info.args(["info", "/nonexistent.mmf"]);
+    let output = run(info);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&output.stderr).starts_with("mmf: cannot open `/nonexistent.mmf`")
