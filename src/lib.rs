@@ -54,8 +54,8 @@
 //! half a version.
 //!
 //! Every file carries its schema: [`DynFile`] reads one without its Rust type
-//! (by field name, index or path, as the `mmf` command does), and [`codegen`]
-//! writes C, C# and Python readers for it.
+//! (by field name, index or path, as the `mmf` command does), and `codegen`
+//! (the default feature `codegen`) writes C, C# and Python readers for it.
 //!
 //! The README covers the type table, the attributes, the file format, sharing,
 //! the command-line tool, the generated readers, and the safety and locking story.
@@ -125,9 +125,13 @@ pub use mmf_runtime::{
     HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
     MapOptions, Mapped, MappedFile, MappedFileMut, PathSegment, Plain, Problem, RawData, RawOption,
     RawStr, RawVec, Result, Scalar, ScalarValue, SharedReader, SharedWriter, ValueMut,
-    VariantLayout, codegen, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
-    schema, to_bytes,
+    VariantLayout, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked, schema,
+    to_bytes,
 };
+
+/// Reader code for other languages (the default feature `codegen`).
+#[cfg(feature = "codegen")]
+pub use mmf_codegen as codegen;
 
 #[doc(hidden)]
 pub use mmf_runtime::__private;

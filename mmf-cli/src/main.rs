@@ -163,9 +163,9 @@ fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
             let file = DynFile::open(&file)?;
             let (layout, hash) = (file.layout(), file.header().schema_hash);
             let code = match lang {
-                Lang::C => mmf_runtime::codegen::c_header_from(layout, hash),
-                Lang::Csharp => mmf_runtime::codegen::csharp_from(layout, hash),
-                Lang::Python => mmf_runtime::codegen::python_from(layout, hash),
+                Lang::C => mmf_codegen::c_header_from(layout, hash),
+                Lang::Csharp => mmf_codegen::csharp_from(layout, hash),
+                Lang::Python => mmf_codegen::python_from(layout, hash),
             };
             out.write_all(code.as_bytes())?;
         }

@@ -16,7 +16,6 @@
 #![warn(missing_docs)]
 
 mod bytes;
-pub mod codegen;
 mod dynamic;
 mod error;
 mod file;
