@@ -5,7 +5,7 @@
 //! cargo bench --bench peers                         # 6 MB and 256 MB
 //! MMF_BENCH_LARGE=1 cargo bench --bench peers       # also 1 GB
 //! MMF_BENCH_SIZES=1GB cargo bench --bench peers     # any list of 6MB, 256MB, 1GB
-//! cargo run --release --example bench_report        # BENCHMARKS.md and benches/chart.svg
+//! cargo run --release -p mmf-benches --bin bench_report        # BENCHMARKS.md and benches/chart.svg
 //! ```
 //!
 //! Peers: mmf (validated `open`, `open_unchecked`, in-place `ViewMut`); rkyv 0.8
@@ -526,7 +526,8 @@ fn validate(c: &mut Criterion, d: &Data) {
 
 /// Records the file sizes and data shapes for the report.
 fn record(d: &Data) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion/mmf-data.json");
+    // The workspace's target directory, where criterion writes its results.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion/mmf-data.json");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let mut all: serde_json::Map<String, serde_json::Value> =
         std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();

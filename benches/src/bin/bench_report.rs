@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench --bench peers
-//! cargo run --release --example bench_report
+//! cargo run --release -p mmf-benches --bin bench_report
 //! ```
 //!
 //! Every number is the median criterion measured; every ratio is between two
@@ -394,8 +394,10 @@ fn flatness(r: &Report) -> String {
 }
 
 fn main() {
+    // This package's directory; the workspace (its target directory and
+    // BENCHMARKS.md) is the one above.
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let criterion = manifest.join("target/criterion");
+    let criterion = manifest.join("../target/criterion");
     let data =
         read_json(&criterion.join("mmf-data.json")).expect("run `cargo bench --bench peers` first");
     let m = medians(&criterion);
@@ -415,7 +417,7 @@ fn main() {
         md,
         "- **Reproduce**: `MMF_BENCH_LARGE=1 cargo bench --bench peers` (without the variable, 6 MB and \
          256 MB only; `MMF_BENCH_SIZES=1GB` runs one size and adds it to the last results), then \
-         `cargo run --release --example bench_report` to rewrite this file and `benches/chart.svg`."
+         `cargo run --release -p mmf-benches --bin bench_report` to rewrite this file and `benches/chart.svg`."
     );
     let _ = writeln!(
         md,
@@ -491,13 +493,13 @@ fn main() {
     }
     let _ = writeln!(r.md, "\n- mmf ÷ bincode: {} (target ≤ 1.1)\n", parts.join(", "));
 
-    let analysis = manifest.join("benches/analysis.md");
+    let analysis = manifest.join("analysis.md");
     if let Ok(text) = std::fs::read_to_string(&analysis) {
         r.md.push_str(&text);
     }
 
-    std::fs::write(manifest.join("BENCHMARKS.md"), &r.md).unwrap();
-    std::fs::write(manifest.join("benches/chart.svg"), chart(&r)).unwrap();
+    std::fs::write(manifest.join("../BENCHMARKS.md"), &r.md).unwrap();
+    std::fs::write(manifest.join("chart.svg"), chart(&r)).unwrap();
     println!("wrote BENCHMARKS.md and benches/chart.svg");
 }
 
