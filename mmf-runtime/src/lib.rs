@@ -11,57 +11,70 @@
 //! assert_eq!(names.get(1), Some("Rigi"));
 //! # Ok::<(), mmf_runtime::Error>(())
 //! ```
+//!
+//! # Architecture
+//!
+//! Four layers, each a folder; a module imports only from its own layer and
+//! the layers above it in this table (`.ci/layers` checks it, and that no
+//! modules import each other in a circle outside `access/`):
+//!
+//! | layer | owns | imports |
+//! |---|---|---|
+//! | `format/` | what a file is: `header.rs` (the 64-byte header), `schema.rs` (the embedded schema's encoding, hash and tables), `layout.rs` (the layout table of a type), `raw.rs` (stored forms: `RawStr`, `RawVec`, `RawOption`), `error.rs` | nothing |
+//! | `access/` | the `Mapped` trait (`mapped.rs`) and what its methods take: `file_ref.rs` (checked offsets into a file image), `validate.rs` (the validator, and checking a header for a type), `write.rs` (the writer), `view.rs` (list views, in-place views); `impls.rs` (numbers, strings, lists, options, arrays) | `format` |
+//! | `storage/` | where bytes live: `bytes.rs` (in memory), `file.rs` (`MappedFile`, `MappedFileMut`), `shared/` (`SharedWriter`, `SharedReader`), `open.rs` (opening and creating by path while others replace files), `options.rs`, `lock.rs`, `map.rs`; `unix.rs` / `windows.rs` | `format`, `access` |
+//! | `dynamic/` | reading by the embedded schema: `decode.rs` (`DynLayout`), `validate.rs`, `value.rs` (`DynValue` cursors), `file.rs` (`DynImage`, `DynFile`), `edit.rs` (`SharedWriter::set` by path) | all three |
+//!
+//! Where to look: validation of a list is `access/impls.rs` (its
+//! `Mapped::validate`) with the block rules in `access/validate.rs`; the lock
+//! on a shared file is `storage/shared/` with `storage/lock.rs`; how a string
+//! is written is `access/impls.rs` (`write`) through `access/write.rs`. A new
+//! stored kind adds its stored form to `format/raw.rs`, its `Mapped` impl and
+//! views to `access/`, and its schema kind to `format/schema.rs` and
+//! `dynamic/decode.rs`.
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 #![warn(missing_docs)]
 
-mod bytes;
+mod access;
 mod dynamic;
-mod error;
-mod file;
-mod header;
-mod impls;
-mod layout;
-mod mapped;
-mod open;
-#[cfg_attr(unix, path = "os/unix.rs")]
-#[cfg_attr(windows, path = "os/windows.rs")]
-mod os;
-mod raw;
-pub mod schema;
-mod shared;
-mod validate;
-mod view;
-mod write;
+mod format;
+mod storage;
 
-pub use bytes::{
+pub use access::mapped::{Inline, Mapped, Plain};
+pub use access::view::{Iter, IterMut, ListView, ListViewMut, ValueMut};
+pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
+pub use dynamic::file::{DynFile, DynImage};
+pub use dynamic::value::{DynValue, ScalarValue};
+pub use format::error::{Error, FieldPath, PathSegment, Problem, Result};
+pub use format::header::{
+    FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, HEADER_LEN, Header, MAGIC,
+};
+pub use format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+pub use format::raw::{RawData, RawOption, RawStr, RawVec};
+pub use format::schema;
+pub use storage::bytes::{
     AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
     to_bytes,
 };
-pub use dynamic::{
-    DynField, DynFile, DynImage, DynKind, DynLayout, DynValue, DynVariant, ScalarValue,
-};
-pub use error::{Error, FieldPath, PathSegment, Problem, Result};
-pub use file::{MapOptions, MappedFile, MappedFileMut};
-pub use header::{FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, HEADER_LEN, Header, MAGIC};
-pub use layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
-pub use mapped::{Inline, Mapped, Plain};
-pub use raw::{RawData, RawOption, RawStr, RawVec};
-pub use shared::{SharedReader, SharedWriter};
-pub use view::{Iter, IterMut, ListView, ListViewMut, ValueMut};
+pub use storage::file::{MappedFile, MappedFileMut};
+pub use storage::options::MapOptions;
+pub use storage::shared::reader::SharedReader;
+pub use storage::shared::writer::SharedWriter;
 
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::error::{Error, PathSegment, Problem, Result};
-    pub use crate::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
-    pub use crate::mapped::{
+    pub use crate::access::file_ref::{FileMut, FileRef};
+    pub use crate::access::mapped::{
         Check, DebugView, FieldDebug, Inline, IsInline, IsPlain, Mapped, Plain,
     };
-    pub use crate::raw::RawData;
-    pub use crate::validate::Validator;
-    pub use crate::view::{FileMut, FileRef, StructMut, StructRef, ValueMut};
-    pub use crate::write::Writer;
+    pub use crate::access::validate::Validator;
+    pub use crate::access::view::{StructMut, StructRef, ValueMut};
+    pub use crate::access::write::Writer;
+    pub use crate::format::error::{Error, PathSegment, Problem, Result};
+    pub use crate::format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+    pub use crate::format::raw::RawData;
     pub use bytemuck;
     pub use core;
     pub use std::borrow::Cow;

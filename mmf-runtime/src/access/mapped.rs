@@ -3,12 +3,12 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::error::Result;
-use crate::layout::Layout;
-use crate::raw::RawData;
-use crate::validate::Validator;
-use crate::view::{FileMut, FileRef};
-use crate::write::Writer;
+use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::validate::Validator;
+use crate::access::write::Writer;
+use crate::format::error::Result;
+use crate::format::layout::Layout;
+use crate::format::raw::RawData;
 
 /// A type that can be stored in an mmf file and read and updated in place.
 ///
@@ -54,7 +54,7 @@ pub unsafe trait Mapped: Sized {
     /// The offset table of the stored form.
     const LAYOUT: &'static Layout;
     /// A stable hash of [`Self::LAYOUT`]'s canonical encoding (see [`crate::schema`]).
-    const SCHEMA_HASH: u64 = crate::schema::hash(Self::LAYOUT);
+    const SCHEMA_HASH: u64 = crate::format::schema::hash(Self::LAYOUT);
     /// Whether some bit patterns of `Raw` are invalid and need checking.
     #[doc(hidden)]
     const CHECKED: bool;

@@ -4,9 +4,7 @@ use core::sync::atomic::{AtomicU64, Ordering, fence};
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::{Error, Result};
-use crate::mapped::Mapped;
-use crate::view::FileRef;
+use crate::format::error::{Error, Result};
 
 /// The header's length; the root object starts at or after it.
 pub const HEADER_LEN: u64 = 64;
@@ -162,29 +160,6 @@ impl Header {
         Header::read(bytemuck::bytes_of(&words))
     }
 
-    /// Checks the header against the root type `T` and the data's length: the
-    /// schema hash, the data length, the root's place and the embedded schema.
-    pub(crate) fn check<T: Mapped>(&self, file: FileRef<'_>) -> Result<()> {
-        self.check_data_len(file.len())?;
-        if self.schema_hash != T::SCHEMA_HASH {
-            // Only now read the embedded schema, and only for the type's name.
-            // SAFETY: an embedded schema is never written once the header names it.
-            let schema = unsafe { self.schema_bytes(file.prefix(self.data_len)) };
-            let found_name = match schema.ok().flatten().map(crate::schema::root_name) {
-                Some(Some(name)) => name.to_owned(),
-                Some(None) => "a built-in root type".to_owned(),
-                None => "no readable embedded schema".to_owned(),
-            };
-            return Err(Error::SchemaMismatch {
-                found: self.schema_hash,
-                found_name,
-                expected: T::SCHEMA_HASH,
-                expected_name: T::LAYOUT.name,
-            });
-        }
-        self.check_root(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64)
-    }
-
     /// Checks that the data in use holds the header and fits in a file of
     /// `file_len` bytes.
     ///
@@ -239,58 +214,13 @@ impl Header {
         Ok(())
     }
 
-    /// Checks the embedded schema, if there is one: inside the data in use, and
-    /// hashing to the header's schema hash. Part of full validation; opening
-    /// without validation reads only the header.
-    ///
-    /// # Safety
-    ///
-    /// The schema's bytes must not be written while this runs.
-    pub(crate) unsafe fn check_schema(&self, data: FileRef<'_>) -> Result<()> {
-        // SAFETY: the caller's promise.
-        unsafe { self.schema_bytes(data) }.map(drop)
-    }
-
-    /// The embedded schema, checked against the schema hash; `None` if there is none.
-    ///
-    /// # Safety
-    ///
-    /// The schema's bytes must not be written while `'a` lasts.
-    pub(crate) unsafe fn schema_bytes<'a>(&self, data: FileRef<'a>) -> Result<Option<&'a [u8]>> {
-        if self.schema_len == 0 {
-            return Ok(None);
-        }
-        let (offset, len) = (self.schema_offset, self.schema_len);
-        let range =
-            offset.checked_add(len).filter(|&end| offset >= HEADER_LEN && end <= data.len());
-        let Some(end) = range else {
-            return Err(header_error(
-                "schema_offset",
-                40,
-                format!(
-                    "an embedded schema of {len} bytes at offset {offset} lies outside the {} bytes in use",
-                    data.len()
-                ),
-            ));
-        };
-        // SAFETY: the caller's promise; the range was checked just above.
-        let Some(schema) = (unsafe { data.block::<u8>(offset, end - offset) }) else {
-            unreachable!("the embedded schema's range was checked")
-        };
-        let found = crate::schema::hash_bytes(schema);
-        if found != self.schema_hash {
-            return Err(Error::SchemaCorrupt { offset, len, found, expected: self.schema_hash });
-        }
-        Ok(Some(schema))
-    }
-
     /// The embedded schema's byte range, if there is one (validation counts it as a block).
     pub(crate) fn schema_block(&self) -> Option<(u64, u64)> {
         (self.schema_len > 0).then(|| (self.schema_offset, self.schema_offset + self.schema_len))
     }
 }
 
-fn header_error(field: &'static str, offset: u64, problem: String) -> Error {
+pub(crate) fn header_error(field: &'static str, offset: u64, problem: String) -> Error {
     Error::Header { field, offset, problem }
 }
 

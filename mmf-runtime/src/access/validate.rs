@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use bytemuck::Pod;
 
-use crate::error::{Error, PathSegment, Problem, Result};
-use crate::header::{HEADER_LEN, Header};
-use crate::mapped::Mapped;
-use crate::view::FileRef;
+use crate::access::file_ref::FileRef;
+use crate::access::mapped::Mapped;
+use crate::format::error::{Error, PathSegment, Problem, Result};
+use crate::format::header::header_error;
+use crate::format::header::{HEADER_LEN, Header};
 
 /// Walks a file's object graph and checks it; see [`Mapped::validate`].
 ///
@@ -297,4 +298,76 @@ pub(crate) unsafe fn check_header<T: Mapped>(
         unsafe { validate::<T>(file.prefix(header.data_len), &header) }?;
     }
     Ok(header)
+}
+
+/// What checking a header needs of the type and the file: the layer
+/// above the format's own header checks.
+impl Header {
+    /// Checks the header against the root type `T` and the data's length: the
+    /// schema hash, the data length, the root's place and the embedded schema.
+    pub(crate) fn check<T: Mapped>(&self, file: FileRef<'_>) -> Result<()> {
+        self.check_data_len(file.len())?;
+        if self.schema_hash != T::SCHEMA_HASH {
+            // Only now read the embedded schema, and only for the type's name.
+            // SAFETY: an embedded schema is never written once the header names it.
+            let schema = unsafe { self.schema_bytes(file.prefix(self.data_len)) };
+            let found_name = match schema.ok().flatten().map(crate::format::schema::root_name) {
+                Some(Some(name)) => name.to_owned(),
+                Some(None) => "a built-in root type".to_owned(),
+                None => "no readable embedded schema".to_owned(),
+            };
+            return Err(Error::SchemaMismatch {
+                found: self.schema_hash,
+                found_name,
+                expected: T::SCHEMA_HASH,
+                expected_name: T::LAYOUT.name,
+            });
+        }
+        self.check_root(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64)
+    }
+
+    /// Checks the embedded schema, if there is one: inside the data in use, and
+    /// hashing to the header's schema hash. Part of full validation; opening
+    /// without validation reads only the header.
+    ///
+    /// # Safety
+    ///
+    /// The schema's bytes must not be written while this runs.
+    pub(crate) unsafe fn check_schema(&self, data: FileRef<'_>) -> Result<()> {
+        // SAFETY: the caller's promise.
+        unsafe { self.schema_bytes(data) }.map(drop)
+    }
+
+    /// The embedded schema, checked against the schema hash; `None` if there is none.
+    ///
+    /// # Safety
+    ///
+    /// The schema's bytes must not be written while `'a` lasts.
+    pub(crate) unsafe fn schema_bytes<'a>(&self, data: FileRef<'a>) -> Result<Option<&'a [u8]>> {
+        if self.schema_len == 0 {
+            return Ok(None);
+        }
+        let (offset, len) = (self.schema_offset, self.schema_len);
+        let range =
+            offset.checked_add(len).filter(|&end| offset >= HEADER_LEN && end <= data.len());
+        let Some(end) = range else {
+            return Err(header_error(
+                "schema_offset",
+                40,
+                format!(
+                    "an embedded schema of {len} bytes at offset {offset} lies outside the {} bytes in use",
+                    data.len()
+                ),
+            ));
+        };
+        // SAFETY: the caller's promise; the range was checked just above.
+        let Some(schema) = (unsafe { data.block::<u8>(offset, end - offset) }) else {
+            unreachable!("the embedded schema's range was checked")
+        };
+        let found = crate::format::schema::hash_bytes(schema);
+        if found != self.schema_hash {
+            return Err(Error::SchemaCorrupt { offset, len, found, expected: self.schema_hash });
+        }
+        Ok(Some(schema))
+    }
 }

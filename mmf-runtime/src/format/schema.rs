@@ -28,7 +28,8 @@
 //! from the root (type 0), so every type's children come after it; a type used
 //! twice is listed twice. `size` and `align` are those of the stored form.
 
-use crate::layout::{Kind, Layout, Scalar};
+use crate::format::error::{Error, Result};
+use crate::format::layout::{Kind, Layout, Scalar};
 
 pub(crate) const MAGIC: &[u8; 4] = b"MMFS";
 pub(crate) const VERSION: u32 = 2;
@@ -290,5 +291,94 @@ pub fn encode(layout: &Layout) -> Vec<u8> {
 /// assert_eq!(schema::root_name(b"not a schema"), None);
 /// ```
 pub fn root_name(schema: &[u8]) -> Option<&str> {
-    crate::dynamic::SchemaTables::new(schema).ok()?.root_name()
+    SchemaTables::new(schema).ok()?.root_name()
+}
+
+pub(crate) fn unreadable(at: usize, problem: impl Into<String>) -> Error {
+    Error::SchemaUnreadable { at: at as u64, problem: problem.into() }
+}
+
+/// The tables of an embedded schema (see [`crate::schema`]), located and
+/// size-checked; records are read from them by index.
+pub(crate) struct SchemaTables<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) counts: [u32; 3],
+    /// Where the field, variant and name tables start.
+    pub(crate) starts: [usize; 3],
+}
+
+pub(crate) fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+}
+
+pub(crate) fn le_u64(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+impl<'a> SchemaTables<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self> {
+        if bytes.len() < HEADER_LEN || &bytes[..4] != MAGIC || le_u32(bytes, 4) != VERSION {
+            return Err(unreadable(
+                0,
+                format!("it does not start with `MMFS` and version {VERSION}"),
+            ));
+        }
+        let [types, fields, variants, names] = [8, 12, 16, 20].map(|at| le_u32(bytes, at) as u64);
+        if types == 0 || le_u32(bytes, 24) != 0 {
+            return Err(unreadable(8, "the root must be type 0 of at least one"));
+        }
+        // In u64: four u32 counts times small record sizes cannot overflow it.
+        let field_start = HEADER_LEN as u64 + TYPE_LEN as u64 * types;
+        let variant_start = field_start + FIELD_LEN as u64 * fields;
+        let name_start = variant_start + VARIANT_LEN as u64 * variants;
+        if name_start + names != bytes.len() as u64 {
+            let need = name_start + names;
+            return Err(unreadable(
+                8,
+                format!("its tables need {need} bytes, it has {}", bytes.len()),
+            ));
+        }
+        // All inside `bytes`, so they fit in `usize`.
+        let (field_start, variant_start, name_start) =
+            (field_start as usize, variant_start as usize, name_start as usize);
+        Ok(SchemaTables {
+            bytes,
+            counts: [types as u32, fields as u32, variants as u32],
+            starts: [field_start, variant_start, name_start],
+        })
+    }
+
+    pub(crate) fn name(&self, record: usize) -> Result<&'a str> {
+        let (offset, len) =
+            (le_u32(self.bytes, record) as usize, le_u32(self.bytes, record + 4) as usize);
+        let names = &self.bytes[self.starts[2]..];
+        let name = names.get(offset..).and_then(|rest| rest.get(..len));
+        let name = name.ok_or_else(|| unreadable(record, "a name lies outside the name table"))?;
+        core::str::from_utf8(name).map_err(|_| unreadable(record, "a name is not UTF-8"))
+    }
+
+    /// The root type's name, when it is a struct or an enum.
+    pub(crate) fn root_name(&self) -> Option<&'a str> {
+        let kind = self.bytes[HEADER_LEN];
+        let named = kind == TAG_STRUCT || kind == TAG_ENUM;
+        if named { self.name(HEADER_LEN + 4).ok() } else { None }
+    }
+
+    /// The indices `first..first + count` of table `table` (0: types, 1: fields,
+    /// 2: variants), if they are all in it and, for types, after `parent`.
+    pub(crate) fn range(
+        &self,
+        table: usize,
+        first: u32,
+        count: u64,
+        parent: Option<u32>,
+        at: usize,
+    ) -> Result<core::ops::Range<u32>> {
+        let end = u64::from(first) + count;
+        let after_parent = parent.is_none_or(|p| first > p);
+        if end > u64::from(self.counts[table]) || !after_parent {
+            return Err(unreadable(at, "a record points outside its table, or back up the tree"));
+        }
+        Ok(first..end as u32)
+    }
 }

@@ -3,9 +3,9 @@
 
 use bytemuck::Pod;
 
-use crate::error::{Error, Result};
-use crate::header::{HEADER_LEN, Header};
-use crate::mapped::Mapped;
+use crate::access::mapped::Mapped;
+use crate::format::error::{Error, Result};
+use crate::format::header::{HEADER_LEN, Header};
 
 /// Every block starts at a multiple of its element's alignment, and at least of this.
 pub(crate) const MIN_BLOCK_ALIGN: u64 = 8;
@@ -134,7 +134,7 @@ pub(crate) fn plan<T: Mapped>(value: &T) -> Result<Plan> {
     let mut w = Writer::measure();
     let root_offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
     value.write(&mut w);
-    let schema = crate::schema::encode(T::LAYOUT);
+    let schema = crate::format::schema::encode(T::LAYOUT);
     let schema_offset = w.alloc(schema.len() as u64, 8);
     let len = w.end;
     match usize::try_from(len) {

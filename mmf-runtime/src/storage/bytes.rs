@@ -5,12 +5,12 @@ use core::ops::{Deref, DerefMut};
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::{Error, Result};
-use crate::header::Header;
-use crate::mapped::Mapped;
-use crate::validate::{check_image, read_root, view_root};
-use crate::view::{FileMut, FileRef};
-use crate::write::{plan, write_image};
+use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::mapped::Mapped;
+use crate::access::validate::{check_image, read_root, view_root};
+use crate::access::write::{plan, write_image};
+use crate::format::error::{Error, Result};
+use crate::format::header::Header;
 
 /// The alignment of an [`AlignedBytes`] buffer: enough for every stored type.
 pub const BUFFER_ALIGN: usize = 16;

@@ -16,16 +16,15 @@ use std::time::Duration;
 
 use memmap2::{MmapMut, MmapRaw};
 
-use crate::error::{Error, Result};
-use crate::file::{
-    Access, MapOptions, Wait, data_lock_holder, io_error, load_header, lock, raw_file,
-    short_file_error,
-};
-use crate::header::{FLAG_SUPERSEDED, HEADER_LEN, Header};
-use crate::mapped::Mapped;
-use crate::os;
-use crate::view::FileRef;
-use crate::write::{plan, write_image};
+use crate::access::file_ref::FileRef;
+use crate::access::mapped::Mapped;
+use crate::access::write::{plan, write_image};
+use crate::format::error::{Error, Result};
+use crate::format::header::{FLAG_SUPERSEDED, HEADER_LEN, Header};
+use crate::storage::lock::{data_lock_holder, lock};
+use crate::storage::map::{load_header, raw_file, short_file_error};
+use crate::storage::options::{Access, MapOptions, Wait, io_error};
+use crate::storage::os;
 
 /// How many times an open starts again because the path came to name another
 /// file while it ran. A writer replaces a file once per create or compaction,

@@ -1,12 +1,13 @@
 //! [`Mapped`] for the built-in types of the type table.
 
-use crate::error::{Error, PathSegment, Problem, Result};
-use crate::layout::{Kind, Layout, Scalar};
-use crate::mapped::{Inline, Mapped, Plain};
-use crate::raw::{RawData, RawOption, RawStr, RawVec};
-use crate::validate::Validator;
-use crate::view::{FileMut, FileRef, ListView, ListViewMut, ValueMut};
-use crate::write::Writer;
+use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::mapped::{Inline, Mapped, Plain};
+use crate::access::validate::Validator;
+use crate::access::view::{ListView, ListViewMut, ValueMut};
+use crate::access::write::Writer;
+use crate::format::error::{Error, PathSegment, Problem, Result};
+use crate::format::layout::{Kind, Layout, Scalar};
+use crate::format::raw::{RawData, RawOption, RawStr, RawVec};
 
 macro_rules! numbers {
     ($($t:ident => $scalar:ident),* $(,)?) => {$(

@@ -1,4 +1,4 @@
-//! [`MappedFile`] and [`MappedFileMut`]: files mapped into memory, with OS locks.
+//! [`MappedFile`] and [`MappedFileMut`](crate::MappedFileMut): files mapped into memory, with OS locks.
 //!
 //! Readers hold a shared lock on the file for the life of the mapping, writers
 //! an exclusive one (`flock` on Unix, `LockFileEx` on Windows, through
@@ -7,102 +7,23 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use std::fs::{File, TryLockError};
+use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-use memmap2::{MmapMut, MmapOptions, MmapRaw};
+use memmap2::{MmapMut, MmapRaw};
 
-use crate::bytes::root_mut;
-use crate::error::{Error, Result};
-use crate::header::{HEADER_LEN, Header};
-use crate::mapped::Mapped;
-use crate::open::{NewFile, Opened, TempPath, open_locked, open_reader, write_new_file};
-use crate::shared::{SharedReader, SharedWriter};
-use crate::validate::{check_header, read_root, view_root};
-use crate::view::{FileMut, FileRef};
-
-/// How to open and map a file: whether to wait for the lock, whether to fault
-/// the pages in at once.
-///
-/// `MappedFile::open(path)` is `MapOptions::new().open(path)`; the options say
-/// what differs.
-///
-/// # Example
-///
-/// ```
-/// use mmf_runtime::{MapOptions, MappedFile, MappedFileMut};
-///
-/// # let tmp = tempfile::tempdir().unwrap();
-/// # let dir = tmp.path();
-/// let path = dir.join("track.mmf");
-/// drop(MappedFileMut::create(&path, &vec![1.5f64; 1000])?);
-/// // Wait for a writer to finish, and read all pages in before returning.
-/// let file: MappedFile<Vec<f64>> = MapOptions::new().wait(true).populate(true).open(&path)?;
-/// assert_eq!(file.root().len(), 1000);
-/// # Ok::<(), mmf_runtime::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MapOptions {
-    pub(crate) wait: Wait,
-    pub(crate) populate: bool,
-}
-
-/// What to do when another process holds a conflicting lock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Wait {
-    /// Fail at once with [`Error::Locked`].
-    #[default]
-    No,
-    /// Wait as long as it takes.
-    Forever,
-    /// Wait at most this long, then fail with [`Error::LockTimeout`].
-    For(Duration),
-}
+use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::mapped::Mapped;
+use crate::access::validate::{check_header, read_root, view_root};
+use crate::format::error::Result;
+use crate::format::header::Header;
+use crate::storage::bytes::root_mut;
+use crate::storage::map::{load_header, raw_file};
+use crate::storage::open::{NewFile, Opened, TempPath, open_locked, open_reader, write_new_file};
+use crate::storage::options::{Access, MapOptions, io_error};
 
 impl MapOptions {
-    /// The defaults: fail at once if the lock is held; fault pages in lazily.
-    pub fn new() -> Self {
-        MapOptions::default()
-    }
-
-    /// Wait while another process holds a conflicting lock, instead of failing
-    /// with [`Error::Locked`].
-    pub fn wait(mut self, wait: bool) -> Self {
-        self.wait = if wait { Wait::Forever } else { Wait::No };
-        self
-    }
-
-    /// Wait at most `timeout` while another process holds a conflicting lock,
-    /// then fail with [`Error::LockTimeout`].
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use mmf_runtime::{Error, MapOptions, MappedFileMut};
-    ///
-    /// # let tmp = tempfile::tempdir().unwrap();
-    /// # let dir = tmp.path();
-    /// let path = dir.join("busy.mmf");
-    /// let writer = MappedFileMut::create(&path, &7u32)?;
-    /// let waited = MapOptions::new().timeout(Duration::from_millis(20)).open::<u32>(&path);
-    /// assert!(matches!(waited, Err(Error::LockTimeout { .. })));
-    /// # drop(writer);
-    /// # Ok::<(), mmf_runtime::Error>(())
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.wait = Wait::For(timeout);
-        self
-    }
-
-    /// Read every page of the file into the mapping before returning
-    /// (`MAP_POPULATE` on Linux; ignored elsewhere): opening takes longer, the
-    /// first pass over the data has no page faults.
-    pub fn populate(mut self, populate: bool) -> Self {
-        self.populate = populate;
-        self
-    }
-
     /// Opens a file read-only, as [`MappedFile::open`] does.
     ///
     /// # Errors
@@ -126,179 +47,22 @@ impl MapOptions {
         MappedFile::open_with(path.as_ref(), self, false)
     }
 
-    /// Opens a file read-write, as [`MappedFileMut::open`] does.
+    /// Opens a file read-write, as [`MappedFileMut::open`](crate::MappedFileMut::open) does.
     ///
     /// # Errors
     ///
-    /// As for [`MappedFileMut::open`].
+    /// As for [`MappedFileMut::open`](crate::MappedFileMut::open).
     pub fn open_mut<T: Mapped>(self, path: impl AsRef<Path>) -> Result<MappedFileMut<T>> {
         MappedFileMut::open_with(path.as_ref(), self)
     }
 
-    /// Creates a file, as [`MappedFileMut::create`] does.
+    /// Creates a file, as [`MappedFileMut::create`](crate::MappedFileMut::create) does.
     ///
     /// # Errors
     ///
-    /// As for [`MappedFileMut::create`].
+    /// As for [`MappedFileMut::create`](crate::MappedFileMut::create).
     pub fn create<T: Mapped>(self, path: impl AsRef<Path>, value: &T) -> Result<MappedFileMut<T>> {
         MappedFileMut::create_with(path.as_ref(), value, self)
-    }
-
-    /// Creates a file for shared writing, as [`SharedWriter::create`] does.
-    ///
-    /// # Errors
-    ///
-    /// As for [`SharedWriter::create`].
-    pub fn create_shared_writer<T: Mapped>(
-        self,
-        path: impl AsRef<Path>,
-        value: &T,
-    ) -> Result<SharedWriter<T>> {
-        SharedWriter::create_with(path.as_ref(), value, self)
-    }
-
-    /// Opens a file for shared writing, as [`SharedWriter::open`] does.
-    ///
-    /// # Errors
-    ///
-    /// As for [`SharedWriter::open`].
-    pub fn open_shared_writer<T: Mapped>(self, path: impl AsRef<Path>) -> Result<SharedWriter<T>> {
-        SharedWriter::open_with(path.as_ref(), self)
-    }
-
-    /// Opens a file for shared reading, as [`SharedReader::open`] does.
-    ///
-    /// # Errors
-    ///
-    /// As for [`SharedReader::open`].
-    pub fn open_shared_reader<T: Mapped>(self, path: impl AsRef<Path>) -> Result<SharedReader<T>> {
-        SharedReader::open_with(path.as_ref(), self)
-    }
-
-    pub(crate) fn mmap_options(self) -> MmapOptions {
-        let mut options = MmapOptions::new();
-        if self.populate {
-            options.populate();
-        }
-        options
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    Shared,
-    Exclusive,
-}
-
-pub(crate) fn io_error<'p>(
-    action: &'static str,
-    path: &'p Path,
-) -> impl FnOnce(std::io::Error) -> Error + 'p {
-    move |source| Error::Io { action, path: path.to_owned(), source }
-}
-
-/// Takes an OS lock on `file`; `holder` says who holds a conflicting one.
-pub(crate) fn lock(
-    file: &File,
-    path: &Path,
-    access: Access,
-    wait: Wait,
-    holder: &'static str,
-) -> Result<()> {
-    let try_lock = || match access {
-        Access::Shared => file.try_lock_shared(),
-        Access::Exclusive => file.try_lock(),
-    };
-    let deadline = match wait {
-        Wait::Forever => {
-            let locked = match access {
-                Access::Shared => file.lock_shared(),
-                Access::Exclusive => file.lock(),
-            };
-            return locked.map_err(io_error("cannot lock", path));
-        }
-        Wait::No => None,
-        Wait::For(timeout) => Some((Instant::now(), timeout)),
-    };
-    // The OS has no timed lock: poll, sleeping a little longer each time.
-    let mut pause = Duration::from_micros(100);
-    loop {
-        match try_lock() {
-            Ok(()) => return Ok(()),
-            Err(TryLockError::Error(source)) => return Err(io_error("cannot lock", path)(source)),
-            Err(TryLockError::WouldBlock) => {}
-        }
-        let Some((start, timeout)) = deadline else {
-            return Err(Error::Locked { path: path.to_owned(), holder });
-        };
-        let waited = start.elapsed();
-        if waited >= timeout {
-            return Err(Error::LockTimeout { path: path.to_owned(), waited, holder });
-        }
-        std::thread::sleep(pause.min(timeout - waited));
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
-}
-
-/// Who holds a lock that conflicts with one of mode `access` on a data file.
-pub(crate) fn data_lock_holder(access: Access) -> &'static str {
-    match access {
-        Access::Shared => "another process is writing it",
-        Access::Exclusive => "another process is reading or writing it",
-    }
-}
-
-/// Reads the header of a mapped file with [`Header::load`], which a shared
-/// writer's concurrent publish cannot tear.
-pub(crate) fn load_header(map: FileRef<'_>) -> Result<Header> {
-    if map.len() < HEADER_LEN {
-        // SAFETY: too short to hold a header, so nobody stores to it.
-        return Header::read(unsafe { map.block::<u8>(0, map.len()) }.unwrap_or_default());
-    }
-    // SAFETY: a mapping is page-aligned and `map` has at least `HEADER_LEN` bytes;
-    // mmf writes a mapped header that others may read only with atomic stores.
-    unsafe { Header::load(map.base()) }
-}
-
-/// Reads the header of a mapping and checks it for `T` and, if asked, the
-/// object graph it points to.
-///
-/// # Safety
-///
-/// As for [`raw_file`]: the caller must hold a lock on the mapped file.
-pub(crate) unsafe fn check_mapping<T: Mapped>(map: &MmapRaw, graph: bool) -> Result<Header> {
-    // SAFETY: the caller's promise.
-    let whole = unsafe { raw_file(map, u64::MAX) };
-    // SAFETY: as above: the bytes the check borrows are not written meanwhile.
-    unsafe { check_header::<T>(whole, load_header(whole)?, graph) }
-}
-
-/// A whole read-only mapping, for checking and viewing without a reference to
-/// all of its bytes.
-///
-/// # Safety
-///
-/// The caller must hold a lock on the mapped file: then the bytes views reach
-/// are never written while the mapping lasts (in-place writers are excluded; a
-/// shared writer writes only past the published data, and the header's words
-/// atomically, which views never borrow).
-pub(crate) unsafe fn raw_file(map: &MmapRaw, len: u64) -> FileRef<'_> {
-    let len = usize::try_from(len).map_or(map.len(), |len| len.min(map.len()));
-    // SAFETY: the mapping is readable for `map.len()` bytes while borrowed; the
-    // caller's promise covers the rest.
-    unsafe { FileRef::from_raw(map.as_ptr(), len) }
-}
-
-/// Reads the header of a file too short to map, for the right error.
-pub(crate) fn short_file_error(file: &mut File, path: &Path) -> Error {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    if let Err(e) = file.read_to_end(&mut bytes) {
-        return io_error("cannot read", path)(e);
-    }
-    match Header::read(&bytes) {
-        Err(e) => e,
-        Ok(_) => Error::TruncatedHeader { len: bytes.len() as u64 },
     }
 }
 
@@ -335,7 +99,7 @@ impl<T: Mapped> MappedFile<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Locked`] if a writer holds the file; [`Error::Io`] if it cannot be
+    /// [`Error::Locked`](crate::Error::Locked) if a writer holds the file; [`Error::Io`](crate::Error::Io) if it cannot be
     /// opened or mapped; any validation error, with its offset and field path.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         MapOptions::new().open(path)
@@ -345,7 +109,7 @@ impl<T: Mapped> MappedFile<T> {
     ///
     /// # Errors
     ///
-    /// As for [`open`](Self::open), except [`Error::Locked`].
+    /// As for [`open`](Self::open), except [`Error::Locked`](crate::Error::Locked).
     pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
         MapOptions::new().wait(true).open(path)
     }
@@ -380,7 +144,7 @@ impl<T: Mapped> MappedFile<T> {
 
     /// The bytes in use (header, root, blocks), as mapped.
     ///
-    /// While a [`SharedWriter`] publishes to the file, it stores new values to
+    /// While a [`SharedWriter`](crate::SharedWriter) publishes to the file, it stores new values to
     /// the header's root offset, data length and generation: do not read those
     /// through this slice ([`header`](Self::header) holds their values at open).
     pub fn as_bytes(&self) -> &[u8] {
@@ -465,8 +229,8 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Locked`] if another process reads or writes the file now at
-    /// `path`; [`Error::Io`] if the new file cannot be created, resized, mapped
+    /// [`Error::Locked`](crate::Error::Locked) if another process reads or writes the file now at
+    /// `path`; [`Error::Io`](crate::Error::Io) if the new file cannot be created, resized, mapped
     /// or renamed (the file at `path` is then as it was).
     pub fn create(path: impl AsRef<Path>, value: &T) -> Result<Self> {
         MapOptions::new().create(path, value)
@@ -476,7 +240,7 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// # Errors
     ///
-    /// As for [`create`](Self::create), except [`Error::Locked`].
+    /// As for [`create`](Self::create), except [`Error::Locked`](crate::Error::Locked).
     pub fn create_blocking(path: impl AsRef<Path>, value: &T) -> Result<Self> {
         MapOptions::new().wait(true).create(path, value)
     }
@@ -494,7 +258,7 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Locked`] if another process reads or writes the file; as for
+    /// [`Error::Locked`](crate::Error::Locked) if another process reads or writes the file; as for
     /// [`MappedFile::open`] otherwise.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         MapOptions::new().open_mut(path)
@@ -504,7 +268,7 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// # Errors
     ///
-    /// As for [`open`](Self::open), except [`Error::Locked`].
+    /// As for [`open`](Self::open), except [`Error::Locked`](crate::Error::Locked).
     pub fn open_blocking(path: impl AsRef<Path>) -> Result<Self> {
         MapOptions::new().wait(true).open_mut(path)
     }
@@ -552,7 +316,7 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the OS reports a failure.
+    /// [`Error::Io`](crate::Error::Io) if the OS reports a failure.
     pub fn flush(&self) -> Result<()> {
         self.map.flush().map_err(io_error("cannot flush", &self.path))
     }
@@ -563,7 +327,7 @@ impl<T: Mapped> MappedFileMut<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the OS reports a failure, or if `range` reaches past the
+    /// [`Error::Io`](crate::Error::Io) if the OS reports a failure, or if `range` reaches past the
     /// data in use.
     ///
     /// # Example

@@ -1,0 +1,298 @@
+//! Reading a file without its Rust types: the layout comes from the file's
+//! embedded schema ([`DynLayout`]), the object graph is validated by it as a
+//! typed open validates, and [`DynValue`] cursors read fields by name, index or
+//! path (`hikes[3].gps_track[0].z`).
+//!
+//! Every read copies the bytes it needs out of the file after checking their
+//! bounds, so a schema or a file that lies gives wrong values or `None`, never a
+//! read outside the data.
+
+use std::fmt;
+
+use crate::format::error::Result;
+use crate::format::layout::{Kind, Layout, Scalar};
+use crate::format::schema::{
+    FIELD_LEN, HEADER_LEN as SCHEMA_HEADER, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR,
+    TAG_STRUCT, TYPE_LEN, VARIANT_LEN, scalar_tag,
+};
+use crate::format::schema::{SchemaTables, le_u32, le_u64, unreadable};
+
+/// The layout of one stored type, as a file's embedded schema describes it:
+/// what [`Layout`] is for a Rust type, owned and read at run time.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{DynLayout, Mapped};
+///
+/// let schema = mmf_runtime::schema::encode(<Vec<u8> as Mapped>::LAYOUT);
+/// let layout = DynLayout::decode(&schema)?;
+/// assert_eq!(layout, DynLayout::from_layout(<Vec<u8> as Mapped>::LAYOUT));
+/// assert_eq!(layout.to_string(), "Vec<u8>");
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynLayout {
+    /// The struct or enum name, or the built-in type's (`Vec`, `f64`, …).
+    pub name: String,
+    /// The size of the stored form.
+    pub size: u64,
+    /// The alignment of the stored form.
+    pub align: u64,
+    /// What the stored bytes mean.
+    pub kind: DynKind,
+}
+
+/// What kind of value a [`DynLayout`] describes; see [`Kind`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)] // as in `Kind`
+pub enum DynKind {
+    Scalar(Scalar),
+    Str,
+    List(Box<DynLayout>),
+    Option(Box<DynLayout>),
+    Array { element: Box<DynLayout>, len: u64 },
+    Struct(Vec<DynField>),
+    Enum { repr: Scalar, variants: Vec<DynVariant> },
+}
+
+/// One field of a struct in a [`DynLayout`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynField {
+    /// The field's name.
+    pub name: String,
+    /// Bytes from the start of the struct's stored form.
+    pub offset: u64,
+    /// The field's layout.
+    pub layout: DynLayout,
+}
+
+/// One variant of an enum in a [`DynLayout`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynVariant {
+    /// The variant's name.
+    pub name: String,
+    /// Its discriminant.
+    pub discriminant: u64,
+}
+
+/// How deep an embedded schema may nest types.
+const MAX_DEPTH: u32 = 64;
+
+impl DynLayout {
+    /// Reads an embedded schema (the encoding [`crate::schema`] describes),
+    /// checking that it describes layouts mmf could have written: sizes,
+    /// alignments and field offsets that fit together.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
+    pub fn decode(schema: &[u8]) -> Result<DynLayout> {
+        let tables = SchemaTables::new(schema)?;
+        tables.layout(0, 0)
+    }
+
+    /// The same tree as a Rust type's [`Layout`].
+    pub fn from_layout(layout: &Layout) -> DynLayout {
+        let kind = match layout.kind {
+            Kind::Scalar(s) => DynKind::Scalar(s),
+            Kind::Str => DynKind::Str,
+            Kind::List(element) => DynKind::List(Box::new(DynLayout::from_layout(element))),
+            Kind::Option(value) => DynKind::Option(Box::new(DynLayout::from_layout(value))),
+            Kind::Array { element, len } => DynKind::Array {
+                element: Box::new(DynLayout::from_layout(element)),
+                len: len as u64,
+            },
+            Kind::Struct(fields) => DynKind::Struct(
+                fields
+                    .iter()
+                    .map(|f| DynField {
+                        name: f.name.to_owned(),
+                        offset: f.offset as u64,
+                        layout: DynLayout::from_layout(f.layout),
+                    })
+                    .collect(),
+            ),
+            Kind::Enum { repr, variants } => DynKind::Enum {
+                repr,
+                variants: variants
+                    .iter()
+                    .map(|v| DynVariant { name: v.name.to_owned(), discriminant: v.discriminant })
+                    .collect(),
+            },
+        };
+        DynLayout {
+            name: layout.name.to_owned(),
+            size: layout.size as u64,
+            align: layout.align as u64,
+            kind,
+        }
+    }
+
+    /// Whether validation must look at each value of this type: it holds
+    /// offsets, or values some bit patterns of which are invalid.
+    pub(crate) fn checked(&self) -> bool {
+        match &self.kind {
+            DynKind::Scalar(s) => matches!(s, Scalar::Bool | Scalar::Char),
+            DynKind::Str | DynKind::List(_) | DynKind::Option(_) | DynKind::Enum { .. } => true,
+            DynKind::Array { element, len } => *len > 0 && element.checked(),
+            DynKind::Struct(fields) => fields.iter().any(|f| f.layout.checked()),
+        }
+    }
+}
+
+/// Writes the type as Rust would name it: `Vec<Hike>`, `[f64; 3]`, `Option<u8>`.
+impl fmt::Display for DynLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            DynKind::Scalar(s) => f.write_str(s.name()),
+            DynKind::Str => f.write_str("String"),
+            DynKind::List(element) => write!(f, "Vec<{element}>"),
+            DynKind::Option(value) => write!(f, "Option<{value}>"),
+            DynKind::Array { element, len } => write!(f, "[{element}; {len}]"),
+            DynKind::Struct(_) | DynKind::Enum { .. } => f.write_str(&self.name),
+        }
+    }
+}
+
+const SCALARS: [Scalar; 14] = [
+    Scalar::U8,
+    Scalar::U16,
+    Scalar::U32,
+    Scalar::U64,
+    Scalar::U128,
+    Scalar::I8,
+    Scalar::I16,
+    Scalar::I32,
+    Scalar::I64,
+    Scalar::I128,
+    Scalar::F32,
+    Scalar::F64,
+    Scalar::Bool,
+    Scalar::Char,
+];
+
+/// The size and alignment of a scalar's stored form on this machine.
+fn scalar_size_align(s: Scalar) -> (u64, u64) {
+    let (size, align) = match s {
+        Scalar::U8 | Scalar::I8 | Scalar::Bool => (1, 1),
+        Scalar::U16 | Scalar::I16 => (2, 2),
+        Scalar::U32 | Scalar::I32 | Scalar::F32 | Scalar::Char => (4, 4),
+        Scalar::U64 | Scalar::I64 | Scalar::F64 => (8, align_of::<u64>()),
+        Scalar::U128 | Scalar::I128 => (16, align_of::<u128>()),
+    };
+    (size, align as u64)
+}
+
+impl SchemaTables<'_> {
+    fn layout(&self, index: u32, depth: u32) -> Result<DynLayout> {
+        let at = SCHEMA_HEADER + TYPE_LEN * index as usize;
+        if depth > MAX_DEPTH {
+            return Err(unreadable(at, format!("types nest deeper than {MAX_DEPTH} levels")));
+        }
+        let record = &self.bytes[at..at + TYPE_LEN];
+        let (kind, repr) = (record[0], record[1]);
+        let name = self.name(at + 4)?.to_owned();
+        let (child, count) = (le_u32(record, 12), le_u64(record, 16));
+        let (size, align) = (le_u64(record, 24), le_u64(record, 32));
+        let child_type = |depth| -> Result<DynLayout> {
+            let child = self.range(0, child, 1, Some(index), at)?.start;
+            self.layout(child, depth)
+        };
+        let kind = match kind {
+            TAG_STR => DynKind::Str,
+            TAG_LIST => {
+                let element = child_type(depth + 1)?;
+                if element.size == 0 {
+                    return Err(unreadable(at, "a list of zero-sized elements"));
+                }
+                DynKind::List(Box::new(element))
+            }
+            TAG_OPTION => DynKind::Option(Box::new(child_type(depth + 1)?)),
+            TAG_ARRAY => DynKind::Array { element: Box::new(child_type(depth + 1)?), len: count },
+            TAG_STRUCT => {
+                let mut fields: Vec<DynField> = Vec::new();
+                for i in self.range(1, child, count, None, at)? {
+                    let field_at = self.starts[0] + FIELD_LEN * i as usize;
+                    let field_type = le_u32(self.bytes, field_at + 16);
+                    let field_type = self.range(0, field_type, 1, Some(index), field_at)?.start;
+                    fields.push(DynField {
+                        name: self.name(field_at)?.to_owned(),
+                        offset: le_u64(self.bytes, field_at + 8),
+                        layout: self.layout(field_type, depth + 1)?,
+                    });
+                }
+                DynKind::Struct(fields)
+            }
+            TAG_ENUM => {
+                let repr =
+                    scalar(repr).filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
+                let repr = repr.ok_or_else(|| {
+                    unreadable(at, format!("enum `{name}` is not stored as u8, u16 or u32"))
+                })?;
+                let mut variants = Vec::new();
+                for i in self.range(2, child, count, None, at)? {
+                    let variant_at = self.starts[1] + VARIANT_LEN * i as usize;
+                    variants.push(DynVariant {
+                        name: self.name(variant_at)?.to_owned(),
+                        discriminant: le_u64(self.bytes, variant_at + 8),
+                    });
+                }
+                DynKind::Enum { repr, variants }
+            }
+            tag => DynKind::Scalar(
+                scalar(tag).ok_or_else(|| unreadable(at, format!("kind {tag} is unknown")))?,
+            ),
+        };
+        let layout = DynLayout { name, size, align, kind };
+        check_size(&layout, at)?;
+        Ok(layout)
+    }
+}
+
+fn scalar(tag: u8) -> Option<Scalar> {
+    SCALARS.into_iter().find(|&s| scalar_tag(s) == tag)
+}
+
+/// Checks that a layout's size and alignment are those mmf gives its kind,
+/// and that a struct's fields fit in it, in order.
+fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
+    let (size, align) = (layout.size, layout.align);
+    let expected = match &layout.kind {
+        DynKind::Scalar(s) => Some(scalar_size_align(*s)),
+        DynKind::Enum { repr, .. } => Some(scalar_size_align(*repr)),
+        DynKind::Str | DynKind::List(_) => Some((16, 8)),
+        DynKind::Option(value) => Some((value.align + value.size, value.align)),
+        DynKind::Array { element, len } => {
+            element.size.checked_mul(*len).map(|size| (size, element.align))
+        }
+        DynKind::Struct(_) => None,
+    };
+    let fits = match (&layout.kind, expected) {
+        (_, Some(expected)) => (size, align) == expected,
+        (DynKind::Struct(fields), None) => {
+            let mut end = 0;
+            align.is_power_of_two()
+                && size.is_multiple_of(align)
+                && fields.iter().all(|f| {
+                    let fits = f.offset >= end
+                        && f.offset.is_multiple_of(f.layout.align)
+                        && f.layout.align <= align
+                        && f.offset.checked_add(f.layout.size).is_some_and(|e| e <= size);
+                    end = f.offset.saturating_add(f.layout.size);
+                    fits
+                })
+        }
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(unreadable(
+            at,
+            format!(
+                "type `{layout}`: size {size} and alignment {align} do not fit its kind and fields"
+            ),
+        ))
+    }
+}

@@ -1,0 +1,313 @@
+//! [`DynValue`]: a cursor over a value read by the embedded schema, by field
+//! name, index or path; every read checks bounds again.
+
+use std::fmt;
+
+use crate::access::file_ref::FileRef;
+use crate::dynamic::decode::{DynKind, DynLayout};
+use crate::format::error::{Error, Result};
+use crate::format::layout::Scalar;
+
+/// A value inside a file read by its embedded schema: where it is and what
+/// [`DynLayout`] it has. Reading it checks bounds again, so it never reads
+/// outside the file.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{DynImage, ScalarValue};
+///
+/// let bytes = mmf_runtime::to_bytes(&vec![vec![1.5f64, 2.5], vec![]]);
+/// let image = DynImage::new(&bytes)?;
+/// let value = image.root().path("[0][1]")?;
+/// assert_eq!(value.scalar(), Some(ScalarValue::F64(2.5)));
+/// assert_eq!(image.root().len(), Some(2));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct DynValue<'a> {
+    pub(crate) layout: &'a DynLayout,
+    pub(crate) file: FileRef<'a>,
+    pub(crate) at: u64,
+}
+
+/// A scalar read through a [`DynValue`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[allow(missing_docs)] // the variants are the Rust types of the same name
+pub enum ScalarValue {
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    U128(u128),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    I128(i128),
+    F32(f32),
+    F64(f64),
+    Bool(bool),
+    Char(char),
+}
+
+impl fmt::Display for ScalarValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ScalarValue::U8(v) => v.fmt(f),
+            ScalarValue::U16(v) => v.fmt(f),
+            ScalarValue::U32(v) => v.fmt(f),
+            ScalarValue::U64(v) => v.fmt(f),
+            ScalarValue::U128(v) => v.fmt(f),
+            ScalarValue::I8(v) => v.fmt(f),
+            ScalarValue::I16(v) => v.fmt(f),
+            ScalarValue::I32(v) => v.fmt(f),
+            ScalarValue::I64(v) => v.fmt(f),
+            ScalarValue::I128(v) => v.fmt(f),
+            ScalarValue::F32(v) => fmt::Debug::fmt(&v, f),
+            ScalarValue::F64(v) => fmt::Debug::fmt(&v, f),
+            ScalarValue::Bool(v) => v.fmt(f),
+            ScalarValue::Char(v) => fmt::Debug::fmt(&v, f),
+        }
+    }
+}
+
+impl<'a> DynValue<'a> {
+    /// The value's layout.
+    pub fn layout(&self) -> &'a DynLayout {
+        self.layout
+    }
+
+    /// Where the value's stored form starts in the file.
+    pub fn offset(&self) -> u64 {
+        self.at
+    }
+
+    /// `N` bytes at `offset` from the value's start, if they lie in the file.
+    pub(crate) fn bytes<const N: usize>(&self, offset: u64) -> Option<[u8; N]> {
+        // SAFETY: a `DynValue` is made only from a `FileRef` whose bytes are not
+        // written while `'a` lasts (`DynImage`, `DynFile`).
+        let bytes = unsafe { self.file.block::<u8>(self.at.checked_add(offset)?, N as u64) }?;
+        bytes.try_into().ok()
+    }
+
+    /// The `(offset, len)` pair of a string or list.
+    pub(crate) fn block(&self) -> Option<(u64, u64)> {
+        let offset = u64::from_ne_bytes(self.bytes(0)?);
+        let len = u64::from_ne_bytes(self.bytes(8)?);
+        Some((offset, len))
+    }
+
+    fn at(&self, layout: &'a DynLayout, at: u64) -> DynValue<'a> {
+        DynValue { layout, file: self.file, at }
+    }
+
+    /// A struct's field by name.
+    pub fn field(&self, name: &str) -> Option<DynValue<'a>> {
+        let DynKind::Struct(fields) = &self.layout.kind else { return None };
+        let field = fields.iter().find(|f| f.name == name)?;
+        Some(self.at(&field.layout, self.at.checked_add(field.offset)?))
+    }
+
+    /// A struct's fields, in order, with their names.
+    pub fn fields(&self) -> impl Iterator<Item = (&'a str, DynValue<'a>)> + 'a {
+        let fields = match &self.layout.kind {
+            DynKind::Struct(fields) => &fields[..],
+            _ => &[],
+        };
+        let this = *self;
+        fields
+            .iter()
+            .map(move |f| (f.name.as_str(), this.at(&f.layout, this.at.saturating_add(f.offset))))
+    }
+
+    /// The number of elements of a list or array, or of bytes of a string.
+    pub fn len(&self) -> Option<u64> {
+        match &self.layout.kind {
+            DynKind::List(_) | DynKind::Str => self.block().map(|(_, len)| len),
+            DynKind::Array { len, .. } => Some(*len),
+            _ => None,
+        }
+    }
+
+    /// Whether [`len`](Self::len) is `Some(0)`.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// Element `index` of a list or array.
+    pub fn get(&self, index: u64) -> Option<DynValue<'a>> {
+        let (element, start, len) = match &self.layout.kind {
+            DynKind::List(element) => {
+                let (offset, len) = self.block()?;
+                (&**element, offset, len)
+            }
+            DynKind::Array { element, len } => (&**element, self.at, *len),
+            _ => return None,
+        };
+        if index >= len {
+            return None;
+        }
+        Some(self.at(element, start.checked_add(index.checked_mul(element.size)?)?))
+    }
+
+    /// The elements of a list or array (none for other values).
+    pub fn elements(&self) -> impl Iterator<Item = DynValue<'a>> + 'a {
+        let this = *self;
+        let len = match self.layout.kind {
+            DynKind::List(_) | DynKind::Array { .. } => self.len().unwrap_or(0),
+            _ => 0,
+        };
+        (0..len).map_while(move |i| this.get(i))
+    }
+
+    /// An option's value: `Some(None)` for `None`, `None` if this is not an option.
+    pub fn option(&self) -> Option<Option<DynValue<'a>>> {
+        let DynKind::Option(value) = &self.layout.kind else { return None };
+        let [tag] = self.bytes::<1>(0)?;
+        Some((tag == 1).then(|| self.at(value, self.at.saturating_add(value.align))))
+    }
+
+    /// A string's text; `None` if this is not a string, or the text is not
+    /// where it should be (possible only if the file changed after validation).
+    pub fn as_str(&self) -> Option<&'a str> {
+        if self.layout.kind != DynKind::Str {
+            return None;
+        }
+        let (offset, len) = self.block()?;
+        // SAFETY: as in `bytes`.
+        let bytes = unsafe { self.file.block::<u8>(offset, len) }?;
+        core::str::from_utf8(bytes).ok()
+    }
+
+    /// A number, `bool` or `char`.
+    pub fn scalar(&self) -> Option<ScalarValue> {
+        let DynKind::Scalar(s) = self.layout.kind else { return None };
+        read_scalar(self, s)
+    }
+
+    /// An enum's discriminant, and its variant's name if it has one.
+    pub fn variant(&self) -> Option<(u64, Option<&'a str>)> {
+        let DynKind::Enum { repr, variants } = &self.layout.kind else { return None };
+        let discriminant = discriminant(self, *repr)?;
+        let name =
+            variants.iter().find(|v| v.discriminant == discriminant).map(|v| v.name.as_str());
+        Some((discriminant, name))
+    }
+
+    /// The value at `path` from this one: field names joined by `.`, indices in
+    /// brackets, `?` for an option's value — `hikes[3].gps_track[0].z`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchPath`] naming the part of the path that was found and the
+    /// step that was not.
+    pub fn path(&self, path: &str) -> Result<DynValue<'a>> {
+        let mut value = *self;
+        for step in PathStep::parse(path)? {
+            let next = match step.kind {
+                StepKind::Field(name) => value.field(name),
+                StepKind::Index(index) => value.get(index),
+                StepKind::Some => value.option().flatten(),
+            };
+            value = next.ok_or_else(|| step.missing())?;
+        }
+        Ok(value)
+    }
+}
+
+/// One step of a path like `hikes[3].gps_track[0].z`.
+pub(crate) struct PathStep<'p> {
+    pub kind: StepKind<'p>,
+    path: &'p str,
+    /// The part of the path before this step, and the step as written.
+    found: &'p str,
+    text: &'p str,
+}
+
+/// What a [`PathStep`] selects.
+pub(crate) enum StepKind<'p> {
+    Field(&'p str),
+    Index(u64),
+    Some,
+}
+
+impl<'p> PathStep<'p> {
+    /// Splits `path` into steps: field names joined by `.`, `[index]`, `?`.
+    pub(crate) fn parse(path: &'p str) -> Result<Vec<PathStep<'p>>> {
+        let mut steps = Vec::new();
+        let mut rest = path;
+        while !rest.is_empty() {
+            let found = &path[..path.len() - rest.len()];
+            let step = |kind, text| PathStep { kind, path, found, text };
+            if let Some(after) = rest.strip_prefix('[') {
+                let Some(end) = after.find(']') else {
+                    return Err(step(StepKind::Some, rest).missing());
+                };
+                let text = &rest[..end + 2];
+                let index = after[..end]
+                    .trim()
+                    .parse()
+                    .map_err(|_| step(StepKind::Some, text).missing())?;
+                steps.push(step(StepKind::Index(index), text));
+                rest = &after[end + 1..];
+            } else if let Some(after) = rest.strip_prefix('?') {
+                steps.push(step(StepKind::Some, "?"));
+                rest = after;
+            } else {
+                let name_part = rest.strip_prefix('.').unwrap_or(rest);
+                let end = name_part.find(['.', '[', '?']).unwrap_or(name_part.len());
+                let name = &name_part[..end];
+                steps.push(step(StepKind::Field(name), name));
+                rest = &name_part[end..];
+            }
+        }
+        Ok(steps)
+    }
+
+    /// The error for a step that selects nothing.
+    pub(crate) fn missing(&self) -> Error {
+        Error::NoSuchPath {
+            path: self.path.to_owned(),
+            found: self.found.to_owned(),
+            step: self.text.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for DynValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DynValue({} at {})", self.layout, self.at)
+    }
+}
+
+fn read_scalar(value: &DynValue<'_>, s: Scalar) -> Option<ScalarValue> {
+    Some(match s {
+        Scalar::U8 => ScalarValue::U8(u8::from_ne_bytes(value.bytes(0)?)),
+        Scalar::U16 => ScalarValue::U16(u16::from_ne_bytes(value.bytes(0)?)),
+        Scalar::U32 => ScalarValue::U32(u32::from_ne_bytes(value.bytes(0)?)),
+        Scalar::U64 => ScalarValue::U64(u64::from_ne_bytes(value.bytes(0)?)),
+        Scalar::U128 => ScalarValue::U128(u128::from_ne_bytes(value.bytes(0)?)),
+        Scalar::I8 => ScalarValue::I8(i8::from_ne_bytes(value.bytes(0)?)),
+        Scalar::I16 => ScalarValue::I16(i16::from_ne_bytes(value.bytes(0)?)),
+        Scalar::I32 => ScalarValue::I32(i32::from_ne_bytes(value.bytes(0)?)),
+        Scalar::I64 => ScalarValue::I64(i64::from_ne_bytes(value.bytes(0)?)),
+        Scalar::I128 => ScalarValue::I128(i128::from_ne_bytes(value.bytes(0)?)),
+        Scalar::F32 => ScalarValue::F32(f32::from_ne_bytes(value.bytes(0)?)),
+        Scalar::F64 => ScalarValue::F64(f64::from_ne_bytes(value.bytes(0)?)),
+        Scalar::Bool => ScalarValue::Bool(value.bytes::<1>(0)?[0] != 0),
+        Scalar::Char => ScalarValue::Char(
+            char::from_u32(u32::from_ne_bytes(value.bytes(0)?))
+                .unwrap_or(char::REPLACEMENT_CHARACTER),
+        ),
+    })
+}
+
+fn discriminant(value: &DynValue<'_>, repr: Scalar) -> Option<u64> {
+    match read_scalar(value, repr)? {
+        ScalarValue::U8(v) => Some(v.into()),
+        ScalarValue::U16(v) => Some(v.into()),
+        ScalarValue::U32(v) => Some(v.into()),
+        _ => None,
+    }
+}
