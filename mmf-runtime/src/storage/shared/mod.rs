@@ -33,7 +33,9 @@
 //!
 //! So one shared writer at a time, no in-place writer while anyone shares the
 //! file, and nobody truncates a file that someone has mapped. The lock file
-//! next to the data file is created on first use and left in place.
+//! next to the data file is created on first use and left in place. Opening
+//! by path follows a file that a create or a compaction replaced meanwhile
+//! (see `storage/open.rs`).
 
 pub(crate) mod reader;
 pub(crate) mod writer;

@@ -316,7 +316,10 @@ impl<T: Mapped> SharedWriter<T> {
     /// hold of the old one stay valid.
     ///
     /// The new file is written next to the old one as `<file>.compact`, which
-    /// a crash may leave behind.
+    /// a crash may leave behind. On Windows, which replaces no mapped file,
+    /// the old file is first renamed aside (`<file>.superseded-<n>`, deleted
+    /// once its last reader unmaps it); readers that open the path in between
+    /// wait for the new file.
     ///
     /// # Errors
     ///
