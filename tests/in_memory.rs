@@ -496,3 +496,30 @@ fn randomized_corruption_gives_ok_or_err_never_a_panic() {
     // Flips in numbers and padding are accepted; the rest must have been refused.
     assert!(accepted > 0 && accepted < cases, "accepted {accepted} of {cases}");
 }
+
+#[test]
+fn plain_lists_and_arrays_index_like_slices() {
+    let mut db = database(2, 10);
+    db.hikes[1].gps_track[4].z = 12.5;
+    let mut bytes = mmf::to_bytes(&db);
+    {
+        let root = mmf::from_bytes::<HikingDatabase>(&bytes).unwrap();
+        let track = root.hikes().get(1).unwrap().gps_track();
+        assert_eq!(track[4].z, 12.5);
+        assert_eq!(track[2..5].len(), 3);
+    }
+    {
+        let mut root = mmf::from_bytes_mut::<HikingDatabase>(&mut bytes).unwrap();
+        let mut hikes = root.hikes_mut();
+        let mut hike = hikes.get_mut(1).unwrap();
+        let mut track = hike.gps_track_mut();
+        track[4].z = 99.0;
+        assert_eq!(track[4].z, 99.0);
+    }
+    let owned = mmf::from_bytes_owned::<HikingDatabase>(&bytes).unwrap();
+    assert_eq!(owned.hikes[1].gps_track[4].z, 99.0);
+
+    let id = mmf::to_bytes(&[0xabu8, 0xcd, 1, 2]);
+    let id = mmf::from_bytes::<[u8; 4]>(&id).unwrap();
+    assert_eq!(&id[..2], &[0xab, 0xcd]);
+}

@@ -145,8 +145,12 @@ fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
 fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
     match &layout.kind {
         DynKind::Struct(fields) => {
+            // A tuple struct's fields are named by their index.
+            let tuple = !fields.is_empty()
+                && fields.iter().enumerate().all(|(i, f)| f.name == i.to_string());
+            let (open, close) = if tuple { ("(", ");") } else { (" {", "}") };
             writeln!(out, "#[repr(C)] // {} bytes, aligned to {}", layout.size, layout.align)?;
-            writeln!(out, "struct {} {{", layout.name)?;
+            writeln!(out, "struct {}{open}", layout.name)?;
             let mut end = 0;
             for field in fields {
                 if field.offset > end {
@@ -156,7 +160,11 @@ fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
                         bytes(field.offset - end)
                     )?;
                 }
-                let decl = format!("{}: {},", field.name, field.layout);
+                let decl = if tuple {
+                    format!("{},", field.layout)
+                } else {
+                    format!("{}: {},", field.name, field.layout)
+                };
                 writeln!(
                     out,
                     "    {decl:<40} // offset {}, {}{}",
@@ -169,7 +177,7 @@ fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
             if layout.size > end {
                 writeln!(out, "    // {} of padding at offset {end}", bytes(layout.size - end))?;
             }
-            writeln!(out, "}}")
+            writeln!(out, "{close}")
         }
         DynKind::Enum { repr, variants } => {
             writeln!(out, "#[repr({})] // {}", repr.name(), bytes(layout.size))?;

@@ -116,6 +116,24 @@ fn schema_shows_declarations_with_offsets_and_padding() {
     );
 }
 
+/// A tuple struct, for `mmf schema`.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+struct LatLon(u8, f64);
+
+#[test]
+fn schema_shows_tuple_structs_as_rust_declares_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pair.mmf");
+    {
+        let _guard = LOCKS_OR_SPAWN.lock().unwrap_or_else(PoisonError::into_inner);
+        drop(MappedFileMut::create(&path, &LatLon(7, 46.5)).unwrap());
+    }
+    let out = stdout(&mmf(&["schema"], &path));
+    assert!(out.contains("struct LatLon(\n    u8,"), "{out}");
+    assert!(out.contains("    // 7 bytes of padding at offset 1\n    f64,"), "{out}");
+    assert!(out.trim_end().ends_with(");"), "{out}");
+}
+
 #[test]
 fn verify_exits_with_the_error_of_a_broken_file() {
     let (_dir, path) = file("verify.mmf");

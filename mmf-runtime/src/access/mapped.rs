@@ -40,7 +40,8 @@ use crate::format::raw::RawData;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in an mmf file",
     label = "`{Self}` does not implement `Mapped`",
-    note = "add `#[derive(Mapped)]` to `{Self}`, or use a type from mmf's type table"
+    note = "if `{Self}` is your own type, add `#[derive(Mapped)]` to it",
+    note = "if it comes from another crate (`SystemTime`, `HashMap`, `Uuid`, …), it cannot derive `Mapped` here: store what it holds in a type from mmf's type table instead (seconds as `u64`, a `Vec` of key-value pairs, bytes as `[u8; 16]`)"
 )]
 pub unsafe trait Mapped: Sized {
     /// The stored form: fixed layout, plain data, no implicit padding.

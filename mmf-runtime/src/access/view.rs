@@ -10,6 +10,8 @@
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::mapped::{Inline, Mapped, Plain};
 use core::fmt;
+use core::ops::{Index, IndexMut};
+use core::slice::SliceIndex;
 
 /// A read-only view of a list (`Vec<T>`, `Box<[T]>`) or array (`[T; N]`).
 ///
@@ -85,6 +87,26 @@ impl<'a, T: Mapped> ListView<'a, T> {
     pub fn to_vec(&self) -> Vec<T> {
         // SAFETY: as in `get`, for each element.
         self.items.iter().map(|raw| unsafe { T::read(raw, self.file) }).collect()
+    }
+}
+
+/// Indexes the stored elements like a slice, for [`Plain`] element types,
+/// whose stored form is the value itself (numbers, arrays and structs of
+/// them): `id()[..2]`, `samples()[3]`. Out of range panics, as for a slice;
+/// [`get`](ListView::get) does not.
+///
+/// ```
+/// let bytes = mmf_runtime::to_bytes(&[7u8, 1, 2, 3]);
+/// let id = mmf_runtime::from_bytes::<[u8; 4]>(&bytes)?;
+/// assert_eq!(id[0], 7);
+/// assert_eq!(&id[1..], &[1, 2, 3]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+impl<T: Plain, I: SliceIndex<[T::Raw]>> Index<I> for ListView<'_, T> {
+    type Output = I::Output;
+
+    fn index(&self, index: I) -> &I::Output {
+        &self.items[index]
     }
 }
 
@@ -255,6 +277,22 @@ impl<'a, T: Mapped> ListViewMut<'a, T> {
     /// Copies the elements into an owned vector.
     pub fn to_vec(&self) -> Vec<T> {
         self.as_view().to_vec()
+    }
+}
+
+/// Indexes the stored elements like a slice, for [`Plain`] element types, as
+/// for [`ListView`]; writable, as [`as_mut_slice`](ListViewMut::as_mut_slice) is.
+impl<T: Plain, I: SliceIndex<[T::Raw]>> Index<I> for ListViewMut<'_, T> {
+    type Output = I::Output;
+
+    fn index(&self, index: I) -> &I::Output {
+        &self.items[index]
+    }
+}
+
+impl<T: Plain, I: SliceIndex<[T::Raw]>> IndexMut<I> for ListViewMut<'_, T> {
+    fn index_mut(&mut self, index: I) -> &mut I::Output {
+        &mut self.items[index]
     }
 }
 

@@ -1,0 +1,8 @@
+use mmf::Mapped;
+
+#[derive(Mapped)]
+struct Visit {
+    when: std::time::SystemTime,
+}
+
+fn main() {}
