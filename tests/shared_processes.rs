@@ -220,17 +220,8 @@ fn readers_in_other_processes_never_see_a_torn_update() -> mmf::Result<()> {
         }
     }
     for child in children {
-        let output = child.wait_with_output().expect("a reader's report");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-        let report = child_report(&stdout, "READER ").expect("the reader's report");
-        println!("{report}");
-        let field = |name: &str| -> u64 {
-            report
-                .split(' ')
-                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-                .unwrap()
-        };
+        let (_, report) = finished_report(child, "READER ");
+        let field = |name: &str| report_field(&report, name);
         assert_eq!(field("torn"), 0, "{report}");
         assert_eq!(field("last"), UPDATES, "{report}");
         // How many versions a reader sees depends on the scheduler; a handful
@@ -238,6 +229,25 @@ fn readers_in_other_processes_never_see_a_torn_update() -> mmf::Result<()> {
         assert!(field("distinct") >= 10, "the reader saw too few versions to tell: {report}");
     }
     Ok(())
+}
+
+/// Waits for a child test to finish successfully, and returns what it printed
+/// and its report: the line after `tag`.
+fn finished_report(child: std::process::Child, tag: &str) -> (String, String) {
+    let output = child.wait_with_output().expect("a child's report");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let report = child_report(&stdout, tag).expect("the child's report").to_owned();
+    println!("{report}");
+    (stdout, report)
+}
+
+/// The number after `name=` in a report of `name=value` words.
+fn report_field(report: &str, name: &str) -> u64 {
+    report
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+        .unwrap_or_else(|| panic!("no `{name}` in the report: {report}"))
 }
 
 fn wait_for_readers(dir: &Path, count: usize) {
@@ -397,17 +407,8 @@ fn opening_never_fails_while_a_writer_creates_grows_and_compacts() -> mmf::Resul
     std::fs::write(dir.join("done"), b"").unwrap();
     println!("{} files created", round + 1);
     for child in children {
-        let output = child.wait_with_output().expect("a reader's report");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-        let report = child_report(&stdout, "OPENER ").expect("the reader's report");
-        println!("{report}");
-        let field = |name: &str| -> u64 {
-            report
-                .split(' ')
-                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-                .unwrap()
-        };
+        let (stdout, report) = finished_report(child, "OPENER ");
+        let field = |name: &str| report_field(&report, name);
         assert_eq!(field("errors"), 0, "{stdout}");
         assert_eq!(field("torn"), 0, "{stdout}");
         assert!(field("fresh") >= FRESH_OPENS, "too few opens to tell: {report}");
