@@ -18,7 +18,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// let err = mmf_runtime::from_bytes::<u64>(&mmf_runtime::AlignedBytes::zeroed(10)).unwrap_err();
 /// assert_eq!(err.to_string(), "truncated header: the data has 10 bytes, an mmf header needs 64");
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The operating system refused an operation on the file.
@@ -389,5 +389,20 @@ impl Error {
 
     pub(crate) fn invalid(problem: Problem) -> Self {
         Error::Invalid { path: FieldPath::default(), problem }
+    }
+}
+
+/// The same message as `Display`, so that `fn main() -> mmf::Result<()>` and
+/// `unwrap` print what is wrong and where — hashes in hex, field paths as
+/// paths — rather than the variant's fields in decimal.
+///
+/// ```
+/// let err = mmf_runtime::from_bytes::<u64>(&mmf_runtime::to_bytes(&1u32)).unwrap_err();
+/// assert_eq!(format!("{err:?}"), err.to_string());
+/// assert!(format!("{err:?}").contains("expected 0x"));
+/// ```
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
