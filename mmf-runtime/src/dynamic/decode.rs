@@ -11,11 +11,10 @@ use std::fmt;
 
 use crate::format::error::Result;
 use crate::format::layout::{Kind, Layout, Scalar};
+use crate::format::schema::{SchemaTables, unreadable};
 use crate::format::schema::{
-    FIELD_LEN, HEADER_LEN as SCHEMA_HEADER, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR,
-    TAG_STRUCT, TYPE_LEN, VARIANT_LEN, scalar_tag,
+    TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT, scalar_tag,
 };
-use crate::format::schema::{SchemaTables, le_u32, le_u64, unreadable};
 
 /// The layout of one stored type, as a file's embedded schema describes it:
 /// what [`Layout`] is for a Rust type, owned and read at run time.
@@ -186,65 +185,50 @@ fn scalar_size_align(s: Scalar) -> (u64, u64) {
 
 impl SchemaTables<'_> {
     fn layout(&self, index: u32, depth: u32) -> Result<DynLayout> {
-        let at = SCHEMA_HEADER + TYPE_LEN * index as usize;
+        let ty = self.type_record(index)?;
+        let at = ty.at;
         if depth > MAX_DEPTH {
             return Err(unreadable(at, format!("types nest deeper than {MAX_DEPTH} levels")));
         }
-        let record = &self.bytes[at..at + TYPE_LEN];
-        let (kind, repr) = (record[0], record[1]);
-        let name = self.name(at + 4)?.to_owned();
-        let (child, count) = (le_u32(record, 12), le_u64(record, 16));
-        let (size, align) = (le_u64(record, 24), le_u64(record, 32));
-        let child_type = |depth| -> Result<DynLayout> {
-            let child = self.range(0, child, 1, Some(index), at)?.start;
-            self.layout(child, depth)
-        };
-        let kind = match kind {
+        let element = |depth| -> Result<DynLayout> { self.layout(self.element(&ty)?.index, depth) };
+        let kind = match ty.kind {
             TAG_STR => DynKind::Str,
             TAG_LIST => {
-                let element = child_type(depth + 1)?;
+                let element = element(depth + 1)?;
                 if element.size == 0 {
                     return Err(unreadable(at, "a list of zero-sized elements"));
                 }
                 DynKind::List(Box::new(element))
             }
-            TAG_OPTION => DynKind::Option(Box::new(child_type(depth + 1)?)),
-            TAG_ARRAY => DynKind::Array { element: Box::new(child_type(depth + 1)?), len: count },
+            TAG_OPTION => DynKind::Option(Box::new(element(depth + 1)?)),
+            TAG_ARRAY => DynKind::Array { element: Box::new(element(depth + 1)?), len: ty.count },
             TAG_STRUCT => {
                 let mut fields: Vec<DynField> = Vec::new();
-                for i in self.range(1, child, count, None, at)? {
-                    let field_at = self.starts[0] + FIELD_LEN * i as usize;
-                    let field_type = le_u32(self.bytes, field_at + 16);
-                    let field_type = self.range(0, field_type, 1, Some(index), field_at)?.start;
+                for field in self.fields(&ty)? {
                     fields.push(DynField {
-                        name: self.name(field_at)?.to_owned(),
-                        offset: le_u64(self.bytes, field_at + 8),
-                        layout: self.layout(field_type, depth + 1)?,
+                        name: field.name.to_owned(),
+                        offset: field.offset,
+                        layout: self.layout(field.ty.index, depth + 1)?,
                     });
                 }
                 DynKind::Struct(fields)
             }
             TAG_ENUM => {
                 let repr =
-                    scalar(repr).filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
+                    scalar(ty.repr).filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
                 let repr = repr.ok_or_else(|| {
-                    unreadable(at, format!("enum `{name}` is not stored as u8, u16 or u32"))
+                    unreadable(at, format!("enum `{}` is not stored as u8, u16 or u32", ty.name))
                 })?;
-                let mut variants = Vec::new();
-                for i in self.range(2, child, count, None, at)? {
-                    let variant_at = self.starts[1] + VARIANT_LEN * i as usize;
-                    variants.push(DynVariant {
-                        name: self.name(variant_at)?.to_owned(),
-                        discriminant: le_u64(self.bytes, variant_at + 8),
-                    });
-                }
-                DynKind::Enum { repr, variants }
+                let variants = self.variants(&ty)?.into_iter();
+                let variants = variants
+                    .map(|v| DynVariant { name: v.name.to_owned(), discriminant: v.discriminant });
+                DynKind::Enum { repr, variants: variants.collect() }
             }
             tag => DynKind::Scalar(
                 scalar(tag).ok_or_else(|| unreadable(at, format!("kind {tag} is unknown")))?,
             ),
         };
-        let layout = DynLayout { name, size, align, kind };
+        let layout = DynLayout { name: ty.name.to_owned(), size: ty.size, align: ty.align, kind };
         check_size(&layout, at)?;
         Ok(layout)
     }

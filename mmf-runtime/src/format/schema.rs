@@ -301,17 +301,17 @@ pub(crate) fn unreadable(at: usize, problem: impl Into<String>) -> Error {
 /// The tables of an embedded schema (see [`crate::schema`]), located and
 /// size-checked; records are read from them by index.
 pub(crate) struct SchemaTables<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) counts: [u32; 3],
+    bytes: &'a [u8],
+    counts: [u32; 3],
     /// Where the field, variant and name tables start.
-    pub(crate) starts: [usize; 3],
+    starts: [usize; 3],
 }
 
-pub(crate) fn le_u32(bytes: &[u8], at: usize) -> u32 {
+fn le_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
 }
 
-pub(crate) fn le_u64(bytes: &[u8], at: usize) -> u64 {
+fn le_u64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
 }
 
@@ -348,7 +348,7 @@ impl<'a> SchemaTables<'a> {
         })
     }
 
-    pub(crate) fn name(&self, record: usize) -> Result<&'a str> {
+    fn name(&self, record: usize) -> Result<&'a str> {
         let (offset, len) =
             (le_u32(self.bytes, record) as usize, le_u32(self.bytes, record + 4) as usize);
         let names = &self.bytes[self.starts[2]..];
@@ -366,7 +366,7 @@ impl<'a> SchemaTables<'a> {
 
     /// The indices `first..first + count` of table `table` (0: types, 1: fields,
     /// 2: variants), if they are all in it and, for types, after `parent`.
-    pub(crate) fn range(
+    fn range(
         &self,
         table: usize,
         first: u32,
@@ -381,4 +381,84 @@ impl<'a> SchemaTables<'a> {
         }
         Ok(first..end as u32)
     }
+
+    /// Type record `index`, which must be in the type table.
+    pub(crate) fn type_record(&self, index: u32) -> Result<TypeRecord<'a>> {
+        let at = HEADER_LEN + TYPE_LEN * index as usize;
+        let record = &self.bytes[at..at + TYPE_LEN];
+        Ok(TypeRecord {
+            at,
+            index,
+            kind: record[0],
+            repr: record[1],
+            name: self.name(at + 4)?,
+            child: le_u32(record, 12),
+            count: le_u64(record, 16),
+            size: le_u64(record, 24),
+            align: le_u64(record, 32),
+        })
+    }
+
+    /// The one type a list, option or array record points to: after it in the table.
+    pub(crate) fn element(&self, ty: &TypeRecord<'a>) -> Result<TypeRecord<'a>> {
+        let child = self.range(0, ty.child, 1, Some(ty.index), ty.at)?.start;
+        self.type_record(child)
+    }
+
+    /// A struct record's fields, each with its type (after the struct's).
+    pub(crate) fn fields(&self, ty: &TypeRecord<'a>) -> Result<Vec<FieldRecord<'a>>> {
+        let mut fields = Vec::new();
+        for i in self.range(1, ty.child, ty.count, None, ty.at)? {
+            let at = self.starts[0] + FIELD_LEN * i as usize;
+            let field_type = le_u32(self.bytes, at + 16);
+            let field_type = self.range(0, field_type, 1, Some(ty.index), at)?.start;
+            fields.push(FieldRecord {
+                name: self.name(at)?,
+                offset: le_u64(self.bytes, at + 8),
+                ty: self.type_record(field_type)?,
+            });
+        }
+        Ok(fields)
+    }
+
+    /// An enum record's variants.
+    pub(crate) fn variants(&self, ty: &TypeRecord<'a>) -> Result<Vec<VariantRecord<'a>>> {
+        let mut variants = Vec::new();
+        for i in self.range(2, ty.child, ty.count, None, ty.at)? {
+            let at = self.starts[1] + VARIANT_LEN * i as usize;
+            variants.push(VariantRecord {
+                name: self.name(at)?,
+                discriminant: le_u64(self.bytes, at + 8),
+            });
+        }
+        Ok(variants)
+    }
+}
+
+/// One type of an embedded schema, as its record says (see the module docs).
+pub(crate) struct TypeRecord<'a> {
+    /// Where the record starts in the schema.
+    pub(crate) at: usize,
+    /// Its index in the type table.
+    pub(crate) index: u32,
+    pub(crate) kind: u8,
+    pub(crate) repr: u8,
+    pub(crate) name: &'a str,
+    pub(crate) child: u32,
+    pub(crate) count: u64,
+    pub(crate) size: u64,
+    pub(crate) align: u64,
+}
+
+/// One field of a struct record, with its type's record.
+pub(crate) struct FieldRecord<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) offset: u64,
+    pub(crate) ty: TypeRecord<'a>,
+}
+
+/// One variant of an enum record.
+pub(crate) struct VariantRecord<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) discriminant: u64,
 }
