@@ -144,14 +144,13 @@ fn file_errors_name_the_file() {
 
     let other = dir.join("other.mmf");
     drop(MappedFileMut::create(&other, &database(1, 1)).unwrap());
-    assert_eq!(
-        MappedFile::<Hike>::open(&other).unwrap_err().to_string(),
-        format!(
-            "file holds schema {:#018x} (HikingDatabase), expected {:#018x} (Hike)",
-            <HikingDatabase as mmf::Mapped>::SCHEMA_HASH,
-            <Hike as mmf::Mapped>::SCHEMA_HASH
-        )
+    let message = MappedFile::<Hike>::open(&other).unwrap_err().to_string();
+    let start = format!(
+        "file holds schema {:#018x} (HikingDatabase), expected {:#018x} (Hike): the root: ",
+        <HikingDatabase as mmf::Mapped>::SCHEMA_HASH,
+        <Hike as mmf::Mapped>::SCHEMA_HASH
     );
+    assert!(message.starts_with(&start), "{message}");
 
     // A file cut short after it was written: the header promises more bytes.
     let cut = dir.join("cut.mmf");

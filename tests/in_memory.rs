@@ -315,13 +315,17 @@ fn header_errors_say_what_is_wrong() {
 fn another_type_is_refused_naming_both() {
     let bytes = mmf::to_bytes(&database(1, 1));
     let message = err::<Hike>(&bytes);
-    assert_eq!(
-        message,
-        format!(
-            "file holds schema {:#018x} (HikingDatabase), expected {:#018x} (Hike)",
-            HikingDatabase::SCHEMA_HASH,
-            Hike::SCHEMA_HASH
-        )
+    let start = format!(
+        "file holds schema {:#018x} (HikingDatabase), expected {:#018x} (Hike): ",
+        HikingDatabase::SCHEMA_HASH,
+        Hike::SCHEMA_HASH
+    );
+    assert!(message.starts_with(&start), "{message}");
+    assert!(
+        message.contains("the root: type `HikingDatabase` in the file, `Hike` in this program; ")
+    );
+    assert!(
+        message.contains("; hikes: Vec<Hike>, in the file only: this program has no such field")
     );
     let bytes = mmf::to_bytes(&vec![1u8]);
     assert!(err::<Hike>(&bytes).contains("(a built-in root type), expected"));
@@ -522,4 +526,51 @@ fn plain_lists_and_arrays_index_like_slices() {
     let id = mmf::to_bytes(&[0xabu8, 0xcd, 1, 2]);
     let id = mmf::from_bytes::<[u8; 4]>(&id).unwrap();
     assert_eq!(&id[..2], &[0xab, 0xcd]);
+}
+
+/// The hiking types of a later version of a program: `Coord` gained a field.
+mod later {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Coord {
+        pub x: f64,
+        pub y: f64,
+        pub z: f64,
+        pub t: u64,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Hike {
+        pub date: String,
+        pub description: String,
+        pub gps_track: Vec<Coord>,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct HikingDatabase {
+        pub description: String,
+        pub hikes: Vec<Hike>,
+    }
+}
+
+#[test]
+fn a_changed_type_is_refused_naming_what_changed() {
+    let bytes = mmf::to_bytes(&database(1, 1));
+    let message = err::<later::HikingDatabase>(&bytes);
+    assert!(
+        message.ends_with(
+            "(HikingDatabase): hikes[_].gps_track[_].t: u64, new in this program: the file lacks it"
+        ),
+        "{message}"
+    );
+    // And the other way: a file of the later program in this one.
+    let later = later::HikingDatabase { description: "Alps".into(), hikes: Vec::new() };
+    let message = err::<HikingDatabase>(&mmf::to_bytes(&later));
+    assert!(
+        message.ends_with(
+            "hikes[_].gps_track[_].t: u64, in the file only: this program has no such field"
+        ),
+        "{message}"
+    );
 }

@@ -7,9 +7,11 @@ use bytemuck::Pod;
 
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
+use crate::format::diff::differences;
 use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::header::header_error;
 use crate::format::header::{HEADER_LEN, Header};
+use crate::format::schema::encode;
 
 /// Walks a file's object graph and checks it; see [`Mapped::validate`].
 ///
@@ -308,19 +310,27 @@ impl Header {
     pub(crate) fn check<T: Mapped>(&self, file: FileRef<'_>) -> Result<()> {
         self.check_data_len(file.len())?;
         if self.schema_hash != T::SCHEMA_HASH {
-            // Only now read the embedded schema, and only for the type's name.
+            // Only now read the embedded schema: for the type's name and what
+            // differs from `T`'s.
             // SAFETY: an embedded schema is never written once the header names it.
             let schema = unsafe { self.schema_bytes(file.prefix(self.data_len)) };
-            let found_name = match schema.ok().flatten().map(crate::format::schema::root_name) {
+            let schema = schema.ok().flatten();
+            let found_name = match schema.map(crate::format::schema::root_name) {
                 Some(Some(name)) => name.to_owned(),
                 Some(None) => "a built-in root type".to_owned(),
                 None => "no readable embedded schema".to_owned(),
+            };
+            let (differences, different) = match schema {
+                Some(schema) => differences(schema, &encode(T::LAYOUT)),
+                None => (Vec::new(), 0),
             };
             return Err(Error::SchemaMismatch {
                 found: self.schema_hash,
                 found_name,
                 expected: T::SCHEMA_HASH,
                 expected_name: T::LAYOUT.name,
+                differences,
+                different,
             });
         }
         self.check_root(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64)

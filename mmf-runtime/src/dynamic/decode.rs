@@ -11,10 +11,8 @@ use std::fmt;
 
 use crate::format::error::Result;
 use crate::format::layout::{Kind, Layout, Scalar};
-use crate::format::schema::{SchemaTables, unreadable};
-use crate::format::schema::{
-    TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT, scalar_tag,
-};
+use crate::format::schema::{SchemaTables, scalar_of_tag, unreadable};
+use crate::format::schema::{TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT};
 
 /// The layout of one stored type, as a file's embedded schema describes it:
 /// what [`Layout`] is for a Rust type, owned and read at run time.
@@ -154,23 +152,6 @@ impl fmt::Display for DynLayout {
     }
 }
 
-const SCALARS: [Scalar; 14] = [
-    Scalar::U8,
-    Scalar::U16,
-    Scalar::U32,
-    Scalar::U64,
-    Scalar::U128,
-    Scalar::I8,
-    Scalar::I16,
-    Scalar::I32,
-    Scalar::I64,
-    Scalar::I128,
-    Scalar::F32,
-    Scalar::F64,
-    Scalar::Bool,
-    Scalar::Char,
-];
-
 /// The size and alignment of a scalar's stored form on this machine.
 fn scalar_size_align(s: Scalar) -> (u64, u64) {
     let (size, align) = match s {
@@ -214,8 +195,8 @@ impl SchemaTables<'_> {
                 DynKind::Struct(fields)
             }
             TAG_ENUM => {
-                let repr =
-                    scalar(ty.repr).filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
+                let repr = scalar_of_tag(ty.repr)
+                    .filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
                 let repr = repr.ok_or_else(|| {
                     unreadable(at, format!("enum `{}` is not stored as u8, u16 or u32", ty.name))
                 })?;
@@ -225,17 +206,14 @@ impl SchemaTables<'_> {
                 DynKind::Enum { repr, variants: variants.collect() }
             }
             tag => DynKind::Scalar(
-                scalar(tag).ok_or_else(|| unreadable(at, format!("kind {tag} is unknown")))?,
+                scalar_of_tag(tag)
+                    .ok_or_else(|| unreadable(at, format!("kind {tag} is unknown")))?,
             ),
         };
         let layout = DynLayout { name: ty.name.to_owned(), size: ty.size, align: ty.align, kind };
         check_size(&layout, at)?;
         Ok(layout)
     }
-}
-
-fn scalar(tag: u8) -> Option<Scalar> {
-    SCALARS.into_iter().find(|&s| scalar_tag(s) == tag)
 }
 
 /// Checks that a layout's size and alignment are those mmf gives its kind,

@@ -99,7 +99,8 @@ pub enum Error {
     },
     /// The file holds another root type than the one asked for.
     #[error(
-        "file holds schema {found:#018x} ({found_name}), expected {expected:#018x} ({expected_name})"
+        "file holds schema {found:#018x} ({found_name}), expected {expected:#018x} ({expected_name}){}",
+        differences_text(differences, *different)
     )]
     SchemaMismatch {
         /// The schema hash in the file.
@@ -110,6 +111,12 @@ pub enum Error {
         expected: u64,
         /// The name of `T`.
         expected_name: &'static str,
+        /// The first differences between the file's embedded schema and `T`'s,
+        /// by field path (`hikes[_].gps_track[_].t: u64, new in this program: the
+        /// file lacks it`); empty if the file's schema cannot be read.
+        differences: Vec<String>,
+        /// How many differences there are in all.
+        different: usize,
     },
     /// A header field is out of range.
     #[error("header field `{field}` at offset {offset}: {problem}")]
@@ -405,4 +412,14 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
+}
+
+/// `: first; second; … and N more` after a schema mismatch's hashes.
+fn differences_text(shown: &[String], all: usize) -> String {
+    if shown.is_empty() {
+        return String::new();
+    }
+    let more = all.saturating_sub(shown.len());
+    let more = if more > 0 { format!("; and {more} more") } else { String::new() };
+    format!(": {}{more}", shown.join("; "))
 }

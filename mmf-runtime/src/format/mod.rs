@@ -2,6 +2,7 @@
 //! the layout table that describes a stored type, the stored forms of strings,
 //! lists and options, and the error type. Imports nothing above it.
 
+pub(crate) mod diff;
 pub(crate) mod error;
 pub(crate) mod header;
 pub(crate) mod layout;

@@ -226,6 +226,28 @@ const fn type_count(layout: &Layout) -> u32 {
     }
 }
 
+const SCALARS: [Scalar; 14] = [
+    Scalar::U8,
+    Scalar::U16,
+    Scalar::U32,
+    Scalar::U64,
+    Scalar::U128,
+    Scalar::I8,
+    Scalar::I16,
+    Scalar::I32,
+    Scalar::I64,
+    Scalar::I128,
+    Scalar::F32,
+    Scalar::F64,
+    Scalar::Bool,
+    Scalar::Char,
+];
+
+/// The scalar whose kind tag is `tag`, if any.
+pub(crate) fn scalar_of_tag(tag: u8) -> Option<Scalar> {
+    SCALARS.into_iter().find(|&s| scalar_tag(s) == tag)
+}
+
 pub(crate) const fn scalar_tag(s: Scalar) -> u8 {
     match s {
         Scalar::U8 => 1,
