@@ -77,6 +77,39 @@ pub fn info(path: &Path, out: &mut impl Write) -> Result<(), crate::Failure> {
     }
 }
 
+/// The schema in `path`: a file written by `mmf schema --binary` (it starts
+/// with `MMFS`), or an mmf file's embedded schema, read with its header only
+/// and checked against the header's schema hash.
+pub fn schema_of(path: &Path) -> Result<Vec<u8>, crate::Failure> {
+    let io_error = |action| move |source| Error::Io { action, path: path.to_owned(), source };
+    let bytes_of_file = || std::fs::read(path).map_err(io_error("cannot read"));
+    let mut file = File::open(path).map_err(io_error("cannot open"))?;
+    let file_len = file.metadata().map_err(io_error("cannot read the metadata of"))?.len();
+    let mut head = Vec::with_capacity(HEADER_LEN as usize);
+    Read::by_ref(&mut file)
+        .take(HEADER_LEN)
+        .read_to_end(&mut head)
+        .map_err(io_error("cannot read"))?;
+    if head.starts_with(b"MMFS") {
+        return Ok(bytes_of_file()?);
+    }
+    let header = Header::read(&head)?;
+    header.check_data_len(file_len)?;
+    let schema = read_schema(&mut file, &header, file_len).map_err(io_error("cannot read"))??;
+    let schema = schema.ok_or(Error::NoSchema)?;
+    let found = mmf_runtime::schema::hash_bytes(&schema);
+    if found != header.schema_hash {
+        return Err(Error::SchemaCorrupt {
+            offset: header.schema_offset,
+            len: header.schema_len,
+            found,
+            expected: header.schema_hash,
+        }
+        .into());
+    }
+    Ok(schema)
+}
+
 /// The embedded schema's bytes, if the header names some: an error if they
 /// lie outside the data in use or the file.
 fn read_schema(

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! mmf info FILE                          header, root type, sizes, generation
-//! mmf schema FILE                        the embedded schema as Rust declarations, with offsets
+//! mmf schema FILE [--binary]             the embedded schema as Rust declarations, with offsets
+//! mmf diff A B                           what differs between two files' (or saved) schemas
 //! mmf verify FILE                        full validation; exit status 1 with the error if invalid
 //! mmf dump FILE [PATH] [--json] [--limit N]
 //! mmf codegen --lang c|csharp|python FILE
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mmf_runtime::DynFile;
+use mmf_runtime::schema::hash_bytes;
 
 /// Inspect, verify and dump mmf files, and generate readers for them in
 /// other languages — all from the schema each file carries.
@@ -39,6 +41,19 @@ enum Command {
     Schema {
         /// The mmf file.
         file: PathBuf,
+        /// Write the embedded schema's bytes as they are stored, to keep in a
+        /// repository and compare later files with (`mmf diff`).
+        #[arg(long)]
+        binary: bool,
+    },
+    /// List what differs between two schemas, by field path: each of A and B
+    /// is an mmf file or a schema saved with `mmf schema --binary`. Exits with
+    /// status 0 if they are the same, 1 if they differ.
+    Diff {
+        /// The first file or schema.
+        a: PathBuf,
+        /// The second file or schema.
+        b: PathBuf,
     },
     /// Validate the whole file by its embedded schema. Exits with status 0 if
     /// it is valid, 1 with the error (field path and offset) if not.
@@ -130,9 +145,32 @@ impl From<io::Error> for Failure {
 fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
     match command {
         Command::Info { file } => info::info(&file, out)?,
-        Command::Schema { file } => {
+        Command::Schema { file, binary: true } => out.write_all(&info::schema_of(&file)?)?,
+        Command::Schema { file, binary: false } => {
             let file = DynFile::open(&file)?;
             info::schema(file.layout(), out)?;
+        }
+        Command::Diff { a, b } => {
+            let (schema_a, schema_b) = (info::schema_of(&a)?, info::schema_of(&b)?);
+            let (name_a, name_b) = (a.display().to_string(), b.display().to_string());
+            let differences =
+                mmf_runtime::schema::differences(&schema_a, &schema_b, &name_a, &name_b);
+            for line in &differences {
+                writeln!(out, "{line}")?;
+            }
+            let (hash_a, hash_b) = (hash_bytes(&schema_a), hash_bytes(&schema_b));
+            if hash_a == hash_b {
+                writeln!(out, "same schema ({hash_a:#018x})")?;
+            } else {
+                if differences.is_empty() {
+                    // Different bytes, same layout: names of types only, say.
+                    writeln!(
+                        out,
+                        "the schemas differ ({hash_a:#018x}, {hash_b:#018x}) but lay out the same"
+                    )?;
+                }
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Verify { file: path } => {
             let file = DynFile::open(&path)?;

@@ -256,3 +256,77 @@ fn every_command_has_help() {
         String::from_utf8_lossy(&output.stderr).starts_with("mmf: cannot open `/nonexistent.mmf`")
     );
 }
+
+/// The hiking types of a later program: `Coord` gained a field, `Difficulty`
+/// a variant, and `summit` became a `u32`.
+mod later {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Coord {
+        pub x: f64,
+        pub y: f64,
+        pub z: f64,
+        pub t: u64,
+    }
+
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Difficulty {
+        Easy = 1,
+        Medium = 4,
+        Hard = 7,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Hike {
+        pub date: String,
+        pub difficulty: Difficulty,
+        pub summit: Option<u32>,
+        pub gps_track: Vec<Coord>,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct HikingDatabase {
+        pub description: String,
+        pub hikes: Vec<Hike>,
+    }
+}
+
+#[test]
+fn diff_lists_what_changed_between_files_and_saved_schemas() {
+    let (dir, old) = file("old.mmf");
+    let new = dir.path().join("new.mmf");
+    {
+        let _guard = LOCKS_OR_SPAWN.lock().unwrap_or_else(PoisonError::into_inner);
+        let db = later::HikingDatabase { description: "Alps".into(), hikes: Vec::new() };
+        drop(MappedFileMut::create(&new, &db).unwrap());
+    }
+    // Keep the old schema, as a project would in its repository.
+    let saved = dir.path().join("hikes.v1.mmfs");
+    let mut schema = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    schema.args(["schema", "--binary"]).arg(&old);
+    let bytes = run(schema).stdout;
+    assert!(bytes.starts_with(b"MMFS"));
+    std::fs::write(&saved, &bytes).unwrap();
+
+    let mut diff = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    diff.arg("diff").arg(&saved).arg(&new);
+    let output = run(diff);
+    assert_eq!(output.status.code(), Some(1));
+    let (a, b) = (saved.display(), new.display());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "hikes[_].difficulty: variant `Medium` is new in {b}\n\
+             hikes[_].summit?: u16 in {a}, u32 in {b}\n\
+             hikes[_].gps_track[_].t: u64, new in {b}: {a} lacks it\n"
+        )
+    );
+
+    let mut same = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    same.arg("diff").arg(&old).arg(&saved);
+    let output = run(same);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("same schema (0x"));
+}

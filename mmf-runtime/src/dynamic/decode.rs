@@ -11,8 +11,8 @@ use std::fmt;
 
 use crate::format::error::Result;
 use crate::format::layout::{Kind, Layout, Scalar};
-use crate::format::schema::{SchemaTables, scalar_of_tag, unreadable};
-use crate::format::schema::{TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT};
+use crate::format::tables::{SchemaTables, scalar_of_tag, unreadable};
+use crate::format::tables::{TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT};
 
 /// The layout of one stored type, as a file's embedded schema describes it:
 /// what [`Layout`] is for a Rust type, owned and read at run time.

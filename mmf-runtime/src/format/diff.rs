@@ -6,7 +6,7 @@
 //! options and arrays by their elements. The walk stops at the nesting depth
 //! the decoder allows, so a hostile schema cannot make it recurse without end.
 
-use crate::format::schema::{
+use crate::format::tables::{
     SchemaTables, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT, TypeRecord,
     scalar_of_tag,
 };
@@ -22,19 +22,28 @@ const MAX_DEPTH: u32 = 64;
 /// [`SHOWN`], and how many there are in all. Nothing if either schema cannot
 /// be read.
 pub(crate) fn differences(file: &[u8], program: &[u8]) -> (Vec<String>, usize) {
-    let (Ok(file), Ok(program)) = (SchemaTables::new(file), SchemaTables::new(program)) else {
+    compare(file, program, ["the file", "this program"], SHOWN)
+}
+
+/// The differences between schemas `a` and `b`, whose sources `sides` name
+/// (`"the file"`, `"this program"`): the first `shown`, and how many in all.
+pub(crate) fn compare(a: &[u8], b: &[u8], sides: [&str; 2], shown: usize) -> (Vec<String>, usize) {
+    let (Ok(first), Ok(second)) = (SchemaTables::new(a), SchemaTables::new(b)) else {
         return (Vec::new(), 0);
     };
-    let mut diff = Diff { file, program, shown: Vec::new(), count: 0 };
-    if let (Ok(a), Ok(b)) = (diff.file.type_record(0), diff.program.type_record(0)) {
+    let mut diff = Diff { first, second, sides, limit: shown, shown: Vec::new(), count: 0 };
+    if let (Ok(a), Ok(b)) = (diff.first.type_record(0), diff.second.type_record(0)) {
         diff.walk("", &a, &b, 0);
     }
     (diff.shown, diff.count)
 }
 
+/// Compares schema `a` (the first side) with `b` (the second).
 struct Diff<'a> {
-    file: SchemaTables<'a>,
-    program: SchemaTables<'a>,
+    first: SchemaTables<'a>,
+    second: SchemaTables<'a>,
+    sides: [&'a str; 2],
+    limit: usize,
     shown: Vec<String>,
     count: usize,
 }
@@ -42,13 +51,13 @@ struct Diff<'a> {
 impl<'a> Diff<'a> {
     fn note(&mut self, path: &str, what: String) {
         self.count += 1;
-        if self.shown.len() < SHOWN {
+        if self.shown.len() < self.limit {
             let path = if path.is_empty() { "the root" } else { path };
             self.shown.push(format!("{path}: {what}"));
         }
     }
 
-    /// Compares type `a` of the file with type `b` of the program at `path`.
+    /// Compares type `a` of the first side with type `b` of the second at `path`.
     fn walk(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>, depth: u32) {
         if depth > MAX_DEPTH {
             return;
@@ -64,83 +73,93 @@ impl<'a> Diff<'a> {
                 self.renamed(path, a, b);
                 if a.repr != b.repr {
                     let (ra, rb) = (scalar_name(a.repr), scalar_name(b.repr));
-                    self.note(path, format!("stored as {ra} in the file, {rb} in this program"));
+                    let [a, b] = self.sides;
+                    self.note(path, format!("stored as {ra} in {a}, {rb} in {b}"));
                 }
                 self.variants(path, a, b);
             }
             (TAG_LIST | TAG_OPTION | TAG_ARRAY, true) => {
                 if a.kind == TAG_ARRAY && a.count != b.count {
-                    let (ta, tb) = (describe(&self.file, a, 0), describe(&self.program, b, 0));
-                    self.note(path, format!("{ta} in the file, {tb} in this program"));
-                } else if let (Ok(ea), Ok(eb)) = (self.file.element(a), self.program.element(b)) {
+                    self.changed(path, a, b);
+                } else if let (Ok(ea), Ok(eb)) = (self.first.element(a), self.second.element(b)) {
                     let step = if a.kind == TAG_OPTION { "?" } else { "[_]" };
                     self.walk(&format!("{path}{step}"), &ea, &eb, depth + 1);
                 }
             }
             (_, true) => {} // the same scalar, or both strings
-            (_, false) => {
-                let (ta, tb) = (describe(&self.file, a, 0), describe(&self.program, b, 0));
-                self.note(path, format!("{ta} in the file, {tb} in this program"));
-            }
+            (_, false) => self.changed(path, a, b),
         }
         let explained = self.count > before;
         if !explained && (a.size, a.align) != (b.size, b.align) {
+            let [sa, sb] = self.sides;
             let what = format!(
-                "{} bytes aligned to {} in the file, {} aligned to {} in this program",
+                "{} bytes aligned to {} in {sa}, {} aligned to {} in {sb}",
                 a.size, a.align, b.size, b.align
             );
             self.note(path, what);
         }
     }
 
+    /// `a` and `b` are different types.
+    fn changed(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>) {
+        let (ta, tb) = (describe(&self.first, a, 0), describe(&self.second, b, 0));
+        let [sa, sb] = self.sides;
+        self.note(path, format!("{ta} in {sa}, {tb} in {sb}"));
+    }
+
     fn renamed(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>) {
         if a.name != b.name {
-            self.note(path, format!("type `{}` in the file, `{}` in this program", a.name, b.name));
+            let [sa, sb] = self.sides;
+            self.note(path, format!("type `{}` in {sa}, `{}` in {sb}", a.name, b.name));
         }
     }
 
     fn fields(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>, depth: u32) {
-        let (Ok(in_file), Ok(in_program)) = (self.file.fields(a), self.program.fields(b)) else {
+        let (Ok(in_a), Ok(in_b)) = (self.first.fields(a), self.second.fields(b)) else {
             return;
         };
         let dot = if path.is_empty() { "" } else { "." };
-        for field in &in_program {
+        for field in &in_b {
             let at = format!("{path}{dot}{}", field.name);
-            match in_file.iter().find(|f| f.name == field.name) {
+            match in_a.iter().find(|f| f.name == field.name) {
                 None => {
-                    let ty = describe(&self.program, &field.ty, 0);
-                    self.note(&at, format!("{ty}, new in this program: the file lacks it"));
+                    let ty = describe(&self.second, &field.ty, 0);
+                    let [sa, sb] = self.sides;
+                    self.note(&at, format!("{ty}, new in {sb}: {sa} lacks it"));
                 }
                 Some(old) => {
                     let before = self.count;
                     self.walk(&at, &old.ty, &field.ty, depth + 1);
                     if self.count == before && old.offset != field.offset {
                         let (o, n) = (old.offset, field.offset);
-                        self.note(&at, format!("at offset {o} in the file, {n} in this program"));
+                        let [sa, sb] = self.sides;
+                        self.note(&at, format!("at offset {o} in {sa}, {n} in {sb}"));
                     }
                 }
             }
         }
-        for field in in_file.iter().filter(|f| in_program.iter().all(|p| p.name != f.name)) {
-            let ty = describe(&self.file, &field.ty, 0);
+        for field in in_a.iter().filter(|f| in_b.iter().all(|p| p.name != f.name)) {
+            let ty = describe(&self.first, &field.ty, 0);
             let at = format!("{path}{dot}{}", field.name);
-            self.note(&at, format!("{ty}, in the file only: this program has no such field"));
+            let [sa, sb] = self.sides;
+            self.note(&at, format!("{ty}, in {sa} only: {sb} has no such field"));
         }
     }
 
     fn variants(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>) {
-        let (Ok(in_file), Ok(in_program)) = (self.file.variants(a), self.program.variants(b))
-        else {
+        let (Ok(in_a), Ok(in_b)) = (self.first.variants(a), self.second.variants(b)) else {
             return;
         };
-        for variant in &in_program {
-            match in_file.iter().find(|v| v.name == variant.name) {
+        for variant in &in_b {
+            match in_a.iter().find(|v| v.name == variant.name) {
                 None => {
-                    self.note(path, format!("variant `{}` is new in this program", variant.name))
+                    let sb = self.sides[1];
+                    self.note(path, format!("variant `{}` is new in {sb}", variant.name));
                 }
                 Some(old) if old.discriminant != variant.discriminant => {
+                    let [sa, sb] = self.sides;
                     let what = format!(
-                        "variant `{}` is {} in the file, {} in this program",
+                        "variant `{}` is {} in {sa}, {} in {sb}",
                         variant.name, old.discriminant, variant.discriminant
                     );
                     self.note(path, what);
@@ -148,8 +167,9 @@ impl<'a> Diff<'a> {
                 Some(_) => {}
             }
         }
-        for variant in in_file.iter().filter(|v| in_program.iter().all(|p| p.name != v.name)) {
-            self.note(path, format!("variant `{}` is in the file only", variant.name));
+        for variant in in_a.iter().filter(|v| in_b.iter().all(|p| p.name != v.name)) {
+            let sa = self.sides[0];
+            self.note(path, format!("variant `{}` is in {sa} only", variant.name));
         }
     }
 }
@@ -172,38 +192,4 @@ fn describe(tables: &SchemaTables<'_>, ty: &TypeRecord<'_>, depth: u32) -> Strin
 
 fn scalar_name(tag: u8) -> &'static str {
     scalar_of_tag(tag).map_or("an unknown kind", |s| s.name())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
-    use crate::format::schema::encode;
-
-    const U64: Layout = Layout { name: "u64", size: 8, align: 8, kind: Kind::Scalar(Scalar::U64) };
-    const F64: Layout = Layout { name: "f64", size: 8, align: 8, kind: Kind::Scalar(Scalar::F64) };
-
-    const fn field(name: &'static str, offset: usize, layout: &'static Layout) -> FieldLayout {
-        FieldLayout { name, offset, size: layout.size, layout }
-    }
-
-    #[test]
-    fn fields_added_removed_and_changed_are_named_by_path() {
-        static OLD: [FieldLayout; 2] = [field("x", 0, &F64), field("y", 8, &F64)];
-        static NEW: [FieldLayout; 2] = [field("x", 0, &U64), field("t", 8, &U64)];
-        let old = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&OLD) };
-        let new = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&NEW) };
-        let (shown, count) = differences(&encode(&old), &encode(&new));
-        assert_eq!(
-            shown,
-            [
-                "x: f64 in the file, u64 in this program",
-                "t: u64, new in this program: the file lacks it",
-                "y: f64, in the file only: this program has no such field",
-            ]
-        );
-        assert_eq!(count, 3);
-        assert_eq!(differences(&encode(&old), &encode(&old)), (Vec::new(), 0));
-        assert_eq!(differences(b"not a schema", &encode(&old)), (Vec::new(), 0));
-    }
 }

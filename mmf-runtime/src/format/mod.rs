@@ -8,3 +8,4 @@ pub(crate) mod header;
 pub(crate) mod layout;
 pub(crate) mod raw;
 pub mod schema;
+pub(crate) mod tables;
