@@ -11,35 +11,24 @@ use mmf_runtime::{
 /// Prints the header's fields and what the embedded schema names, reading
 /// only the header and the schema (constant time, whatever the file's size).
 pub fn info(path: &Path, out: &mut impl Write) -> Result<(), crate::Failure> {
-    let io_error = |action| move |source| Error::Io { action, path: path.to_owned(), source };
-    let mut file = File::open(path).map_err(io_error("cannot open"))?;
-    let file_len = file.metadata().map_err(io_error("cannot read the metadata of"))?.len();
-    let mut head = Vec::with_capacity(HEADER_LEN as usize);
-    Read::by_ref(&mut file)
-        .take(HEADER_LEN)
-        .read_to_end(&mut head)
-        .map_err(io_error("cannot read"))?;
-    let header = Header::read(&head)?;
+    let Head { mut file, file_len, bytes } = read_head(path)?;
+    let header = Header::read(&bytes)?;
 
     // What the header and the schema alone can show to be wrong; printed
     // after what could be read, and then the command fails.
     let mut problem = header.check_data_len(file_len).err();
-    let schema = read_schema(&mut file, &header, file_len).map_err(io_error("cannot read"))?;
+    let schema =
+        read_schema(&mut file, &header, file_len).map_err(io_error(path, "cannot read"))?;
     let root = match schema {
+        Err(e @ Error::SchemaCorrupt { .. }) => {
+            problem.get_or_insert(e);
+            "(the embedded schema does not match the schema hash)".to_owned()
+        }
         Err(e) => {
             problem.get_or_insert(e);
             "(the embedded schema cannot be read)".to_owned()
         }
         Ok(None) => "(no embedded schema)".to_owned(),
-        Ok(Some(bytes)) if mmf_runtime::schema::hash_bytes(&bytes) != header.schema_hash => {
-            problem.get_or_insert(Error::SchemaCorrupt {
-                offset: header.schema_offset,
-                len: header.schema_len,
-                found: mmf_runtime::schema::hash_bytes(&bytes),
-                expected: header.schema_hash,
-            });
-            "(the embedded schema does not match the schema hash)".to_owned()
-        }
         Ok(Some(bytes)) => match DynLayout::decode(&bytes) {
             Ok(layout) => {
                 if let Err(e) = header.check_root(layout.size, layout.align) {
@@ -81,37 +70,42 @@ pub fn info(path: &Path, out: &mut impl Write) -> Result<(), crate::Failure> {
 /// with `MMFS`), or an mmf file's embedded schema, read with its header only
 /// and checked against the header's schema hash.
 pub fn schema_of(path: &Path) -> Result<Vec<u8>, crate::Failure> {
-    let io_error = |action| move |source| Error::Io { action, path: path.to_owned(), source };
-    let bytes_of_file = || std::fs::read(path).map_err(io_error("cannot read"));
-    let mut file = File::open(path).map_err(io_error("cannot open"))?;
-    let file_len = file.metadata().map_err(io_error("cannot read the metadata of"))?.len();
-    let mut head = Vec::with_capacity(HEADER_LEN as usize);
+    let Head { mut file, file_len, bytes } = read_head(path)?;
+    if bytes.starts_with(b"MMFS") {
+        return Ok(std::fs::read(path).map_err(io_error(path, "cannot read"))?);
+    }
+    let header = Header::read(&bytes)?;
+    header.check_data_len(file_len)?;
+    let schema =
+        read_schema(&mut file, &header, file_len).map_err(io_error(path, "cannot read"))?;
+    Ok(schema?.ok_or(Error::NoSchema)?)
+}
+
+/// A file opened for reading, its length, and its first (up to 64) bytes.
+struct Head {
+    file: File,
+    file_len: u64,
+    bytes: Vec<u8>,
+}
+
+fn read_head(path: &Path) -> Result<Head, Error> {
+    let mut file = File::open(path).map_err(io_error(path, "cannot open"))?;
+    let file_len = file.metadata().map_err(io_error(path, "cannot read the metadata of"))?.len();
+    let mut bytes = Vec::with_capacity(HEADER_LEN as usize);
     Read::by_ref(&mut file)
         .take(HEADER_LEN)
-        .read_to_end(&mut head)
-        .map_err(io_error("cannot read"))?;
-    if head.starts_with(b"MMFS") {
-        return Ok(bytes_of_file()?);
-    }
-    let header = Header::read(&head)?;
-    header.check_data_len(file_len)?;
-    let schema = read_schema(&mut file, &header, file_len).map_err(io_error("cannot read"))??;
-    let schema = schema.ok_or(Error::NoSchema)?;
-    let found = mmf_runtime::schema::hash_bytes(&schema);
-    if found != header.schema_hash {
-        return Err(Error::SchemaCorrupt {
-            offset: header.schema_offset,
-            len: header.schema_len,
-            found,
-            expected: header.schema_hash,
-        }
-        .into());
-    }
-    Ok(schema)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(path, "cannot read"))?;
+    Ok(Head { file, file_len, bytes })
+}
+
+fn io_error<'p>(path: &'p Path, action: &'static str) -> impl FnOnce(io::Error) -> Error + 'p {
+    move |source| Error::Io { action, path: path.to_owned(), source }
 }
 
 /// The embedded schema's bytes, if the header names some: an error if they
-/// lie outside the data in use or the file.
+/// lie outside the data in use or the file, or do not hash to the header's
+/// schema hash.
 fn read_schema(
     file: &mut File,
     header: &Header,
@@ -136,6 +130,11 @@ fn read_schema(
     file.seek(SeekFrom::Start(offset))?;
     let mut bytes = vec![0; len as usize];
     file.read_exact(&mut bytes)?;
+    let found = mmf_runtime::schema::hash_bytes(&bytes);
+    if found != header.schema_hash {
+        let expected = header.schema_hash;
+        return Ok(Err(Error::SchemaCorrupt { offset, len, found, expected }));
+    }
     Ok(Ok(Some(bytes)))
 }
 

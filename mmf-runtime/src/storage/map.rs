@@ -11,7 +11,14 @@ use crate::access::mapped::Mapped;
 use crate::access::validate::check_header;
 use crate::format::error::{Error, Result};
 use crate::format::header::{HEADER_LEN, Header};
-use crate::storage::options::io_error;
+use crate::storage::options::{MapOptions, io_error};
+use crate::storage::os;
+
+/// Maps a locked file read-only. Its bytes are accessed only through
+/// [`raw_file`], which borrows no more than the blocks views resolve.
+pub(crate) fn map_read_only(file: &File, path: &Path, options: MapOptions) -> Result<MmapRaw> {
+    os::map_read_only(&options.mmap_options(), file).map_err(io_error("cannot map", path))
+}
 
 /// Reads the header of a mapped file with [`Header::load`], which a shared
 /// writer's concurrent publish cannot tear.

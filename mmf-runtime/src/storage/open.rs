@@ -22,7 +22,7 @@ use crate::access::write::{plan, write_image};
 use crate::format::error::{Error, Result};
 use crate::format::header::{FLAG_SUPERSEDED, HEADER_LEN, Header};
 use crate::storage::lock::{data_lock_holder, lock};
-use crate::storage::map::{load_header, raw_file, short_file_error};
+use crate::storage::map::{load_header, map_read_only, raw_file, short_file_error};
 use crate::storage::options::{Access, MapOptions, Wait, io_error};
 use crate::storage::os;
 
@@ -146,14 +146,11 @@ fn map_and_check<R>(
     options: MapOptions,
     check: &impl Fn(FileRef<'_>, Header) -> Result<R>,
 ) -> Result<Option<(MmapRaw, R)>> {
-    let map_file = || {
-        // Only ever read. We hold a shared lock, so no cooperating process
-        // truncates the file or writes bytes a view reaches while it is mapped
-        // (a shared writer appends, and stores the header's words atomically);
-        // what a process ignoring the lock can do is documented on the crate.
-        os::map_read_only(&options.mmap_options(), file).map_err(io_error("cannot map", path))
-    };
-    let mut map = map_file()?;
+    // Only ever read. We hold a shared lock, so no cooperating process
+    // truncates the file or writes bytes a view reaches while it is mapped (a
+    // shared writer appends, and stores the header's words atomically); what a
+    // process ignoring the lock can do is documented on the crate.
+    let mut map = map_read_only(file, path, options)?;
     // SAFETY: we hold the shared lock, as `raw_file` asks.
     let header = load_header(unsafe { raw_file(&map, u64::MAX) })?;
     if header.flags & FLAG_SUPERSEDED != 0 && replaced(file, path) {
@@ -163,7 +160,7 @@ fn map_and_check<R>(
     if header.data_len > map.len() as u64 {
         // A shared writer grew the file before publishing this version: the
         // file is long enough now.
-        map = map_file()?;
+        map = map_read_only(file, path, options)?;
     }
     // SAFETY: we hold the shared lock; `check` borrows only the version's blocks.
     let checked = check(unsafe { raw_file(&map, u64::MAX) }, header)?;

@@ -43,20 +43,11 @@ pub(crate) mod writer;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 
-use memmap2::MmapRaw;
-
 use crate::format::error::Result;
 use crate::format::header::FLAG_SUPERSEDED;
 use crate::storage::lock::lock;
 use crate::storage::open::sibling;
-use crate::storage::options::{Access, MapOptions, Wait, io_error};
-use crate::storage::os;
-
-/// Maps a file for reading. Its bytes are accessed only through `raw_file`,
-/// which borrows no more than the blocks views resolve.
-fn map_shared(file: &File, path: &Path, options: MapOptions) -> Result<MmapRaw> {
-    os::map_read_only(&options.mmap_options(), file).map_err(io_error("cannot map", path))
-}
+use crate::storage::options::{Access, Wait, io_error};
 
 /// Opens `<path>.lock` and takes the writer lock on it.
 fn take_writer_lock(path: &Path, wait: Wait) -> Result<File> {

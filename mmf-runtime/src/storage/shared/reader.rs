@@ -11,10 +11,9 @@ use crate::access::mapped::Mapped;
 use crate::access::validate::{check_header, view_root};
 use crate::format::error::Result;
 use crate::format::header::{FLAG_SUPERSEDED, Header};
-use crate::storage::map::{load_header, raw_file};
+use crate::storage::map::{load_header, map_read_only, raw_file};
 use crate::storage::open::{Opened, open_reader, replaced};
 use crate::storage::options::MapOptions;
-use crate::storage::shared::map_shared;
 
 impl MapOptions {
     /// Opens a file for shared reading, as [`SharedReader::open`] does.
@@ -119,7 +118,7 @@ impl<T: Mapped> SharedReader<T> {
         if latest.data_len > self.map.len() as u64 {
             // The writer grew the file: map it anew. (If it was compacted
             // meanwhile, Windows may refuse: then follow the path.)
-            match map_shared(&self.file, &self.path, self.options) {
+            match map_read_only(&self.file, &self.path, self.options) {
                 Ok(map) => self.map = map,
                 Err(_) if replaced(&self.file, &self.path) => {
                     *self = Self::open_with(&self.path, self.options)?;
