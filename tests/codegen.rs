@@ -54,11 +54,29 @@ fn expected(db: &HikingDatabase) -> String {
     )
 }
 
+/// The second file every reader reads, for enums with data, and its line.
+fn everything_file(dir: &Path) -> (std::path::PathBuf, String) {
+    let path = dir.join("everything.mmf");
+    let value = everything();
+    drop(MappedFileMut::create(&path, &value).unwrap());
+    let Shape::Label(label) = &value.shapes[2] else { panic!("shapes[2] is a label") };
+    let Shape::Path { name, points, .. } = &value.shape else { panic!("shape is a path") };
+    let Some(Marker::Peak { height, .. }) = value.marker else { panic!("marker is a peak") };
+    let line = format!(
+        "shapes={} label={label} path={name} points={} z={} peak={height}",
+        value.shapes.len(),
+        points.len(),
+        points[1].z
+    );
+    (path, line)
+}
+
 #[test]
 fn a_c_program_reads_the_file() {
     let tmp = temp_dir("codegen-c");
     let dir = tmp.path();
     let (path, db) = hiking_file(dir);
+    let (path2, line2) = everything_file(dir);
     std::fs::write(dir.join("hiking.h"), codegen::c_header::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything.h"), codegen::c_header::<Everything>()).unwrap();
     std::fs::write(
@@ -68,14 +86,21 @@ fn a_c_program_reads_the_file() {
 #include "hiking.h"
 #include "everything.h"
 
+static void *load(const char *path, long *len) {
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    *len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *file = aligned_alloc(64, (*len + 63) / 64 * 64);
+    if (fread(file, 1, *len, f) != (size_t)*len) exit(2);
+    fclose(f);
+    return file;
+}
+
 int main(int argc, char **argv) {
     (void)argc;
-    FILE *f = fopen(argv[1], "rb");
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *file = aligned_alloc(64, (len + 63) / 64 * 64);
-    if (fread(file, 1, len, f) != (size_t)len) return 2;
+    long len;
+    void *file = load(argv[1], &len);
     const HikingDatabase *db = HikingDatabase_root(file, len);
     if (!db) return 3;
     const Hike *hike = &HikingDatabase_hikes(file, db)[2];
@@ -84,8 +109,24 @@ int main(int argc, char **argv) {
     printf("hikes=%llu date=%.*s points=%llu z=%.17g\n",
            (unsigned long long)HikingDatabase_hikes_len(db), (int)date_len, date,
            (unsigned long long)Hike_gps_track_len(hike), Hike_gps_track(file, hike)[5].z);
-    /* The other header only has to compile, its assertions included. */
-    return Everything_root(file, len) == NULL ? 0 : 4;
+    if (Everything_root(file, len) != NULL) return 4; /* another type */
+
+    /* Enums with data: a union of the tag and each variant's fields. */
+    long len2;
+    void *file2 = load(argv[2], &len2);
+    const Everything *e = Everything_root(file2, len2);
+    if (!e) return 5;
+    const Shape *label = &Everything_shapes(file2, e)[2];
+    if (label->tag != Shape_TAG_Label || e->shape.tag != Shape_TAG_Path) return 6;
+    const Shape_Path *path = &e->shape.Path;
+    const Coord *points = (const Coord *)mmf_vec_data(file2, path->points);
+    if (e->marker.tag != 1 || e->marker.value.tag != Marker_TAG_Peak) return 7;
+    printf("shapes=%llu label=%.*s path=%.*s points=%llu z=%.17g peak=%g\n",
+           (unsigned long long)Everything_shapes_len(e),
+           (int)label->Label._0.len, mmf_str_data(file2, label->Label._0),
+           (int)path->name.len, mmf_str_data(file2, path->name),
+           (unsigned long long)path->points.len, points[1].z, e->marker.value.Peak.height);
+    return 0;
 }
 "#,
     )
@@ -95,18 +136,28 @@ int main(int argc, char **argv) {
     else {
         return;
     };
-    let out = run(dir.join("read").to_str().unwrap(), &[path.to_str().unwrap()], dir).unwrap();
-    assert_same_line(&out, &db);
+    let args = [path.to_str().unwrap(), path2.to_str().unwrap()];
+    let out = run(dir.join("read").to_str().unwrap(), &args, dir).unwrap();
+    assert_same_lines(&out, &db, &line2);
 }
 
-/// Compares the reader's line with the expected one; `z` as a number, since
-/// languages print the same double differently.
-fn assert_same_line(out: &str, db: &HikingDatabase) {
-    let (line, z) = out.trim().rsplit_once(" z=").expect("a line ending in z=…");
-    let (expected_line, expected_z) =
-        expected(db).rsplit_once(" z=").map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
-    assert_eq!(line, expected_line);
-    assert_eq!(z.parse::<f64>().unwrap(), expected_z.parse::<f64>().unwrap());
+/// Compares the reader's two lines with the expected ones; numbers as
+/// numbers, since languages print the same double differently.
+fn assert_same_lines(out: &str, db: &HikingDatabase, everything: &str) {
+    let lines: Vec<&str> = out.trim().lines().collect();
+    assert_eq!(lines.len(), 2, "two lines expected:\n{out}");
+    for (line, expected) in lines.iter().zip([expected(db), everything.to_owned()]) {
+        let (got, want): (Vec<&str>, Vec<&str>) =
+            (line.split(' ').collect(), expected.split(' ').collect());
+        assert_eq!(got.len(), want.len(), "{line} / {expected}");
+        for (a, b) in got.iter().zip(&want) {
+            let number = |s: &str| s.split_once('=').and_then(|(_, v)| v.parse::<f64>().ok());
+            match (number(a), number(b)) {
+                (Some(x), Some(y)) => assert_eq!(x, y, "{line} / {expected}"),
+                _ => assert_eq!(a, b, "{line} / {expected}"),
+            }
+        }
+    }
 }
 
 #[test]
@@ -114,6 +165,7 @@ fn a_csharp_program_reads_the_file() {
     let tmp = temp_dir("codegen-csharp");
     let dir = tmp.path();
     let (path, db) = hiking_file(dir);
+    let (path2, line2) = everything_file(dir);
     std::fs::write(dir.join("Hiking.cs"), codegen::csharp::<HikingDatabase>()).unwrap();
     let everything = codegen::csharp::<Everything>()
         .replace("namespace Mmf.Generated", "namespace Mmf.Everything");
@@ -136,6 +188,25 @@ class Program
             Console.WriteLine("hikes={0} date={1} points={2} z={3}", db.hikes.Len, file.Text(hike.date),
                 hike.gps_track.Len, point.z.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         }
+        // Enums with data: the tag and each variant's fields at offset 0.
+        using (var file = new Mmf.Everything.MmfFile(args[1]))
+        {
+            var e = file.Root();
+            var label = file.Element<Mmf.Everything.Shape>(e.shapes, 2);
+            Check(label.Tag == Mmf.Everything.Shape.TagLabel && e.shape.Tag == Mmf.Everything.Shape.TagPath);
+            var path = e.shape.Path;
+            var point = file.Element<Mmf.Everything.Coord>(path.points, 1);
+            Check(e.marker.Tag == 1 && e.marker.value.Tag == Mmf.Everything.Marker.TagPeak);
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5}", e.shapes.Len,
+                file.Text(label.Label._0), file.Text(path.name), path.points.Len,
+                point.z.ToString("R", inv), e.marker.value.Peak.height.ToString("R", inv));
+        }
+    }
+
+    static void Check(bool ok)
+    {
+        if (!ok) throw new Exception("unexpected variant");
     }
 }
 "#,
@@ -148,8 +219,9 @@ class Program
     ) else {
         return;
     };
-    let Some(out) = run("mono", &["read.exe", path.to_str().unwrap()], dir) else { return };
-    assert_same_line(&out, &db);
+    let args = ["read.exe", path.to_str().unwrap(), path2.to_str().unwrap()];
+    let Some(out) = run("mono", &args, dir) else { return };
+    assert_same_lines(&out, &db, &line2);
 }
 
 #[test]
@@ -157,13 +229,14 @@ fn a_python_program_reads_the_file() {
     let tmp = temp_dir("codegen-python");
     let dir = tmp.path();
     let (path, db) = hiking_file(dir);
+    let (path2, line2) = everything_file(dir);
     std::fs::write(dir.join("hiking_mmf.py"), codegen::python::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything_mmf.py"), codegen::python::<Everything>()).unwrap();
     std::fs::write(
         dir.join("read.py"),
         r#"import os
 import sys
-import everything_mmf  # its layout assertions run at import
+import everything_mmf as ev  # its layout assertions run at import
 import hiking_mmf as h
 
 f = h.MmfFile(sys.argv[1])
@@ -179,11 +252,24 @@ elif os.environ.get("MMF_REQUIRE_TOOLCHAINS"):
     sys.exit("numpy is not installed, and MMF_REQUIRE_TOOLCHAINS is set")
 else:
     print("numpy is not installed: dtypes not checked", file=sys.stderr)
+
+# Enums with data: a ctypes.Union of the tag and each variant's fields.
+e_file = ev.MmfFile(sys.argv[2])
+e = e_file.root()
+label = e_file.element(ev.Shape, e.shapes, 2)
+assert label.tag == ev.Shape.TAG_Label and e.shape.tag == ev.Shape.TAG_Path
+path = e.shape.Path
+point = e_file.element(ev.Coord, path.points, 1)
+assert e.marker.tag == 1 and e.marker.value.tag == ev.Marker.TAG_Peak
+print("shapes=%d label=%s path=%s points=%d z=%r peak=%r" % (
+    e.shapes.len, e_file.text(label.Label._0), e_file.text(path.name), path.points.len, point.z,
+    e.marker.value.Peak.height))
 "#,
     )
     .unwrap();
-    let Some(out) = run("python3", &["read.py", path.to_str().unwrap()], dir) else { return };
-    assert_same_line(&out, &db);
+    let args = ["read.py", path.to_str().unwrap(), path2.to_str().unwrap()];
+    let Some(out) = run("python3", &args, dir) else { return };
+    assert_same_lines(&out, &db, &line2);
 }
 
 #[test]

@@ -45,8 +45,16 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     assert_eq!(z, Some(ScalarValue::F64(value.hikes[0].gps_track[2].z)));
     assert_eq!(root.path("hikes")?.len(), Some(2));
     assert_eq!(root.path("hikes")?.elements().count(), 2);
-    assert_eq!(root.fields().count(), 34);
-    assert_eq!(root.fields().last().map(|(name, _)| name), Some("hikes"));
+    assert_eq!(root.fields().count(), 37);
+    assert_eq!(root.fields().last().map(|(name, _)| name), Some("marker"));
+    // An enum's variant is a step of the path, found only if it is the one held.
+    assert_eq!(root.path("shape.Path.closed")?.scalar(), Some(ScalarValue::Bool(true)));
+    assert_eq!(root.path("shapes[2].Label.0")?.as_str(), Some("Säntis"));
+    assert_eq!(root.path("shapes[1].Segment.1.y")?.scalar(), Some(ScalarValue::F64(coord(2).y)));
+    assert_eq!(root.path("shapes[4]")?.variant(), Some((4, Some("Empty"))));
+    assert!(root.path("shapes[0].Label").is_err());
+    assert_eq!(root.path("marker?.Peak.height")?.scalar(), Some(ScalarValue::F32(2962.0)));
+    assert_eq!(root.path("marker?")?.variant(), Some((10, Some("Peak"))));
 
     let missing = root.path("hikes[7].date").unwrap_err();
     assert_eq!(missing.to_string(), "no `[7]` after `hikes` in the path `hikes[7].date`");

@@ -4,6 +4,12 @@ use std::io::{self, Write};
 
 use mmf_runtime::{DynKind, DynValue, ScalarValue};
 
+/// Whether a struct's fields are named by their index: a tuple struct or variant.
+fn is_tuple(value: DynValue<'_>) -> bool {
+    let mut fields = value.fields().peekable();
+    fields.peek().is_some() && fields.enumerate().all(|(i, (name, _))| name == i.to_string())
+}
+
 /// Writes `value` as indented text: `Name { field: value, … }`, `[…]`,
 /// `Some(…)`, strings and chars quoted as Rust would.
 pub fn text(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result<()> {
@@ -25,7 +31,12 @@ fn write_text(
         DynKind::Scalar(_) => write_scalar(value.scalar(), out, false),
         DynKind::Str => write!(out, "{:?}", value.as_str().unwrap_or_default()),
         DynKind::Enum { .. } => match value.variant() {
-            Some((_, Some(name))) => out.write_all(name.as_bytes()),
+            Some((_, Some(name))) => match value.variant_value() {
+                Some(payload) if payload.fields().next().is_some() => {
+                    write_text(payload, limit, depth, out)
+                }
+                _ => out.write_all(name.as_bytes()),
+            },
             Some((discriminant, None)) => write!(out, "{}({discriminant})", layout.name),
             None => out.write_all(b"?"),
         },
@@ -59,21 +70,26 @@ fn write_text(
             if fields.is_empty() {
                 return write!(out, "{} {{}}", layout.name);
             }
-            writeln!(out, "{} {{", layout.name)?;
+            let tuple = is_tuple(value);
+            writeln!(out, "{}{}", layout.name, if tuple { "(" } else { " {" })?;
             for (name, field) in value.fields() {
                 indent(out, depth + 1)?;
-                write!(out, "{name}: ")?;
+                if !tuple {
+                    write!(out, "{name}: ")?;
+                }
                 write_text(field, limit, depth + 1, out)?;
                 out.write_all(b",\n")?;
             }
             indent(out, depth)?;
-            out.write_all(b"}")
+            out.write_all(if tuple { b")" } else { b"}" })
         }
     }
 }
 
 /// Writes `value` as JSON: structs as objects, lists and arrays as arrays,
-/// options as `null` or the value, enums as their variant's name, non-finite
+/// options as `null` or the value, tuple structs as arrays, enums as their
+/// variant's name or, for a variant with fields, `{"Variant": its fields}`
+/// (as serde does: an object, an array, or the one field's value), non-finite
 /// floats as `null`. A list or array longer than `limit` becomes
 /// `{"items": [the first limit elements], "omitted": the count left out}`.
 pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result<()> {
@@ -81,7 +97,19 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
         DynKind::Scalar(_) => write_scalar(value.scalar(), out, true),
         DynKind::Str => json_string(value.as_str().unwrap_or_default(), out),
         DynKind::Enum { .. } => match value.variant() {
-            Some((_, Some(name))) => json_string(name, out),
+            Some((_, Some(name))) => match value.variant_value() {
+                Some(payload) if payload.fields().next().is_some() => {
+                    out.write_all(b"{")?;
+                    json_string(name, out)?;
+                    out.write_all(b":")?;
+                    match payload.fields().collect::<Vec<_>>()[..] {
+                        [(_, only)] if is_tuple(payload) => json(only, limit, out)?,
+                        _ => json(payload, limit, out)?,
+                    }
+                    out.write_all(b"}")
+                }
+                _ => json_string(name, out),
+            },
             Some((discriminant, None)) => write!(out, "{discriminant}"),
             None => out.write_all(b"null"),
         },
@@ -110,16 +138,19 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
             Ok(())
         }
         DynKind::Struct(_) => {
-            out.write_all(b"{")?;
+            let tuple = is_tuple(value);
+            out.write_all(if tuple { b"[" } else { b"{" })?;
             for (i, (name, field)) in value.fields().enumerate() {
                 if i > 0 {
                     out.write_all(b",")?;
                 }
-                json_string(name, out)?;
-                out.write_all(b":")?;
+                if !tuple {
+                    json_string(name, out)?;
+                    out.write_all(b":")?;
+                }
                 json(field, limit, out)?;
             }
-            out.write_all(b"}")
+            out.write_all(if tuple { b"]" } else { b"}" })
         }
     }
 }

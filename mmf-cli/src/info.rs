@@ -5,7 +5,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use mmf_runtime::{
-    DynKind, DynLayout, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, HEADER_LEN, Header,
+    DynField, DynKind, DynLayout, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, HEADER_LEN, Header,
+    Scalar,
 };
 
 /// Prints the header's fields and what the embedded schema names, reading
@@ -158,9 +159,12 @@ fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
         DynKind::List(inner) | DynKind::Option(inner) | DynKind::Array { element: inner, .. } => {
             collect(inner, seen)
         }
-        DynKind::Enum { .. } => {
+        DynKind::Enum { variants, .. } => {
             if !seen.contains(&layout) {
                 seen.push(layout);
+            }
+            for field in variants.iter().flat_map(|v| v.fields()) {
+                collect(&field.layout, seen);
             }
         }
         DynKind::Struct(fields) => {
@@ -177,39 +181,30 @@ fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
 fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
     match &layout.kind {
         DynKind::Struct(fields) => {
-            // A tuple struct's fields are named by their index.
-            let tuple = !fields.is_empty()
-                && fields.iter().enumerate().all(|(i, f)| f.name == i.to_string());
-            let (open, close) = if tuple { ("(", ");") } else { (" {", "}") };
             writeln!(out, "#[repr(C)] // {} bytes, aligned to {}", layout.size, layout.align)?;
-            writeln!(out, "struct {}{open}", layout.name)?;
-            let mut end = 0;
-            for field in fields {
-                if field.offset > end {
-                    writeln!(
-                        out,
-                        "    // {} of padding at offset {end}",
-                        bytes(field.offset - end)
-                    )?;
+            write!(out, "struct {}", layout.name)?;
+            let tuple = is_tuple(fields);
+            fields_of(fields, 0, layout.size, 0, out)?;
+            writeln!(out, "{}", if tuple { ";" } else { "" })
+        }
+        DynKind::Enum { repr, variants } if layout.has_data() => {
+            writeln!(
+                out,
+                "#[repr({})] // {}, aligned to {}: the discriminant, then the variant's fields",
+                repr.name(),
+                bytes(layout.size),
+                layout.align
+            )?;
+            writeln!(out, "enum {} {{", layout.name)?;
+            let tag = tag_size(*repr);
+            for variant in variants {
+                write!(out, "    {}", variant.name)?;
+                if !variant.fields().is_empty() {
+                    fields_of(variant.fields(), tag, layout.size, 1, out)?;
                 }
-                let decl = if tuple {
-                    format!("{},", field.layout)
-                } else {
-                    format!("{}: {},", field.name, field.layout)
-                };
-                writeln!(
-                    out,
-                    "    {decl:<40} // offset {}, {}{}",
-                    field.offset,
-                    bytes(field.layout.size),
-                    stored_as(&field.layout)
-                )?;
-                end = field.offset + field.layout.size;
+                writeln!(out, " = {},", variant.discriminant)?;
             }
-            if layout.size > end {
-                writeln!(out, "    // {} of padding at offset {end}", bytes(layout.size - end))?;
-            }
-            writeln!(out, "{close}")
+            writeln!(out, "}}")
         }
         DynKind::Enum { repr, variants } => {
             writeln!(out, "#[repr({})] // {}", repr.name(), bytes(layout.size))?;
@@ -221,6 +216,58 @@ fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether a struct's fields are named by their index, as a tuple struct's.
+fn is_tuple(fields: &[DynField]) -> bool {
+    !fields.is_empty() && fields.iter().enumerate().all(|(i, f)| f.name == i.to_string())
+}
+
+fn tag_size(repr: Scalar) -> u64 {
+    match repr {
+        Scalar::U8 => 1,
+        Scalar::U16 => 2,
+        _ => 4,
+    }
+}
+
+/// Writes ` {` or `(`, the fields one per line with their offsets and the
+/// padding between (from `start` to `size`), then `}` or `)`, indented by
+/// `depth` levels.
+fn fields_of(
+    fields: &[DynField],
+    start: u64,
+    size: u64,
+    depth: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let tuple = is_tuple(fields);
+    let (open, close) = if tuple { ("(", ")") } else { (" {", "}") };
+    let pad = "    ".repeat(depth + 1);
+    writeln!(out, "{open}")?;
+    let mut end = start;
+    for field in fields {
+        if field.offset > end {
+            writeln!(out, "{pad}// {} of padding at offset {end}", bytes(field.offset - end))?;
+        }
+        let decl = if tuple {
+            format!("{},", field.layout)
+        } else {
+            format!("{}: {},", field.name, field.layout)
+        };
+        writeln!(
+            out,
+            "{pad}{decl:<40} // offset {}, {}{}",
+            field.offset,
+            bytes(field.layout.size),
+            stored_as(&field.layout)
+        )?;
+        end = field.offset + field.layout.size;
+    }
+    if size > end {
+        writeln!(out, "{pad}// {} of padding at offset {end}", bytes(size - end))?;
+    }
+    write!(out, "{}{close}", "    ".repeat(depth))
 }
 
 /// How a field's value is stored, where it is not plain.

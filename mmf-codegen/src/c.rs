@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use mmf_runtime::{DynKind, DynLayout, Scalar};
 
-use crate::{field_name, members, named_types, root_comment, type_name};
+use crate::{field_name, members, named_types, root_comment, type_name, variant_structs};
 
 fn c_scalar(s: Scalar) -> &'static str {
     match s {
@@ -29,8 +29,10 @@ fn c_decl(layout: &DynLayout, name: &str) -> String {
         DynKind::Str => format!("mmf_str {name}"),
         DynKind::List(_) => format!("mmf_vec {name}"),
         DynKind::Array { element, len } => c_decl(element, &format!("{name}[{len}]")),
-        DynKind::Enum { repr, .. } => format!("{} {name}", c_scalar(*repr)),
-        DynKind::Option(_) | DynKind::Struct(_) => format!("{} {name}", type_name(layout)),
+        DynKind::Enum { repr, .. } if !layout.has_data() => format!("{} {name}", c_scalar(*repr)),
+        DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => {
+            format!("{} {name}", type_name(layout))
+        }
     }
 }
 
@@ -93,9 +95,13 @@ static inline const void *mmf_vec_data(const void *file, mmf_vec v) {{
         align128 = align_of::<u128>(),
         upper = type_name(root).to_ascii_uppercase(),
     );
-    for layout in named_types(root) {
+    for layout in &named_types(root) {
         let name = type_name(layout);
         let _ = writeln!(c);
+        if layout.has_data() {
+            c_union(&mut c, layout);
+            continue;
+        }
         if let DynKind::Enum { repr, variants } = &layout.kind {
             let _ = writeln!(c, "/* enum {name}, stored as {} */", repr.name());
             for v in variants {
@@ -180,6 +186,32 @@ static inline const {root_type} *{root_name}_root(const void *file, size_t len) 
     c
 }
 
+/// An enum with data: a union of its tag and its variants' field structs,
+/// with the tag's values as `Enum_TAG_Variant`.
+fn c_union(c: &mut String, layout: &DynLayout) {
+    let DynKind::Enum { repr, variants } = &layout.kind else { return };
+    let name = type_name(layout);
+    let _ = writeln!(
+        c,
+        "/* {name}: an enum with data, {} bytes, aligned to {}: `tag` says which variant's fields follow */",
+        layout.size, layout.align
+    );
+    for v in variants {
+        let _ = writeln!(c, "#define {name}_TAG_{} {}", v.name, v.discriminant);
+    }
+    let _ = writeln!(c, "#ifndef MMF_DEFINED_{name}\n#define MMF_DEFINED_{name}");
+    let _ = writeln!(c, "typedef union {name} {{");
+    let _ = writeln!(c, "    {} tag;", c_scalar(*repr));
+    for (v, fields) in variant_structs(layout) {
+        let _ =
+            writeln!(c, "    {} {}; /* tag {name}_TAG_{} */", type_name(&fields), v.name, v.name);
+    }
+    let _ = writeln!(c, "}} {name};\n#endif");
+    let _ = writeln!(c, "_Static_assert(sizeof({name}) == {}, \"{name}: size\");", layout.size);
+    let _ =
+        writeln!(c, "_Static_assert(_Alignof({name}) == {}, \"{name}: alignment\");", layout.align);
+}
+
 /// Accessors for strings and lists: `Hike_date(file, hike, &len)`,
 /// `Hike_gps_track(file, hike)` with `Hike_gps_track_len(hike)`.
 fn c_accessor(c: &mut String, owner: &str, member: &str, layout: &DynLayout) {
@@ -193,6 +225,7 @@ fn c_accessor(c: &mut String, owner: &str, member: &str, layout: &DynLayout) {
         DynKind::List(element) => {
             let element_type = match &element.kind {
                 DynKind::Struct(_) | DynKind::Option(_) => type_name(element),
+                DynKind::Enum { .. } if element.has_data() => type_name(element),
                 DynKind::Str => "mmf_str".to_owned(),
                 DynKind::List(_) => "mmf_vec".to_owned(),
                 DynKind::Scalar(s) => c_scalar(*s).to_owned(),

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use mmf_runtime::{DynKind, DynLayout, Scalar};
 
-use crate::{members, named_types, root_comment, type_name};
+use crate::{members, named_types, root_comment, type_name, variant_structs};
 
 fn cs_scalar(s: Scalar) -> &'static str {
     match s {
@@ -40,6 +40,34 @@ fn cs_fields(layout: &DynLayout, name: &str, offset: u64, out: &mut Vec<(String,
     out.push((name.to_owned(), offset, ty));
 }
 
+/// An enum with data: a struct whose `Tag` and variants' field structs all
+/// start at offset 0, with the tag's values as `Tag…` constants.
+fn cs_union(cs: &mut String, checks: &mut String, layout: &DynLayout) {
+    let DynKind::Enum { repr, variants } = &layout.kind else { return };
+    let name = type_name(layout);
+    let tag = cs_scalar(*repr);
+    let _ = writeln!(
+        cs,
+        "    /// {name}: an enum with data, {} bytes, aligned to {}: Tag says which variant's fields follow.",
+        layout.size, layout.align
+    );
+    let _ = writeln!(cs, "    [StructLayout(LayoutKind.Explicit, Size = {})]", layout.size);
+    let _ = writeln!(cs, "    public struct {name}\n    {{");
+    for v in variants {
+        let _ = writeln!(cs, "        public const {tag} Tag{} = {};", v.name, v.discriminant);
+    }
+    let _ = writeln!(cs, "        [FieldOffset(0)] public {tag} Tag;");
+    for (v, fields) in variant_structs(layout) {
+        let _ = writeln!(cs, "        [FieldOffset(0)] public {} {};", type_name(&fields), v.name);
+    }
+    let _ = writeln!(cs, "    }}");
+    let _ = writeln!(
+        checks,
+        "            Check(Marshal.SizeOf(typeof({name})) == {}, \"{name}: size\");",
+        layout.size
+    );
+}
+
 /// C# code for files whose root has `root`'s layout: explicit-layout structs,
 /// and `MmfFile`, a reader over `MemoryMappedFile`.
 pub fn csharp_from(root: &DynLayout, hash: u64) -> String {
@@ -70,9 +98,13 @@ namespace Mmf.Generated
         comment = root_comment(root, hash)
     );
     let mut checks = String::new();
-    for layout in named_types(root) {
+    for layout in &named_types(root) {
         let name = type_name(layout);
         let _ = writeln!(cs);
+        if layout.has_data() {
+            cs_union(&mut cs, &mut checks, layout);
+            continue;
+        }
         if let DynKind::Enum { repr, variants } = &layout.kind {
             let _ = writeln!(cs, "    public enum {name} : {}\n    {{", cs_scalar(*repr));
             for v in variants {

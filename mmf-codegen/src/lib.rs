@@ -26,7 +26,7 @@ pub use c::c_header_from;
 pub use csharp::csharp_from;
 pub use python::python_from;
 
-use mmf_runtime::{DynKind, DynLayout, Mapped};
+use mmf_runtime::{DynKind, DynLayout, DynVariant, Mapped};
 
 /// A C header for `T`'s files.
 pub fn c_header<T: Mapped>() -> String {
@@ -44,9 +44,16 @@ pub fn python<T: Mapped>() -> String {
 }
 
 /// The named types a root reaches, dependencies before the types using them:
-/// structs, enums and options (options become small named structs).
-fn named_types(root: &DynLayout) -> Vec<&DynLayout> {
-    fn visit<'a>(layout: &'a DynLayout, out: &mut Vec<&'a DynLayout>) {
+/// structs, enums and options (options become small named structs). An enum
+/// with data comes after the structs of its variants' fields
+/// ([`variant_structs`]), and is generated as a union of them and its tag.
+fn named_types(root: &DynLayout) -> Vec<DynLayout> {
+    fn push(layout: DynLayout, out: &mut Vec<DynLayout>) {
+        if !out.iter().any(|seen| type_name(seen) == type_name(&layout)) {
+            out.push(layout);
+        }
+    }
+    fn visit(layout: &DynLayout, out: &mut Vec<DynLayout>) {
         match &layout.kind {
             DynKind::Scalar(_) | DynKind::Str => return,
             DynKind::List(inner) | DynKind::Array { element: inner, .. } => {
@@ -54,15 +61,40 @@ fn named_types(root: &DynLayout) -> Vec<&DynLayout> {
             }
             DynKind::Option(inner) => visit(inner, out),
             DynKind::Struct(fields) => fields.iter().for_each(|f| visit(&f.layout, out)),
-            DynKind::Enum { .. } => {}
+            DynKind::Enum { .. } => {
+                for (_, fields) in variant_structs(layout) {
+                    let DynKind::Struct(inner) = &fields.kind else { continue };
+                    inner.iter().for_each(|f| visit(&f.layout, out));
+                    push(fields, out);
+                }
+            }
         }
-        if !out.iter().any(|seen| type_name(seen) == type_name(layout)) {
-            out.push(layout);
-        }
+        push(layout.clone(), out);
     }
     let mut out = Vec::new();
     visit(root, &mut out);
     out
+}
+
+/// For an enum with data, one struct per variant with fields, named
+/// `Enum_Variant`: as large as the enum, its fields at their offsets from the
+/// enum's start (the bytes before them cover the tag), aligned as its fields.
+fn variant_structs(layout: &DynLayout) -> Vec<(&DynVariant, DynLayout)> {
+    let DynKind::Enum { variants, .. } = &layout.kind else { return Vec::new() };
+    variants
+        .iter()
+        .filter(|v| !v.fields().is_empty())
+        .map(|v| {
+            let align = v.fields().iter().map(|f| f.layout.align).max().unwrap_or(1);
+            let fields = DynLayout {
+                name: format!("{}_{}", layout.name, v.name),
+                size: layout.size,
+                align,
+                kind: DynKind::Struct(v.fields().to_vec()),
+            };
+            (v, fields)
+        })
+        .collect()
 }
 
 /// A name for a type, usable as an identifier in every target language.

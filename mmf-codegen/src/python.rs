@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use mmf_runtime::{DynKind, DynLayout, Scalar};
 
-use crate::{members, named_types, root_comment, type_name};
+use crate::{members, named_types, root_comment, type_name, variant_structs};
 
 fn py_scalar(s: Scalar) -> &'static str {
     match s {
@@ -28,8 +28,8 @@ fn py_type(layout: &DynLayout) -> String {
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
         DynKind::Array { element, len } => format!("({} * {len})", py_type(element)),
-        DynKind::Enum { repr, .. } => py_scalar(*repr).to_owned(),
-        DynKind::Option(_) | DynKind::Struct(_) => type_name(layout),
+        DynKind::Enum { repr, .. } if !layout.has_data() => py_scalar(*repr).to_owned(),
+        DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => type_name(layout),
     }
 }
 
@@ -55,6 +55,29 @@ fn numpy_format(layout: &DynLayout) -> Option<String> {
         DynKind::Struct(_) => format!("{}_dtype", type_name(layout)),
         _ => return None,
     })
+}
+
+/// An enum with data: a `ctypes.Union` of its tag and its variants' field
+/// structures, with the tag's values as `TAG_Variant`.
+fn py_union(py: &mut String, layout: &DynLayout) {
+    let DynKind::Enum { repr, variants } = &layout.kind else { return };
+    let name = type_name(layout);
+    let _ = writeln!(py, "\n\nclass {name}(ctypes.Union):");
+    let _ = writeln!(
+        py,
+        "    \"\"\"{name}: an enum with data, {} bytes, aligned to {}: `tag` says which variant's fields follow.\"\"\"",
+        layout.size, layout.align
+    );
+    for v in variants {
+        let _ = writeln!(py, "    TAG_{} = {}", v.name, v.discriminant);
+    }
+    let _ = writeln!(py, "    _pack_ = 1\n    _fields_ = [");
+    let _ = writeln!(py, "        (\"tag\", {}),", py_scalar(*repr));
+    for (v, fields) in variant_structs(layout) {
+        let _ = writeln!(py, "        (\"{}\", {}),", v.name, type_name(&fields));
+    }
+    let _ = writeln!(py, "    ]\n");
+    let _ = writeln!(py, "\nassert ctypes.sizeof({name}) == {}, \"{name}: size\"", layout.size);
 }
 
 /// A Python module for files whose root has `root`'s layout: `ctypes`
@@ -90,8 +113,12 @@ class MmfVec(ctypes.Structure):
         comment = root_comment(root, hash)
     );
     let mut dtypes = String::new();
-    for layout in named_types(root) {
+    for layout in &named_types(root) {
         let name = type_name(layout);
+        if layout.has_data() {
+            py_union(&mut py, layout);
+            continue;
+        }
         if let DynKind::Enum { variants, .. } = &layout.kind {
             let _ = writeln!(py, "\n\nclass {name}:\n    \"\"\"The variants of enum {name}.\"\"\"");
             for v in variants {

@@ -22,7 +22,7 @@ pub enum Body<'a> {
     },
     Enum {
         repr: Option<Repr>,
-        variants: Vec<&'a Ident>,
+        variants: Vec<Variant<'a>>,
     },
     /// A union: refused by `check`, kept for spans.
     Union,
@@ -40,7 +40,34 @@ pub struct Field<'a> {
     pub attrs: attr::Field,
 }
 
-/// The integer a fieldless enum is stored as.
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    pub style: Style,
+    pub fields: Vec<Field<'a>>,
+    /// `= expr`, if given.
+    pub discriminant: Option<&'a syn::Expr>,
+}
+
+/// How a variant's fields are written.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Style {
+    Unit,
+    Tuple,
+    Named,
+}
+
+impl Body<'_> {
+    /// Whether this is an enum some variant of which has fields (or braces
+    /// or parentheses), and so is stored as a tag and the variant's fields.
+    pub fn has_data(&self) -> bool {
+        match self {
+            Body::Enum { variants, .. } => variants.iter().any(|v| v.style != Style::Unit),
+            _ => false,
+        }
+    }
+}
+
+/// The integer an enum's discriminant is stored as.
 #[derive(Clone)]
 pub struct Repr {
     pub ident: Ident,
@@ -57,17 +84,34 @@ impl<'a> Input<'a> {
         let attrs = attr::Container::from_attrs(cx, &input.attrs, place);
         let data = match &input.data {
             Data::Struct(data) => Body::Struct {
-                fields: fields(cx, &data.fields),
+                fields: fields(cx, &data.fields, Place::Field, None),
                 tuple: matches!(data.fields, Fields::Unnamed(_)),
             },
             Data::Enum(data) => {
-                for variant in &data.variants {
-                    attr::Field::from_attrs(cx, &variant.attrs, Place::Variant);
-                }
-                Body::Enum {
-                    repr: repr(cx, input),
-                    variants: data.variants.iter().map(|v| &v.ident).collect(),
-                }
+                let variants: Vec<_> = data
+                    .variants
+                    .iter()
+                    .map(|variant| {
+                        attr::Field::from_attrs(cx, &variant.attrs, Place::Variant);
+                        Variant {
+                            ident: &variant.ident,
+                            style: match variant.fields {
+                                Fields::Unit => Style::Unit,
+                                Fields::Unnamed(_) => Style::Tuple,
+                                Fields::Named(_) => Style::Named,
+                            },
+                            // Variant fields are as visible as the enum.
+                            fields: fields(
+                                cx,
+                                &variant.fields,
+                                Place::VariantField,
+                                Some(&input.vis),
+                            ),
+                            discriminant: variant.discriminant.as_ref().map(|(_, expr)| expr),
+                        }
+                    })
+                    .collect();
+                Body::Enum { repr: repr(cx, input), variants }
             }
             Data::Union(_) => Body::Union,
         };
@@ -75,7 +119,12 @@ impl<'a> Input<'a> {
     }
 }
 
-fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields) -> Vec<Field<'a>> {
+fn fields<'a>(
+    cx: &mut Ctxt,
+    fields: &'a Fields,
+    place: Place,
+    vis: Option<&'a Visibility>,
+) -> Vec<Field<'a>> {
     fields
         .iter()
         .enumerate()
@@ -92,9 +141,9 @@ fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields) -> Vec<Field<'a>> {
                 member,
                 ident,
                 name,
-                vis: &node.vis,
+                vis: vis.unwrap_or(&node.vis),
                 ty: &node.ty,
-                attrs: attr::Field::from_attrs(cx, &node.attrs, Place::Field),
+                attrs: attr::Field::from_attrs(cx, &node.attrs, place),
             }
         })
         .collect()

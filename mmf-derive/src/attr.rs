@@ -35,6 +35,7 @@ pub enum Place {
     Enum,
     Field,
     Variant,
+    VariantField,
 }
 
 impl Place {
@@ -43,7 +44,7 @@ impl Place {
             Place::Struct => &["crate", "size", "align", "schema"],
             Place::Enum => &["crate", "schema"],
             Place::Field => &["offset"],
-            Place::Variant => &[],
+            Place::Variant | Place::VariantField => &[],
         }
     }
 
@@ -53,6 +54,7 @@ impl Place {
             Place::Enum => "an enum",
             Place::Field => "a field",
             Place::Variant => "an enum variant",
+            Place::VariantField => "a field of an enum variant",
         }
     }
 }

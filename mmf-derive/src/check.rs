@@ -43,21 +43,22 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
             }
         }
         Body::Enum { repr, variants } => {
-            let syn::Data::Enum(data) = &node.data else { unreachable!() };
-            for variant in &data.variants {
-                if !variant.fields.is_empty() {
-                    cx.error_spanned_by(
-                        &variant.fields,
-                        "enum variants with data are not supported; only fieldless enums with `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]` are",
-                    );
-                }
+            for field in variants.iter().flat_map(|v| &v.fields) {
+                field_type::check(cx, field.ty, input.ident);
             }
             if variants.is_empty() {
                 cx.error_spanned_by(input.ident, "an enum without variants has no value to store");
+            } else if input.data.has_data() {
+                if variants.iter().all(|v| v.fields.is_empty()) {
+                    cx.error_spanned_by(
+                        input.ident,
+                        "no variant of this enum holds a field; write its variants without braces or parentheses and add `#[repr(u8)]`",
+                    );
+                }
             } else if repr.is_none() {
                 cx.error_spanned_by(
                     input.ident,
-                    "a `Mapped` enum needs `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]` to fix its stored size",
+                    "a fieldless `Mapped` enum needs `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]` to fix its stored size",
                 );
             }
         }

@@ -109,6 +109,47 @@ pub mod __private {
         end.next_multiple_of(align) - end
     }
 
+    /// The largest size and the largest alignment among `(size, align)` pairs:
+    /// the room an enum's stored form keeps for its variants' fields.
+    pub const fn largest(pairs: &[(usize, usize)]) -> (usize, usize) {
+        let (mut size, mut align) = (0, 1);
+        let mut i = 0;
+        while i < pairs.len() {
+            if pairs[i].0 > size {
+                size = pairs[i].0;
+            }
+            if pairs[i].1 > align {
+                align = pairs[i].1;
+            }
+            i += 1;
+        }
+        (size, align)
+    }
+
+    /// A variant's stored fields at the start of an enum's payload bytes.
+    ///
+    /// # Panics
+    ///
+    /// If `payload` is shorter than `V` or not aligned for it; the derive
+    /// places payloads so that neither can happen, and asserts it at compile time.
+    #[inline]
+    pub fn payload<V: bytemuck::Pod>(payload: &[u8]) -> &V {
+        bytemuck::from_bytes(&payload[..size_of::<V>()])
+    }
+
+    /// [`payload`], writable.
+    #[inline]
+    pub fn payload_mut<V: bytemuck::Pod>(payload: &mut [u8]) -> &mut V {
+        bytemuck::from_bytes_mut(&mut payload[..size_of::<V>()])
+    }
+
+    /// The stored form of a value written without a file: right for values
+    /// whose stored form holds no offsets (`HAS_BLOCKS` is false).
+    #[inline]
+    pub fn write_inline<T: Mapped>(value: &T) -> T::Raw {
+        value.write(&mut Writer::inline())
+    }
+
     /// The sum of all padding `padding_before` inserts, trailing padding included.
     pub const fn padding_total(fields: &[(usize, usize)]) -> usize {
         let mut total = 0;

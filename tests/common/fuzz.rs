@@ -10,7 +10,7 @@ use std::fmt::Debug;
 
 use mmf::{AlignedBytes, Mapped};
 
-use super::{Difficulty, Everything, HikingDatabase, Padded, Pair, Weather};
+use super::{Difficulty, Everything, HikingDatabase, Marker, Padded, Pair, Shape, Weather};
 
 /// The schemas the fuzzers exercise, chosen by an input's first byte.
 pub const SCHEMAS: usize = 4;
@@ -117,6 +117,38 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
         let _ = list.iter_mut().map(|s| s.len()).sum::<usize>();
     }
     update_hikes(v.hikes_mut());
+    update_shape(v.shape_mut());
+    for shape in v.shapes_mut().iter_mut() {
+        update_shape(shape);
+    }
+    if let Some(mut marker) = v.marker_mut() {
+        let _ = marker.set(Marker::Flag(1));
+    }
+}
+
+/// Changes every field of the variant held in place, then replaces a circle
+/// by an empty shape (stored inline) and refuses to put a label in its place.
+fn update_shape(mut shape: super::ShapeViewMut<'_>) {
+    use super::ShapeVariantMut as V;
+    match shape.variant_mut() {
+        V::Circle { r } => *r *= 2.0,
+        V::Segment(mut a, mut b) => {
+            a.set_x(b.x());
+            b.set_y(-1.0);
+        }
+        V::Label(text) => assert!(text.len() < 1 << 40),
+        V::Path { name, mut points, mut closed } => {
+            closed.set(!name.is_empty());
+            for point in points.as_mut_slice() {
+                point.z = 0.0;
+            }
+        }
+        V::Empty => {}
+    }
+    if let super::ShapeView::Circle { .. } = shape.as_view() {
+        assert!(shape.set(Shape::Label("no room".into())).is_err());
+        shape.set(Shape::Empty).expect("a unit variant is stored inline");
+    }
 }
 
 fn update_database(mut v: <HikingDatabase as Mapped>::ViewMut<'_>) {
@@ -300,6 +332,27 @@ impl Source<'_> {
             flags: (0..self.len(7)).map(|_| self.coin()).collect(),
             letters: [self.text().chars().next().unwrap_or('-'), 'é'],
             hikes: (0..self.len(3)).map(|_| self.hike()).collect(),
+            shape: self.shape(),
+            shapes: (0..self.len(5)).map(|_| self.shape()).collect(),
+            marker: self.coin().then(|| match self.len(2) {
+                0 => Marker::Flag(self.byte()),
+                1 => Marker::Peak { height: self.u64() as f32, named: self.coin() },
+                _ => Marker::Plain,
+            }),
+        }
+    }
+
+    fn shape(&mut self) -> Shape {
+        match self.len(4) {
+            0 => Shape::Circle { r: f64::from_bits(self.u64()) },
+            1 => Shape::Segment(self.coord(), self.coord()),
+            2 => Shape::Label(self.text()),
+            3 => Shape::Path {
+                name: self.text(),
+                points: (0..self.len(4)).map(|_| self.coord()).collect(),
+                closed: self.coin(),
+            },
+            _ => Shape::Empty,
         }
     }
 }

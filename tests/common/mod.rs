@@ -41,6 +41,26 @@ pub enum Weather {
     Snow,
 }
 
+/// An enum with data: struct, tuple and unit variants, some with blocks.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub enum Shape {
+    Circle { r: f64 },
+    Segment(Coord, Coord),
+    Label(String),
+    Path { name: String, points: Vec<Coord>, closed: bool },
+    Empty,
+}
+
+/// An enum with data whose variants are all stored inline, with explicit
+/// discriminants in a `u16`.
+#[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+#[repr(u16)]
+pub enum Marker {
+    Flag(u8) = 3,
+    Peak { height: f32, named: bool } = 10,
+    Plain,
+}
+
 /// Fields in an order that forces padding everywhere.
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Padded {
@@ -96,6 +116,9 @@ pub struct Everything {
     pub flags: Vec<bool>,
     pub letters: [char; 2],
     pub hikes: Vec<Hike>,
+    pub shape: Shape,
+    pub shapes: Vec<Shape>,
+    pub marker: Option<Marker>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -166,7 +189,21 @@ pub fn everything() -> Everything {
         flags: vec![true, false, true],
         letters: ['a', '🦀'],
         hikes: vec![hike(0, 3), hike(1, 0)],
+        shape: Shape::Path { name: "loop".into(), points: vec![coord(3), coord(4)], closed: true },
+        shapes: shapes(),
+        marker: Some(Marker::Peak { height: 2962.0, named: true }),
     }
+}
+
+/// One value of each variant of [`Shape`].
+pub fn shapes() -> Vec<Shape> {
+    vec![
+        Shape::Circle { r: 1.5 },
+        Shape::Segment(coord(1), coord(2)),
+        Shape::Label("Säntis".into()),
+        Shape::Path { name: String::new(), points: vec![], closed: false },
+        Shape::Empty,
+    ]
 }
 
 /// A deterministic generator for randomized tests (xorshift64*).

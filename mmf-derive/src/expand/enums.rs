@@ -53,7 +53,7 @@ pub fn enum_impl(
                     kind: #private::Kind::Enum {
                         repr: #private::Scalar::#scalar,
                         variants: &[#(
-                            #private::VariantLayout { name: #variant_names, discriminant: #consts as u64 }
+                            #private::VariantLayout { name: #variant_names, discriminant: #consts as u64, fields: &[] }
                         ),*],
                     },
                 };

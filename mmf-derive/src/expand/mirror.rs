@@ -34,8 +34,8 @@ pub fn padding_len(s: &Struct, index: usize) -> TokenStream {
 
 pub fn mirror(s: &Struct) -> TokenStream {
     let private = &s.private;
-    let ident = s.input.ident;
-    let vis = s.input.vis;
+    let ident = &s.doc_name;
+    let vis = s.vis;
     let raw = &s.raw;
     let raw_types = raw_types(s);
     let mut members = Vec::new();

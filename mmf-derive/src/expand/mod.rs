@@ -1,6 +1,7 @@
 //! What to emit.
 
 mod asserts;
+mod data_enum;
 mod enums;
 mod layout;
 mod mirror;
@@ -18,6 +19,9 @@ use crate::ctxt::Ctxt;
 /// Everything the generators of one struct share.
 pub struct Struct<'a> {
     pub input: &'a Input<'a>,
+    /// How docs name the type: `Hike`, or `Shape::Circle` for a variant's fields.
+    pub doc_name: String,
+    pub vis: &'a syn::Visibility,
     pub fields: &'a [Field<'a>],
     pub tuple: bool,
     /// `::mmf::__private`, or the `#[mmf(crate = "…")]` path's.
@@ -41,6 +45,8 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         Body::Struct { fields, tuple } => {
             let s = Struct {
                 input: &input,
+                doc_name: input.ident.to_string(),
+                vis: input.vis,
                 fields,
                 tuple: *tuple,
                 private,
@@ -64,8 +70,12 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
                 };
             }
         }
+        Body::Enum { repr, variants } if input.data.has_data() => {
+            data_enum::data_enum(&input, repr.as_ref(), variants, private)
+        }
         Body::Enum { repr: Some(repr), variants } => {
-            enums::enum_impl(&input, repr, variants, &private)
+            let idents: Vec<_> = variants.iter().map(|v| v.ident).collect();
+            enums::enum_impl(&input, repr, &idents, &private)
         }
         Body::Enum { repr: None, .. } | Body::Union => unreachable!("refused by `check`"),
     }

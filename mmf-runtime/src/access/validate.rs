@@ -156,6 +156,26 @@ impl<'a> Validator<'a> {
         }
         Ok(())
     }
+
+    /// Validates the fields of an enum's variant with `fields`, naming the
+    /// variant on error (`shape.Circle.r`).
+    #[inline]
+    pub fn variant(
+        &mut self,
+        name: &'static str,
+        fields: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
+        fields(self).map_err(|e| e.within(PathSegment::Field(name.into())))
+    }
+
+    /// The error for an enum's discriminant that names no variant.
+    pub fn unknown_discriminant<R>(&self, tag: &R, value: u64, enum_name: &'static str) -> Error {
+        Error::invalid(Problem::UnknownDiscriminant {
+            offset: self.offset_of(tag),
+            value,
+            enum_name: enum_name.into(),
+        })
+    }
 }
 
 /// Validates the object graph of a file whose header has been checked for `T`,

@@ -10,9 +10,11 @@
 use std::fmt;
 
 use crate::format::error::Result;
-use crate::format::layout::{Kind, Layout, Scalar};
+use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
 use crate::format::tables::{SchemaTables, scalar_of_tag, unreadable};
-use crate::format::tables::{TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT};
+use crate::format::tables::{
+    TAG_ARRAY, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT,
+};
 
 /// The layout of one stored type, as a file's embedded schema describes it:
 /// what [`Layout`] is for a Rust type, owned and read at run time.
@@ -71,6 +73,20 @@ pub struct DynVariant {
     pub name: String,
     /// Its discriminant.
     pub discriminant: u64,
+    /// Its fields, as a struct named after the variant and laid over the
+    /// enum's whole stored form: field offsets count from the enum's start.
+    /// No fields for a unit variant.
+    pub payload: DynLayout,
+}
+
+impl DynVariant {
+    /// The variant's fields.
+    pub fn fields(&self) -> &[DynField] {
+        match &self.payload.kind {
+            DynKind::Struct(fields) => fields,
+            _ => &[],
+        }
+    }
 }
 
 /// How deep an embedded schema may nest types.
@@ -100,21 +116,21 @@ impl DynLayout {
                 element: Box::new(DynLayout::from_layout(element)),
                 len: len as u64,
             },
-            Kind::Struct(fields) => DynKind::Struct(
-                fields
-                    .iter()
-                    .map(|f| DynField {
-                        name: f.name.to_owned(),
-                        offset: f.offset as u64,
-                        layout: DynLayout::from_layout(f.layout),
-                    })
-                    .collect(),
-            ),
+            Kind::Struct(fields) => DynKind::Struct(dyn_fields(fields)),
             Kind::Enum { repr, variants } => DynKind::Enum {
                 repr,
                 variants: variants
                     .iter()
-                    .map(|v| DynVariant { name: v.name.to_owned(), discriminant: v.discriminant })
+                    .map(|v| DynVariant {
+                        name: v.name.to_owned(),
+                        discriminant: v.discriminant,
+                        payload: DynLayout {
+                            name: v.name.to_owned(),
+                            size: layout.size as u64,
+                            align: layout.align as u64,
+                            kind: DynKind::Struct(dyn_fields(v.fields)),
+                        },
+                    })
                     .collect(),
             },
         };
@@ -123,6 +139,20 @@ impl DynLayout {
             size: layout.size as u64,
             align: layout.align as u64,
             kind,
+        }
+    }
+
+    /// Whether this is an enum some variant of which has fields: stored as
+    /// its discriminant, then the fields of the variant it holds.
+    ///
+    /// ```
+    /// use mmf_runtime::{DynLayout, Mapped};
+    /// assert!(!DynLayout::from_layout(<Option<u8> as Mapped>::LAYOUT).has_data());
+    /// ```
+    pub fn has_data(&self) -> bool {
+        match &self.kind {
+            DynKind::Enum { variants, .. } => variants.iter().any(|v| !v.fields().is_empty()),
+            _ => false,
         }
     }
 
@@ -136,6 +166,17 @@ impl DynLayout {
             DynKind::Struct(fields) => fields.iter().any(|f| f.layout.checked()),
         }
     }
+}
+
+fn dyn_fields(fields: &[FieldLayout]) -> Vec<DynField> {
+    fields
+        .iter()
+        .map(|f| DynField {
+            name: f.name.to_owned(),
+            offset: f.offset as u64,
+            layout: DynLayout::from_layout(f.layout),
+        })
+        .collect()
 }
 
 /// Writes the type as Rust would name it: `Vec<Hike>`, `[f64; 3]`, `Option<u8>`.
@@ -194,16 +235,54 @@ impl SchemaTables<'_> {
                 }
                 DynKind::Struct(fields)
             }
-            TAG_ENUM => {
+            TAG_ENUM | TAG_DATA_ENUM => {
                 let repr = scalar_of_tag(ty.repr)
                     .filter(|r| matches!(r, Scalar::U8 | Scalar::U16 | Scalar::U32));
                 let repr = repr.ok_or_else(|| {
                     unreadable(at, format!("enum `{}` is not stored as u8, u16 or u32", ty.name))
                 })?;
-                let variants = self.variants(&ty)?.into_iter();
-                let variants = variants
-                    .map(|v| DynVariant { name: v.name.to_owned(), discriminant: v.discriminant });
-                DynKind::Enum { repr, variants: variants.collect() }
+                let mut variants = Vec::new();
+                if ty.kind == TAG_ENUM {
+                    for v in self.variants(&ty)? {
+                        let payload = DynLayout {
+                            name: v.name.to_owned(),
+                            size: ty.size,
+                            align: ty.align,
+                            kind: DynKind::Struct(Vec::new()),
+                        };
+                        variants.push(DynVariant {
+                            name: v.name.to_owned(),
+                            discriminant: v.discriminant,
+                            payload,
+                        });
+                    }
+                } else {
+                    for v in self.fields(&ty)? {
+                        let payload = self.layout(v.ty.index, depth + 1)?;
+                        let fields_past_tag = match &payload.kind {
+                            DynKind::Struct(fields) => {
+                                fields.iter().all(|f| f.offset >= scalar_size_align(repr).0)
+                            }
+                            _ => false,
+                        };
+                        if !fields_past_tag || (payload.size, payload.align) != (ty.size, ty.align)
+                        {
+                            return Err(unreadable(
+                                v.ty.at,
+                                format!(
+                                    "variant `{}` of `{}` is not a struct laid over the enum after its discriminant",
+                                    v.name, ty.name
+                                ),
+                            ));
+                        }
+                        variants.push(DynVariant {
+                            name: v.name.to_owned(),
+                            discriminant: v.offset,
+                            payload,
+                        });
+                    }
+                }
+                DynKind::Enum { repr, variants }
             }
             tag => DynKind::Scalar(
                 scalar_of_tag(tag)
@@ -222,16 +301,23 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
     let (size, align) = (layout.size, layout.align);
     let expected = match &layout.kind {
         DynKind::Scalar(s) => Some(scalar_size_align(*s)),
-        DynKind::Enum { repr, .. } => Some(scalar_size_align(*repr)),
+        DynKind::Enum { repr, .. } if !layout.has_data() => Some(scalar_size_align(*repr)),
         DynKind::Str | DynKind::List(_) => Some((16, 8)),
         DynKind::Option(value) => Some((value.align + value.size, value.align)),
         DynKind::Array { element, len } => {
             element.size.checked_mul(*len).map(|size| (size, element.align))
         }
-        DynKind::Struct(_) => None,
+        DynKind::Struct(_) | DynKind::Enum { .. } => None,
     };
     let fits = match (&layout.kind, expected) {
         (_, Some(expected)) => (size, align) == expected,
+        (DynKind::Enum { repr, .. }, None) => {
+            let (tag_size, tag_align) = scalar_size_align(*repr);
+            align.is_power_of_two()
+                && align >= tag_align
+                && size.is_multiple_of(align)
+                && size >= tag_size
+        }
         (DynKind::Struct(fields), None) => {
             let mut end = 0;
             align.is_power_of_two()

@@ -64,7 +64,11 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
             Ok(())
         }
         DynKind::Enum { .. } => match value.variant().ok_or_else(|| out_of_bounds(value))? {
-            (_, Some(_)) => Ok(()),
+            (_, Some(name)) => match value.variant_value() {
+                Some(payload) if payload.layout.checked() => validate(payload, v)
+                    .map_err(|e| e.within(PathSegment::Field(name.to_owned().into()))),
+                _ => Ok(()),
+            },
             (discriminant, None) => Err(Error::invalid(Problem::UnknownDiscriminant {
                 offset: at,
                 value: discriminant,

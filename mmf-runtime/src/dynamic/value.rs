@@ -102,8 +102,12 @@ impl<'a> DynValue<'a> {
         DynValue { layout, file: self.file, at }
     }
 
-    /// A struct's field by name.
+    /// A struct's field by name; for an enum, its variant by name if it is
+    /// the one the value holds (see [`variant_value`](Self::variant_value)).
     pub fn field(&self, name: &str) -> Option<DynValue<'a>> {
+        if let DynKind::Enum { .. } = self.layout.kind {
+            return self.variant_value().filter(|v| v.layout.name == name);
+        }
         let DynKind::Struct(fields) = &self.layout.kind else { return None };
         let field = fields.iter().find(|f| f.name == name)?;
         Some(self.at(&field.layout, self.at.checked_add(field.offset)?))
@@ -195,8 +199,28 @@ impl<'a> DynValue<'a> {
         Some((discriminant, name))
     }
 
+    /// The fields of the variant an enum holds, as a struct named after the
+    /// variant (no fields for a unit variant); `None` if this is not an enum
+    /// or its discriminant is unknown.
+    ///
+    /// ```
+    /// use mmf_runtime::{DynImage, ScalarValue};
+    ///
+    /// let bytes = mmf_runtime::to_bytes(&Some(3u16));
+    /// let image = DynImage::new(&bytes)?;
+    /// assert!(image.root().variant_value().is_none()); // an option, not an enum
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn variant_value(&self) -> Option<DynValue<'a>> {
+        let DynKind::Enum { repr, variants } = &self.layout.kind else { return None };
+        let discriminant = discriminant(self, *repr)?;
+        let variant = variants.iter().find(|v| v.discriminant == discriminant)?;
+        Some(self.at(&variant.payload, self.at))
+    }
+
     /// The value at `path` from this one: field names joined by `.`, indices in
-    /// brackets, `?` for an option's value — `hikes[3].gps_track[0].z`.
+    /// brackets, `?` for an option's value, an enum's variant by name —
+    /// `hikes[3].gps_track[0].z`, `shapes[0].Circle.r`.
     ///
     /// # Errors
     ///

@@ -7,8 +7,8 @@
 //! the decoder allows, so a hostile schema cannot make it recurse without end.
 
 use crate::format::tables::{
-    SchemaTables, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT, TypeRecord,
-    scalar_of_tag,
+    FieldRecord, SchemaTables, TAG_ARRAY, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR,
+    TAG_STRUCT, TypeRecord, scalar_of_tag,
 };
 
 /// How many differences an error names; the rest are counted.
@@ -63,20 +63,21 @@ impl<'a> Diff<'a> {
             return;
         }
         let before = self.count;
-        let same_kind = a.kind == b.kind;
+        let enums = [a.kind, b.kind].iter().all(|k| matches!(*k, TAG_ENUM | TAG_DATA_ENUM));
+        let same_kind = a.kind == b.kind || enums;
         match (a.kind, same_kind) {
             (TAG_STRUCT, true) => {
                 self.renamed(path, a, b);
                 self.fields(path, a, b, depth);
             }
-            (TAG_ENUM, true) => {
+            (TAG_ENUM | TAG_DATA_ENUM, true) => {
                 self.renamed(path, a, b);
                 if a.repr != b.repr {
                     let (ra, rb) = (scalar_name(a.repr), scalar_name(b.repr));
                     let [a, b] = self.sides;
                     self.note(path, format!("stored as {ra} in {a}, {rb} in {b}"));
                 }
-                self.variants(path, a, b);
+                self.variants(path, a, b, depth);
             }
             (TAG_LIST | TAG_OPTION | TAG_ARRAY, true) => {
                 if a.kind == TAG_ARRAY && a.count != b.count {
@@ -146,31 +147,93 @@ impl<'a> Diff<'a> {
         }
     }
 
-    fn variants(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>) {
-        let (Ok(in_a), Ok(in_b)) = (self.first.variants(a), self.second.variants(b)) else {
+    fn variants(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>, depth: u32) {
+        let (Some(in_a), Some(in_b)) = (variants(&self.first, a), variants(&self.second, b)) else {
             return;
         };
+        let dot = if path.is_empty() { "" } else { "." };
         for variant in &in_b {
             match in_a.iter().find(|v| v.name == variant.name) {
                 None => {
                     let sb = self.sides[1];
                     self.note(path, format!("variant `{}` is new in {sb}", variant.name));
                 }
-                Some(old) if old.discriminant != variant.discriminant => {
-                    let [sa, sb] = self.sides;
-                    let what = format!(
-                        "variant `{}` is {} in {sa}, {} in {sb}",
-                        variant.name, old.discriminant, variant.discriminant
-                    );
-                    self.note(path, what);
+                Some(old) => {
+                    if old.discriminant != variant.discriminant {
+                        let [sa, sb] = self.sides;
+                        let what = format!(
+                            "variant `{}` is {} in {sa}, {} in {sb}",
+                            variant.name, old.discriminant, variant.discriminant
+                        );
+                        self.note(path, what);
+                    }
+                    let at = format!("{path}{dot}{}", variant.name);
+                    match (&old.payload, &variant.payload) {
+                        (Some(pa), Some(pb)) => self.fields(&at, pa, pb, depth + 1),
+                        (None, None) => {}
+                        (pa, pb) => self.payload_fields(&at, pa.as_ref(), pb.as_ref()),
+                    }
                 }
-                Some(_) => {}
             }
         }
         for variant in in_a.iter().filter(|v| in_b.iter().all(|p| p.name != v.name)) {
             let sa = self.sides[0];
             self.note(path, format!("variant `{}` is in {sa} only", variant.name));
         }
+    }
+
+    /// A variant with fields on one side only: each field is new or gone.
+    fn payload_fields(
+        &mut self,
+        path: &str,
+        a: Option<&TypeRecord<'a>>,
+        b: Option<&TypeRecord<'a>>,
+    ) {
+        let [sa, sb] = self.sides;
+        if let Some(Ok(fields)) = b.map(|b| self.second.fields(b)) {
+            for field in fields {
+                let ty = describe(&self.second, &field.ty, 0);
+                self.note(
+                    &format!("{path}.{}", field.name),
+                    format!("{ty}, new in {sb}: {sa} lacks it"),
+                );
+            }
+        }
+        if let Some(Ok(fields)) = a.map(|a| self.first.fields(a)) {
+            for field in fields {
+                let ty = describe(&self.first, &field.ty, 0);
+                let what = format!("{ty}, in {sa} only: {sb} has no such field");
+                self.note(&format!("{path}.{}", field.name), what);
+            }
+        }
+    }
+}
+
+/// One variant of an enum record: its payload struct for an enum with data.
+struct Variant<'a> {
+    name: &'a str,
+    discriminant: u64,
+    payload: Option<TypeRecord<'a>>,
+}
+
+/// An enum record's variants, fieldless or with data.
+fn variants<'a>(tables: &SchemaTables<'a>, ty: &TypeRecord<'a>) -> Option<Vec<Variant<'a>>> {
+    if ty.kind == TAG_DATA_ENUM {
+        let fields = tables.fields(ty).ok()?;
+        let variant = |f: FieldRecord<'a>| Variant {
+            name: f.name,
+            discriminant: f.offset,
+            payload: Some(f.ty),
+        };
+        Some(fields.into_iter().map(variant).collect())
+    } else {
+        let variants = tables.variants(ty).ok()?;
+        let variant = |v: crate::format::tables::VariantRecord<'a>| Variant {
+            name: v.name,
+            discriminant: v.discriminant,
+            payload: None,
+        };
+        Some(variants.into_iter().map(variant).collect())
     }
 }
 
@@ -185,7 +248,7 @@ fn describe(tables: &SchemaTables<'_>, ty: &TypeRecord<'_>, depth: u32) -> Strin
         TAG_LIST => format!("Vec<{}>", element()),
         TAG_OPTION => format!("Option<{}>", element()),
         TAG_ARRAY => format!("[{}; {}]", element(), ty.count),
-        TAG_STRUCT | TAG_ENUM => ty.name.to_owned(),
+        TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM => ty.name.to_owned(),
         tag => scalar_name(tag).to_owned(),
     }
 }

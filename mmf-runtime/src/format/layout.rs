@@ -53,7 +53,9 @@ pub enum Kind {
     },
     /// A `#[derive(Mapped)]` struct: its fields in declaration order.
     Struct(&'static [FieldLayout]),
-    /// A fieldless enum stored as its discriminant.
+    /// An enum: its discriminant stored as `repr` at offset 0, then, for an
+    /// enum with data, zeroed padding and the largest variant's fields. A
+    /// fieldless enum is its discriminant alone.
     Enum {
         /// The integer the discriminant is stored as.
         repr: Scalar,
@@ -119,13 +121,43 @@ pub struct FieldLayout {
     pub layout: &'static Layout,
 }
 
-/// One variant of a fieldless enum.
+/// One variant of an enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VariantLayout {
     /// The variant's name.
     pub name: &'static str,
     /// Its discriminant.
     pub discriminant: u64,
+    /// Its fields, with offsets from the start of the enum's stored form
+    /// (`0`, `1`, … for a tuple variant; none for a unit variant).
+    pub fields: &'static [FieldLayout],
+}
+
+/// Whether some variant of an enum has fields: it is then stored as its
+/// discriminant followed by the variants' fields, not as the discriminant alone.
+pub(crate) const fn has_data(variants: &[VariantLayout]) -> bool {
+    let mut i = 0;
+    while i < variants.len() {
+        if !variants[i].fields.is_empty() {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The largest `max_align` of some fields' layouts (1 for none).
+const fn fields_max_align(fields: &[FieldLayout]) -> usize {
+    let mut max = 1;
+    let mut i = 0;
+    while i < fields.len() {
+        let a = fields[i].layout.max_align();
+        if a > max {
+            max = a;
+        }
+        i += 1;
+    }
+    max
 }
 
 impl Layout {
@@ -142,11 +174,12 @@ impl Layout {
             Kind::List(element) | Kind::Option(element) | Kind::Array { element, .. } => {
                 element.max_align()
             }
-            Kind::Struct(fields) => {
+            Kind::Struct(fields) => fields_max_align(fields),
+            Kind::Enum { variants, .. } => {
                 let mut max = 1;
                 let mut i = 0;
-                while i < fields.len() {
-                    let a = fields[i].layout.max_align();
+                while i < variants.len() {
+                    let a = fields_max_align(variants[i].fields);
                     if a > max {
                         max = a;
                     }
@@ -154,7 +187,6 @@ impl Layout {
                 }
                 max
             }
-            Kind::Enum { .. } => 1,
         };
         if inner > self.align { inner } else { self.align }
     }

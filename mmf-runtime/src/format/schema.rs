@@ -23,15 +23,20 @@
 //! Kinds: 1–14 the scalars `u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 f32 f64 bool
 //! char`; 20 `str`; 21 list, 22 option, 23 array (`child`: the element's type;
 //! an array's `count`: its length); 24 struct (`child`: its first field,
-//! `count`: how many); 25 enum (`repr`: the scalar kind it is stored as,
-//! `child`: its first variant, `count`: how many). Types are listed depth first
+//! `count`: how many); 25 fieldless enum (`repr`: the scalar kind its
+//! discriminant is stored as, `child`: its first variant, `count`: how many);
+//! 26 enum with data (`repr` as for 25; `child`: its first variant in the
+//! *field* table, `count`: how many; a variant's field record holds its
+//! discriminant in `offset` and, as its type, the variant's payload: a struct
+//! record named after the variant, as large and aligned as the enum, whose
+//! field offsets count from the start of the enum). Types are listed depth first
 //! from the root (type 0), so every type's children come after it; a type used
 //! twice is listed twice. `size` and `align` are those of the stored form.
 
-use crate::format::layout::{Kind, Layout};
+use crate::format::layout::{FieldLayout, Kind, Layout, VariantLayout, has_data};
 use crate::format::tables::{
-    MAGIC, SchemaTables, TAG_ARRAY, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT, VERSION,
-    scalar_tag,
+    MAGIC, SchemaTables, TAG_ARRAY, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR,
+    TAG_STRUCT, VERSION, scalar_tag,
 };
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -126,6 +131,9 @@ impl Encoder<'_> {
             Kind::Option(_) => (TAG_OPTION, 0, at.types, 0),
             Kind::Array { len, .. } => (TAG_ARRAY, 0, at.types, len as u64),
             Kind::Struct(fields) => (TAG_STRUCT, 0, at.fields, fields.len() as u64),
+            Kind::Enum { repr, variants } if has_data(variants) => {
+                (TAG_DATA_ENUM, scalar_tag(repr), at.fields, variants.len() as u64)
+            }
             Kind::Enum { repr, variants } => {
                 (TAG_ENUM, scalar_tag(repr), at.variants, variants.len() as u64)
             }
@@ -152,25 +160,31 @@ impl Encoder<'_> {
                 let mut field_type = at.types;
                 let mut i = 0;
                 while i < fields.len() {
-                    let field_name = fields[i].name.as_bytes();
-                    match table {
-                        Some(Table::Fields) => {
-                            self.u32(at.names);
-                            self.u32(field_name.len() as u32);
-                            self.u64(fields[i].offset as u64);
-                            self.u32(field_type);
-                            self.u32(0);
-                        }
-                        Some(Table::Names) => self.bytes(field_name),
-                        _ => {}
-                    }
-                    at.names += field_name.len() as u32;
+                    let (name, offset) = (fields[i].name, fields[i].offset as u64);
+                    self.field_record(at, table, name, offset, field_type);
                     field_type += type_count(fields[i].layout);
                     i += 1;
                 }
                 let mut i = 0;
                 while i < fields.len() {
                     self.walk(fields[i].layout, at, table);
+                    i += 1;
+                }
+            }
+            Kind::Enum { variants, .. } if has_data(variants) => {
+                // One field record per variant, then each variant's payload.
+                at.fields += variants.len() as u32;
+                let mut payload_type = at.types;
+                let mut i = 0;
+                while i < variants.len() {
+                    let (name, discriminant) = (variants[i].name, variants[i].discriminant);
+                    self.field_record(at, table, name, discriminant, payload_type);
+                    payload_type += 1 + fields_type_count(variants[i].fields);
+                    i += 1;
+                }
+                let mut i = 0;
+                while i < variants.len() {
+                    self.walk(&payload(layout, &variants[i]), at, table);
                     i += 1;
                 }
             }
@@ -196,23 +210,73 @@ impl Encoder<'_> {
     }
 }
 
+impl Encoder<'_> {
+    /// Writes (or names, or skips, by `table`) one field record.
+    const fn field_record(
+        &mut self,
+        at: &mut Cursor,
+        table: Option<Table>,
+        name: &str,
+        offset: u64,
+        field_type: u32,
+    ) {
+        let name = name.as_bytes();
+        match table {
+            Some(Table::Fields) => {
+                self.u32(at.names);
+                self.u32(name.len() as u32);
+                self.u64(offset);
+                self.u32(field_type);
+                self.u32(0);
+            }
+            Some(Table::Names) => self.bytes(name),
+            _ => {}
+        }
+        at.names += name.len() as u32;
+    }
+}
+
+/// The payload of an enum's variant, as the schema lists it: a struct named
+/// after the variant, laid over the whole enum.
+const fn payload(layout: &Layout, variant: &VariantLayout) -> Layout {
+    Layout {
+        name: variant.name,
+        size: layout.size,
+        align: layout.align,
+        kind: Kind::Struct(variant.fields),
+    }
+}
+
 /// How many type records a layout takes: itself and everything below it.
 const fn type_count(layout: &Layout) -> u32 {
     match layout.kind {
-        Kind::Scalar(_) | Kind::Str | Kind::Enum { .. } => 1,
+        Kind::Scalar(_) | Kind::Str => 1,
         Kind::List(inner) | Kind::Option(inner) | Kind::Array { element: inner, .. } => {
             1 + type_count(inner)
         }
-        Kind::Struct(fields) => {
+        Kind::Struct(fields) => 1 + fields_type_count(fields),
+        Kind::Enum { variants, .. } if has_data(variants) => {
             let mut n = 1;
             let mut i = 0;
-            while i < fields.len() {
-                n += type_count(fields[i].layout);
+            while i < variants.len() {
+                n += 1 + fields_type_count(variants[i].fields);
                 i += 1;
             }
             n
         }
+        Kind::Enum { .. } => 1,
     }
+}
+
+/// How many type records some fields' types take.
+const fn fields_type_count(fields: &[FieldLayout]) -> u32 {
+    let mut n = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        n += type_count(fields[i].layout);
+        i += 1;
+    }
+    n
 }
 
 /// The schema hash of a layout tree: FNV-1a over its canonical encoding.

@@ -18,6 +18,7 @@ pub(crate) const TAG_OPTION: u8 = 22;
 pub(crate) const TAG_ARRAY: u8 = 23;
 pub(crate) const TAG_STRUCT: u8 = 24;
 pub(crate) const TAG_ENUM: u8 = 25;
+pub(crate) const TAG_DATA_ENUM: u8 = 26;
 
 const SCALARS: [Scalar; 14] = [
     Scalar::U8,
@@ -126,7 +127,7 @@ impl<'a> SchemaTables<'a> {
     /// The root type's name, when it is a struct or an enum.
     pub(crate) fn root_name(&self) -> Option<&'a str> {
         let kind = self.bytes[HEADER_LEN];
-        let named = kind == TAG_STRUCT || kind == TAG_ENUM;
+        let named = matches!(kind, TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM);
         if named { self.name(HEADER_LEN + 4).ok() } else { None }
     }
 
@@ -171,7 +172,9 @@ impl<'a> SchemaTables<'a> {
         self.type_record(child)
     }
 
-    /// A struct record's fields, each with its type (after the struct's).
+    /// A struct record's fields, each with its type (after the struct's); for
+    /// an enum with data, its variants (the discriminant in `offset`, the
+    /// payload struct as the type).
     pub(crate) fn fields(&self, ty: &TypeRecord<'a>) -> Result<Vec<FieldRecord<'a>>> {
         let mut fields = Vec::new();
         for i in self.range(1, ty.child, ty.count, None, ty.at)? {

@@ -1,0 +1,655 @@
+//! Enums with data: stored as the discriminant, zeroed padding, then the
+//! fields of the variant held, in room for the largest variant. Each variant
+//! with fields gets a mirror struct of its own (`ShapeCircleRaw`); the view is
+//! an enum of the variants' field views (`ShapeView::Circle { r }`).
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+use syn::Member;
+
+use super::{Struct, asserts, mirror};
+use crate::ast::{Input, Repr, Style, Variant};
+
+/// Everything the parts of one enum's expansion share.
+struct Enum<'a> {
+    input: &'a Input<'a>,
+    variants: &'a [Variant<'a>],
+    private: TokenStream,
+    /// The integer the discriminant is stored as.
+    int: Ident,
+    scalar: Ident,
+    raw: Ident,
+    view: Ident,
+    view_mut: Ident,
+    variant_mut: Ident,
+    /// Per variant: its mirror struct, if it has fields.
+    variant_raws: Vec<Option<Ident>>,
+    /// Per variant: the constant holding its discriminant.
+    discriminants: Vec<Ident>,
+}
+
+pub fn data_enum(
+    input: &Input,
+    repr: Option<&Repr>,
+    variants: &[Variant],
+    private: TokenStream,
+) -> TokenStream {
+    let ident = input.ident;
+    // Without a `repr`, the discriminants are the variants' indices, in the
+    // smallest integer that holds them all.
+    let (int, scalar) = match repr {
+        Some(repr) => (repr.ident.clone(), format_ident!("{}", repr.scalar)),
+        None if variants.len() <= 1 << 8 => (format_ident!("u8"), format_ident!("U8")),
+        None if variants.len() <= 1 << 16 => (format_ident!("u16"), format_ident!("U16")),
+        None => (format_ident!("u32"), format_ident!("U32")),
+    };
+    let e = Enum {
+        input,
+        variants,
+        private,
+        int,
+        scalar,
+        raw: format_ident!("{}Raw", ident),
+        view: format_ident!("{}View", ident),
+        view_mut: format_ident!("{}ViewMut", ident),
+        variant_mut: format_ident!("{}VariantMut", ident),
+        variant_raws: variants
+            .iter()
+            .map(|v| (!v.fields.is_empty()).then(|| format_ident!("{}{}Raw", ident, v.ident)))
+            .collect(),
+        discriminants: (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect(),
+    };
+    let variant_mirrors = variant_mirrors(&e);
+    let raw = raw_struct(&e);
+    let view = view_enum(&e);
+    let (view_mut, view_mut_methods) = view_mut(&e);
+    let mapped = mapped_impl(&e);
+    let discriminants = discriminant_consts(&e, repr.is_some());
+    let private = &e.private;
+    let schema_pin =
+        input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(&e.private, ident, schema));
+    quote! {
+        #variant_mirrors
+        #raw
+        #view
+        #view_mut
+        #[doc(hidden)]
+        const _: () = {
+            #discriminants
+            #mapped
+            #view_mut_methods
+            const _: u64 = <#ident as #private::Mapped>::SCHEMA_HASH;
+            #schema_pin
+        };
+    }
+}
+
+/// `const __MMF_D0: u8 = …;` per variant: the given discriminant, one more
+/// than the previous one, or the variant's index without a `repr`.
+fn discriminant_consts(e: &Enum, has_repr: bool) -> TokenStream {
+    let int = &e.int;
+    let consts = e.variants.iter().enumerate().map(|(i, v)| {
+        let name = &e.discriminants[i];
+        let value = match (v.discriminant, i) {
+            (Some(expr), _) if has_repr => quote!(#expr),
+            (_, 0) => quote!(0),
+            _ => {
+                let previous = &e.discriminants[i - 1];
+                quote!(#previous + 1)
+            }
+        };
+        quote!(const #name: #int = #value;)
+    });
+    quote!(#(#consts)*)
+}
+
+/// The variant's fields, laid out like a struct's, as `Struct` for the mirror generator.
+fn variant_struct<'a>(e: &'a Enum, index: usize, raw: &Ident) -> Struct<'a> {
+    let v = &e.variants[index];
+    Struct {
+        input: e.input,
+        doc_name: format!("{}::{}", e.input.ident, v.ident),
+        vis: e.input.vis,
+        fields: &v.fields,
+        tuple: v.style == Style::Tuple,
+        private: e.private.clone(),
+        raw: raw.clone(),
+        view: raw.clone(),
+        view_mut: raw.clone(),
+    }
+}
+
+fn variant_mirrors(e: &Enum) -> TokenStream {
+    let mirrors = e.variant_raws.iter().enumerate().filter_map(|(i, raw)| {
+        let raw = raw.as_ref()?;
+        Some(mirror::mirror(&variant_struct(e, i, raw)))
+    });
+    quote!(#(#mirrors)*)
+}
+
+/// `(size, align)` of each variant's mirror, and the room for the largest.
+fn payload_room(e: &Enum) -> TokenStream {
+    let private = &e.private;
+    let pairs = e
+        .variant_raws
+        .iter()
+        .flatten()
+        .map(|raw| quote!((::core::mem::size_of::<#raw>(), ::core::mem::align_of::<#raw>())));
+    quote!(#private::largest(&[#(#pairs),*]))
+}
+
+/// The stored form: `tag`, padding, the payload bytes, trailing padding.
+fn raw_struct(e: &Enum) -> TokenStream {
+    let private = &e.private;
+    let ident = e.input.ident;
+    let vis = e.input.vis;
+    let (raw, int) = (&e.raw, &e.int);
+    let room = payload_room(e);
+    let list = quote!(&[(::core::mem::size_of::<#int>(), ::core::mem::align_of::<#int>()), #room]);
+    let aligns: Vec<_> = e.variant_raws.iter().flatten().collect();
+    let align_fields = (0..aligns.len()).map(|i| format_ident!("__mmf_align{}", i));
+    let doc = format!(
+        "The stored form of [`{ident}`]: the discriminant of the variant held, then its \
+         fields' stored forms; `#[repr(C)]` plain data with explicit, zeroed padding."
+    );
+    let raw_name = raw.to_string();
+    quote! {
+        #[doc = #doc]
+        #[repr(C)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct #raw {
+            // Zero-sized: they give the struct the alignment of every variant.
+            #(#align_fields: [#aligns; 0],)*
+            /// The discriminant of the variant held.
+            pub tag: #int,
+            __mmf_pad_tag: [u8; #private::padding_before(#list, 1)],
+            __mmf_payload: [u8; #room.0],
+            __mmf_pad_end: [u8; #private::padding_before(#list, 2)],
+        }
+
+        #[doc(hidden)]
+        const _: () = {
+            // As for a struct's mirror: `repr(C)`, every field `Pod`, and the
+            // explicit padding leaves no implicit padding (checked here).
+            const _: () = ::core::assert!(
+                ::core::mem::size_of::<#raw>()
+                    == ::core::mem::size_of::<#int>() + #room.0 + #private::padding_total(#list),
+                "the mirror struct has implicit padding",
+            );
+            #(
+                const _: () = ::core::assert!(
+                    ::core::mem::offset_of!(#raw, __mmf_payload) % ::core::mem::align_of::<#aligns>() == 0,
+                    "a variant's fields are misaligned in the payload",
+                );
+            )*
+
+            // SAFETY: `repr(C)`, every field is `Pod`, and there is no implicit
+            // padding (asserted above), so all-zero bytes are a valid value.
+            #[automatically_derived]
+            unsafe impl #private::bytemuck::Zeroable for #raw {}
+            // SAFETY: as for `Zeroable`: any bytes are a valid value, the type is
+            // `Copy` and `'static`.
+            #[automatically_derived]
+            unsafe impl #private::bytemuck::Pod for #raw {}
+            // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes.
+            #[automatically_derived]
+            unsafe impl #private::RawData for #raw {
+                type OptionPad = [u8; ::core::mem::align_of::<#raw>() - 1];
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #raw {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(#raw_name).field("tag", &self.tag).finish_non_exhaustive()
+                }
+            }
+        };
+    }
+}
+
+/// `path`, `path(values…)` or `path { field: value, … }` as the variant is
+/// written: a constructor, or a pattern when the values are bindings.
+fn build(path: TokenStream, v: &Variant, values: &[TokenStream]) -> TokenStream {
+    match v.style {
+        Style::Unit => path,
+        Style::Tuple => quote!(#path(#(#values),*)),
+        Style::Named => {
+            let members: Vec<&Member> = v.fields.iter().map(|f| &f.member).collect();
+            quote!(#path { #(#members: #values),* })
+        }
+    }
+}
+
+fn bindings(v: &Variant) -> Vec<TokenStream> {
+    (0..v.fields.len())
+        .map(|i| {
+            let b = format_ident!("__mmf_b{}", i);
+            quote!(#b)
+        })
+        .collect()
+}
+
+/// For each variant, the tokens `with(variant raw, field)` gives per field,
+/// e.g. the field's view from `__mmf_p.r`.
+fn per_field(v: &Variant, with: impl Fn(&syn::Type, &Ident) -> TokenStream) -> Vec<TokenStream> {
+    v.fields.iter().map(|f| with(f.ty, &f.ident)).collect()
+}
+
+fn view_enum(e: &Enum) -> TokenStream {
+    let private = &e.private;
+    let ident = e.input.ident;
+    let vis = e.input.vis;
+    let view = &e.view;
+    let variants = e.variants.iter().map(|v| {
+        let name = v.ident;
+        let types = per_field(v, |ty, _| quote!(<#ty as #private::Mapped>::View<'__mmf>));
+        let doc = format!("[`{ident}::{name}`]: its fields' views.");
+        let body = build(quote!(#name), v, &types);
+        quote!(#[doc = #doc] #body)
+    });
+    let doc = format!(
+        "A read-only view of a [`{ident}`] in a file: the variant held, with its fields' views, \
+         read in place. `match` it as you would the enum."
+    );
+    let arms = e.variants.iter().map(|v| {
+        let name = v.ident;
+        let name_str = name.to_string();
+        let b = bindings(v);
+        let pattern = build(quote!(#view::#name), v, &b);
+        let fields = v.fields.iter().zip(&b).map(|(f, b)| {
+            let ty = f.ty;
+            let value =
+                quote!(&#private::FieldDebug::<#ty, #private::Check<'__mmf, #ty>>::new(*#b));
+            match v.style {
+                Style::Named => {
+                    let name = &f.name;
+                    quote!(.field(#name, #value))
+                }
+                _ => quote!(.field(#value)),
+            }
+        });
+        let body = match v.style {
+            Style::Unit => quote!(f.write_str(#name_str)),
+            Style::Tuple => quote!(f.debug_tuple(#name_str) #(#fields)* .finish()),
+            Style::Named => quote!(f.debug_struct(#name_str) #(#fields)* .finish()),
+        };
+        quote!(#pattern => #body,)
+    });
+    let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| f.ty).collect();
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis enum #view<'__mmf> {
+            #(#variants,)*
+        }
+
+        #[automatically_derived]
+        impl<'__mmf> ::core::fmt::Debug for #view<'__mmf>
+        where #(#private::Check<'__mmf, #all_types>: #private::DebugView<#all_types>),*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+/// `match raw.tag { D0 => arm(0), …, _ => arm(0) }`: an unknown discriminant
+/// (possible only if the file changed after validation) reads as the first
+/// variant, whose fields' views check every offset again.
+fn match_tag(e: &Enum, tag: TokenStream, arm: impl Fn(usize) -> TokenStream) -> TokenStream {
+    let arms = (1..e.variants.len()).map(|i| {
+        let d = &e.discriminants[i];
+        let body = arm(i);
+        quote!(#d => #body,)
+    });
+    let first = arm(0);
+    quote! {
+        match #tag {
+            #(#arms)*
+            _ => #first,
+        }
+    }
+}
+
+/// The in-place view's types, and their methods (which match on the
+/// discriminant constants, so they go where those are defined).
+fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
+    let private = &e.private;
+    let ident = e.input.ident;
+    let vis = e.input.vis;
+    let (raw, view, view_mut, variant_mut) = (&e.raw, &e.view, &e.view_mut, &e.variant_mut);
+    let variants = e.variants.iter().map(|v| {
+        let name = v.ident;
+        let types = per_field(v, |ty, _| quote!(<#ty as #private::Mapped>::ViewMut<'__mmf>));
+        let doc = format!("[`{ident}::{name}`]: its fields' in-place views.");
+        let body = build(quote!(#name), v, &types);
+        quote!(#[doc = #doc] #body)
+    });
+    let variant_arm = |i: usize| {
+        let v = &e.variants[i];
+        let name = v.ident;
+        let Some(vraw) = &e.variant_raws[i] else {
+            return quote!(#variant_mut::#name);
+        };
+        let b = bindings(v);
+        let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
+        let values: Vec<_> = v
+            .fields
+            .iter()
+            .zip(&b)
+            .map(|(f, b)| {
+                let ty = f.ty;
+                quote! {
+                    // SAFETY: each field gets its own stored form and a handle
+                    // to the file for the blocks reachable from it, which are
+                    // disjoint from every other field's (validated or written so).
+                    unsafe { <#ty as #private::Mapped>::view_mut(#b, file.alias()) }
+                }
+            })
+            .collect();
+        let built = build(quote!(#variant_mut::#name), v, &values);
+        quote! {{
+            let #vraw { #(#idents: #b,)* .. } = #private::payload_mut::<#vraw>(&mut raw.__mmf_payload);
+            #built
+        }}
+    };
+    let variant_match = match_tag(e, quote!(raw.tag), variant_arm);
+    let inline_arms = e.variants.iter().map(|v| {
+        let name = v.ident;
+        let pattern = match v.style {
+            Style::Unit => quote!(#ident::#name),
+            Style::Tuple => quote!(#ident::#name(..)),
+            Style::Named => quote!(#ident::#name { .. }),
+        };
+        let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+        quote!(#pattern => !(false #(|| <#tys as #private::Mapped>::HAS_BLOCKS)*),)
+    });
+    let doc = format!(
+        "An in-place view of a [`{ident}`] in a file: the variant's fields are changed \
+         where they lie ([`variant_mut`]({view_mut}::variant_mut)), and the variant itself \
+         by [`set`]({view_mut}::set) when the new one holds no strings or lists."
+    );
+    let variant_doc = format!("The variant a [`{ident}`] holds, with its fields' in-place views.");
+    let types = quote! {
+        #[doc = #variant_doc]
+        #vis enum #variant_mut<'__mmf> {
+            #(#variants,)*
+        }
+
+        #[doc = #doc]
+        #vis struct #view_mut<'__mmf> {
+            inner: #private::StructMut<'__mmf, #raw>,
+        }
+    };
+    let methods = quote! {
+        #[automatically_derived]
+        impl<'__mmf> #view_mut<'__mmf> {
+            /// A read-only view.
+            #[inline]
+            pub fn as_view(&self) -> #view<'_> {
+                let inner = self.inner.as_ref();
+                // SAFETY: `&self` keeps every `&mut` from this view away while
+                // the result lives; the view was made with `Mapped::view_mut`'s
+                // promise, which covers `view`'s.
+                unsafe { <#ident as #private::Mapped>::view(inner.raw(), inner.file()) }
+            }
+
+            /// The variant held, with in-place views of its fields.
+            pub fn variant_mut(&mut self) -> #variant_mut<'_> {
+                // SAFETY: nothing here writes the tag or a padding byte; the
+                // file is used only for the fields' own blocks.
+                let (raw, file) = unsafe { self.inner.parts() };
+                #variant_match
+            }
+
+            /// Replaces the value in place, variant included, when the new
+            /// variant's fields are all stored inline (no strings, lists or
+            /// other blocks); otherwise gives the value back, since its blocks
+            /// would need room in the file (write a new file instead).
+            pub fn set(&mut self, value: #ident) -> ::core::result::Result<(), #ident> {
+                let inline = match &value {
+                    #(#inline_arms)*
+                };
+                if !inline {
+                    return ::core::result::Result::Err(value);
+                }
+                let stored = #private::write_inline(&value);
+                // SAFETY: the stored form of a variant whose fields hold no
+                // offsets, made by its own `write`: valid, and it reaches no block.
+                unsafe { *self.inner.parts().0 = stored };
+                ::core::result::Result::Ok(())
+            }
+
+            /// The stored form itself, as it lies in the file.
+            #[inline]
+            pub fn raw(&self) -> &#raw {
+                self.inner.as_ref().raw()
+            }
+
+            /// Copies the value out of the file.
+            #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+            pub fn to_owned(&self) -> #ident {
+                let inner = self.inner.as_ref();
+                // SAFETY: as for `as_view`.
+                unsafe { <#ident as #private::Mapped>::read(inner.raw(), inner.file()) }
+            }
+        }
+
+        #[automatically_derived]
+        impl<'__mmf> ::core::fmt::Debug for #view_mut<'__mmf>
+        where for<'__v> #view<'__v>: ::core::fmt::Debug
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.as_view(), f)
+            }
+        }
+    };
+    (types, methods)
+}
+
+fn mapped_impl(e: &Enum) -> TokenStream {
+    let private = &e.private;
+    let ident = e.input.ident;
+    let name = ident.to_string();
+    let (raw, view, view_mut, scalar) = (&e.raw, &e.view, &e.view_mut, &e.scalar);
+    let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| f.ty).collect();
+
+    let variant_layouts = e.variants.iter().enumerate().map(|(i, v)| {
+        let vname = v.ident.to_string();
+        let d = &e.discriminants[i];
+        let fields = e.variant_raws[i].iter().flat_map(|vraw| {
+            v.fields.iter().map(move |f| {
+                let (fname, fident, ty) = (&f.name, &f.ident, f.ty);
+                quote! {
+                    #private::FieldLayout {
+                        name: #fname,
+                        offset: ::core::mem::offset_of!(#raw, __mmf_payload)
+                            + ::core::mem::offset_of!(#vraw, #fident),
+                        size: ::core::mem::size_of::<<#ty as #private::Mapped>::Raw>(),
+                        layout: <#ty as #private::Mapped>::LAYOUT,
+                    }
+                }
+            })
+        });
+        quote! {
+            #private::VariantLayout { name: #vname, discriminant: #d as u64, fields: &[#(#fields),*] }
+        }
+    });
+
+    // `write`: per variant, the tag and the fields' stored forms.
+    let write_arms = e.variants.iter().enumerate().map(|(i, v)| {
+        let vname = v.ident;
+        let d = &e.discriminants[i];
+        let b = bindings(v);
+        let pattern = build(quote!(#ident::#vname), v, &b);
+        let fields = match &e.variant_raws[i] {
+            None => quote!(),
+            Some(vraw) => {
+                let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
+                let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+                quote! {
+                    let mut p: #vraw = #private::bytemuck::Zeroable::zeroed();
+                    #(p.#idents = <#tys as #private::Mapped>::write(#b, w);)*
+                    *#private::payload_mut::<#vraw>(&mut raw.__mmf_payload) = p;
+                }
+            }
+        };
+        quote!(#pattern => { raw.tag = #d; #fields })
+    });
+
+    // `write_reusing`: a variant held before too reuses its fields' blocks.
+    let reuse_arms = e.variants.iter().enumerate().filter_map(|(i, v)| {
+        let vraw = e.variant_raws[i].as_ref()?;
+        let vname = v.ident;
+        let d = &e.discriminants[i];
+        let b = bindings(v);
+        let pattern = build(quote!(#ident::#vname), v, &b);
+        let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
+        let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+        Some(quote! {
+            #pattern if old.tag == #d => {
+                let was = #private::payload::<#vraw>(&old.__mmf_payload);
+                let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
+                raw.tag = #d;
+                let mut p: #vraw = #private::bytemuck::Zeroable::zeroed();
+                #(
+                    // SAFETY: the caller's promise covers every field of `old`.
+                    p.#idents = unsafe {
+                        <#tys as #private::Mapped>::write_reusing(#b, &was.#idents, file, w)
+                    };
+                )*
+                *#private::payload_mut::<#vraw>(&mut raw.__mmf_payload) = p;
+                raw
+            }
+        })
+    });
+
+    // `validate`: a known tag, then the variant's fields.
+    let validate_arms = e.variants.iter().enumerate().map(|(i, v)| {
+        let d = &e.discriminants[i];
+        let vname = v.ident.to_string();
+        let body = match &e.variant_raws[i] {
+            None => quote!(::core::result::Result::Ok(())),
+            Some(vraw) => {
+                let names: Vec<_> = v.fields.iter().map(|f| &f.name).collect();
+                let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
+                let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+                quote! {{
+                    let p = #private::payload::<#vraw>(&raw.__mmf_payload);
+                    v.variant(#vname, |v| {
+                        #(v.field::<#tys>(#names, &p.#idents)?;)*
+                        ::core::result::Result::Ok(())
+                    })
+                }}
+            }
+        };
+        quote!(#d => #body,)
+    });
+
+    // `view` and `read`: the fields of the variant held.
+    let rebuild = |target: TokenStream, call: TokenStream| {
+        let target = &target;
+        let call = &call;
+        match_tag(e, quote!(raw.tag), |i| {
+            let v = &e.variants[i];
+            let vname = v.ident;
+            let Some(vraw) = &e.variant_raws[i] else {
+                return quote!(#target::#vname);
+            };
+            let values = per_field(v, |ty, fident| {
+                quote! {
+                    // SAFETY: the caller's promise covers every field.
+                    unsafe { <#ty as #private::Mapped>::#call(&p.#fident, file) }
+                }
+            });
+            let built = build(quote!(#target::#vname), v, &values);
+            quote! {{
+                let p = #private::payload::<#vraw>(&raw.__mmf_payload);
+                #built
+            }}
+        })
+    };
+    let view_match = rebuild(quote!(#view), quote!(view));
+    let read_match = rebuild(quote!(#ident), quote!(read));
+
+    quote! {
+        // SAFETY: `write` stores the variant's tag and writes each field through
+        // its own `Mapped::write` into the zeroed payload; `validate` accepts
+        // known tags only and validates the fields of the variant the tag names;
+        // views and `read` read the fields of that variant (an unknown tag, only
+        // possible if the file changed after validation, reads as the first
+        // variant, whose fields check every offset again); `view_mut` never
+        // hands out the tag. The stored form is `Pod` with no implicit padding.
+        #[automatically_derived]
+        unsafe impl #private::Mapped for #ident {
+            type Raw = #raw;
+            type View<'__mmf> = #view<'__mmf>;
+            type ViewMut<'__mmf> = #view_mut<'__mmf>;
+            const LAYOUT: &'static #private::Layout = &#private::Layout {
+                name: #name,
+                size: ::core::mem::size_of::<#raw>(),
+                align: ::core::mem::align_of::<#raw>(),
+                kind: #private::Kind::Enum {
+                    repr: #private::Scalar::#scalar,
+                    variants: &[#(#variant_layouts),*],
+                },
+            };
+            const CHECKED: bool = true;
+            const HAS_BLOCKS: bool = false #(|| <#all_types as #private::Mapped>::HAS_BLOCKS)*;
+
+            fn write(&self, w: &mut #private::Writer<'_>) -> #raw {
+                let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
+                match self {
+                    #(#write_arms)*
+                }
+                raw
+            }
+
+            unsafe fn write_reusing(
+                &self,
+                old: &#raw,
+                file: #private::FileRef<'_>,
+                w: &mut #private::Writer<'_>,
+            ) -> #raw {
+                #[allow(unreachable_patterns)]
+                match self {
+                    #(#reuse_arms)*
+                    _ => <Self as #private::Mapped>::write(self, w),
+                }
+            }
+
+            fn validate(raw: &#raw, v: &mut #private::Validator<'_>) -> #private::Result<()> {
+                match raw.tag {
+                    #(#validate_arms)*
+                    other => ::core::result::Result::Err(
+                        v.unknown_discriminant(&raw.tag, other as u64, #name),
+                    ),
+                }
+            }
+
+            #[inline]
+            unsafe fn view<'__mmf>(raw: &'__mmf #raw, file: #private::FileRef<'__mmf>) -> #view<'__mmf> {
+                #view_match
+            }
+
+            #[inline]
+            unsafe fn view_mut<'__mmf>(raw: &'__mmf mut #raw, file: #private::FileMut<'__mmf>) -> #view_mut<'__mmf> {
+                // SAFETY: the caller's promise, passed on.
+                #view_mut { inner: unsafe { #private::StructMut::new(raw, file) } }
+            }
+
+            unsafe fn read(raw: &#raw, file: #private::FileRef<'_>) -> Self {
+                #read_match
+            }
+        }
+
+        // SAFETY: when every field of every variant is `Inline`, `write`
+        // allocates nothing.
+        #[automatically_derived]
+        unsafe impl<'__mmf> #private::Inline for #ident
+        where #(#private::Check<'__mmf, #all_types>: #private::IsInline<#all_types>),* {}
+    }
+}
