@@ -62,7 +62,7 @@
 
 #![deny(unsafe_code)]
 
-/// Derives [`Mapped`](trait@Mapped) for a struct or a fieldless enum.
+/// Derives [`Mapped`](trait@Mapped) for a struct or an enum.
 ///
 /// For `struct Hike` it generates, next to the struct:
 ///
@@ -81,6 +81,45 @@
 ///
 /// Tuple structs name the mirror's fields and the accessors `_0`, `_1`, …
 /// (`_0()`, `_0_mut()`, `set_0()`).
+///
+/// # Enums
+///
+/// A fieldless enum with `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]` is
+/// stored as its discriminant and viewed by value (it must be `Copy`).
+///
+/// An enum with data is stored as its discriminant (`#[repr(u8/u16/u32)]`, or
+/// without a `repr` the variant's index in the smallest of them that holds
+/// all), zeroed padding, then the fields of the variant held, laid out as a
+/// struct's, in room for the largest variant. For `enum Shape` the derive
+/// generates `ShapeRaw` (with a public `tag`), a mirror struct per variant with
+/// fields (`ShapeCircleRaw`), `ShapeView<'a>` — an enum of the variants with
+/// their fields' views, to `match` — and `ShapeViewMut<'a>`, whose
+/// `variant_mut()` gives `ShapeVariantMut<'_>`, the variants with their fields'
+/// in-place views, and whose `set(value)` replaces the value, variant
+/// included, when the new variant's fields are all stored inline (otherwise
+/// it gives the value back as `Err`).
+///
+/// ```
+/// use mmf::Mapped;
+///
+/// #[derive(Mapped, Debug, PartialEq)]
+/// enum Shape { Circle { r: f64 }, Label(String), Empty }
+///
+/// let mut bytes = mmf::to_bytes(&vec![Shape::Circle { r: 1.0 }, Shape::Label("Rigi".into())]);
+/// {
+///     let mut shapes = mmf::from_bytes_mut::<Vec<Shape>>(&mut bytes)?;
+///     if let ShapeVariantMut::Circle { r } = shapes.get_mut(0).unwrap().variant_mut() {
+///         *r = 2.5;
+///     }
+///     let mut second = shapes.get_mut(1).unwrap();
+///     assert!(second.set(Shape::Label("Pilatus".into())).is_err()); // needs a new block
+///     second.set(Shape::Empty).unwrap(); // stored inline
+/// }
+/// let shapes = mmf::from_bytes::<Vec<Shape>>(&bytes)?;
+/// assert!(matches!(shapes.get(0), Some(ShapeView::Circle { r }) if r == 2.5));
+/// assert_eq!(shapes.to_vec(), [Shape::Circle { r: 2.5 }, Shape::Empty]);
+/// # Ok::<(), mmf::Error>(())
+/// ```
 ///
 /// # Attributes
 ///

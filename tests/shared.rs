@@ -335,3 +335,29 @@ fn set_goes_through_options_arrays_and_nested_lists() -> TestResult {
     assert_eq!(mmf::to_bytes(&back)[..], mmf::to_bytes(&expected)[..]);
     Ok(())
 }
+
+#[test]
+fn a_publish_reuses_the_blocks_of_a_variant_held_before() -> TestResult {
+    let tmp = temp_dir("shared-enum-reuse");
+    let path = tmp.path().join("shapes.mmf");
+    let path_shape =
+        Shape::Path { name: "Höhenweg".into(), points: vec![coord(1); 5000], closed: false };
+    let mut shapes = vec![path_shape, Shape::Label("Gipfel".into())];
+    let mut writer = SharedWriter::create(&path, &shapes)?;
+    let mut reader = SharedReader::<Vec<Shape>>::open(&path)?;
+    let before = writer.header().data_len;
+
+    // The same variant, one field changed: its 120 kB of points are shared.
+    shapes[0] =
+        Shape::Path { name: "Höhenweg".into(), points: vec![coord(1); 5000], closed: true };
+    writer.publish(&shapes)?;
+    let grown = writer.header().data_len - before;
+    assert!(grown < 1024, "grew {grown} bytes");
+    assert_eq!(reader.read(|root| root.to_vec())?, shapes);
+
+    // Another variant: written anew; readers see each version whole.
+    shapes[1] = Shape::Segment(coord(2), coord(3));
+    writer.publish(&shapes)?;
+    assert_eq!(reader.read(|root| root.to_vec())?, shapes);
+    Ok(())
+}
