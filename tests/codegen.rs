@@ -63,10 +63,12 @@ fn everything_file(dir: &Path) -> (std::path::PathBuf, String) {
     let Shape::Path { name, points, .. } = &value.shape else { panic!("shape is a path") };
     let Some(Marker::Peak { height, .. }) = value.marker else { panic!("marker is a peak") };
     let line = format!(
-        "shapes={} label={label} path={name} points={} z={} peak={height}",
+        "shapes={} label={label} path={name} points={} z={} peak={height} boxed={} x={}",
         value.shapes.len(),
         points.len(),
-        points[1].z
+        points[1].z,
+        value.boxed.date,
+        value.maybe_boxed.as_ref().unwrap().x
     );
     (path, line)
 }
@@ -121,11 +123,16 @@ int main(int argc, char **argv) {
     const Shape_Path *path = &e->shape.Path;
     const Coord *points = (const Coord *)mmf_vec_data(file2, path->points);
     if (e->marker.tag != 1 || e->marker.value.tag != Marker_TAG_Peak) return 7;
-    printf("shapes=%llu label=%.*s path=%.*s points=%llu z=%.17g peak=%g\n",
+    /* Boxes: an offset to the value. */
+    const Hike *boxed = Everything_boxed(file2, e);
+    if (e->maybe_boxed.tag != 1) return 8;
+    const Coord *near = (const Coord *)((const char *)file2 + e->maybe_boxed.value.offset);
+    printf("shapes=%llu label=%.*s path=%.*s points=%llu z=%.17g peak=%g boxed=%.*s x=%.17g\n",
            (unsigned long long)Everything_shapes_len(e),
            (int)label->Label._0.len, mmf_str_data(file2, label->Label._0),
            (int)path->name.len, mmf_str_data(file2, path->name),
-           (unsigned long long)path->points.len, points[1].z, e->marker.value.Peak.height);
+           (unsigned long long)path->points.len, points[1].z, e->marker.value.Peak.height,
+           (int)boxed->date.len, mmf_str_data(file2, boxed->date), near->x);
     return 0;
 }
 "#,
@@ -198,9 +205,13 @@ class Program
             var point = file.Element<Mmf.Everything.Coord>(path.points, 1);
             Check(e.marker.Tag == 1 && e.marker.value.Tag == Mmf.Everything.Marker.TagPeak);
             var inv = System.Globalization.CultureInfo.InvariantCulture;
-            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5}", e.shapes.Len,
+            var boxed = file.Deref<Mmf.Everything.Hike>(e.boxed);
+            Check(e.maybe_boxed.Tag == 1);
+            var near = file.Deref<Mmf.Everything.Coord>(e.maybe_boxed.value);
+            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5} boxed={6} x={7}", e.shapes.Len,
                 file.Text(label.Label._0), file.Text(path.name), path.points.Len,
-                point.z.ToString("R", inv), e.marker.value.Peak.height.ToString("R", inv));
+                point.z.ToString("R", inv), e.marker.value.Peak.height.ToString("R", inv),
+                file.Text(boxed.date), near.x.ToString("R", inv));
         }
     }
 
@@ -261,9 +272,12 @@ assert label.tag == ev.Shape.TAG_Label and e.shape.tag == ev.Shape.TAG_Path
 path = e.shape.Path
 point = e_file.element(ev.Coord, path.points, 1)
 assert e.marker.tag == 1 and e.marker.value.tag == ev.Marker.TAG_Peak
-print("shapes=%d label=%s path=%s points=%d z=%r peak=%r" % (
+boxed = e_file.deref(ev.Hike, e.boxed)
+assert e.maybe_boxed.tag == 1
+near = e_file.deref(ev.Coord, e.maybe_boxed.value)
+print("shapes=%d label=%s path=%s points=%d z=%r peak=%r boxed=%s x=%r" % (
     e.shapes.len, e_file.text(label.Label._0), e_file.text(path.name), path.points.len, point.z,
-    e.marker.value.Peak.height))
+    e.marker.value.Peak.height, e_file.text(boxed.date), near.x))
 "#,
     )
     .unwrap();

@@ -45,8 +45,15 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     assert_eq!(z, Some(ScalarValue::F64(value.hikes[0].gps_track[2].z)));
     assert_eq!(root.path("hikes")?.len(), Some(2));
     assert_eq!(root.path("hikes")?.elements().count(), 2);
-    assert_eq!(root.fields().count(), 37);
-    assert_eq!(root.fields().last().map(|(name, _)| name), Some("marker"));
+    assert_eq!(root.fields().count(), 39);
+    assert_eq!(root.fields().last().map(|(name, _)| name), Some("maybe_boxed"));
+    // Paths step through boxes by themselves.
+    assert_eq!(
+        root.path("boxed.gps_track[1].z")?.scalar(),
+        Some(ScalarValue::F64(hike(7, 2).gps_track[1].z))
+    );
+    assert_eq!(root.path("maybe_boxed?.x")?.scalar(), Some(ScalarValue::F64(coord(5).x)));
+    assert_eq!(root.path("boxed")?.layout().name, "Hike");
     // An enum's variant is a step of the path, found only if it is the one held.
     assert_eq!(root.path("shape.Path.closed")?.scalar(), Some(ScalarValue::Bool(true)));
     assert_eq!(root.path("shapes[2].Label.0")?.as_str(), Some("Säntis"));

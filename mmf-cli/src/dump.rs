@@ -40,6 +40,10 @@ fn write_text(
             Some((discriminant, None)) => write!(out, "{}({discriminant})", layout.name),
             None => out.write_all(b"?"),
         },
+        DynKind::Box(_) => match value.deref_box() {
+            Some(inner) => write_text(inner, limit, depth, out),
+            None => out.write_all(b"?"),
+        },
         DynKind::Option(_) => match value.option().flatten() {
             None => out.write_all(b"None"),
             Some(inner) => {
@@ -111,6 +115,10 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
                 _ => json_string(name, out),
             },
             Some((discriminant, None)) => write!(out, "{discriminant}"),
+            None => out.write_all(b"null"),
+        },
+        DynKind::Box(_) => match value.deref_box() {
+            Some(inner) => json(inner, limit, out),
             None => out.write_all(b"null"),
         },
         DynKind::Option(_) => match value.option().flatten() {

@@ -156,9 +156,10 @@ pub fn schema(root: &DynLayout, out: &mut impl Write) -> io::Result<()> {
 fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
     match &layout.kind {
         DynKind::Scalar(_) | DynKind::Str => {}
-        DynKind::List(inner) | DynKind::Option(inner) | DynKind::Array { element: inner, .. } => {
-            collect(inner, seen)
-        }
+        DynKind::List(inner)
+        | DynKind::Option(inner)
+        | DynKind::Box(inner)
+        | DynKind::Array { element: inner, .. } => collect(inner, seen),
         DynKind::Enum { variants, .. } => {
             if !seen.contains(&layout) {
                 seen.push(layout);
@@ -276,6 +277,7 @@ fn stored_as(layout: &DynLayout) -> &'static str {
         DynKind::Str => ": offset u64, length u64 of UTF-8",
         DynKind::List(_) => ": offset u64, length u64 of elements",
         DynKind::Option(_) => ": tag u8 (0 or 1), padding, value",
+        DynKind::Box(_) => ": offset u64 of the value's block",
         _ => "",
     }
 }

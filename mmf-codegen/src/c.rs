@@ -28,6 +28,7 @@ fn c_decl(layout: &DynLayout, name: &str) -> String {
         DynKind::Scalar(s) => format!("{} {name}", c_scalar(*s)),
         DynKind::Str => format!("mmf_str {name}"),
         DynKind::List(_) => format!("mmf_vec {name}"),
+        DynKind::Box(_) => format!("mmf_box {name}"),
         DynKind::Array { element, len } => c_decl(element, &format!("{name}[{len}]")),
         DynKind::Enum { repr, .. } if !layout.has_data() => format!("{} {name}", c_scalar(*repr)),
         DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => {
@@ -73,10 +74,13 @@ _Static_assert(sizeof(mmf_header) == 64, "mmf_header: size");
 typedef struct mmf_str {{ uint64_t offset; uint64_t len; }} mmf_str;
 /* A list: `len` elements at `offset` from the start of the file. */
 typedef struct mmf_vec {{ uint64_t offset; uint64_t len; }} mmf_vec;
+/* A box: one value at `offset` from the start of the file. */
+typedef struct mmf_box {{ uint64_t offset; }} mmf_box;
 /* A 128-bit integer, in the file's byte order. */
 typedef struct mmf_u128 {{ _Alignas({align128}) uint8_t bytes[16]; }} mmf_u128;
 _Static_assert(sizeof(mmf_str) == 16, "mmf_str: size");
 _Static_assert(sizeof(mmf_vec) == 16, "mmf_vec: size");
+_Static_assert(sizeof(mmf_box) == 8, "mmf_box: size");
 _Static_assert(sizeof(mmf_u128) == 16, "mmf_u128: size");
 
 /* The text of a string, `s.len` bytes, not NUL-terminated. */
@@ -212,7 +216,21 @@ fn c_union(c: &mut String, layout: &DynLayout) {
         writeln!(c, "_Static_assert(_Alignof({name}) == {}, \"{name}: alignment\");", layout.align);
 }
 
-/// Accessors for strings and lists: `Hike_date(file, hike, &len)`,
+/// The C type of a list's element or a box's value.
+fn c_element_type(element: &DynLayout) -> String {
+    match &element.kind {
+        DynKind::Struct(_) | DynKind::Option(_) => type_name(element),
+        DynKind::Enum { .. } if element.has_data() => type_name(element),
+        DynKind::Str => "mmf_str".to_owned(),
+        DynKind::List(_) => "mmf_vec".to_owned(),
+        DynKind::Box(_) => "mmf_box".to_owned(),
+        DynKind::Scalar(s) => c_scalar(*s).to_owned(),
+        DynKind::Enum { repr, .. } => c_scalar(*repr).to_owned(),
+        DynKind::Array { .. } => "void".to_owned(),
+    }
+}
+
+/// Accessors for strings, lists and boxes: `Hike_date(file, hike, &len)`,
 /// `Hike_gps_track(file, hike)` with `Hike_gps_track_len(hike)`.
 fn c_accessor(c: &mut String, owner: &str, member: &str, layout: &DynLayout) {
     match &layout.kind {
@@ -223,18 +241,17 @@ fn c_accessor(c: &mut String, owner: &str, member: &str, layout: &DynLayout) {
             );
         }
         DynKind::List(element) => {
-            let element_type = match &element.kind {
-                DynKind::Struct(_) | DynKind::Option(_) => type_name(element),
-                DynKind::Enum { .. } if element.has_data() => type_name(element),
-                DynKind::Str => "mmf_str".to_owned(),
-                DynKind::List(_) => "mmf_vec".to_owned(),
-                DynKind::Scalar(s) => c_scalar(*s).to_owned(),
-                DynKind::Enum { repr, .. } => c_scalar(*repr).to_owned(),
-                DynKind::Array { .. } => "void".to_owned(),
-            };
+            let element_type = c_element_type(element);
             let _ = writeln!(
                 c,
                 "static inline const {element_type} *{owner}_{member}(const void *file, const {owner} *v) {{\n    return (const {element_type} *)mmf_vec_data(file, v->{member});\n}}\nstatic inline uint64_t {owner}_{member}_len(const {owner} *v) {{ return v->{member}.len; }}"
+            );
+        }
+        DynKind::Box(value) => {
+            let value_type = c_element_type(value);
+            let _ = writeln!(
+                c,
+                "static inline const {value_type} *{owner}_{member}(const void *file, const {owner} *v) {{\n    return (const {value_type} *)((const char *)file + v->{member}.offset);\n}}"
             );
         }
         _ => {}

@@ -29,6 +29,7 @@ fn cs_fields(layout: &DynLayout, name: &str, offset: u64, out: &mut Vec<(String,
         DynKind::Scalar(s) => cs_scalar(*s).to_owned(),
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
+        DynKind::Box(_) => "MmfBox".to_owned(),
         DynKind::Array { element, len } => {
             for i in 0..*len {
                 cs_fields(element, &format!("{name}_{i}"), offset + i * element.size, out);
@@ -91,6 +92,10 @@ namespace Mmf.Generated
     [StructLayout(LayoutKind.Explicit, Size = 16)]
     public struct MmfVec {{ [FieldOffset(0)] public ulong Offset; [FieldOffset(8)] public ulong Len; }}
 
+    /// A box: one value at Offset from the start of the file.
+    [StructLayout(LayoutKind.Explicit, Size = 8)]
+    public struct MmfBox {{ [FieldOffset(0)] public ulong Offset; }}
+
     /// A 128-bit integer in two halves, low first.
     [StructLayout(LayoutKind.Explicit, Size = 16)]
     public struct MmfU128 {{ [FieldOffset(0)] public ulong Low; [FieldOffset(8)] public ulong High; }}
@@ -146,6 +151,7 @@ namespace Mmf.Generated
         DynKind::Scalar(s) => cs_scalar(s).to_owned(),
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
+        DynKind::Box(_) => "MmfBox".to_owned(),
         _ => root_name.clone(),
     };
     let _ = write!(
@@ -194,6 +200,9 @@ namespace Mmf.Generated
             view.ReadArray((long)s.Offset, bytes, 0, bytes.Length);
             return Encoding.UTF8.GetString(bytes);
         }}
+
+        /// The value a box holds.
+        public T Deref<T>(MmfBox box) where T : struct {{ return Read<T>((long)box.Offset); }}
 
         /// Element `index` of a list.
         public T Element<T>(MmfVec list, long index) where T : struct

@@ -56,7 +56,7 @@ fn named_types(root: &DynLayout) -> Vec<DynLayout> {
     fn visit(layout: &DynLayout, out: &mut Vec<DynLayout>) {
         match &layout.kind {
             DynKind::Scalar(_) | DynKind::Str => return,
-            DynKind::List(inner) | DynKind::Array { element: inner, .. } => {
+            DynKind::List(inner) | DynKind::Box(inner) | DynKind::Array { element: inner, .. } => {
                 return visit(inner, out);
             }
             DynKind::Option(inner) => visit(inner, out),
@@ -103,6 +103,7 @@ fn type_name(layout: &DynLayout) -> String {
         DynKind::Scalar(s) => s.name().to_owned(),
         DynKind::Str => "str".to_owned(),
         DynKind::List(inner) => format!("Vec_{}", type_name(inner)),
+        DynKind::Box(inner) => format!("Box_{}", type_name(inner)),
         DynKind::Option(inner) => format!("Option_{}", type_name(inner)),
         DynKind::Array { element, len } => format!("Array{len}_{}", type_name(element)),
         DynKind::Struct(_) | DynKind::Enum { .. } => layout.name.clone(),

@@ -27,6 +27,7 @@ fn py_type(layout: &DynLayout) -> String {
         DynKind::Scalar(s) => py_scalar(*s).to_owned(),
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
+        DynKind::Box(_) => "MmfBox".to_owned(),
         DynKind::Array { element, len } => format!("({} * {len})", py_type(element)),
         DynKind::Enum { repr, .. } if !layout.has_data() => py_scalar(*repr).to_owned(),
         DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => type_name(layout),
@@ -109,6 +110,12 @@ class MmfVec(ctypes.Structure):
     """A list: `len` elements at `offset` from the start of the file."""
     _pack_ = 1
     _fields_ = [("offset", ctypes.c_uint64), ("len", ctypes.c_uint64)]
+
+
+class MmfBox(ctypes.Structure):
+    """A box: one value at `offset` from the start of the file."""
+    _pack_ = 1
+    _fields_ = [("offset", ctypes.c_uint64)]
 "#,
         comment = root_comment(root, hash)
     );
@@ -220,6 +227,10 @@ class MmfFile:
     def text(self, s):
         """The text of an MmfStr."""
         return self.map[s.offset:s.offset + s.len].decode("utf-8")
+
+    def deref(self, ctype, box):
+        """The value an MmfBox holds, a `ctype`."""
+        return ctype.from_buffer_copy(self.map, box.offset)
 
     def element(self, ctype, vec, index):
         """Element `index` of an MmfVec whose elements are `ctype`."""

@@ -73,10 +73,6 @@ fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident) {
         "PhantomData" => {
             Some("`PhantomData` holds no data and is not supported; remove the field".to_owned())
         }
-        "Box" if !boxes_str_or_slice(&last.arguments) => Some(
-            "`Box<T>` is not supported; store `T` itself (`Box<str>` and `Box<[T]>` are supported)"
-                .to_owned(),
-        ),
         _ => None,
     };
     if let Some(message) = message {
@@ -105,9 +101,4 @@ fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident) {
 
 fn is_str(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("str"))
-}
-
-fn boxes_str_or_slice(args: &PathArguments) -> bool {
-    let PathArguments::AngleBracketed(args) = args else { return false };
-    matches!(args.args.first(), Some(GenericArgument::Type(ty)) if is_str(ty) || matches!(ty, Type::Slice(_)))
 }

@@ -124,6 +124,12 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
     if let Some(mut marker) = v.marker_mut() {
         let _ = marker.set(Marker::Flag(1));
     }
+    for point in v.boxed_mut().gps_track_mut().as_mut_slice() {
+        point.x = -point.x;
+    }
+    if let Some(mut coord) = v.maybe_boxed_mut() {
+        coord.set_y(0.5);
+    }
 }
 
 /// Changes every field of the variant held in place, then replaces a circle
@@ -339,6 +345,8 @@ impl Source<'_> {
                 1 => Marker::Peak { height: self.u64() as f32, named: self.coin() },
                 _ => Marker::Plain,
             }),
+            boxed: Box::new(self.hike()),
+            maybe_boxed: self.coin().then(|| Box::new(self.coord())),
         }
     }
 

@@ -119,6 +119,8 @@ pub struct Everything {
     pub shape: Shape,
     pub shapes: Vec<Shape>,
     pub marker: Option<Marker>,
+    pub boxed: Box<Hike>,
+    pub maybe_boxed: Option<Box<Coord>>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -192,6 +194,8 @@ pub fn everything() -> Everything {
         shape: Shape::Path { name: "loop".into(), points: vec![coord(3), coord(4)], closed: true },
         shapes: shapes(),
         marker: Some(Marker::Peak { height: 2962.0, named: true }),
+        boxed: Box::new(hike(7, 2)),
+        maybe_boxed: Some(Box::new(coord(5))),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::access::view::{ListView, ListViewMut, ValueMut};
 use crate::access::write::Writer;
 use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::layout::{Kind, Layout, Scalar};
-use crate::format::raw::{RawData, RawOption, RawStr, RawVec};
+use crate::format::raw::{RawBox, RawData, RawOption, RawStr, RawVec};
 
 macro_rules! numbers {
     ($($t:ident => $scalar:ident),* $(,)?) => {$(
@@ -346,6 +346,106 @@ macro_rules! lists {
 }
 
 lists!(Vec<T> => core::convert::identity, Box<[T]> => Vec::into_boxed_slice);
+
+/// The stored form a box points to. If its offset no longer resolves — only
+/// possible if the file changed after validation — other bytes inside the
+/// file, or zeroes: a wrong value, never a read outside the file.
+///
+/// # Safety
+///
+/// As for [`Mapped::view`].
+unsafe fn boxed<R: RawData>(offset: u64, file: FileRef<'_>) -> &R {
+    // SAFETY: the caller's promise covers the block; the fallback reads
+    // other bytes of the same file, which shared views may alias.
+    let found = unsafe {
+        file.block::<R>(offset, 1).or_else(|| {
+            let last =
+                (file.len().saturating_sub(size_of::<R>() as u64)) & !(align_of::<R>() as u64 - 1);
+            file.block::<R>(last, 1)
+        })
+    };
+    match found {
+        Some([value]) => value,
+        _ => zeroed_for_ever(),
+    }
+}
+
+/// A zeroed stored form that lives for ever: the last resort of a box whose
+/// block is gone (see [`boxed`]), leaked once per call on that path only.
+fn zeroed_for_ever<R: RawData>() -> &'static mut R {
+    Box::leak(Box::new(R::zeroed()))
+}
+
+// SAFETY: `write` allocates the value's block (then its own blocks) and stores
+// its offset; `validate` checks and records the block and validates the value
+// in it; views resolve it through checked `FileRef`/`FileMut`, falling back to
+// other bytes or zeroes if it stopped resolving, never outside the file.
+unsafe impl<T: Mapped> Mapped for Box<T> {
+    type Raw = RawBox<T::Raw>;
+    type View<'a> = T::View<'a>;
+    type ViewMut<'a> = T::ViewMut<'a>;
+    const LAYOUT: &'static Layout = {
+        assert!(
+            size_of::<T::Raw>() > 0,
+            "mmf cannot box zero-sized types: give the boxed type a field"
+        );
+        &Layout { name: "Box", size: 8, align: 8, kind: Kind::Box(T::LAYOUT) }
+    };
+    const CHECKED: bool = true;
+    const HAS_BLOCKS: bool = true;
+    #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+        let offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+        let raw = (**self).write(w);
+        w.put(offset, &raw);
+        RawBox::new(offset)
+    }
+    unsafe fn write_reusing(
+        &self,
+        old: &Self::Raw,
+        file: FileRef<'_>,
+        w: &mut Writer<'_>,
+    ) -> Self::Raw {
+        // SAFETY: the caller's promise covers the old box's block.
+        let Some([old_value]) = (unsafe { file.block::<T::Raw>(old.offset, 1) }) else {
+            return self.write(w);
+        };
+        // SAFETY: as above, for everything reachable from the old value.
+        let raw = unsafe { (**self).write_reusing(old_value, file, w) };
+        if same_raw(&raw, old_value) {
+            return *old;
+        }
+        let offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
+        w.put(offset, &raw);
+        RawBox::new(offset)
+    }
+    fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+        let value = v.block::<T::Raw>(raw.offset, 1)?;
+        value.iter().try_for_each(|value| T::validate(value, v))
+    }
+    #[inline]
+    unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> T::View<'a> {
+        // SAFETY: the caller's promise, passed on to the value.
+        unsafe { T::view(boxed(raw.offset, file), file) }
+    }
+    #[inline]
+    unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> T::ViewMut<'a> {
+        // SAFETY: the caller promises the box's block is referenced by nothing
+        // else for `'a`, nor are the value's blocks; a zeroed value made here
+        // aliases nothing.
+        unsafe {
+            let value = match file.alias().block_mut::<T::Raw>(raw.offset, 1) {
+                Some([value]) => value,
+                _ => zeroed_for_ever(),
+            };
+            T::view_mut(value, file)
+        }
+    }
+    unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+        // SAFETY: the caller's promise, passed on to the value.
+        Box::new(unsafe { T::read(boxed(raw.offset, file), file) })
+    }
+}
 
 // SAFETY: the elements are stored inline, one after the other; `validate` checks
 // each; views hand the caller's promise on to each element.

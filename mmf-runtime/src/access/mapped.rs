@@ -14,7 +14,7 @@ use crate::format::raw::RawData;
 ///
 /// Implemented by `#[derive(Mapped)]` for structs and fieldless enums, and by mmf
 /// for the built-in types of the type table (numbers, `bool`, `char`, `String`,
-/// `Box<str>`, `Vec<T>`, `Box<[T]>`, `Option<T>`, `[T; N]`).
+/// `Box<str>`, `Vec<T>`, `Box<[T]>`, `Box<T>`, `Option<T>`, `[T; N]`).
 ///
 /// # Safety
 ///

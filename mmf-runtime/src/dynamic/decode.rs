@@ -13,7 +13,7 @@ use crate::format::error::Result;
 use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
 use crate::format::tables::{SchemaTables, scalar_of_tag, unreadable};
 use crate::format::tables::{
-    TAG_ARRAY, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT,
+    TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT,
 };
 
 /// The layout of one stored type, as a file's embedded schema describes it:
@@ -50,6 +50,7 @@ pub enum DynKind {
     Str,
     List(Box<DynLayout>),
     Option(Box<DynLayout>),
+    Box(Box<DynLayout>),
     Array { element: Box<DynLayout>, len: u64 },
     Struct(Vec<DynField>),
     Enum { repr: Scalar, variants: Vec<DynVariant> },
@@ -112,6 +113,7 @@ impl DynLayout {
             Kind::Str => DynKind::Str,
             Kind::List(element) => DynKind::List(Box::new(DynLayout::from_layout(element))),
             Kind::Option(value) => DynKind::Option(Box::new(DynLayout::from_layout(value))),
+            Kind::Box(value) => DynKind::Box(Box::new(DynLayout::from_layout(value))),
             Kind::Array { element, len } => DynKind::Array {
                 element: Box::new(DynLayout::from_layout(element)),
                 len: len as u64,
@@ -161,7 +163,11 @@ impl DynLayout {
     pub(crate) fn checked(&self) -> bool {
         match &self.kind {
             DynKind::Scalar(s) => matches!(s, Scalar::Bool | Scalar::Char),
-            DynKind::Str | DynKind::List(_) | DynKind::Option(_) | DynKind::Enum { .. } => true,
+            DynKind::Str
+            | DynKind::List(_)
+            | DynKind::Option(_)
+            | DynKind::Box(_)
+            | DynKind::Enum { .. } => true,
             DynKind::Array { element, len } => *len > 0 && element.checked(),
             DynKind::Struct(fields) => fields.iter().any(|f| f.layout.checked()),
         }
@@ -187,6 +193,7 @@ impl fmt::Display for DynLayout {
             DynKind::Str => f.write_str("String"),
             DynKind::List(element) => write!(f, "Vec<{element}>"),
             DynKind::Option(value) => write!(f, "Option<{value}>"),
+            DynKind::Box(value) => write!(f, "Box<{value}>"),
             DynKind::Array { element, len } => write!(f, "[{element}; {len}]"),
             DynKind::Struct(_) | DynKind::Enum { .. } => f.write_str(&self.name),
         }
@@ -223,6 +230,13 @@ impl SchemaTables<'_> {
                 DynKind::List(Box::new(element))
             }
             TAG_OPTION => DynKind::Option(Box::new(element(depth + 1)?)),
+            TAG_BOX => {
+                let value = element(depth + 1)?;
+                if value.size == 0 {
+                    return Err(unreadable(at, "a box of a zero-sized value"));
+                }
+                DynKind::Box(Box::new(value))
+            }
             TAG_ARRAY => DynKind::Array { element: Box::new(element(depth + 1)?), len: ty.count },
             TAG_STRUCT => {
                 let mut fields: Vec<DynField> = Vec::new();
@@ -303,6 +317,7 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
         DynKind::Scalar(s) => Some(scalar_size_align(*s)),
         DynKind::Enum { repr, .. } if !layout.has_data() => Some(scalar_size_align(*repr)),
         DynKind::Str | DynKind::List(_) => Some((16, 8)),
+        DynKind::Box(_) => Some((8, 8)),
         DynKind::Option(value) => Some((value.align + value.size, value.align)),
         DynKind::Array { element, len } => {
             element.size.checked_mul(*len).map(|size| (size, element.align))

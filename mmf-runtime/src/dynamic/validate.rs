@@ -43,6 +43,12 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
             }
             Ok(())
         }
+        DynKind::Box(inner) => {
+            let offset = u64::from_ne_bytes(value.bytes(0).ok_or_else(|| out_of_bounds(value))?);
+            v.block_bytes(offset, 1, inner.size, inner.align)?;
+            let target = value.deref_box().ok_or_else(|| out_of_bounds(value))?;
+            if inner.checked() { validate(target, v) } else { Ok(()) }
+        }
         DynKind::Option(_) => match value.bytes::<1>(0) {
             Some([0]) => Ok(()),
             Some([1]) => {

@@ -172,6 +172,23 @@ impl<'a> DynValue<'a> {
         Some((tag == 1).then(|| self.at(value, self.at.saturating_add(value.align))))
     }
 
+    /// The value a box holds; `None` if this is not a box. (Paths step
+    /// through boxes by themselves: `head.next?.value`.)
+    pub fn deref_box(&self) -> Option<DynValue<'a>> {
+        let DynKind::Box(value) = &self.layout.kind else { return None };
+        let offset = u64::from_ne_bytes(self.bytes(0)?);
+        Some(self.at(value, offset))
+    }
+
+    /// This value, or the value it holds if it is a box (through any number of boxes).
+    fn unboxed(&self) -> DynValue<'a> {
+        let mut value = *self;
+        while let Some(inner) = value.deref_box() {
+            value = inner;
+        }
+        value
+    }
+
     /// A string's text; `None` if this is not a string, or the text is not
     /// where it should be (possible only if the file changed after validation).
     pub fn as_str(&self) -> Option<&'a str> {
@@ -229,6 +246,7 @@ impl<'a> DynValue<'a> {
     pub fn path(&self, path: &str) -> Result<DynValue<'a>> {
         let mut value = *self;
         for step in PathStep::parse(path)? {
+            value = value.unboxed();
             let next = match step.kind {
                 StepKind::Field(name) => value.field(name),
                 StepKind::Index(index) => value.get(index),
@@ -236,7 +254,7 @@ impl<'a> DynValue<'a> {
             };
             value = next.ok_or_else(|| step.missing())?;
         }
-        Ok(value)
+        Ok(value.unboxed())
     }
 }
 

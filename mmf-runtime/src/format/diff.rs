@@ -7,8 +7,8 @@
 //! the decoder allows, so a hostile schema cannot make it recurse without end.
 
 use crate::format::tables::{
-    FieldRecord, SchemaTables, TAG_ARRAY, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR,
-    TAG_STRUCT, TypeRecord, scalar_of_tag,
+    FieldRecord, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION,
+    TAG_STR, TAG_STRUCT, TypeRecord, scalar_of_tag,
 };
 
 /// How many differences an error names; the rest are counted.
@@ -79,11 +79,15 @@ impl<'a> Diff<'a> {
                 }
                 self.variants(path, a, b, depth);
             }
-            (TAG_LIST | TAG_OPTION | TAG_ARRAY, true) => {
+            (TAG_LIST | TAG_OPTION | TAG_BOX | TAG_ARRAY, true) => {
                 if a.kind == TAG_ARRAY && a.count != b.count {
                     self.changed(path, a, b);
                 } else if let (Ok(ea), Ok(eb)) = (self.first.element(a), self.second.element(b)) {
-                    let step = if a.kind == TAG_OPTION { "?" } else { "[_]" };
+                    let step = match a.kind {
+                        TAG_OPTION => "?",
+                        TAG_BOX => "",
+                        _ => "[_]",
+                    };
                     self.walk(&format!("{path}{step}"), &ea, &eb, depth + 1);
                 }
             }
@@ -248,6 +252,7 @@ fn describe(tables: &SchemaTables<'_>, ty: &TypeRecord<'_>, depth: u32) -> Strin
         TAG_LIST => format!("Vec<{}>", element()),
         TAG_OPTION => format!("Option<{}>", element()),
         TAG_ARRAY => format!("[{}; {}]", element(), ty.count),
+        TAG_BOX => format!("Box<{}>", element()),
         TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM => ty.name.to_owned(),
         tag => scalar_name(tag).to_owned(),
     }

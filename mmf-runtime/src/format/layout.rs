@@ -44,6 +44,8 @@ pub enum Kind {
     List(&'static Layout),
     /// A tag (0 or 1) padded to the value's alignment, then the value.
     Option(&'static Layout),
+    /// A value in a block of its own elsewhere in the file: `RawBox { offset }`.
+    Box(&'static Layout),
     /// `len` elements stored inline.
     Array {
         /// The element's layout.
@@ -171,9 +173,10 @@ impl Layout {
     pub const fn max_align(&self) -> usize {
         let inner = match self.kind {
             Kind::Scalar(_) | Kind::Str => 1,
-            Kind::List(element) | Kind::Option(element) | Kind::Array { element, .. } => {
-                element.max_align()
-            }
+            Kind::List(element)
+            | Kind::Option(element)
+            | Kind::Box(element)
+            | Kind::Array { element, .. } => element.max_align(),
             Kind::Struct(fields) => fields_max_align(fields),
             Kind::Enum { variants, .. } => {
                 let mut max = 1;

@@ -1,4 +1,4 @@
-//! The stored forms of built-in types: [`RawStr`], [`RawVec`], [`RawOption`].
+//! The stored forms of built-in types: [`RawStr`], [`RawVec`], [`RawBox`], [`RawOption`].
 //!
 //! A stored form is plain data ([`bytemuck::Pod`]): any bytes are a value of it,
 //! it has no implicit padding, and it holds offsets, never pointers. Offsets are
@@ -123,6 +123,49 @@ unsafe impl<R: 'static> Zeroable for RawVec<R> {}
 unsafe impl<R: 'static> Pod for RawVec<R> {}
 // SAFETY: alignment 8 (two `u64`s), padding of 7 bytes.
 unsafe impl<R: 'static> RawData for RawVec<R> {
+    type OptionPad = [u8; 7];
+}
+
+/// The stored form of `Box<T>`: the offset of a block holding one `R` (the
+/// value's stored form).
+#[repr(C)]
+pub struct RawBox<R> {
+    /// Bytes from the start of the file.
+    pub offset: u64,
+    _value: PhantomData<R>,
+}
+
+impl<R> RawBox<R> {
+    /// A box whose value is at `offset`.
+    pub const fn new(offset: u64) -> Self {
+        RawBox { offset, _value: PhantomData }
+    }
+}
+
+impl<R> Clone for RawBox<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for RawBox<R> {}
+impl<R> PartialEq for RawBox<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.offset == other.offset
+    }
+}
+impl<R> Eq for RawBox<R> {}
+impl<R> fmt::Debug for RawBox<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawBox {{ offset: {} }}", self.offset)
+    }
+}
+
+// SAFETY: one `u64` and a zero-sized marker: no padding, every bit pattern valid.
+unsafe impl<R: 'static> Zeroable for RawBox<R> {}
+// SAFETY: as above; `R` only appears in `PhantomData`.
+unsafe impl<R: 'static> Pod for RawBox<R> {}
+// SAFETY: alignment 8 (a `u64`), padding of 7 bytes.
+unsafe impl<R: 'static> RawData for RawBox<R> {
     type OptionPad = [u8; 7];
 }
 

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Kinds: 1–14 the scalars `u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 f32 f64 bool
-//! char`; 20 `str`; 21 list, 22 option, 23 array (`child`: the element's type;
+//! char`; 20 `str`; 21 list, 22 option, 23 array, 27 box (`child`: the element's type;
 //! an array's `count`: its length); 24 struct (`child`: its first field,
 //! `count`: how many); 25 fieldless enum (`repr`: the scalar kind its
 //! discriminant is stored as, `child`: its first variant, `count`: how many);
@@ -35,8 +35,8 @@
 
 use crate::format::layout::{FieldLayout, Kind, Layout, VariantLayout, has_data};
 use crate::format::tables::{
-    MAGIC, SchemaTables, TAG_ARRAY, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR,
-    TAG_STRUCT, VERSION, scalar_tag,
+    MAGIC, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION,
+    TAG_STR, TAG_STRUCT, VERSION, scalar_tag,
 };
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -129,6 +129,7 @@ impl Encoder<'_> {
             Kind::Str => (TAG_STR, 0, 0, 0),
             Kind::List(_) => (TAG_LIST, 0, at.types, 0),
             Kind::Option(_) => (TAG_OPTION, 0, at.types, 0),
+            Kind::Box(_) => (TAG_BOX, 0, at.types, 0),
             Kind::Array { len, .. } => (TAG_ARRAY, 0, at.types, len as u64),
             Kind::Struct(fields) => (TAG_STRUCT, 0, at.fields, fields.len() as u64),
             Kind::Enum { repr, variants } if has_data(variants) => {
@@ -151,9 +152,10 @@ impl Encoder<'_> {
         }
         match layout.kind {
             Kind::Scalar(_) | Kind::Str => {}
-            Kind::List(inner) | Kind::Option(inner) | Kind::Array { element: inner, .. } => {
-                self.walk(inner, at, table)
-            }
+            Kind::List(inner)
+            | Kind::Option(inner)
+            | Kind::Box(inner)
+            | Kind::Array { element: inner, .. } => self.walk(inner, at, table),
             Kind::Struct(fields) => {
                 // The field records and names, then each field's type.
                 at.fields += fields.len() as u32;
@@ -251,9 +253,10 @@ const fn payload(layout: &Layout, variant: &VariantLayout) -> Layout {
 const fn type_count(layout: &Layout) -> u32 {
     match layout.kind {
         Kind::Scalar(_) | Kind::Str => 1,
-        Kind::List(inner) | Kind::Option(inner) | Kind::Array { element: inner, .. } => {
-            1 + type_count(inner)
-        }
+        Kind::List(inner)
+        | Kind::Option(inner)
+        | Kind::Box(inner)
+        | Kind::Array { element: inner, .. } => 1 + type_count(inner),
         Kind::Struct(fields) => 1 + fields_type_count(fields),
         Kind::Enum { variants, .. } if has_data(variants) => {
             let mut n = 1;

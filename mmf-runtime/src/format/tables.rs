@@ -19,6 +19,7 @@ pub(crate) const TAG_ARRAY: u8 = 23;
 pub(crate) const TAG_STRUCT: u8 = 24;
 pub(crate) const TAG_ENUM: u8 = 25;
 pub(crate) const TAG_DATA_ENUM: u8 = 26;
+pub(crate) const TAG_BOX: u8 = 27;
 
 const SCALARS: [Scalar; 14] = [
     Scalar::U8,
@@ -166,7 +167,7 @@ impl<'a> SchemaTables<'a> {
         })
     }
 
-    /// The one type a list, option or array record points to: after it in the table.
+    /// The one type a list, option, box or array record points to: after it in the table.
     pub(crate) fn element(&self, ty: &TypeRecord<'a>) -> Result<TypeRecord<'a>> {
         let child = self.range(0, ty.child, 1, Some(ty.index), ty.at)?.start;
         self.type_record(child)
