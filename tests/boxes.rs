@@ -8,6 +8,7 @@ use common::*;
 use mmf::{Error, Kind, Mapped, Problem};
 
 #[derive(Mapped, Debug, Clone, PartialEq)]
+#[allow(clippy::vec_box)] // a list of boxes is what this test stores
 struct Trail {
     name: String,
     start: Box<Coord>,
