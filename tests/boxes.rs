@@ -2,13 +2,15 @@
 //! as if it were inline, and checked like any block. In memory only, so these
 //! tests also run under Miri (`cargo +nightly miri test --test boxes`).
 
+// A list of boxes is one of the things stored here.
+#![allow(clippy::vec_box)]
+
 mod common;
 
 use common::*;
 use mmf::{Error, Kind, Mapped, Problem};
 
 #[derive(Mapped, Debug, Clone, PartialEq)]
-#[allow(clippy::vec_box)] // a list of boxes is what this test stores
 struct Trail {
     name: String,
     start: Box<Coord>,
