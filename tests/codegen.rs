@@ -81,12 +81,14 @@ fn a_c_program_reads_the_file() {
     let (path2, line2) = everything_file(dir);
     std::fs::write(dir.join("hiking.h"), codegen::c_header::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything.h"), codegen::c_header::<Everything>()).unwrap();
+    std::fs::write(dir.join("series.h"), codegen::c_header::<Series<Hike>>()).unwrap();
     std::fs::write(
         dir.join("read.c"),
         r#"#include <stdio.h>
 #include <stdlib.h>
 #include "hiking.h"
 #include "everything.h"
+#include "series.h" /* a generic struct's instantiation: Series_Hike */
 
 static void *load(const char *path, long *len) {
     FILE *f = fopen(path, "rb");
@@ -111,7 +113,7 @@ int main(int argc, char **argv) {
     printf("hikes=%llu date=%.*s points=%llu z=%.17g\n",
            (unsigned long long)HikingDatabase_hikes_len(db), (int)date_len, date,
            (unsigned long long)Hike_gps_track_len(hike), Hike_gps_track(file, hike)[5].z);
-    if (Everything_root(file, len) != NULL) return 4; /* another type */
+    if (Everything_root(file, len) != NULL || Series_Hike_root(file, len) != NULL) return 4;
 
     /* Enums with data: a union of the tag and each variant's fields. */
     long len2;
@@ -177,6 +179,9 @@ fn a_csharp_program_reads_the_file() {
     let everything = codegen::csharp::<Everything>()
         .replace("namespace Mmf.Generated", "namespace Mmf.Everything");
     std::fs::write(dir.join("Everything.cs"), everything).unwrap();
+    let series = codegen::csharp::<Series<Hike>>()
+        .replace("namespace Mmf.Generated", "namespace Mmf.Series");
+    std::fs::write(dir.join("Series.cs"), series).unwrap();
     std::fs::write(
         dir.join("Program.cs"),
         r#"using System;
@@ -187,6 +192,7 @@ class Program
     static void Main(string[] args)
     {
         Mmf.Everything.MmfFile.CheckLayouts();
+        Mmf.Series.MmfFile.CheckLayouts(); // Series_Hike, a generic struct's instantiation
         using (var file = new MmfFile(args[0]))
         {
             var db = file.Root();
@@ -225,7 +231,7 @@ class Program
     .unwrap();
     let Some(_) = run(
         "mcs",
-        &["-warnaserror", "-out:read.exe", "Hiking.cs", "Everything.cs", "Program.cs"],
+        &["-warnaserror", "-out:read.exe", "Hiking.cs", "Everything.cs", "Series.cs", "Program.cs"],
         dir,
     ) else {
         return;
@@ -243,11 +249,13 @@ fn a_python_program_reads_the_file() {
     let (path2, line2) = everything_file(dir);
     std::fs::write(dir.join("hiking_mmf.py"), codegen::python::<HikingDatabase>()).unwrap();
     std::fs::write(dir.join("everything_mmf.py"), codegen::python::<Everything>()).unwrap();
+    std::fs::write(dir.join("series_mmf.py"), codegen::python::<Series<Hike>>()).unwrap();
     std::fs::write(
         dir.join("read.py"),
         r#"import os
 import sys
 import everything_mmf as ev  # its layout assertions run at import
+import series_mmf  # a generic struct's instantiation: Series_Hike
 import hiking_mmf as h
 
 f = h.MmfFile(sys.argv[1])

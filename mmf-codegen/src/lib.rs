@@ -106,8 +106,22 @@ fn type_name(layout: &DynLayout) -> String {
         DynKind::Box(inner) => format!("Box_{}", type_name(inner)),
         DynKind::Option(inner) => format!("Option_{}", type_name(inner)),
         DynKind::Array { element, len } => format!("Array{len}_{}", type_name(element)),
-        DynKind::Struct(_) | DynKind::Enum { .. } => layout.name.clone(),
+        DynKind::Struct(_) | DynKind::Enum { .. } => identifier(&layout.name),
     }
+}
+
+/// A type's name as an identifier: an instantiation of a generic struct,
+/// `Pair<f32, Series<Coord>>`, becomes `Pair_f32_Series_Coord`.
+fn identifier(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
 }
 
 /// The members of a named type: `(name, offset, layout)`; an option's are its

@@ -11,6 +11,7 @@ use crate::ctxt::Ctxt;
 pub struct Input<'a> {
     pub ident: &'a Ident,
     pub vis: &'a Visibility,
+    pub generics: &'a syn::Generics,
     pub attrs: attr::Container,
     pub data: Body<'a>,
 }
@@ -38,6 +39,14 @@ pub struct Field<'a> {
     pub vis: &'a Visibility,
     pub ty: &'a Type,
     pub attrs: attr::Field,
+    /// The type generated code stores and reads the field through: `ty`, or
+    /// `Indirect<ty>` for a generic struct's field whose layout depends on a
+    /// type parameter (see `generics`).
+    pub stored: Type,
+    /// `stored` with the type parameters replaced by a stand-in, for measuring.
+    pub proxy: Type,
+    /// Whether `stored` is `Indirect<ty>`.
+    pub indirect: bool,
 }
 
 pub struct Variant<'a> {
@@ -115,7 +124,7 @@ impl<'a> Input<'a> {
             }
             Data::Union(_) => Body::Union,
         };
-        Input { ident: &input.ident, vis: &input.vis, attrs, data }
+        Input { ident: &input.ident, vis: &input.vis, generics: &input.generics, attrs, data }
     }
 }
 
@@ -144,6 +153,9 @@ fn fields<'a>(
                 vis: vis.unwrap_or(&node.vis),
                 ty: &node.ty,
                 attrs: attr::Field::from_attrs(cx, &node.attrs, place),
+                stored: node.ty.clone(),
+                proxy: node.ty.clone(),
+                indirect: false,
             }
         })
         .collect()

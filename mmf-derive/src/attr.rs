@@ -20,6 +20,9 @@ pub struct Container {
     pub size: Option<Pinned<usize>>,
     pub align: Option<Pinned<usize>>,
     pub schema: Option<Pinned<u64>>,
+    /// `#[mmf(bound = "…")]`: the where predicates generated items get
+    /// instead of `T: Mapped` for each type parameter.
+    pub bound: Option<Vec<syn::WherePredicate>>,
 }
 
 /// `#[mmf(...)]` on a field.
@@ -41,7 +44,7 @@ pub enum Place {
 impl Place {
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Place::Struct => &["crate", "size", "align", "schema"],
+            Place::Struct => &["crate", "size", "align", "schema", "bound"],
             Place::Enum => &["crate", "schema"],
             Place::Field => &["offset"],
             Place::Variant | Place::VariantField => &[],
@@ -90,7 +93,7 @@ fn parse(
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             let allowed = place.keys();
             if !allowed.contains(&key.as_str()) {
-                let known = ["crate", "size", "align", "schema", "offset"];
+                let known = ["crate", "size", "align", "schema", "offset", "bound"];
                 let message = if known.contains(&key.as_str()) {
                     format!("mmf attribute `{key}` does not apply to {}", place.name())
                 } else if allowed.is_empty() {
@@ -135,6 +138,16 @@ fn parse(
                 "schema" => {
                     let pinned = parse_int(&meta, "schema")?;
                     set_once(cx, &mut container.schema, pinned, &meta, "schema");
+                }
+                "bound" => {
+                    let lit: LitStr = meta
+                        .value()
+                        .map_err(|_| meta.error("expected `bound = \"T: Trait, …\"`"))?
+                        .parse()?;
+                    let predicates = lit.parse_with(
+                        syn::punctuated::Punctuated::<syn::WherePredicate, syn::Token![,]>::parse_terminated,
+                    )?;
+                    set_once(cx, &mut container.bound, predicates.into_iter().collect(), &meta, "bound");
                 }
                 "offset" => {
                     let pinned = parse_int(&meta, "offset")?;

@@ -11,14 +11,48 @@ use crate::field_type;
 const VIEW_METHODS: &[&str] = &["raw", "to_owned", "as_view"];
 
 pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
-    if let Some(param) = node.generics.params.first() {
+    for param in &node.generics.params {
+        match param {
+            syn::GenericParam::Type(_) => {}
+            syn::GenericParam::Lifetime(_) => cx.error_spanned_by(
+                param,
+                "borrowed data cannot be stored in a file; use owned types (`String` for `&str`, `Vec<T>` for `&[T]`)",
+            ),
+            syn::GenericParam::Const(_) => cx.error_spanned_by(
+                param,
+                "const generic parameters are not supported; use a concrete length, or a `Vec<T>`",
+            ),
+        }
+    }
+    if let (Some(first), Body::Enum { .. }) = (node.generics.type_params().next(), &input.data) {
         cx.error_spanned_by(
-            param,
-            "`Mapped` cannot be derived for generic types yet; use a concrete type (one struct per element type)",
+            first,
+            "`Mapped` cannot be derived for generic enums yet; make the enum concrete, or put the generic part in a generic struct",
         );
     }
-    if let Some(clause) = &node.generics.where_clause {
-        cx.error_spanned_by(clause, "`Mapped` cannot be derived for types with `where` clauses");
+    if node.generics.type_params().next().is_some() {
+        let attrs = &input.attrs;
+        let pins = [
+            attrs.size.as_ref().map(|p| p.span),
+            attrs.align.as_ref().map(|p| p.span),
+            attrs.schema.as_ref().map(|p| p.span),
+        ];
+        let field_pins = match &input.data {
+            Body::Struct { fields, .. } => {
+                fields.iter().filter_map(|f| f.attrs.offset.as_ref().map(|p| p.span)).collect()
+            }
+            _ => Vec::new(),
+        };
+        for span in pins.into_iter().flatten().chain(field_pins) {
+            cx.syn_error(syn::Error::new(
+                span,
+                "a generic struct's layout is pinned per instantiation: pin it on a concrete type instead (`#[mmf(schema = …)]` on a struct holding `Series<Coord>`)",
+            ));
+        }
+    } else if let Some(bound) = &input.attrs.bound
+        && let Some(first) = bound.first()
+    {
+        cx.error_spanned_by(first, "`bound` applies to generic structs only");
     }
     match &input.data {
         Body::Union => {

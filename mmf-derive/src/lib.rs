@@ -8,6 +8,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod field_type;
+mod generics;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -66,6 +66,7 @@ pub use storage::shared::writer::SharedWriter;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::access::file_ref::{FileMut, FileRef};
+    pub use crate::access::impls::{Indirect, Proxy};
     pub use crate::access::mapped::{
         Check, DebugView, FieldDebug, Inline, IsInline, IsPlain, Mapped, Plain,
     };
@@ -216,6 +217,21 @@ pub mod __private {
                 self.len += 1;
             }
             self
+        }
+
+        /// Appends a type's name as Rust writes it: `Vec<Coord>`, `[u8; 4]`.
+        pub const fn type_name(self, layout: &Layout) -> Self {
+            match layout.kind {
+                Kind::Scalar(s) => self.text(s.name()),
+                Kind::Str => self.text("String"),
+                Kind::List(inner) => self.text("Vec<").type_name(inner).text(">"),
+                Kind::Option(inner) => self.text("Option<").type_name(inner).text(">"),
+                Kind::Box(inner) => self.text("Box<").type_name(inner).text(">"),
+                Kind::Array { element, len } => {
+                    self.text("[").type_name(element).text("; ").number(len as u64).text("]")
+                }
+                Kind::Struct(_) | Kind::Enum { .. } => self.text(layout.name),
+            }
         }
 
         /// The message so far.

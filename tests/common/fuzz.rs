@@ -130,6 +130,9 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
     if let Some(mut coord) = v.maybe_boxed_mut() {
         coord.set_y(0.5);
     }
+    for point in v.series_mut().points_mut().as_mut_slice() {
+        point.y = 1.0;
+    }
 }
 
 /// Changes every field of the variant held in place, then replaces a circle
@@ -347,6 +350,10 @@ impl Source<'_> {
             }),
             boxed: Box::new(self.hike()),
             maybe_boxed: self.coin().then(|| Box::new(self.coord())),
+            series: super::Series {
+                name: self.text(),
+                points: (0..self.len(3)).map(|_| self.coord()).collect(),
+            },
         }
     }
 

@@ -61,6 +61,13 @@ pub enum Marker {
     Plain,
 }
 
+/// A generic struct: a series of any element type.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Series<T> {
+    pub name: String,
+    pub points: Vec<T>,
+}
+
 /// Fields in an order that forces padding everywhere.
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Padded {
@@ -121,6 +128,7 @@ pub struct Everything {
     pub marker: Option<Marker>,
     pub boxed: Box<Hike>,
     pub maybe_boxed: Option<Box<Coord>>,
+    pub series: Series<Coord>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -196,6 +204,7 @@ pub fn everything() -> Everything {
         marker: Some(Marker::Peak { height: 2962.0, named: true }),
         boxed: Box::new(hike(7, 2)),
         maybe_boxed: Some(Box::new(coord(5))),
+        series: Series { name: "generic".into(), points: vec![coord(6)] },
     }
 }
 

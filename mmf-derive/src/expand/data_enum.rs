@@ -116,6 +116,7 @@ fn variant_struct<'a>(e: &'a Enum, index: usize, raw: &Ident) -> Struct<'a> {
         raw: raw.clone(),
         view: raw.clone(),
         view_mut: raw.clone(),
+        generics: syn::Generics::default(),
     }
 }
 

@@ -4,48 +4,104 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Struct;
+use super::{Struct, mirror};
+
+/// `&self.x`, seen as its stored type: `Indirect::wrap(&self.x)` when the
+/// field is stored out of line.
+fn value_ref(s: &Struct, field: &crate::ast::Field) -> TokenStream {
+    let private = &s.private;
+    let member = &field.member;
+    if field.indirect {
+        quote!(#private::Indirect::wrap(&self.#member))
+    } else {
+        quote!(&self.#member)
+    }
+}
 
 pub fn mapped_impl(s: &Struct) -> TokenStream {
     let private = &s.private;
     let ident = s.input.ident;
-    let name = ident.to_string();
     let (raw, view, view_mut) = (&s.raw, &s.view, &s.view_mut);
-    let tys: Vec<_> = s.fields.iter().map(|f| f.ty).collect();
+    let tys: Vec<_> = s.fields.iter().map(|f| &f.stored).collect();
     let idents: Vec<_> = s.fields.iter().map(|f| &f.ident).collect();
     let members: Vec<_> = s.fields.iter().map(|f| &f.member).collect();
     let names: Vec<_> = s.fields.iter().map(|f| &f.name).collect();
+    let values: Vec<_> = s.fields.iter().map(|f| value_ref(s, f)).collect();
+    let (impl_generics, where_clause) = s.plain_generics();
+    let (view_impl_generics, view_args, _) = s.view_generics();
+    let args = s.args();
+    let predicates = s.predicates();
 
+    // A field stored out of line reads back as `Indirect(value)`.
+    let reads: Vec<_> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let (ty, name) = (&f.stored, &f.ident);
+            let unwrap = f.indirect.then(|| quote!(.0));
+            quote! {
+                // SAFETY: the caller's promise covers every field.
+                unsafe { <#ty as #private::Mapped>::read(&raw.#name, file) } #unwrap
+            }
+        })
+        .collect();
     let rebuild = if s.tuple {
-        quote!(#ident(#(
-            // SAFETY: the caller's promise covers every field.
-            unsafe { <#tys as #private::Mapped>::read(&raw.#idents, file) }
-        ),*))
+        quote!(#ident(#(#reads),*))
     } else {
-        quote!(#ident { #(
-            // SAFETY: the caller's promise covers every field.
-            #members: unsafe { <#tys as #private::Mapped>::read(&raw.#idents, file) }
-        ),* })
+        quote!(#ident { #(#members: #reads),* })
+    };
+
+    // A generic struct: the name of the instantiation, and the check that
+    // every field has the layout it was measured with.
+    let (name, check, checked) = if s.is_generic() {
+        let base = format!("{ident}<");
+        let params = s.generics.type_params().enumerate().map(|(i, p)| {
+            let ident = &p.ident;
+            let comma = (i > 0).then(|| quote!(.text(", ")));
+            quote!(#comma.type_name(<#ident as #private::Mapped>::LAYOUT))
+        });
+        let check = mirror::same_layout_check(s);
+        (
+            quote!(#ident::#args::__MMF_NAME.as_str()),
+            quote! {
+                #[automatically_derived]
+                impl #impl_generics #ident #args #where_clause {
+                    #[doc(hidden)]
+                    const __MMF_NAME: &'static #private::Message = &#private::Message::new()
+                        .text(#base)
+                        #(#params)*
+                        .text(">");
+                    #[doc(hidden)]
+                    const __MMF_SAME_LAYOUT: () = { #check };
+                }
+            },
+            quote!(let () = #ident::#args::__MMF_SAME_LAYOUT;),
+        )
+    } else {
+        let name = ident.to_string();
+        (quote!(#name), quote!(), quote!())
     };
 
     quote! {
+        #check
+
         // SAFETY: `write` writes each field through its own `Mapped::write`, and
         // `validate` validates each field with its own `Mapped::validate`; views
         // pass the caller's promise on to the fields. The stored form is the
         // mirror struct, `Pod` with no implicit padding.
         #[automatically_derived]
-        unsafe impl #private::Mapped for #ident {
-            type Raw = #raw;
-            type View<'__mmf> = #view<'__mmf>;
-            type ViewMut<'__mmf> = #view_mut<'__mmf>;
+        unsafe impl #impl_generics #private::Mapped for #ident #args #where_clause {
+            type Raw = #raw #args;
+            type View<'__mmf> = #view #view_args;
+            type ViewMut<'__mmf> = #view_mut #view_args;
             const LAYOUT: &'static #private::Layout = &#private::Layout {
                 name: #name,
-                size: ::core::mem::size_of::<#raw>(),
-                align: ::core::mem::align_of::<#raw>(),
+                size: ::core::mem::size_of::<#raw #args>(),
+                align: ::core::mem::align_of::<#raw #args>(),
                 kind: #private::Kind::Struct(&[#(
                     #private::FieldLayout {
                         name: #names,
-                        offset: ::core::mem::offset_of!(#raw, #idents),
+                        offset: ::core::mem::offset_of!(#raw #args, #idents),
                         size: ::core::mem::size_of::<<#tys as #private::Mapped>::Raw>(),
                         layout: <#tys as #private::Mapped>::LAYOUT,
                     }
@@ -55,46 +111,52 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
             const HAS_BLOCKS: bool = false #(|| <#tys as #private::Mapped>::HAS_BLOCKS)*;
 
             #[inline]
-            fn write(&self, w: &mut #private::Writer<'_>) -> #raw {
-                let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
-                #(raw.#idents = <#tys as #private::Mapped>::write(&self.#members, w);)*
+            fn write(&self, w: &mut #private::Writer<'_>) -> #raw #args {
+                #checked
+                let mut raw: #raw #args = #private::bytemuck::Zeroable::zeroed();
+                #(raw.#idents = <#tys as #private::Mapped>::write(#values, w);)*
                 raw
             }
 
             unsafe fn write_reusing(
                 &self,
-                old: &#raw,
+                old: &#raw #args,
                 file: #private::FileRef<'_>,
                 w: &mut #private::Writer<'_>,
-            ) -> #raw {
-                let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
+            ) -> #raw #args {
+                #checked
+                let mut raw: #raw #args = #private::bytemuck::Zeroable::zeroed();
                 #(
                     // SAFETY: the caller's promise covers every field.
                     raw.#idents = unsafe {
-                        <#tys as #private::Mapped>::write_reusing(&self.#members, &old.#idents, file, w)
+                        <#tys as #private::Mapped>::write_reusing(#values, &old.#idents, file, w)
                     };
                 )*
                 raw
             }
 
-            fn validate(raw: &#raw, v: &mut #private::Validator<'_>) -> #private::Result<()> {
+            fn validate(raw: &#raw #args, v: &mut #private::Validator<'_>) -> #private::Result<()> {
+                #checked
                 #(v.field::<#tys>(#names, &raw.#idents)?;)*
                 ::core::result::Result::Ok(())
             }
 
             #[inline]
-            unsafe fn view<'__mmf>(raw: &'__mmf #raw, file: #private::FileRef<'__mmf>) -> #view<'__mmf> {
+            unsafe fn view<'__mmf>(raw: &'__mmf #raw #args, file: #private::FileRef<'__mmf>) -> #view #view_args {
+                #checked
                 // SAFETY: the caller's promise, passed on.
                 #view { inner: unsafe { #private::StructRef::new(raw, file) } }
             }
 
             #[inline]
-            unsafe fn view_mut<'__mmf>(raw: &'__mmf mut #raw, file: #private::FileMut<'__mmf>) -> #view_mut<'__mmf> {
+            unsafe fn view_mut<'__mmf>(raw: &'__mmf mut #raw #args, file: #private::FileMut<'__mmf>) -> #view_mut #view_args {
+                #checked
                 // SAFETY: the caller's promise, passed on.
                 #view_mut { inner: unsafe { #private::StructMut::new(raw, file) } }
             }
 
-            unsafe fn read(raw: &#raw, file: #private::FileRef<'_>) -> Self {
+            unsafe fn read(raw: &#raw #args, file: #private::FileRef<'_>) -> Self {
+                #checked
                 #rebuild
             }
         }
@@ -102,12 +164,12 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
         // SAFETY: the stored form is the fields' stored forms and zeroed padding;
         // when every field is `Plain`, every bit pattern of it is valid.
         #[automatically_derived]
-        unsafe impl<'__mmf> #private::Plain for #ident
-        where #(#private::Check<'__mmf, #tys>: #private::IsPlain),* {}
+        unsafe impl #view_impl_generics #private::Plain for #ident #args
+        where #predicates #(#private::Check<'__mmf, #tys>: #private::IsPlain),* {}
 
         // SAFETY: when every field is `Inline`, `write` allocates nothing.
         #[automatically_derived]
-        unsafe impl<'__mmf> #private::Inline for #ident
-        where #(#private::Check<'__mmf, #tys>: #private::IsInline<#tys>),* {}
+        unsafe impl #view_impl_generics #private::Inline for #ident #args
+        where #predicates #(#private::Check<'__mmf, #tys>: #private::IsInline<#tys>),* {}
     }
 }

@@ -5,13 +5,26 @@ use quote::{format_ident, quote};
 
 use super::Struct;
 
-/// `<FieldType as Mapped>::Raw` for each field.
+/// `<Stored as Mapped>::Raw` for each field.
 pub fn raw_types(s: &Struct) -> Vec<TokenStream> {
     let private = &s.private;
     s.fields
         .iter()
         .map(|f| {
-            let ty = f.ty;
+            let ty = &f.stored;
+            quote!(<#ty as #private::Mapped>::Raw)
+        })
+        .collect()
+}
+
+/// The same with type parameters replaced by `Proxy`: types a const
+/// expression may measure. For a struct without parameters, `raw_types`.
+pub fn measured_types(s: &Struct) -> Vec<TokenStream> {
+    let private = &s.private;
+    s.fields
+        .iter()
+        .map(|f| {
+            let ty = &f.proxy;
             quote!(<#ty as #private::Mapped>::Raw)
         })
         .collect()
@@ -19,7 +32,7 @@ pub fn raw_types(s: &Struct) -> Vec<TokenStream> {
 
 /// `&[(size, align), …]` of the fields' stored forms, for the padding computation.
 pub fn size_align_list(s: &Struct) -> TokenStream {
-    let pairs = raw_types(s)
+    let pairs = measured_types(s)
         .into_iter()
         .map(|raw| quote!((::core::mem::size_of::<#raw>(), ::core::mem::align_of::<#raw>())));
     quote!(&[#(#pairs),*])
@@ -38,6 +51,7 @@ pub fn mirror(s: &Struct) -> TokenStream {
     let vis = s.vis;
     let raw = &s.raw;
     let raw_types = raw_types(s);
+    let measured = measured_types(s);
     let mut members = Vec::new();
     for (i, (field, raw_ty)) in s.fields.iter().zip(&raw_types).enumerate() {
         let pad = format_ident!("__mmf_pad{}", i);
@@ -60,11 +74,24 @@ pub fn mirror(s: &Struct) -> TokenStream {
     let names_str = s.fields.iter().map(|f| &f.name);
     let raw_name = raw.to_string();
     let list = size_align_list(s);
+    let (impl_generics, where_clause) = s.plain_generics();
+    let predicates = s.predicates();
+    let args = s.args();
+    // Without parameters the struct is checked here; a generic struct per
+    // instantiation, by `same_layout_check`.
+    let padding_check = (!s.is_generic()).then(|| {
+        quote! {
+            const _: () = ::core::assert!(
+                ::core::mem::size_of::<#raw>()
+                    == 0 #(+ ::core::mem::size_of::<#measured>())* + #private::padding_total(#list),
+                "the mirror struct has implicit padding",
+            );
+        }
+    });
     quote! {
         #[doc = #doc]
         #[repr(C)]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
-        #vis struct #raw {
+        #vis struct #raw #impl_generics #where_clause {
             #(#members)*
             __mmf_pad_end: [u8; #tail_len],
         }
@@ -74,30 +101,39 @@ pub fn mirror(s: &Struct) -> TokenStream {
             // Every field's type is `Pod` (stored forms are `RawData: Pod`, padding is
             // `[u8; N]`), and `repr(C)` lays fields out in order; the explicit padding
             // fields make each field start where `repr(C)` would place it anyway, so
-            // the struct has no implicit padding (checked below).
+            // the struct has no implicit padding (checked below; for a generic struct
+            // with `Proxy`, and per instantiation by `Mapped`'s methods).
             // Rust Reference, "Type layout", "The C representation".
-            const _: () = ::core::assert!(
-                ::core::mem::size_of::<#raw>()
-                    == 0 #(+ ::core::mem::size_of::<#raw_types>())* + #private::padding_total(#list),
-                "the mirror struct has implicit padding",
-            );
+            #padding_check
+
+            #[automatically_derived]
+            impl #impl_generics ::core::clone::Clone for #raw #args #where_clause {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            #[automatically_derived]
+            impl #impl_generics ::core::marker::Copy for #raw #args #where_clause {}
 
             // SAFETY: `repr(C)`, every field is `Pod`, and there is no implicit
             // padding (asserted above), so all-zero bytes are a valid value.
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Zeroable for #raw {}
+            unsafe impl #impl_generics #private::bytemuck::Zeroable for #raw #args #where_clause {}
             // SAFETY: as for `Zeroable`: any bytes are a valid value, the type is
             // `Copy` and `'static`.
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Pod for #raw {}
-            // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes.
+            unsafe impl #impl_generics #private::bytemuck::Pod for #raw #args #where_clause {}
+            // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes: a
+            // `repr(C)` struct is aligned as its most aligned field.
             #[automatically_derived]
-            unsafe impl #private::RawData for #raw {
-                type OptionPad = [u8; ::core::mem::align_of::<#raw>() - 1];
+            unsafe impl #impl_generics #private::RawData for #raw #args #where_clause {
+                type OptionPad = [u8; #private::largest(#list).1 - 1];
             }
 
             #[automatically_derived]
-            impl ::core::fmt::Debug for #raw {
+            impl #impl_generics ::core::fmt::Debug for #raw #args
+            where #predicates #(#raw_types: ::core::fmt::Debug),*
+            {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#raw_name)
                         #(.field(#names_str, &self.#names))*
@@ -106,4 +142,39 @@ pub fn mirror(s: &Struct) -> TokenStream {
             }
         };
     }
+}
+
+/// For a generic struct, a check that each field's stored form has the size
+/// and alignment it was measured with: `()` when it holds, a compile error
+/// naming the field when an instantiation breaks it. `None` without parameters.
+pub fn same_layout_check(s: &Struct) -> Option<TokenStream> {
+    if !s.is_generic() {
+        return None;
+    }
+    let private = &s.private;
+    let raw = &s.raw;
+    let args = s.args();
+    let list = size_align_list(s);
+    let raw_types = raw_types(s);
+    let measured = measured_types(s);
+    let messages = s.fields.iter().map(|f| {
+        format!(
+            "the stored form of field `{}` of `{}` depends on a type parameter; make the field a `Box<…>` or a `Vec<…>`",
+            f.name, s.doc_name
+        )
+    });
+    Some(quote! {
+        #(
+            ::core::assert!(
+                ::core::mem::size_of::<#raw_types>() == ::core::mem::size_of::<#measured>()
+                    && ::core::mem::align_of::<#raw_types>() == ::core::mem::align_of::<#measured>(),
+                #messages,
+            );
+        )*
+        ::core::assert!(
+            ::core::mem::size_of::<#raw #args>()
+                == 0 #(+ ::core::mem::size_of::<#measured>())* + #private::padding_total(#list),
+            "the mirror struct has implicit padding",
+        );
+    })
 }

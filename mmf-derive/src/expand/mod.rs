@@ -15,6 +15,7 @@ use syn::DeriveInput;
 use crate::ast::{Body, Field, Input};
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::generics;
 
 /// Everything the generators of one struct share.
 pub struct Struct<'a> {
@@ -29,11 +30,56 @@ pub struct Struct<'a> {
     pub raw: Ident,
     pub view: Ident,
     pub view_mut: Ident,
+    /// The type's generics with the bounds generated items need (see `generics`).
+    pub generics: syn::Generics,
+}
+
+impl Struct<'_> {
+    /// Whether the struct has type parameters.
+    pub fn is_generic(&self) -> bool {
+        self.generics.type_params().next().is_some()
+    }
+
+    /// `<T, U>` after a generated type's name (nothing without parameters).
+    pub fn args(&self) -> TokenStream {
+        generics::arguments(&self.generics)
+    }
+
+    /// `(impl generics, where clause)` for items with the views' lifetime:
+    /// `<'__mmf, T: …>` and `where T: Mapped + 'static, …`.
+    pub fn view_generics(&self) -> (TokenStream, TokenStream, TokenStream) {
+        let generics = generics::with_view_lifetime(&self.generics);
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        (quote!(#impl_generics), quote!(#ty_generics), quote!(#where_clause))
+    }
+
+    /// A view type's arguments with lifetime `lifetime`: `<'_, T, U>`.
+    pub fn view_args_with(&self, lifetime: TokenStream) -> TokenStream {
+        let params = self.generics.type_params().map(|p| &p.ident);
+        quote!(<#lifetime #(, #params)*>)
+    }
+
+    /// `(impl generics, where clause)` for items without it.
+    pub fn plain_generics(&self) -> (TokenStream, TokenStream) {
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
+        (quote!(#impl_generics), quote!(#where_clause))
+    }
+
+    /// The where predicates alone, to extend a `where` clause that has others.
+    pub fn predicates(&self) -> TokenStream {
+        match &self.generics.where_clause {
+            Some(clause) => {
+                let predicates = clause.predicates.iter();
+                quote!(#(#predicates,)*)
+            }
+            None => quote!(),
+        }
+    }
 }
 
 pub fn derive(node: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
-    let input = Input::from_syn(&mut cx, node);
+    let mut input = Input::from_syn(&mut cx, node);
     check::check(&mut cx, &input, node);
     if let Err(errors) = cx.check() {
         let fallback = fallback(&input, node);
@@ -41,9 +87,12 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         return quote! { #errors #fallback };
     }
     let private = private_path(&input);
+    let bounded = generics::bounded(input.generics, input.attrs.bound.as_deref(), &private);
+    store_fields(&mut input, &private);
     match &input.data {
         Body::Struct { fields, tuple } => {
             let s = Struct {
+                generics: bounded,
                 input: &input,
                 doc_name: input.ident.to_string(),
                 vis: input.vis,
@@ -78,6 +127,26 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
             enums::enum_impl(&input, repr, &idents, &private)
         }
         Body::Enum { repr: None, .. } | Body::Union => unreachable!("refused by `check`"),
+    }
+}
+
+/// Decides how each field of a generic struct is stored: fields whose layout
+/// would depend on a type parameter go out of line (`Indirect<T>`), and every
+/// field is measured with the parameters replaced by `Proxy`.
+fn store_fields(input: &mut Input, private: &TokenStream) {
+    let params = generics::type_params(input.generics);
+    let Body::Struct { fields, .. } = &mut input.data else { return };
+    if params.is_empty() {
+        return;
+    }
+    let proxy: syn::Type = syn::parse_quote!(#private::Proxy);
+    for field in fields {
+        if generics::depends(field.ty, &params) {
+            let ty = field.ty;
+            field.stored = syn::parse_quote!(#private::Indirect<#ty>);
+            field.indirect = true;
+        }
+        field.proxy = generics::proxied(&field.stored, &params, &proxy);
     }
 }
 

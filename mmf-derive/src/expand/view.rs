@@ -10,8 +10,10 @@ pub fn view(s: &Struct) -> TokenStream {
     let ident = s.input.ident;
     let vis = s.input.vis;
     let (raw, view) = (&s.raw, &s.view);
+    let (impl_generics, view_args, where_clause) = s.view_generics();
+    let args = s.args();
     let accessors = s.fields.iter().map(|f| {
-        let (name, ty, fvis) = (&f.ident, f.ty, f.vis);
+        let (name, ty, fvis) = (&f.ident, &f.stored, f.vis);
         let doc = format!("The field [`{ident}::{}`].", f.name);
         quote! {
             #[doc = #doc]
@@ -30,27 +32,35 @@ pub fn view(s: &Struct) -> TokenStream {
     let debug = debug_impl(s, view, quote!(self));
     quote! {
         #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
-        #vis struct #view<'__mmf> {
-            inner: #private::StructRef<'__mmf, #raw>,
+        #vis struct #view #impl_generics #where_clause {
+            inner: #private::StructRef<'__mmf, #raw #args>,
         }
 
         #[automatically_derived]
-        impl<'__mmf> #view<'__mmf> {
+        impl #impl_generics ::core::clone::Clone for #view #view_args #where_clause {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        #[automatically_derived]
+        impl #impl_generics ::core::marker::Copy for #view #view_args #where_clause {}
+
+        #[automatically_derived]
+        impl #impl_generics #view #view_args #where_clause {
             #(#accessors)*
 
             /// The stored form itself, as it lies in the file.
             #[inline]
-            pub fn raw(&self) -> &'__mmf #raw {
+            pub fn raw(&self) -> &'__mmf #raw #args {
                 self.inner.raw()
             }
 
             /// Copies the value out of the file.
             #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
-            pub fn to_owned(&self) -> #ident {
+            pub fn to_owned(&self) -> #ident #args {
                 let inner = self.inner;
                 // SAFETY: as for the accessors.
-                unsafe { <#ident as #private::Mapped>::read(inner.raw(), inner.file()) }
+                unsafe { <#ident #args as #private::Mapped>::read(inner.raw(), inner.file()) }
             }
         }
 
@@ -63,13 +73,15 @@ pub fn view(s: &Struct) -> TokenStream {
 pub fn debug_impl(s: &Struct, view_type: &syn::Ident, as_view: TokenStream) -> TokenStream {
     let private = &s.private;
     let ident_str = s.input.ident.to_string();
-    let tys: Vec<_> = s.fields.iter().map(|f| f.ty).collect();
+    let tys: Vec<_> = s.fields.iter().map(|f| &f.stored).collect();
+    let (impl_generics, view_args, _) = s.view_generics();
+    let predicates = s.predicates();
     let names: Vec<_> = s.fields.iter().map(|f| &f.ident).collect();
     let names_str: Vec<_> = s.fields.iter().map(|f| &f.name).collect();
     quote! {
         #[automatically_derived]
-        impl<'__mmf> ::core::fmt::Debug for #view_type<'__mmf>
-        where #(#private::Check<'__mmf, #tys>: #private::DebugView<#tys>),*
+        impl #impl_generics ::core::fmt::Debug for #view_type #view_args
+        where #predicates #(#private::Check<'__mmf, #tys>: #private::DebugView<#tys>),*
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let view = #as_view;

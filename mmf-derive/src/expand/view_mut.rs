@@ -12,8 +12,10 @@ pub fn view_mut(s: &Struct) -> TokenStream {
     let ident = s.input.ident;
     let vis = s.input.vis;
     let (raw, view, view_mut) = (&s.raw, &s.view, &s.view_mut);
+    let (impl_generics, view_args, where_clause) = s.view_generics();
+    let args = s.args();
     let accessors = s.fields.iter().map(|f| {
-        let (name, ty, fvis) = (&f.ident, f.ty, f.vis);
+        let (name, ty, fvis) = (&f.ident, &f.stored, f.vis);
         let name_mut = format_ident!("{}_mut", name);
         let setter = format_ident!("set_{}", name.to_string().trim_start_matches('_'));
         let doc_get = format!("The field [`{ident}::{}`], read-only.", f.name);
@@ -25,6 +27,20 @@ pub fn view_mut(s: &Struct) -> TokenStream {
             "Replaces the field [`{ident}::{}`] in place; available when the field is stored inline (no strings or lists inside).",
             f.name
         );
+        // A field stored out of line is never inline: no setter.
+        let setter = (!f.indirect).then(|| quote! {
+            #[doc = #doc_set]
+            #[inline]
+            #fvis fn #setter<'__set>(&mut self, value: #ty)
+            where
+                #private::Check<'__set, #ty>: #private::IsInline<#ty>,
+            {
+                let stored = <#private::Check<'__set, #ty> as #private::IsInline<#ty>>::to_raw(&value);
+                // SAFETY: an inline value's stored form, made by its own `write`, is
+                // valid and holds no offsets.
+                unsafe { self.inner.parts().0.#name = stored };
+            }
+        });
         quote! {
             #[doc = #doc_get]
             #[inline]
@@ -45,17 +61,7 @@ pub fn view_mut(s: &Struct) -> TokenStream {
                 }
             }
 
-            #[doc = #doc_set]
-            #[inline]
-            #fvis fn #setter<'__set>(&mut self, value: #ty)
-            where
-                #private::Check<'__set, #ty>: #private::IsInline<#ty>,
-            {
-                let stored = <#private::Check<'__set, #ty> as #private::IsInline<#ty>>::to_raw(&value);
-                // SAFETY: an inline value's stored form, made by its own `write`, is
-                // valid and holds no offsets.
-                unsafe { self.inner.parts().0.#name = stored };
-            }
+            #setter
         }
     });
     let doc = format!(
@@ -63,32 +69,33 @@ pub fn view_mut(s: &Struct) -> TokenStream {
          where they lie; offsets, lengths and tags cannot be."
     );
     let debug = debug_impl(s, view_mut, quote!(self.as_view()));
+    let short_args = s.view_args_with(quote!('_));
     quote! {
         #[doc = #doc]
-        #vis struct #view_mut<'__mmf> {
-            inner: #private::StructMut<'__mmf, #raw>,
+        #vis struct #view_mut #impl_generics #where_clause {
+            inner: #private::StructMut<'__mmf, #raw #args>,
         }
 
         #[automatically_derived]
-        impl<'__mmf> #view_mut<'__mmf> {
+        impl #impl_generics #view_mut #view_args #where_clause {
             #(#accessors)*
 
             /// A read-only view.
             #[inline]
-            pub fn as_view(&self) -> #view<'_> {
+            pub fn as_view(&self) -> #view #short_args {
                 // `&self` keeps every `&mut` from this view away while the result lives.
                 #view { inner: self.inner.as_ref() }
             }
 
             /// The stored form itself, as it lies in the file.
             #[inline]
-            pub fn raw(&self) -> &#raw {
+            pub fn raw(&self) -> &#raw #args {
                 self.as_view().raw()
             }
 
             /// Copies the value out of the file.
             #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
-            pub fn to_owned(&self) -> #ident {
+            pub fn to_owned(&self) -> #ident #args {
                 self.as_view().to_owned()
             }
         }

@@ -376,11 +376,29 @@ fn zeroed_for_ever<R: RawData>() -> &'static mut R {
     Box::leak(Box::new(R::zeroed()))
 }
 
+/// A value stored out of line, as in a `Box`, held by value: what generated
+/// code stores a generic struct's fields of a type parameter's type as, so
+/// that the struct's layout does not depend on the parameter. `Box<T>` is
+/// stored the same way.
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct Indirect<T>(pub T);
+
+impl<T> Indirect<T> {
+    /// `value`, seen as an `Indirect`.
+    #[inline]
+    pub fn wrap(value: &T) -> &Indirect<T> {
+        // SAFETY: `Indirect<T>` is `repr(transparent)` over `T`: same size,
+        // alignment and validity, so the reference may be reinterpreted.
+        unsafe { &*(value as *const T).cast::<Indirect<T>>() }
+    }
+}
+
 // SAFETY: `write` allocates the value's block (then its own blocks) and stores
 // its offset; `validate` checks and records the block and validates the value
 // in it; views resolve it through checked `FileRef`/`FileMut`, falling back to
 // other bytes or zeroes if it stopped resolving, never outside the file.
-unsafe impl<T: Mapped> Mapped for Box<T> {
+unsafe impl<T: Mapped> Mapped for Indirect<T> {
     type Raw = RawBox<T::Raw>;
     type View<'a> = T::View<'a>;
     type ViewMut<'a> = T::ViewMut<'a>;
@@ -396,7 +414,7 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
     #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
         let offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
-        let raw = (**self).write(w);
+        let raw = self.0.write(w);
         w.put(offset, &raw);
         RawBox::new(offset)
     }
@@ -411,7 +429,7 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
             return self.write(w);
         };
         // SAFETY: as above, for everything reachable from the old value.
-        let raw = unsafe { (**self).write_reusing(old_value, file, w) };
+        let raw = unsafe { self.0.write_reusing(old_value, file, w) };
         if same_raw(&raw, old_value) {
             return *old;
         }
@@ -443,7 +461,75 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
     }
     unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
         // SAFETY: the caller's promise, passed on to the value.
-        Box::new(unsafe { T::read(boxed(raw.offset, file), file) })
+        Indirect(unsafe { T::read(boxed(raw.offset, file), file) })
+    }
+}
+
+// SAFETY: stored as `Indirect<T>`, whose promises these pass on.
+unsafe impl<T: Mapped> Mapped for Box<T> {
+    type Raw = RawBox<T::Raw>;
+    type View<'a> = T::View<'a>;
+    type ViewMut<'a> = T::ViewMut<'a>;
+    const LAYOUT: &'static Layout = Indirect::<T>::LAYOUT;
+    const CHECKED: bool = true;
+    const HAS_BLOCKS: bool = true;
+    #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+        Indirect::wrap(&**self).write(w)
+    }
+    unsafe fn write_reusing(
+        &self,
+        old: &Self::Raw,
+        file: FileRef<'_>,
+        w: &mut Writer<'_>,
+    ) -> Self::Raw {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Indirect::wrap(&**self).write_reusing(old, file, w) }
+    }
+    fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+        Indirect::<T>::validate(raw, v)
+    }
+    #[inline]
+    unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> T::View<'a> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Indirect::<T>::view(raw, file) }
+    }
+    #[inline]
+    unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> T::ViewMut<'a> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Indirect::<T>::view_mut(raw, file) }
+    }
+    unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+        // SAFETY: the caller's promise, passed on.
+        Box::new(unsafe { Indirect::<T>::read(raw, file) }.0)
+    }
+}
+
+/// A stand-in for a type parameter: generated code measures a generic
+/// struct's fields with their parameters replaced by it, which gives the sizes
+/// of every instantiation (fields whose layout would depend on a parameter are
+/// stored out of line, and a compile-time check compares the two).
+#[doc(hidden)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Proxy;
+
+// SAFETY: a unit value: nothing stored, nothing to check.
+unsafe impl Mapped for Proxy {
+    type Raw = ();
+    type View<'a> = ();
+    type ViewMut<'a> = ();
+    const LAYOUT: &'static Layout =
+        &Layout { name: "Proxy", size: 0, align: 1, kind: Kind::Struct(&[]) };
+    const CHECKED: bool = false;
+    const HAS_BLOCKS: bool = false;
+    fn write(&self, _: &mut Writer<'_>) {}
+    fn validate(_: &(), _: &mut Validator<'_>) -> Result<()> {
+        Ok(())
+    }
+    unsafe fn view<'a>(_: &'a (), _: FileRef<'a>) {}
+    unsafe fn view_mut<'a>(_: &'a mut (), _: FileMut<'a>) {}
+    unsafe fn read(_: &(), _: FileRef<'_>) -> Self {
+        Proxy
     }
 }
 

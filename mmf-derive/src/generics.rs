@@ -1,0 +1,153 @@
+//! Generic structs: which bounds their items get, and how each field is
+//! stored so that the struct's layout is the same for every instantiation.
+//!
+//! The mirror's explicit padding is computed in const context, where type
+//! parameters cannot be used. So each field is measured with the parameters
+//! replaced by a stand-in (`Proxy`), which gives the same size and alignment
+//! for fields whose stored form does not depend on them (`Vec<T>`, `String`,
+//! `Box<T>`, another generic struct). A field whose stored form would depend
+//! on a parameter (`T`, `Option<T>`, `[T; 4]`) is stored out of line, as a
+//! `Box` would be; a compile-time check per instantiation confirms every
+//! field's measurements.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use syn::{GenericArgument, GenericParam, Generics, PathArguments, Type, WherePredicate};
+
+/// The type parameters' names.
+pub fn type_params(generics: &Generics) -> Vec<Ident> {
+    generics.type_params().map(|p| p.ident.clone()).collect()
+}
+
+/// Whether `ty` names one of `params` anywhere.
+pub fn mentions(ty: &Type, params: &[Ident]) -> bool {
+    let mut found = false;
+    visit(&mut ty.clone(), &mut |path| {
+        if params.iter().any(|p| path.path.is_ident(p)) {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Whether the stored form of `ty` would depend on `params`: a parameter
+/// itself, or an option or array of something that does. Lists, strings,
+/// boxes and other generic types keep the same layout for every argument.
+pub fn depends(ty: &Type, params: &[Ident]) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            if params.iter().any(|param| p.path.is_ident(param)) {
+                return true;
+            }
+            let Some(last) = p.path.segments.last() else { return false };
+            match (last.ident.to_string().as_str(), &last.arguments) {
+                ("Option", PathArguments::AngleBracketed(args)) => args.args.iter().any(
+                    |arg| matches!(arg, GenericArgument::Type(inner) if depends(inner, params)),
+                ),
+                _ => false,
+            }
+        }
+        Type::Array(array) => depends(&array.elem, params),
+        Type::Paren(inner) => depends(&inner.elem, params),
+        Type::Group(inner) => depends(&inner.elem, params),
+        _ => mentions(ty, params),
+    }
+}
+
+/// `ty` with every parameter of `params` replaced by `proxy`.
+pub fn proxied(ty: &Type, params: &[Ident], proxy: &Type) -> Type {
+    let mut ty = ty.clone();
+    replace(&mut ty, params, proxy);
+    ty
+}
+
+fn replace(ty: &mut Type, params: &[Ident], proxy: &Type) {
+    if let Type::Path(p) = ty
+        && p.qself.is_none()
+        && params.iter().any(|param| p.path.is_ident(param))
+    {
+        *ty = proxy.clone();
+        return;
+    }
+    match ty {
+        Type::Path(p) => {
+            for segment in &mut p.path.segments {
+                if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        if let GenericArgument::Type(inner) = arg {
+                            replace(inner, params, proxy);
+                        }
+                    }
+                }
+            }
+        }
+        Type::Array(array) => replace(&mut array.elem, params, proxy),
+        Type::Paren(inner) => replace(&mut inner.elem, params, proxy),
+        Type::Group(inner) => replace(&mut inner.elem, params, proxy),
+        Type::Slice(slice) => replace(&mut slice.elem, params, proxy),
+        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(|e| replace(e, params, proxy)),
+        _ => {}
+    }
+}
+
+/// Calls `f` on every path type inside `ty`.
+fn visit(ty: &mut Type, f: &mut impl FnMut(&syn::TypePath)) {
+    match ty {
+        Type::Path(p) => {
+            f(p);
+            for segment in &mut p.path.segments {
+                if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        if let GenericArgument::Type(inner) = arg {
+                            visit(inner, f);
+                        }
+                    }
+                }
+            }
+        }
+        Type::Array(array) => visit(&mut array.elem, f),
+        Type::Paren(inner) => visit(&mut inner.elem, f),
+        Type::Group(inner) => visit(&mut inner.elem, f),
+        Type::Slice(slice) => visit(&mut slice.elem, f),
+        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(|e| visit(e, f)),
+        _ => {}
+    }
+}
+
+/// The generics every generated item gets: the type's own, with `P: Mapped +
+/// 'static` for each type parameter (or the `#[mmf(bound = "…")]` predicates
+/// instead of `P: Mapped`; `'static` is kept, as stored forms need it).
+pub fn bounded(
+    generics: &Generics,
+    bound: Option<&[WherePredicate]>,
+    private: &TokenStream,
+) -> Generics {
+    let mut generics = generics.clone();
+    let params = type_params(&generics);
+    let clause = generics.make_where_clause();
+    match bound {
+        Some(predicates) => clause.predicates.extend(predicates.iter().cloned()),
+        None => {
+            for p in &params {
+                clause.predicates.push(syn::parse_quote!(#p: #private::Mapped));
+            }
+        }
+    }
+    for p in &params {
+        clause.predicates.push(syn::parse_quote!(#p: 'static));
+    }
+    generics
+}
+
+/// `generics` with the views' lifetime `'__mmf` in front.
+pub fn with_view_lifetime(generics: &Generics) -> Generics {
+    let mut generics = generics.clone();
+    generics.params.insert(0, GenericParam::Lifetime(syn::parse_quote!('__mmf)));
+    generics
+}
+
+/// The parameters as arguments: `<T, U>` (empty without parameters).
+pub fn arguments(generics: &Generics) -> TokenStream {
+    let (_, ty_generics, _) = generics.split_for_impl();
+    quote!(#ty_generics)
+}

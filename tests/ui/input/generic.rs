@@ -1,8 +1,0 @@
-use mmf::Mapped;
-
-#[derive(Mapped)]
-struct Wrapper<T> {
-    value: T,
-}
-
-fn main() {}
