@@ -121,6 +121,28 @@
 /// # Ok::<(), mmf::Error>(())
 /// ```
 ///
+/// # Generic structs
+///
+/// `#[derive(Mapped)] struct Series<T> { name: String, points: Vec<T> }` works
+/// for every `T: Mapped` (the bound is inferred; `#[mmf(bound = "…")]` replaces
+/// it). Each instantiation is its own type in files (`Series<Coord>`). Fields
+/// whose stored form would depend on a parameter (`T`, `Option<T>`, `[T; N]`)
+/// are stored out of line, as `Box<T>` is; the rest are inline.
+///
+/// ```
+/// use mmf::Mapped;
+///
+/// #[derive(Mapped, Debug, PartialEq)]
+/// struct Series<T> { name: String, points: Vec<T>, latest: T }
+///
+/// let series = Series { name: "z".into(), points: vec![1.5f64, 2.5], latest: 2.5 };
+/// let bytes = mmf::to_bytes(&series);
+/// let view = mmf::from_bytes::<Series<f64>>(&bytes)?;
+/// assert_eq!((view.points().as_slice(), view.latest()), (&[1.5, 2.5][..], 2.5));
+/// assert_eq!(<Series<f64> as Mapped>::LAYOUT.name, "Series<f64>");
+/// # Ok::<(), mmf::Error>(())
+/// ```
+///
 /// # Attributes
 ///
 /// | attribute | on | meaning |
@@ -130,6 +152,7 @@
 /// | `#[mmf(align = N)]` | struct | the stored form must be aligned to `N` |
 /// | `#[mmf(offset = N)]` | field | the field must be stored at offset `N` |
 /// | `#[mmf(schema = 0x…)]` | struct, enum | the schema hash must be this: any change of the file format fails the build and prints the new hash |
+/// | `#[mmf(bound = "…")]` | generic struct | the where predicates instead of the inferred `T: Mapped` |
 ///
 /// # Example
 ///
