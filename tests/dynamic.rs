@@ -45,8 +45,13 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     assert_eq!(z, Some(ScalarValue::F64(value.hikes[0].gps_track[2].z)));
     assert_eq!(root.path("hikes")?.len(), Some(2));
     assert_eq!(root.path("hikes")?.elements().count(), 2);
-    assert_eq!(root.fields().count(), 40);
-    assert_eq!(root.fields().last().map(|(name, _)| name), Some("series"));
+    assert_eq!(root.fields().count(), 44);
+    assert_eq!(root.fields().last().map(|(name, _)| name), Some("years"));
+    let years: Vec<_> = root.path("years")?.entries().map(|(k, _)| k.scalar()).collect();
+    assert_eq!(years, [-44, 1291, 2024].map(|y| Some(ScalarValue::I64(y))));
+    let counts: Vec<_> = root.path("counts")?.entries().collect();
+    assert_eq!(counts.len(), 2);
+    assert!(counts.iter().all(|(k, v)| k.as_str().is_some() && v.is_some()));
     assert_eq!(root.path("series")?.layout().name, "Series<Coord>");
     // Paths step through boxes by themselves.
     assert_eq!(

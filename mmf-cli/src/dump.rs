@@ -44,6 +44,28 @@ fn write_text(
             Some(inner) => write_text(inner, limit, depth, out),
             None => out.write_all(b"?"),
         },
+        DynKind::Map { .. } => {
+            let len = value.len().unwrap_or(0);
+            if len == 0 {
+                return out.write_all(b"{}");
+            }
+            out.write_all(b"{\n")?;
+            for (key, item) in value.entries().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
+                indent(out, depth + 1)?;
+                write_text(key, limit, depth + 1, out)?;
+                if let Some(item) = item {
+                    out.write_all(b": ")?;
+                    write_text(item, limit, depth + 1, out)?;
+                }
+                out.write_all(b",\n")?;
+            }
+            if len > limit {
+                indent(out, depth + 1)?;
+                writeln!(out, "… {} more", len - limit)?;
+            }
+            indent(out, depth)?;
+            out.write_all(b"}")
+        }
         DynKind::Option(_) => match value.option().flatten() {
             None => out.write_all(b"None"),
             Some(inner) => {
@@ -121,6 +143,42 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
             Some(inner) => json(inner, limit, out),
             None => out.write_all(b"null"),
         },
+        DynKind::Map { key, value: values, .. } => {
+            // A map with string keys is an object; others, and sets, arrays
+            // of keys or of `[key, value]` pairs.
+            let object = key.kind == DynKind::Str && values.is_some();
+            let omitted = value.len().unwrap_or(0).saturating_sub(limit);
+            if omitted > 0 {
+                out.write_all(b"{\"items\":")?;
+            }
+            out.write_all(if object { b"{" } else { b"[" })?;
+            let entries = value.entries().take(usize::try_from(limit).unwrap_or(usize::MAX));
+            for (i, (k, item)) in entries.enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                match item {
+                    Some(item) if object => {
+                        json(k, limit, out)?;
+                        out.write_all(b":")?;
+                        json(item, limit, out)?;
+                    }
+                    Some(item) => {
+                        out.write_all(b"[")?;
+                        json(k, limit, out)?;
+                        out.write_all(b",")?;
+                        json(item, limit, out)?;
+                        out.write_all(b"]")?;
+                    }
+                    None => json(k, limit, out)?,
+                }
+            }
+            out.write_all(if object { b"}" } else { b"]" })?;
+            if omitted > 0 {
+                write!(out, ",\"omitted\":{omitted}}}")?;
+            }
+            Ok(())
+        }
         DynKind::Option(_) => match value.option().flatten() {
             None => out.write_all(b"null"),
             Some(inner) => json(inner, limit, out),

@@ -160,6 +160,12 @@ fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
         | DynKind::Option(inner)
         | DynKind::Box(inner)
         | DynKind::Array { element: inner, .. } => collect(inner, seen),
+        DynKind::Map { key, value, .. } => {
+            collect(key, seen);
+            if let Some(value) = value {
+                collect(value, seen);
+            }
+        }
         DynKind::Enum { variants, .. } => {
             if !seen.contains(&layout) {
                 seen.push(layout);
@@ -278,6 +284,12 @@ fn stored_as(layout: &DynLayout) -> &'static str {
         DynKind::List(_) => ": offset u64, length u64 of elements",
         DynKind::Option(_) => ": tag u8 (0 or 1), padding, value",
         DynKind::Box(_) => ": offset u64 of the value's block",
+        DynKind::Map { hashed: true, .. } => {
+            ": keys, values, hashes, buckets: 4 × (offset u64, length u64)"
+        }
+        DynKind::Map { hashed: false, .. } => {
+            ": keys, values (ordered by key), 2 empty lists: 4 × (offset u64, length u64)"
+        }
         _ => "",
     }
 }

@@ -29,6 +29,7 @@ fn c_decl(layout: &DynLayout, name: &str) -> String {
         DynKind::Str => format!("mmf_str {name}"),
         DynKind::List(_) => format!("mmf_vec {name}"),
         DynKind::Box(_) => format!("mmf_box {name}"),
+        DynKind::Map { .. } => format!("mmf_map {name}"),
         DynKind::Array { element, len } => c_decl(element, &format!("{name}[{len}]")),
         DynKind::Enum { repr, .. } if !layout.has_data() => format!("{} {name}", c_scalar(*repr)),
         DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => {
@@ -76,11 +77,16 @@ typedef struct mmf_str {{ uint64_t offset; uint64_t len; }} mmf_str;
 typedef struct mmf_vec {{ uint64_t offset; uint64_t len; }} mmf_vec;
 /* A box: one value at `offset` from the start of the file. */
 typedef struct mmf_box {{ uint64_t offset; }} mmf_box;
+/* A map or set: its entries' keys, values (none for a set), and for a hash
+   map each key's hash and where each hash bucket's entries start (see the
+   README for the hash function). */
+typedef struct mmf_map {{ mmf_vec keys; mmf_vec values; mmf_vec hashes; mmf_vec buckets; }} mmf_map;
 /* A 128-bit integer, in the file's byte order. */
 typedef struct mmf_u128 {{ _Alignas({align128}) uint8_t bytes[16]; }} mmf_u128;
 _Static_assert(sizeof(mmf_str) == 16, "mmf_str: size");
 _Static_assert(sizeof(mmf_vec) == 16, "mmf_vec: size");
 _Static_assert(sizeof(mmf_box) == 8, "mmf_box: size");
+_Static_assert(sizeof(mmf_map) == 64, "mmf_map: size");
 _Static_assert(sizeof(mmf_u128) == 16, "mmf_u128: size");
 
 /* The text of a string, `s.len` bytes, not NUL-terminated. */
@@ -224,6 +230,7 @@ fn c_element_type(element: &DynLayout) -> String {
         DynKind::Str => "mmf_str".to_owned(),
         DynKind::List(_) => "mmf_vec".to_owned(),
         DynKind::Box(_) => "mmf_box".to_owned(),
+        DynKind::Map { .. } => "mmf_map".to_owned(),
         DynKind::Scalar(s) => c_scalar(*s).to_owned(),
         DynKind::Enum { repr, .. } => c_scalar(*repr).to_owned(),
         DynKind::Array { .. } => "void".to_owned(),
@@ -246,6 +253,20 @@ fn c_accessor(c: &mut String, owner: &str, member: &str, layout: &DynLayout) {
                 c,
                 "static inline const {element_type} *{owner}_{member}(const void *file, const {owner} *v) {{\n    return (const {element_type} *)mmf_vec_data(file, v->{member});\n}}\nstatic inline uint64_t {owner}_{member}_len(const {owner} *v) {{ return v->{member}.len; }}"
             );
+        }
+        DynKind::Map { key, value, .. } => {
+            let key_type = c_element_type(key);
+            let _ = writeln!(
+                c,
+                "static inline const {key_type} *{owner}_{member}_keys(const void *file, const {owner} *v) {{\n    return (const {key_type} *)mmf_vec_data(file, v->{member}.keys);\n}}\nstatic inline uint64_t {owner}_{member}_len(const {owner} *v) {{ return v->{member}.keys.len; }}"
+            );
+            if let Some(value) = value {
+                let value_type = c_element_type(value);
+                let _ = writeln!(
+                    c,
+                    "static inline const {value_type} *{owner}_{member}_values(const void *file, const {owner} *v) {{\n    return (const {value_type} *)mmf_vec_data(file, v->{member}.values);\n}}"
+                );
+            }
         }
         DynKind::Box(value) => {
             let value_type = c_element_type(value);

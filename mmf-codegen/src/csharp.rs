@@ -30,6 +30,7 @@ fn cs_fields(layout: &DynLayout, name: &str, offset: u64, out: &mut Vec<(String,
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
         DynKind::Box(_) => "MmfBox".to_owned(),
+        DynKind::Map { .. } => "MmfMap".to_owned(),
         DynKind::Array { element, len } => {
             for i in 0..*len {
                 cs_fields(element, &format!("{name}_{i}"), offset + i * element.size, out);
@@ -96,6 +97,11 @@ namespace Mmf.Generated
     [StructLayout(LayoutKind.Explicit, Size = 8)]
     public struct MmfBox {{ [FieldOffset(0)] public ulong Offset; }}
 
+    /// A map or set: its entries' keys, values (none for a set), and for a
+    /// hash map each key's hash and where each hash bucket's entries start.
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    public struct MmfMap {{ [FieldOffset(0)] public MmfVec Keys; [FieldOffset(16)] public MmfVec Values; [FieldOffset(32)] public MmfVec Hashes; [FieldOffset(48)] public MmfVec Buckets; }}
+
     /// A 128-bit integer in two halves, low first.
     [StructLayout(LayoutKind.Explicit, Size = 16)]
     public struct MmfU128 {{ [FieldOffset(0)] public ulong Low; [FieldOffset(8)] public ulong High; }}
@@ -152,6 +158,7 @@ namespace Mmf.Generated
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
         DynKind::Box(_) => "MmfBox".to_owned(),
+        DynKind::Map { .. } => "MmfMap".to_owned(),
         _ => root_name.clone(),
     };
     let _ = write!(

@@ -59,6 +59,13 @@ fn named_types(root: &DynLayout) -> Vec<DynLayout> {
             DynKind::List(inner) | DynKind::Box(inner) | DynKind::Array { element: inner, .. } => {
                 return visit(inner, out);
             }
+            DynKind::Map { key, value, .. } => {
+                visit(key, out);
+                if let Some(value) = value {
+                    visit(value, out);
+                }
+                return;
+            }
             DynKind::Option(inner) => visit(inner, out),
             DynKind::Struct(fields) => fields.iter().for_each(|f| visit(&f.layout, out)),
             DynKind::Enum { .. } => {
@@ -104,6 +111,10 @@ fn type_name(layout: &DynLayout) -> String {
         DynKind::Str => "str".to_owned(),
         DynKind::List(inner) => format!("Vec_{}", type_name(inner)),
         DynKind::Box(inner) => format!("Box_{}", type_name(inner)),
+        DynKind::Map { key, value: Some(value), .. } => {
+            format!("Map_{}_{}", type_name(key), type_name(value))
+        }
+        DynKind::Map { key, value: None, .. } => format!("Set_{}", type_name(key)),
         DynKind::Option(inner) => format!("Option_{}", type_name(inner)),
         DynKind::Array { element, len } => format!("Array{len}_{}", type_name(element)),
         DynKind::Struct(_) | DynKind::Enum { .. } => identifier(&layout.name),

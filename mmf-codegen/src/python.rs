@@ -28,6 +28,7 @@ fn py_type(layout: &DynLayout) -> String {
         DynKind::Str => "MmfStr".to_owned(),
         DynKind::List(_) => "MmfVec".to_owned(),
         DynKind::Box(_) => "MmfBox".to_owned(),
+        DynKind::Map { .. } => "MmfMap".to_owned(),
         DynKind::Array { element, len } => format!("({} * {len})", py_type(element)),
         DynKind::Enum { repr, .. } if !layout.has_data() => py_scalar(*repr).to_owned(),
         DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => type_name(layout),
@@ -110,6 +111,13 @@ class MmfVec(ctypes.Structure):
     """A list: `len` elements at `offset` from the start of the file."""
     _pack_ = 1
     _fields_ = [("offset", ctypes.c_uint64), ("len", ctypes.c_uint64)]
+
+
+class MmfMap(ctypes.Structure):
+    """A map or set: its entries' keys, values (none for a set), and for a hash
+    map each key's hash and where each hash bucket's entries start."""
+    _pack_ = 1
+    _fields_ = [("keys", MmfVec), ("values", MmfVec), ("hashes", MmfVec), ("buckets", MmfVec)]
 
 
 class MmfBox(ctypes.Structure):

@@ -65,10 +65,9 @@ fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident) {
         "Cell" | "RefCell" | "UnsafeCell" | "OnceCell" | "Mutex" | "RwLock" => Some(format!(
             "`{name}` is interior mutability, which a file cannot hold; store the value itself and update it through the generated `…ViewMut`"
         )),
-        "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "VecDeque" | "LinkedList"
-        | "BinaryHeap" => Some(format!(
-            "`{name}` is not supported; use `Vec<T>` (of a `#[derive(Mapped)]` struct for key-value pairs)"
-        )),
+        "VecDeque" | "LinkedList" | "BinaryHeap" => {
+            Some(format!("`{name}` is not supported; use `Vec<T>`"))
+        }
         "Cow" => Some("`Cow` is not supported; use `String` or `Vec<T>`".to_owned()),
         "PhantomData" => {
             Some("`PhantomData` holds no data and is not supported; remove the field".to_owned())

@@ -41,6 +41,7 @@ mod dynamic;
 mod format;
 mod storage;
 
+pub use access::map::{MapKey, MapView, MapViewMut, SetView};
 pub use access::mapped::{Inline, Mapped, Plain};
 pub use access::view::{Iter, IterMut, ListView, ListViewMut, ValueMut};
 pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
@@ -51,7 +52,7 @@ pub use format::header::{
     FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, HEADER_LEN, Header, MAGIC,
 };
 pub use format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
-pub use format::raw::{RawData, RawOption, RawStr, RawVec};
+pub use format::raw::{RawBox, RawData, RawMap, RawOption, RawStr, RawVec, map_key_hash};
 pub use format::schema;
 pub use storage::bytes::{
     AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
@@ -227,6 +228,16 @@ pub mod __private {
                 Kind::List(inner) => self.text("Vec<").type_name(inner).text(">"),
                 Kind::Option(inner) => self.text("Option<").type_name(inner).text(">"),
                 Kind::Box(inner) => self.text("Box<").type_name(inner).text(">"),
+                Kind::Map { key, value: Some(value), .. } => self
+                    .text(layout.name)
+                    .text("<")
+                    .type_name(key)
+                    .text(", ")
+                    .type_name(value)
+                    .text(">"),
+                Kind::Map { key, value: None, .. } => {
+                    self.text(layout.name).text("<").type_name(key).text(">")
+                }
                 Kind::Array { element, len } => {
                     self.text("[").type_name(element).text("; ").number(len as u64).text("]")
                 }

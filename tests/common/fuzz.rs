@@ -133,6 +133,10 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
     for point in v.series_mut().points_mut().as_mut_slice() {
         point.y = 1.0;
     }
+    let keys: Vec<String> = v.counts().keys().map(str::to_owned).collect();
+    for key in keys {
+        *v.counts_mut().get_mut(&key).expect("a key just listed") += 1;
+    }
 }
 
 /// Changes every field of the variant held in place, then replaces a circle
@@ -354,6 +358,10 @@ impl Source<'_> {
                 name: self.text(),
                 points: (0..self.len(3)).map(|_| self.coord()).collect(),
             },
+            counts: (0..self.len(6)).map(|_| (self.text(), self.u64())).collect(),
+            hikes_by_year: (0..self.len(2)).map(|_| (self.u64() as u16, self.hike())).collect(),
+            tags: (0..self.len(4)).map(|_| self.text()).collect(),
+            years: (0..self.len(5)).map(|_| self.u64() as i64 % 3000).collect(),
         }
     }
 

@@ -129,6 +129,10 @@ pub struct Everything {
     pub boxed: Box<Hike>,
     pub maybe_boxed: Option<Box<Coord>>,
     pub series: Series<Coord>,
+    pub counts: std::collections::HashMap<String, u64>,
+    pub hikes_by_year: std::collections::BTreeMap<u16, Hike>,
+    pub tags: std::collections::HashSet<String>,
+    pub years: std::collections::BTreeSet<i64>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -205,6 +209,10 @@ pub fn everything() -> Everything {
         boxed: Box::new(hike(7, 2)),
         maybe_boxed: Some(Box::new(coord(5))),
         series: Series { name: "generic".into(), points: vec![coord(6)] },
+        counts: [("Rigi".to_owned(), 3), ("Pilatus".to_owned(), 1)].into(),
+        hikes_by_year: [(2024, hike(4, 2)), (2023, hike(5, 1))].into(),
+        tags: ["alpine".to_owned(), "lake".to_owned(), String::new()].into(),
+        years: [-44, 1291, 2024].into(),
     }
 }
 

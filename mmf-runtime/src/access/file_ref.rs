@@ -145,6 +145,11 @@ impl<'a> FileMut<'a> {
         FileRef { base: self.base, len: self.len, _file: PhantomData }
     }
 
+    /// Shared access for all of `'a`, giving up this handle.
+    pub fn into_ref(self) -> FileRef<'a> {
+        FileRef { base: self.base, len: self.len, _file: PhantomData }
+    }
+
     /// A second handle to the same bytes, for views of disjoint parts.
     ///
     /// # Safety

@@ -168,6 +168,11 @@ impl<'a> Validator<'a> {
         fields(self).map_err(|e| e.within(PathSegment::Field(name.into())))
     }
 
+    /// The data being validated.
+    pub(crate) fn data(&self) -> FileRef<'a> {
+        self.data
+    }
+
     /// The error for an enum's discriminant that names no variant.
     pub fn unknown_discriminant<R>(&self, tag: &R, value: u64, enum_name: &'static str) -> Error {
         Error::invalid(Problem::UnknownDiscriminant {

@@ -13,7 +13,8 @@ use crate::format::error::Result;
 use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
 use crate::format::tables::{SchemaTables, scalar_of_tag, unreadable};
 use crate::format::tables::{
-    TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION, TAG_STR, TAG_STRUCT,
+    TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST, TAG_OPTION,
+    TAG_SORTED_MAP, TAG_STR, TAG_STRUCT,
 };
 
 /// The layout of one stored type, as a file's embedded schema describes it:
@@ -51,6 +52,7 @@ pub enum DynKind {
     List(Box<DynLayout>),
     Option(Box<DynLayout>),
     Box(Box<DynLayout>),
+    Map { key: Box<DynLayout>, value: Option<Box<DynLayout>>, hashed: bool },
     Array { element: Box<DynLayout>, len: u64 },
     Struct(Vec<DynField>),
     Enum { repr: Scalar, variants: Vec<DynVariant> },
@@ -114,6 +116,11 @@ impl DynLayout {
             Kind::List(element) => DynKind::List(Box::new(DynLayout::from_layout(element))),
             Kind::Option(value) => DynKind::Option(Box::new(DynLayout::from_layout(value))),
             Kind::Box(value) => DynKind::Box(Box::new(DynLayout::from_layout(value))),
+            Kind::Map { key, value, hashed } => DynKind::Map {
+                key: Box::new(DynLayout::from_layout(key)),
+                value: value.map(|value| Box::new(DynLayout::from_layout(value))),
+                hashed,
+            },
             Kind::Array { element, len } => DynKind::Array {
                 element: Box::new(DynLayout::from_layout(element)),
                 len: len as u64,
@@ -158,6 +165,16 @@ impl DynLayout {
         }
     }
 
+    /// Whether this type can be a map's key: an integer, `bool`, `char` or a
+    /// string (see [`crate::MapKey`]).
+    pub fn is_map_key(&self) -> bool {
+        match &self.kind {
+            DynKind::Scalar(s) => !matches!(s, Scalar::F32 | Scalar::F64),
+            DynKind::Str => true,
+            _ => false,
+        }
+    }
+
     /// Whether validation must look at each value of this type: it holds
     /// offsets, or values some bit patterns of which are invalid.
     pub(crate) fn checked(&self) -> bool {
@@ -167,6 +184,7 @@ impl DynLayout {
             | DynKind::List(_)
             | DynKind::Option(_)
             | DynKind::Box(_)
+            | DynKind::Map { .. }
             | DynKind::Enum { .. } => true,
             DynKind::Array { element, len } => *len > 0 && element.checked(),
             DynKind::Struct(fields) => fields.iter().any(|f| f.layout.checked()),
@@ -194,6 +212,10 @@ impl fmt::Display for DynLayout {
             DynKind::List(element) => write!(f, "Vec<{element}>"),
             DynKind::Option(value) => write!(f, "Option<{value}>"),
             DynKind::Box(value) => write!(f, "Box<{value}>"),
+            DynKind::Map { key, value: Some(value), .. } => {
+                write!(f, "{}<{key}, {value}>", self.name)
+            }
+            DynKind::Map { key, value: None, .. } => write!(f, "{}<{key}>", self.name),
             DynKind::Array { element, len } => write!(f, "[{element}; {len}]"),
             DynKind::Struct(_) | DynKind::Enum { .. } => f.write_str(&self.name),
         }
@@ -238,6 +260,25 @@ impl SchemaTables<'_> {
                 DynKind::Box(Box::new(value))
             }
             TAG_ARRAY => DynKind::Array { element: Box::new(element(depth + 1)?), len: ty.count },
+            TAG_SORTED_MAP | TAG_HASH_MAP => {
+                let parts = self.fields(&ty)?;
+                let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+                if names != ["key"] && names != ["key", "value"] {
+                    return Err(unreadable(at, "a map's parts are not `key` and `value`"));
+                }
+                let key = self.layout(parts[0].ty.index, depth + 1)?;
+                if !key.is_map_key() {
+                    return Err(unreadable(at, format!("`{key}` cannot be a map's key")));
+                }
+                let value = match parts.get(1) {
+                    Some(value) => Some(Box::new(self.layout(value.ty.index, depth + 1)?)),
+                    None => None,
+                };
+                if key.size == 0 || value.as_ref().is_some_and(|v| v.size == 0) {
+                    return Err(unreadable(at, "a map of zero-sized keys or values"));
+                }
+                DynKind::Map { key: Box::new(key), value, hashed: ty.kind == TAG_HASH_MAP }
+            }
             TAG_STRUCT => {
                 let mut fields: Vec<DynField> = Vec::new();
                 for field in self.fields(&ty)? {
@@ -318,6 +359,7 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
         DynKind::Enum { repr, .. } if !layout.has_data() => Some(scalar_size_align(*repr)),
         DynKind::Str | DynKind::List(_) => Some((16, 8)),
         DynKind::Box(_) => Some((8, 8)),
+        DynKind::Map { .. } => Some((64, 8)),
         DynKind::Option(value) => Some((value.align + value.size, value.align)),
         DynKind::Array { element, len } => {
             element.size.checked_mul(*len).map(|size| (size, element.align))

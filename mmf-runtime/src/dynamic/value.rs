@@ -91,6 +91,13 @@ impl<'a> DynValue<'a> {
         bytes.try_into().ok()
     }
 
+    /// `N` bytes at an absolute offset in the file, if they lie in it.
+    pub(crate) fn file_bytes<const N: usize>(&self, at: u64) -> Option<[u8; N]> {
+        // SAFETY: as in `bytes`.
+        let bytes = unsafe { self.file.block::<u8>(at, N as u64) }?;
+        bytes.try_into().ok()
+    }
+
     /// The `(offset, len)` pair of a string or list.
     pub(crate) fn block(&self) -> Option<(u64, u64)> {
         let offset = u64::from_ne_bytes(self.bytes(0)?);
@@ -125,10 +132,13 @@ impl<'a> DynValue<'a> {
             .map(move |f| (f.name.as_str(), this.at(&f.layout, this.at.saturating_add(f.offset))))
     }
 
-    /// The number of elements of a list or array, or of bytes of a string.
+    /// The number of elements of a list or array, of entries of a map or
+    /// set, or of bytes of a string.
     pub fn len(&self) -> Option<u64> {
         match &self.layout.kind {
-            DynKind::List(_) | DynKind::Str => self.block().map(|(_, len)| len),
+            DynKind::List(_) | DynKind::Str | DynKind::Map { .. } => {
+                self.block().map(|(_, len)| len)
+            }
             DynKind::Array { len, .. } => Some(*len),
             _ => None,
         }
@@ -172,6 +182,79 @@ impl<'a> DynValue<'a> {
         Some((tag == 1).then(|| self.at(value, self.at.saturating_add(value.align))))
     }
 
+    /// A map's or set's list `part` (0 keys, 1 values, 2 hashes, 3 buckets):
+    /// its offset and length.
+    pub(crate) fn map_part(&self, part: u64) -> Option<(u64, u64)> {
+        let offset = u64::from_ne_bytes(self.bytes(16 * part)?);
+        let len = u64::from_ne_bytes(self.bytes(16 * part + 8)?);
+        Some((offset, len))
+    }
+
+    /// The entries of a map (key, `Some(value)`) or set (key, `None`), in
+    /// stored order; none for other values.
+    pub fn entries(&self) -> impl Iterator<Item = (DynValue<'a>, Option<DynValue<'a>>)> + 'a {
+        let this = *self;
+        let (key, value) = match &self.layout.kind {
+            DynKind::Map { key, value, .. } => (Some(&**key), value.as_deref()),
+            _ => (None, None),
+        };
+        let keys = self.map_part(0).unwrap_or_default();
+        let values = self.map_part(1).unwrap_or_default();
+        let count = if key.is_some() { keys.1 } else { 0 };
+        (0..count).map_while(move |i| {
+            let key = key?;
+            let at = |(offset, _): (u64, u64), size: u64| offset.checked_add(i.checked_mul(size)?);
+            let k = this.at(key, at(keys, key.size)?);
+            let v = match value {
+                Some(value) => Some(this.at(value, at(values, value.size)?)),
+                None => None,
+            };
+            Some((k, v))
+        })
+    }
+
+    /// A map key's hash ([`crate::map_key_hash`] of its canonical bytes).
+    pub(crate) fn key_hash(&self) -> Option<u64> {
+        let bytes: Vec<u8> = match self.scalar() {
+            Some(ScalarValue::U8(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::U16(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::U32(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::U64(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::U128(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::I8(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::I16(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::I32(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::I64(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::I128(v)) => v.to_le_bytes().into(),
+            Some(ScalarValue::Bool(v)) => vec![u8::from(v)],
+            Some(ScalarValue::Char(v)) => u32::from(v).to_le_bytes().into(),
+            Some(ScalarValue::F32(_) | ScalarValue::F64(_)) => return None,
+            None => self.as_str()?.as_bytes().into(),
+        };
+        Some(crate::format::raw::map_key_hash(&bytes))
+    }
+
+    /// How two map keys of the same type order, as their Rust types do.
+    pub(crate) fn key_cmp(&self, other: &DynValue<'_>) -> Option<core::cmp::Ordering> {
+        use ScalarValue as S;
+        Some(match (self.scalar(), other.scalar()) {
+            (Some(S::U8(a)), Some(S::U8(b))) => a.cmp(&b),
+            (Some(S::U16(a)), Some(S::U16(b))) => a.cmp(&b),
+            (Some(S::U32(a)), Some(S::U32(b))) => a.cmp(&b),
+            (Some(S::U64(a)), Some(S::U64(b))) => a.cmp(&b),
+            (Some(S::U128(a)), Some(S::U128(b))) => a.cmp(&b),
+            (Some(S::I8(a)), Some(S::I8(b))) => a.cmp(&b),
+            (Some(S::I16(a)), Some(S::I16(b))) => a.cmp(&b),
+            (Some(S::I32(a)), Some(S::I32(b))) => a.cmp(&b),
+            (Some(S::I64(a)), Some(S::I64(b))) => a.cmp(&b),
+            (Some(S::I128(a)), Some(S::I128(b))) => a.cmp(&b),
+            (Some(S::Bool(a)), Some(S::Bool(b))) => a.cmp(&b),
+            (Some(S::Char(a)), Some(S::Char(b))) => a.cmp(&b),
+            (Some(_), _) | (_, Some(_)) => return None,
+            (None, None) => self.as_str()?.cmp(other.as_str()?),
+        })
+    }
+
     /// The value a box holds; `None` if this is not a box. (Paths step
     /// through boxes by themselves: `head.next?.value`.)
     pub fn deref_box(&self) -> Option<DynValue<'a>> {
@@ -196,6 +279,9 @@ impl<'a> DynValue<'a> {
             return None;
         }
         let (offset, len) = self.block()?;
+        if len == 0 {
+            return Some(""); // an empty string may point anywhere
+        }
         // SAFETY: as in `bytes`.
         let bytes = unsafe { self.file.block::<u8>(offset, len) }?;
         core::str::from_utf8(bytes).ok()

@@ -7,8 +7,8 @@
 //! the decoder allows, so a hostile schema cannot make it recurse without end.
 
 use crate::format::tables::{
-    FieldRecord, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION,
-    TAG_STR, TAG_STRUCT, TypeRecord, scalar_of_tag,
+    FieldRecord, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST,
+    TAG_OPTION, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, TypeRecord, scalar_of_tag,
 };
 
 /// How many differences an error names; the rest are counted.
@@ -70,6 +70,7 @@ impl<'a> Diff<'a> {
                 self.renamed(path, a, b);
                 self.fields(path, a, b, depth);
             }
+            (TAG_SORTED_MAP | TAG_HASH_MAP, true) => self.fields(path, a, b, depth),
             (TAG_ENUM | TAG_DATA_ENUM, true) => {
                 self.renamed(path, a, b);
                 if a.repr != b.repr {
@@ -253,6 +254,15 @@ fn describe(tables: &SchemaTables<'_>, ty: &TypeRecord<'_>, depth: u32) -> Strin
         TAG_OPTION => format!("Option<{}>", element()),
         TAG_ARRAY => format!("[{}; {}]", element(), ty.count),
         TAG_BOX => format!("Box<{}>", element()),
+        TAG_SORTED_MAP | TAG_HASH_MAP => {
+            let parts: Vec<String> = match tables.fields(ty) {
+                Ok(parts) if depth < MAX_DEPTH => {
+                    parts.iter().map(|p| describe(tables, &p.ty, depth + 1)).collect()
+                }
+                _ => vec!["?".to_owned()],
+            };
+            format!("{}<{}>", ty.name, parts.join(", "))
+        }
         TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM => ty.name.to_owned(),
         tag => scalar_name(tag).to_owned(),
     }

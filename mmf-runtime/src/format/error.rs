@@ -273,6 +273,14 @@ pub enum Problem {
         /// The tag.
         value: u8,
     },
+    /// A map or set whose lists do not fit together, or whose hash index is
+    /// not the one its keys give.
+    InvalidMap {
+        /// Where the map's stored form is.
+        offset: u64,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// An enum discriminant that names no variant.
     UnknownDiscriminant {
         /// Where the discriminant is.
@@ -316,6 +324,9 @@ impl fmt::Display for Problem {
             }
             Problem::InvalidOptionTag { offset, value } => {
                 write!(f, "invalid Option tag {value} at offset {offset} (must be 0 or 1)")
+            }
+            Problem::InvalidMap { offset, reason } => {
+                write!(f, "the map at offset {offset} is invalid: {reason}")
             }
             Problem::UnknownDiscriminant { offset, value, ref enum_name } => {
                 write!(f, "unknown discriminant {value} for enum `{enum_name}` at offset {offset}")

@@ -46,6 +46,16 @@ pub enum Kind {
     Option(&'static Layout),
     /// A value in a block of its own elsewhere in the file: `RawBox { offset }`.
     Box(&'static Layout),
+    /// A map or set: `RawMap { keys, values, hashes, buckets }`.
+    Map {
+        /// The keys' layout.
+        key: &'static Layout,
+        /// The values' layout; `None` for a set.
+        value: Option<&'static Layout>,
+        /// Whether entries are ordered by hash (`HashMap`, `HashSet`, with
+        /// `hashes` and `buckets`) or by key (`BTreeMap`, `BTreeSet`).
+        hashed: bool,
+    },
     /// `len` elements stored inline.
     Array {
         /// The element's layout.
@@ -178,6 +188,13 @@ impl Layout {
             | Kind::Box(element)
             | Kind::Array { element, .. } => element.max_align(),
             Kind::Struct(fields) => fields_max_align(fields),
+            Kind::Map { key, value, .. } => {
+                let k = key.max_align();
+                match value {
+                    Some(value) if value.max_align() > k => value.max_align(),
+                    _ => k,
+                }
+            }
             Kind::Enum { variants, .. } => {
                 let mut max = 1;
                 let mut i = 0;

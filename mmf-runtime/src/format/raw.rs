@@ -169,6 +169,74 @@ unsafe impl<R: 'static> RawData for RawBox<R> {
     type OptionPad = [u8; 7];
 }
 
+/// The stored form of a map or set (`HashMap`, `BTreeMap`, `HashSet`,
+/// `BTreeSet`): four lists of the same entries' parts. `keys` and `values`
+/// (empty for a set) in entry order; for a hash map or set also `hashes`, each
+/// key's hash, and `buckets`, where each hash bucket's entries start (see
+/// [`crate::MapView`]). Entries are ordered by key for a `BTree…`, by hash
+/// then key for a `Hash…`.
+#[repr(C)]
+pub struct RawMap<K, V> {
+    /// The keys' stored forms, in entry order.
+    pub keys: RawVec<K>,
+    /// The values' stored forms, in entry order (empty for a set).
+    pub values: RawVec<V>,
+    /// Each key's hash, in entry order (empty when ordered by key).
+    pub hashes: RawVec<u64>,
+    /// The first entry of each of the 2^b hash buckets, then the entry count
+    /// (empty when ordered by key).
+    pub buckets: RawVec<u32>,
+}
+
+impl<K, V> Clone for RawMap<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for RawMap<K, V> {}
+impl<K, V> fmt::Debug for RawMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawMap")
+            .field("keys", &self.keys)
+            .field("values", &self.values)
+            .field("hashes", &self.hashes)
+            .field("buckets", &self.buckets)
+            .finish()
+    }
+}
+
+// SAFETY: four `RawVec`s, each two `u64`s: no padding, every bit pattern valid.
+unsafe impl<K: 'static, V: 'static> Zeroable for RawMap<K, V> {}
+// SAFETY: as above; `K` and `V` appear only in `PhantomData`s.
+unsafe impl<K: 'static, V: 'static> Pod for RawMap<K, V> {}
+// SAFETY: alignment 8, padding of 7 bytes.
+unsafe impl<K: 'static, V: 'static> RawData for RawMap<K, V> {
+    type OptionPad = [u8; 7];
+}
+
+/// The hash of a map's key in files: 64-bit FNV-1a over the key's canonical
+/// bytes (a string's UTF-8; an integer's little-endian bytes; `bool` as one
+/// byte; `char` as a little-endian `u32`), then the MurmurHash3 finalizer, so
+/// that its top bits — a key's hash bucket — are well mixed. Readers in other
+/// languages compute the same.
+///
+/// ```
+/// assert_eq!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash("alice".as_bytes()));
+/// assert_ne!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash(b"bob"));
+/// ```
+#[inline]
+pub fn map_key_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 /// The stored form of `Option<T>`: a tag byte (0 for `None`, 1 for `Some`),
 /// zeroed padding up to the value's alignment, then the value (zeroed for `None`).
 #[repr(C)]

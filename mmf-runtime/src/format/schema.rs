@@ -29,14 +29,17 @@
 //! *field* table, `count`: how many; a variant's field record holds its
 //! discriminant in `offset` and, as its type, the variant's payload: a struct
 //! record named after the variant, as large and aligned as the enum, whose
-//! field offsets count from the start of the enum). Types are listed depth first
+//! field offsets count from the start of the enum); 28 map or set ordered by
+//! key, 29 map or set ordered by hash (`child`: its first record in the field
+//! table, `count`: 2 for a map, `key` then `value`, 1 for a set, `key`; the
+//! records' offsets are 0). Types are listed depth first
 //! from the root (type 0), so every type's children come after it; a type used
 //! twice is listed twice. `size` and `align` are those of the stored form.
 
 use crate::format::layout::{FieldLayout, Kind, Layout, VariantLayout, has_data};
 use crate::format::tables::{
-    MAGIC, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_LIST, TAG_OPTION,
-    TAG_STR, TAG_STRUCT, VERSION, scalar_tag,
+    MAGIC, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST,
+    TAG_OPTION, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, VERSION, scalar_tag,
 };
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -130,6 +133,10 @@ impl Encoder<'_> {
             Kind::List(_) => (TAG_LIST, 0, at.types, 0),
             Kind::Option(_) => (TAG_OPTION, 0, at.types, 0),
             Kind::Box(_) => (TAG_BOX, 0, at.types, 0),
+            Kind::Map { value, hashed, .. } => {
+                let tag = if hashed { TAG_HASH_MAP } else { TAG_SORTED_MAP };
+                (tag, 0, at.fields, if value.is_some() { 2 } else { 1 })
+            }
             Kind::Array { len, .. } => (TAG_ARRAY, 0, at.types, len as u64),
             Kind::Struct(fields) => (TAG_STRUCT, 0, at.fields, fields.len() as u64),
             Kind::Enum { repr, variants } if has_data(variants) => {
@@ -171,6 +178,19 @@ impl Encoder<'_> {
                 while i < fields.len() {
                     self.walk(fields[i].layout, at, table);
                     i += 1;
+                }
+            }
+            Kind::Map { key, value, .. } => {
+                // `key` and `value` field records, then their types.
+                at.fields += 1 + value.is_some() as u32;
+                let key_type = at.types;
+                self.field_record(at, table, "key", 0, key_type);
+                if value.is_some() {
+                    self.field_record(at, table, "value", 0, key_type + type_count(key));
+                }
+                self.walk(key, at, table);
+                if let Some(value) = value {
+                    self.walk(value, at, table);
                 }
             }
             Kind::Enum { variants, .. } if has_data(variants) => {
@@ -258,6 +278,8 @@ const fn type_count(layout: &Layout) -> u32 {
         | Kind::Box(inner)
         | Kind::Array { element: inner, .. } => 1 + type_count(inner),
         Kind::Struct(fields) => 1 + fields_type_count(fields),
+        Kind::Map { key, value: Some(value), .. } => 1 + type_count(key) + type_count(value),
+        Kind::Map { key, value: None, .. } => 1 + type_count(key),
         Kind::Enum { variants, .. } if has_data(variants) => {
             let mut n = 1;
             let mut i = 0;

@@ -20,6 +20,8 @@ pub(crate) const TAG_STRUCT: u8 = 24;
 pub(crate) const TAG_ENUM: u8 = 25;
 pub(crate) const TAG_DATA_ENUM: u8 = 26;
 pub(crate) const TAG_BOX: u8 = 27;
+pub(crate) const TAG_SORTED_MAP: u8 = 28;
+pub(crate) const TAG_HASH_MAP: u8 = 29;
 
 const SCALARS: [Scalar; 14] = [
     Scalar::U8,
@@ -175,7 +177,7 @@ impl<'a> SchemaTables<'a> {
 
     /// A struct record's fields, each with its type (after the struct's); for
     /// an enum with data, its variants (the discriminant in `offset`, the
-    /// payload struct as the type).
+    /// payload struct as the type); for a map, `key` and `value` (a set: `key`).
     pub(crate) fn fields(&self, ty: &TypeRecord<'a>) -> Result<Vec<FieldRecord<'a>>> {
         let mut fields = Vec::new();
         for i in self.range(1, ty.child, ty.count, None, ty.at)? {

@@ -1,10 +1,10 @@
 use mmf::Mapped;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, VecDeque};
 
 #[derive(Mapped)]
 struct Index {
-    by_name: HashMap<String, u64>,
-    tags: BTreeSet<String>,
+    by_height: HashMap<f64, String>,
+    queue: VecDeque<u64>,
 }
 
 fn main() {}

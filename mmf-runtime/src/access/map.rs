@@ -1,0 +1,652 @@
+//! Maps and sets: `HashMap`, `BTreeMap`, `HashSet` and `BTreeSet` stored as
+//! sorted arrays with a hash index, looked up in place.
+//!
+//! A map's entries are stored as parallel lists (see [`RawMap`]): keys, values,
+//! and for a `Hash…` each key's hash and a bucket index. A `BTree…` orders its
+//! entries by key and is searched by bisection; a `Hash…` orders them by hash,
+//! then key, and finds a key's bucket — the top bits of its hash — in the
+//! index, then bisects the bucket (about one entry). The order depends only on
+//! the keys, never on insertion order or a hasher's seed, so the same map
+//! always gives the same bytes. Validation proves what lookups rely on (every
+//! hash is its key's, the order, the index), so a hostile file can make a
+//! lookup wrong in no way and slow only to a bisection of its entries.
+
+use core::cmp::Ordering;
+use core::fmt;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::BuildHasher;
+
+use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::mapped::Mapped;
+use crate::access::validate::Validator;
+use crate::access::write::Writer;
+use crate::format::error::{Error, PathSegment, Problem, Result};
+use crate::format::layout::{Kind, Layout};
+use crate::format::raw::{RawMap, RawVec, map_key_hash};
+
+/// A type a stored map can be keyed by: integers, `bool`, `char`, `String`
+/// and `Box<str>`. Lookups take the key's view (`&str` for a string).
+///
+/// # Example
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// let counts = HashMap::from([("alice".to_owned(), 3u64), ("bob".to_owned(), 5)]);
+/// let bytes = mmf_runtime::to_bytes(&counts);
+/// let view = mmf_runtime::from_bytes::<HashMap<String, u64>>(&bytes)?;
+/// assert_eq!(view.get("bob"), Some(5));
+/// assert_eq!(view.get("carol"), None);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of a stored map or set",
+    label = "not a `MapKey`",
+    note = "keys are integers, `bool`, `char`, `String` or `Box<str>`: for a float, store its bits (`f64::to_bits`) as a `u64`; for a struct, a `String` or an integer that names it"
+)]
+pub trait MapKey: Mapped + Ord + std::hash::Hash {
+    /// This key as a view, to find it among stored keys.
+    fn as_key(&self) -> Self::View<'_>;
+    /// Orders two keys by their views, as `Ord` orders the keys.
+    fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering;
+    /// The key's hash in files: [`map_key_hash`] of its canonical bytes
+    /// (a string's UTF-8, a number's little-endian bytes, a `char` as `u32`).
+    fn key_hash(key: &Self::View<'_>) -> u64;
+}
+
+macro_rules! integer_keys {
+    ($($t:ty),*) => {$(
+        impl MapKey for $t {
+            #[inline]
+            fn as_key(&self) -> $t {
+                *self
+            }
+            #[inline]
+            fn compare(a: &$t, b: &$t) -> Ordering {
+                a.cmp(b)
+            }
+            #[inline]
+            fn key_hash(key: &$t) -> u64 {
+                map_key_hash(&key.to_le_bytes())
+            }
+        }
+    )*};
+}
+integer_keys!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);
+
+impl MapKey for bool {
+    fn as_key(&self) -> bool {
+        *self
+    }
+    fn compare(a: &bool, b: &bool) -> Ordering {
+        a.cmp(b)
+    }
+    fn key_hash(key: &bool) -> u64 {
+        map_key_hash(&[u8::from(*key)])
+    }
+}
+
+impl MapKey for char {
+    fn as_key(&self) -> char {
+        *self
+    }
+    fn compare(a: &char, b: &char) -> Ordering {
+        a.cmp(b)
+    }
+    fn key_hash(key: &char) -> u64 {
+        map_key_hash(&u32::from(*key).to_le_bytes())
+    }
+}
+
+macro_rules! string_keys {
+    ($($t:ty),*) => {$(
+        impl MapKey for $t {
+            #[inline]
+            fn as_key(&self) -> &str {
+                self
+            }
+            #[inline]
+            fn compare(a: &&str, b: &&str) -> Ordering {
+                a.cmp(b)
+            }
+            #[inline]
+            fn key_hash(key: &&str) -> u64 {
+                map_key_hash(key.as_bytes())
+            }
+        }
+    )*};
+}
+string_keys!(String, Box<str>);
+
+/// How many hash buckets a map of `n` entries has: a power of two, at least 1.
+pub(crate) fn bucket_count(n: usize) -> usize {
+    n.next_power_of_two().max(1)
+}
+
+/// The bucket of `hash` among `buckets` (a power of two): its top bits.
+#[inline]
+pub(crate) fn bucket_of(hash: u64, buckets: usize) -> usize {
+    let bits = buckets.trailing_zeros();
+    if bits == 0 { 0 } else { (hash >> (64 - bits)) as usize }
+}
+
+/// The keys of a stored map or set, and the index to find them.
+struct Keys<'a, K: Mapped> {
+    keys: &'a [K::Raw],
+    hashes: &'a [u64],
+    buckets: &'a [u32],
+    hashed: bool,
+    file: FileRef<'a>,
+}
+
+impl<K: Mapped> Clone for Keys<'_, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K: Mapped> Copy for Keys<'_, K> {}
+
+impl<'a, K: MapKey> Keys<'a, K> {
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`], for the keys' blocks.
+    unsafe fn new<V>(raw: &RawMap<K::Raw, V>, hashed: bool, file: FileRef<'a>) -> Self {
+        // SAFETY: the caller's promise covers the map's blocks; a block that
+        // no longer resolves reads as empty.
+        unsafe {
+            Keys {
+                keys: file.block(raw.keys.offset, raw.keys.len).unwrap_or_default(),
+                hashes: file.block(raw.hashes.offset, raw.hashes.len).unwrap_or_default(),
+                buckets: file.block(raw.buckets.offset, raw.buckets.len).unwrap_or_default(),
+                hashed,
+                file,
+            }
+        }
+    }
+
+    fn key(&self, i: usize) -> Option<K::View<'a>> {
+        // SAFETY: `new`'s promise covers every key's blocks.
+        self.keys.get(i).map(|raw| unsafe { K::view(raw, self.file) })
+    }
+
+    /// Where `key` is among the entries.
+    fn find(&self, key: &K::View<'_>) -> Option<usize> {
+        let (mut lo, mut hi, hash) = if self.hashed {
+            let hash = K::key_hash(key);
+            let buckets = self.buckets.len().checked_sub(1)?;
+            let b = bucket_of(hash, buckets);
+            let start = *self.buckets.get(b)? as usize;
+            let end = *self.buckets.get(b + 1)? as usize;
+            (start, end.min(self.hashes.len()), Some(hash))
+        } else {
+            (0, self.keys.len(), None)
+        };
+        // Bisect by (hash, key), or by key: about one step in a hash bucket.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let by_hash = match hash {
+                Some(hash) => self.hashes.get(mid)?.cmp(&hash),
+                None => Ordering::Equal,
+            };
+            let stored = self.key(mid)?;
+            match by_hash.then_with(|| K::compare(&stored, key)) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+}
+
+/// A read-only view of a stored map: lookups and iteration in place.
+///
+/// Entries iterate in stored order: by key for a `BTreeMap`, by hash for a
+/// `HashMap` (the same order for the same keys, whatever the map's hasher).
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// let heights = BTreeMap::from([(2962u32, "Säntis".to_owned()), (1798, "Rigi".to_owned())]);
+/// let bytes = mmf_runtime::to_bytes(&heights);
+/// let view = mmf_runtime::from_bytes::<BTreeMap<u32, String>>(&bytes)?;
+/// assert_eq!(view.get(1798), Some("Rigi"));
+/// assert_eq!(view.iter().map(|(k, _)| k).collect::<Vec<_>>(), [1798, 2962]);
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct MapView<'a, K: Mapped, V: Mapped> {
+    keys: Keys<'a, K>,
+    values: &'a [V::Raw],
+}
+
+impl<K: Mapped, V: Mapped> Clone for MapView<'_, K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K: Mapped, V: Mapped> Copy for MapView<'_, K, V> {}
+
+impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
+    /// The number of entries.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.keys.keys.len()
+    }
+
+    /// Whether the map is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value of `key` (a `&str` for a string key), if the map has it.
+    #[inline]
+    pub fn get(&self, key: K::View<'_>) -> Option<V::View<'a>> {
+        let i = self.keys.find(&key)?;
+        // SAFETY: the promise this view was made with covers every value.
+        self.values.get(i).map(|raw| unsafe { V::view(raw, self.keys.file) })
+    }
+
+    /// Whether the map has `key`.
+    #[inline]
+    pub fn contains_key(&self, key: K::View<'_>) -> bool {
+        self.keys.find(&key).is_some()
+    }
+
+    /// The entries, in stored order.
+    pub fn iter(&self) -> impl Iterator<Item = (K::View<'a>, V::View<'a>)> + 'a {
+        let this = *self;
+        (0..self.len().min(self.values.len())).filter_map(move |i| {
+            // SAFETY: as for `get`.
+            let value = unsafe { V::view(&this.values[i], this.keys.file) };
+            Some((this.keys.key(i)?, value))
+        })
+    }
+
+    /// The keys, in stored order.
+    pub fn keys(&self) -> impl Iterator<Item = K::View<'a>> + 'a {
+        let keys = self.keys;
+        (0..keys.keys.len()).filter_map(move |i| keys.key(i))
+    }
+}
+
+impl<'a, K: MapKey + 'a, V: Mapped + 'a> fmt::Debug for MapView<'a, K, V>
+where
+    K::View<'a>: fmt::Debug,
+    V::View<'a>: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// An in-place view of a stored map: values change where they lie; keys, and
+/// which keys there are, cannot.
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// let mut bytes = mmf_runtime::to_bytes(&HashMap::from([('a', 1u64), ('b', 2)]));
+/// *mmf_runtime::from_bytes_mut::<HashMap<char, u64>>(&mut bytes)?.get_mut('b').unwrap() += 40;
+/// assert_eq!(mmf_runtime::from_bytes::<HashMap<char, u64>>(&bytes)?.get('b'), Some(42));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct MapViewMut<'a, K: Mapped, V: Mapped> {
+    keys: Keys<'a, K>,
+    values: &'a mut [V::Raw],
+    file: FileMut<'a>,
+}
+
+impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapViewMut<'a, K, V> {
+    /// A read-only view.
+    pub fn as_view(&self) -> MapView<'_, K, V> {
+        MapView { keys: self.keys, values: self.values }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.keys.keys.len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// An in-place view of the value of `key`, if the map has it.
+    pub fn get_mut(&mut self, key: K::View<'_>) -> Option<V::ViewMut<'_>> {
+        let i = self.keys.find(&key)?;
+        let raw = self.values.get_mut(i)?;
+        // SAFETY: the values' blocks are disjoint from each other and from the
+        // keys' (validated or written so); `&mut self` keeps every other use
+        // of them away while the result lives.
+        Some(unsafe { V::view_mut(raw, self.file.reborrow()) })
+    }
+}
+
+/// A read-only view of a stored set.
+///
+/// ```
+/// use std::collections::HashSet;
+///
+/// let tags = HashSet::from(["alpine".to_owned(), "lake".to_owned()]);
+/// let bytes = mmf_runtime::to_bytes(&tags);
+/// let view = mmf_runtime::from_bytes::<HashSet<String>>(&bytes)?;
+/// assert!(view.contains("lake") && !view.contains("sea"));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct SetView<'a, K: Mapped> {
+    keys: Keys<'a, K>,
+}
+
+impl<K: Mapped> Clone for SetView<'_, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K: Mapped> Copy for SetView<'_, K> {}
+
+impl<'a, K: MapKey + 'a> SetView<'a, K> {
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.keys.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the set has `key`.
+    pub fn contains(&self, key: K::View<'_>) -> bool {
+        self.keys.find(&key).is_some()
+    }
+
+    /// The keys, in stored order.
+    pub fn iter(&self) -> impl Iterator<Item = K::View<'a>> + 'a {
+        let keys = self.keys;
+        (0..keys.keys.len()).filter_map(move |i| keys.key(i))
+    }
+}
+
+impl<'a, K: MapKey + 'a> fmt::Debug for SetView<'a, K>
+where
+    K::View<'a>: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// Writes a map's or set's lists from its entries, in stored order.
+fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
+    entries: impl Iterator<Item = (&'v K, Option<&'v V>)>,
+    hashed: bool,
+    w: &mut Writer<'_>,
+) -> RawMap<K::Raw, V::Raw> {
+    let mut entries: Vec<(u64, &K, Option<&V>)> =
+        entries.map(|(k, v)| (if hashed { K::key_hash(&k.as_key()) } else { 0 }, k, v)).collect();
+    entries.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| K::compare(&a.1.as_key(), &b.1.as_key()))
+    });
+    let n = entries.len();
+    assert!(n < u32::MAX as usize, "mmf stores maps of fewer than 2^32 - 1 entries");
+    let keys: Vec<&K> = entries.iter().map(|e| e.1).collect();
+    let keys = write_each(keys.into_iter(), w);
+    let values: Vec<&V> = entries.iter().filter_map(|e| e.2).collect();
+    let values = write_each(values.into_iter(), w);
+    if !hashed {
+        return RawMap { keys, values, hashes: RawVec::default(), buckets: RawVec::default() };
+    }
+    let hashes: Vec<u64> = entries.iter().map(|e| e.0).collect();
+    let count = bucket_count(n);
+    let mut buckets = vec![0u32; count + 1];
+    for &hash in &hashes {
+        buckets[bucket_of(hash, count) + 1] += 1;
+    }
+    for i in 0..count {
+        buckets[i + 1] += buckets[i];
+    }
+    RawMap { keys, values, hashes: put_all(&hashes, w), buckets: put_all(&buckets, w) }
+}
+
+/// Writes items' stored forms as one block, as a list does.
+fn write_each<'v, T: Mapped + 'v>(
+    items: impl ExactSizeIterator<Item = &'v T>,
+    w: &mut Writer<'_>,
+) -> RawVec<T::Raw> {
+    let n = items.len() as u64;
+    if n == 0 {
+        return RawVec::default();
+    }
+    let size = size_of::<T::Raw>() as u64;
+    let offset = w.alloc(size * n, align_of::<T::Raw>() as u64);
+    if w.is_measuring() && !T::HAS_BLOCKS {
+        return RawVec::new(offset, n);
+    }
+    for (i, item) in items.enumerate() {
+        let raw = item.write(w);
+        w.put(offset + i as u64 * size, &raw);
+    }
+    RawVec::new(offset, n)
+}
+
+/// Writes plain numbers as one block.
+fn put_all<R: crate::format::raw::RawData>(items: &[R], w: &mut Writer<'_>) -> RawVec<R> {
+    let offset = w.alloc(size_of_val(items) as u64, align_of::<R>() as u64);
+    w.put_slice(offset, items);
+    RawVec::new(offset, items.len() as u64)
+}
+
+/// An invalid map, at the stored form `raw`.
+fn invalid<R>(v: &Validator<'_>, raw: &R, reason: &'static str) -> Error {
+    Error::invalid(Problem::InvalidMap { offset: v.offset_of(raw), reason })
+}
+
+/// Validates a map's values (their list is checked to have one per key first).
+type ValidateValues<'v, K, R> = fn(&RawMap<K, R>, &mut Validator<'v>) -> Result<()>;
+
+/// Validates a map's or set's lists, and what lookups rely on: every hash
+/// is its key's, entries are in order with no key twice, and the index is the
+/// one the hashes give. `values` validates a map's values (a set's must be none).
+fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
+    raw: &RawMap<K::Raw, R>,
+    hashed: bool,
+    values: Option<ValidateValues<'v, K::Raw, R>>,
+    v: &mut Validator<'v>,
+) -> Result<()> {
+    let keys = v.block::<K::Raw>(raw.keys.offset, raw.keys.len)?;
+    v.elements::<K>(keys).map_err(|e| e.within(PathSegment::Field("keys".into())))?;
+    let n = keys.len();
+    match values {
+        Some(_) if raw.values.len != n as u64 => {
+            return Err(invalid(v, raw, "it has not one value per key"));
+        }
+        Some(values) => values(raw, v)?,
+        None if raw.values.len != 0 => return Err(invalid(v, raw, "a set holds values")),
+        None => {}
+    }
+    let file = v.data();
+    // SAFETY: validation's caller promises that no byte of the data is
+    // written meanwhile; every key's blocks were validated above.
+    let key = |i: usize| unsafe { K::view(&keys[i], file) };
+    if !hashed {
+        if raw.hashes.len != 0 || raw.buckets.len != 0 {
+            return Err(invalid(v, raw, "a map ordered by key has a hash index"));
+        }
+        if (1..n).any(|i| K::compare(&key(i - 1), &key(i)) != Ordering::Less) {
+            return Err(invalid(v, raw, "its keys are out of order, or one is there twice"));
+        }
+        return Ok(());
+    }
+    let count = bucket_count(n);
+    if raw.hashes.len != n as u64 || raw.buckets.len != count as u64 + 1 {
+        return Err(invalid(v, raw, "its hash index does not fit its entries"));
+    }
+    let hashes = v.block::<u64>(raw.hashes.offset, raw.hashes.len)?;
+    let buckets = v.block::<u32>(raw.buckets.offset, raw.buckets.len)?;
+    let mut expected = vec![0u32; count + 1];
+    for i in 0..n {
+        if hashes[i] != K::key_hash(&key(i)) {
+            return Err(invalid(v, raw, "a key's stored hash is not its hash"));
+        }
+        let ordered = i == 0
+            || hashes[i - 1].cmp(&hashes[i]).then_with(|| K::compare(&key(i - 1), &key(i)))
+                == Ordering::Less;
+        if !ordered {
+            return Err(invalid(v, raw, "its entries are out of order, or a key is there twice"));
+        }
+        expected[bucket_of(hashes[i], count) + 1] += 1;
+    }
+    for i in 0..count {
+        expected[i + 1] += expected[i];
+    }
+    if buckets != &expected[..] {
+        return Err(invalid(v, raw, "its bucket index is not the one its hashes give"));
+    }
+    Ok(())
+}
+
+macro_rules! maps {
+    ($($name:literal: $t:ty, [$($gen:tt)*], $hashed:literal;)*) => {$(
+        // SAFETY: `write` allocates the four lists and the entries' blocks;
+        // `validate` checks every list's block and entry and what lookups rely
+        // on; views resolve blocks through checked `FileRef`/`FileMut` and find
+        // entries with bounds-checked reads.
+        unsafe impl<$($gen)*> Mapped for $t {
+            type Raw = RawMap<K::Raw, V::Raw>;
+            type View<'a> = MapView<'a, K, V>;
+            type ViewMut<'a> = MapViewMut<'a, K, V>;
+            const LAYOUT: &'static Layout = {
+                assert!(size_of::<V::Raw>() > 0, "mmf cannot store maps of zero-sized values");
+                &Layout {
+                    name: $name,
+                    size: 64,
+                    align: 8,
+                    kind: Kind::Map { key: K::LAYOUT, value: Some(V::LAYOUT), hashed: $hashed },
+                }
+            };
+            const CHECKED: bool = true;
+            const HAS_BLOCKS: bool = true;
+            fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+                write_map(self.iter().map(|(k, v)| (k, Some(v))), $hashed, w)
+            }
+            fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+                validate_map::<K, V::Raw>(raw, $hashed, Some(|raw, v| {
+                    let values = v.block::<V::Raw>(raw.values.offset, raw.values.len)?;
+                    v.elements::<V>(values).map_err(|e| e.within(PathSegment::Field("values".into())))
+                }), v)
+            }
+            unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> Self::View<'a> {
+                // SAFETY: the caller's promise covers the map's blocks.
+                unsafe {
+                    MapView {
+                        keys: Keys::new(raw, $hashed, file),
+                        values: file.block(raw.values.offset, raw.values.len).unwrap_or_default(),
+                    }
+                }
+            }
+            unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> Self::ViewMut<'a> {
+                // SAFETY: the caller promises the map's blocks are disjoint and
+                // referenced by nothing else for `'a`: the keys are only read,
+                // the values' block is handed out once.
+                unsafe {
+                    let values = file.alias().block_mut(raw.values.offset, raw.values.len);
+                    MapViewMut {
+                        keys: Keys::new(raw, $hashed, file.alias().into_ref()),
+                        values: values.unwrap_or_default(),
+                        file,
+                    }
+                }
+            }
+            unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+                // SAFETY: the caller's promise, as for `view`.
+                let view = unsafe { Self::view(raw, file) };
+                let read = |i: usize| -> Option<(K, V)> {
+                    // SAFETY: as above.
+                    unsafe {
+                        Some((
+                            K::read(view.keys.keys.get(i)?, file),
+                            V::read(view.values.get(i)?, file),
+                        ))
+                    }
+                };
+                (0..view.len()).filter_map(read).collect()
+            }
+        }
+    )*};
+}
+
+macro_rules! sets {
+    ($($name:literal: $t:ty, [$($gen:tt)*], $hashed:literal;)*) => {$(
+        // SAFETY: as for maps, with no values.
+        unsafe impl<$($gen)*> Mapped for $t {
+            type Raw = RawMap<K::Raw, ()>;
+            type View<'a> = SetView<'a, K>;
+            type ViewMut<'a> = SetView<'a, K>;
+            const LAYOUT: &'static Layout = &Layout {
+                name: $name,
+                size: 64,
+                align: 8,
+                kind: Kind::Map { key: K::LAYOUT, value: None, hashed: $hashed },
+            };
+            const CHECKED: bool = true;
+            const HAS_BLOCKS: bool = true;
+            fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
+                write_map::<K, NoValue>(self.iter().map(|k| (k, None)), $hashed, w)
+            }
+            fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
+                validate_map::<K, ()>(raw, $hashed, None, v)
+            }
+            unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> Self::View<'a> {
+                // SAFETY: the caller's promise covers the set's blocks.
+                SetView { keys: unsafe { Keys::new(raw, $hashed, file) } }
+            }
+            unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> Self::ViewMut<'a> {
+                // SAFETY: the keys are only read, while the caller's exclusive
+                // borrow lasts.
+                SetView { keys: unsafe { Keys::new(raw, $hashed, file.into_ref()) } }
+            }
+            unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
+                // SAFETY: the caller's promise, as for `view`.
+                let view = unsafe { Self::view(raw, file) };
+                // SAFETY: as above.
+                let read = |i: usize| view.keys.keys.get(i).map(|raw| unsafe { K::read(raw, file) });
+                (0..view.len()).filter_map(read).collect()
+            }
+        }
+    )*};
+}
+
+maps! {
+    "HashMap": HashMap<K, V, S>, [K: MapKey, V: Mapped, S: BuildHasher + Default], true;
+    "BTreeMap": BTreeMap<K, V>, [K: MapKey, V: Mapped], false;
+}
+
+sets! {
+    "HashSet": HashSet<K, S>, [K: MapKey, S: BuildHasher + Default], true;
+    "BTreeSet": BTreeSet<K>, [K: MapKey], false;
+}
+
+/// The value type of a set's lists: none are written.
+struct NoValue;
+
+// SAFETY: never stored: a set writes no values, and validation requires none.
+unsafe impl Mapped for NoValue {
+    type Raw = ();
+    type View<'a> = ();
+    type ViewMut<'a> = ();
+    const LAYOUT: &'static Layout =
+        &Layout { name: "()", size: 0, align: 1, kind: Kind::Struct(&[]) };
+    const CHECKED: bool = false;
+    const HAS_BLOCKS: bool = false;
+    fn write(&self, _: &mut Writer<'_>) {}
+    fn validate(_: &(), _: &mut Validator<'_>) -> Result<()> {
+        Ok(())
+    }
+    unsafe fn view<'a>(_: &'a (), _: FileRef<'a>) {}
+    unsafe fn view_mut<'a>(_: &'a mut (), _: FileMut<'a>) {}
+    unsafe fn read(_: &(), _: FileRef<'_>) -> Self {
+        NoValue
+    }
+}

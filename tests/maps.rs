@@ -1,0 +1,171 @@
+//! Maps and sets: lookups in place, deterministic bytes, in-place values, and
+//! hostile hash indexes. In memory only, so these tests also run under Miri
+//! (`cargo +nightly miri test --test maps`).
+
+mod common;
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+use common::*;
+use mmf::{Error, Mapped, Problem};
+
+fn counts(n: u64) -> HashMap<String, u64> {
+    (0..n).map(|i| (format!("walker-{i}"), i * 3)).collect()
+}
+
+#[test]
+fn every_key_is_found_and_no_other() {
+    let n = if cfg!(miri) { 40 } else { 5000 };
+    let map = counts(n);
+    let bytes = mmf::to_bytes(&map);
+    let view = mmf::from_bytes::<HashMap<String, u64>>(&bytes).unwrap();
+    assert_eq!(view.len(), n as usize);
+    for (key, value) in &map {
+        assert_eq!(view.get(key), Some(*value), "{key}");
+    }
+    for missing in ["", "walker-", "walker-99999", "Walker-1"] {
+        assert_eq!(view.get(missing), None);
+        assert!(!view.contains_key(missing));
+    }
+    let back: HashMap<String, u64> = mmf::from_bytes::<HashMap<String, u64>>(&bytes)
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    assert_eq!(back, map);
+}
+
+#[test]
+fn the_same_entries_give_the_same_bytes_whatever_the_order_or_hasher() {
+    let forward: HashMap<String, u64> = counts(300);
+    let mut backward: HashMap<String, u64, BuildHasherDefault<DefaultHasher>> = HashMap::default();
+    let mut entries: Vec<_> = forward.iter().collect();
+    entries.reverse();
+    for (k, v) in entries {
+        backward.insert(k.clone(), *v);
+    }
+    assert_eq!(
+        <HashMap<String, u64> as Mapped>::SCHEMA_HASH,
+        <HashMap<String, u64, BuildHasherDefault<DefaultHasher>> as Mapped>::SCHEMA_HASH,
+        "the hasher is not part of the file format"
+    );
+    assert_eq!(&mmf::to_bytes(&forward)[..], &mmf::to_bytes(&backward)[..]);
+    // `to_owned` rebuilds the user's map type, hasher included.
+    let bytes = mmf::to_bytes(&backward);
+    let owned =
+        mmf::from_bytes_owned::<HashMap<String, u64, BuildHasherDefault<DefaultHasher>>>(&bytes);
+    assert_eq!(owned.unwrap(), backward);
+}
+
+#[test]
+fn sorted_maps_and_sets_iterate_in_order() {
+    let heights =
+        BTreeMap::from([(2962, "Säntis".to_owned()), (1798, "Rigi".into()), (-5, "Mine".into())]);
+    let bytes = mmf::to_bytes(&heights);
+    let view = mmf::from_bytes::<BTreeMap<i32, String>>(&bytes).unwrap();
+    assert_eq!(view.iter().collect::<Vec<_>>(), [(-5, "Mine"), (1798, "Rigi"), (2962, "Säntis")]);
+    assert_eq!(view.get(1798), Some("Rigi"));
+    assert_eq!(view.get(0), None);
+    assert_eq!(format!("{view:?}"), r#"{-5: "Mine", 1798: "Rigi", 2962: "Säntis"}"#);
+
+    let years = BTreeSet::from([2024u16, 1999, 2010]);
+    let bytes = mmf::to_bytes(&years);
+    let view = mmf::from_bytes::<BTreeSet<u16>>(&bytes).unwrap();
+    assert_eq!(view.iter().collect::<Vec<_>>(), [1999, 2010, 2024]);
+    assert!(view.contains(2010) && !view.contains(2011));
+
+    let tags: HashSet<char> = "alpine".chars().collect();
+    let bytes = mmf::to_bytes(&tags);
+    let view = mmf::from_bytes::<HashSet<char>>(&bytes).unwrap();
+    assert_eq!(view.len(), 6);
+    assert!(view.contains('p') && !view.contains('z'));
+}
+
+#[test]
+fn values_change_in_place_and_maps_nest() {
+    let mut value = everything();
+    value.counts.insert("Säntis".into(), 1);
+    let mut bytes = mmf::to_bytes(&value);
+    {
+        let mut root = mmf::from_bytes_mut::<Everything>(&mut bytes).unwrap();
+        *root.counts_mut().get_mut("Säntis").unwrap() += 41;
+        assert!(root.counts_mut().get_mut("Titlis").is_none());
+        let mut hikes = root.hikes_by_year_mut();
+        let mut hike = hikes.get_mut(2024).unwrap();
+        hike.gps_track_mut()[0].z = -1.0;
+    }
+    let view = mmf::from_bytes::<Everything>(&bytes).unwrap();
+    assert_eq!(view.counts().get("Säntis"), Some(42));
+    assert_eq!(view.hikes_by_year().get(2024).unwrap().gps_track()[0].z, -1.0);
+    value.counts.insert("Säntis".into(), 42);
+    value.hikes_by_year.get_mut(&2024).unwrap().gps_track[0].z = -1.0;
+    assert_eq!(view.to_owned(), value);
+}
+
+/// The offset of the root map's stored form, and its four lists.
+fn lists(bytes: &[u8]) -> (usize, mmf::RawMap<mmf::RawStr, u64>) {
+    let header = mmf::Header::read(bytes).unwrap();
+    let at = header.root_offset as usize;
+    let raw: mmf::RawMap<mmf::RawStr, u64> = *bytemuck::from_bytes(&bytes[at..at + 64]);
+    (at, raw)
+}
+
+fn refused(bytes: &[u8]) -> String {
+    let err = mmf::from_bytes::<HashMap<String, u64>>(bytes).unwrap_err();
+    let by_schema = mmf::DynImage::new(bytes).err().expect("refused by schema too");
+    assert_eq!(by_schema.to_string(), err.to_string(), "the schema reader says the same");
+    assert!(matches!(err, Error::Invalid { problem: Problem::InvalidMap { .. }, .. }), "{err}");
+    err.to_string()
+}
+
+#[test]
+fn a_hostile_index_is_refused() {
+    let good = mmf::to_bytes(&counts(64));
+    let (at, raw) = lists(&good);
+    let word = |bytes: &mut [u8], offset: u64, value: u64| {
+        bytes[offset as usize..][..8].copy_from_slice(&value.to_ne_bytes());
+    };
+
+    // A stored hash that is not the key's.
+    let mut bytes = good.clone();
+    word(&mut bytes, raw.hashes.offset + 8 * 5, 12345);
+    assert!(refused(&bytes).contains("a key's stored hash is not its hash"));
+
+    // Two entries swapped, hashes and all: out of order.
+    let mut bytes = good.clone();
+    let (k, h) = (raw.keys.offset as usize, raw.hashes.offset as usize);
+    for (base, size) in [(k, 16), (h, 8)] {
+        let (a, b) = (base + 3 * size, base + 4 * size);
+        let first = bytes[a..a + size].to_vec();
+        bytes.copy_within(b..b + size, a);
+        bytes[b..b + size].copy_from_slice(&first);
+    }
+    assert!(refused(&bytes).contains("out of order"));
+
+    // A bucket pointing elsewhere: lookups would miss.
+    let mut bytes = good.clone();
+    let b = raw.buckets.offset as usize + 4 * 7;
+    bytes[b] = bytes[b].wrapping_add(1);
+    assert!(refused(&bytes).contains("bucket index"));
+
+    // One value short of the keys.
+    let mut bytes = good.clone();
+    word(&mut bytes, at as u64 + 24, raw.values.len - 1);
+    assert!(refused(&bytes).contains("not one value per key"));
+}
+
+#[test]
+fn a_key_that_is_there_twice_is_refused() {
+    let map = BTreeMap::from([(1u32, 10u8), (2, 20), (3, 30)]);
+    let mut bytes = mmf::to_bytes(&map);
+    let header = mmf::Header::read(&bytes).unwrap();
+    let raw: mmf::RawMap<u32, u8> =
+        *bytemuck::from_bytes(&bytes[header.root_offset as usize..][..64]);
+    let keys = raw.keys.offset as usize;
+    bytes[keys + 4..keys + 8].copy_from_slice(&1u32.to_ne_bytes());
+    let err = mmf::from_bytes::<BTreeMap<u32, u8>>(&bytes).unwrap_err().to_string();
+    assert!(err.contains("its keys are out of order, or one is there twice"), "{err}");
+    assert_eq!(mmf::DynImage::new(&bytes).err().unwrap().to_string(), err);
+}
