@@ -104,11 +104,11 @@ fn values_change_in_place_and_maps_nest() {
     assert_eq!(view.to_owned(), value);
 }
 
-/// The offset of the root map's stored form, and its four lists.
+/// The offset of the root map's stored form, and the form itself.
 fn lists(bytes: &[u8]) -> (usize, mmf::RawMap<mmf::RawStr, u64>) {
     let header = mmf::Header::read(bytes).unwrap();
     let at = header.root_offset as usize;
-    let raw: mmf::RawMap<mmf::RawStr, u64> = *bytemuck::from_bytes(&bytes[at..at + 64]);
+    let raw: mmf::RawMap<mmf::RawStr, u64> = *bytemuck::from_bytes(&bytes[at..at + 56]);
     (at, raw)
 }
 
@@ -120,40 +120,78 @@ fn refused(bytes: &[u8]) -> String {
     err.to_string()
 }
 
+/// The slots that hold an entry, by their stored hashes.
+fn occupied(bytes: &[u8], raw: &mmf::RawMap<mmf::RawStr, u64>) -> Vec<usize> {
+    let hashes: &[u64] =
+        bytemuck::cast_slice(&bytes[raw.hashes.offset as usize..][..8 * raw.hashes.len as usize]);
+    (0..hashes.len()).filter(|&i| hashes[i] != 0).collect()
+}
+
 #[test]
-fn a_hostile_index_is_refused() {
+fn a_hostile_table_is_refused() {
     let good = mmf::to_bytes(&counts(64));
     let (at, raw) = lists(&good);
+    let slots = occupied(&good, &raw);
     let word = |bytes: &mut [u8], offset: u64, value: u64| {
         bytes[offset as usize..][..8].copy_from_slice(&value.to_ne_bytes());
     };
 
     // A stored hash that is not the key's.
     let mut bytes = good.clone();
-    word(&mut bytes, raw.hashes.offset + 8 * 5, 12345);
+    word(&mut bytes, raw.hashes.offset + 8 * slots[5] as u64, 12345);
     assert!(refused(&bytes).contains("a key's stored hash is not its hash"));
 
     // Two entries swapped, hashes and all: out of order.
     let mut bytes = good.clone();
     let (k, h) = (raw.keys.offset as usize, raw.hashes.offset as usize);
     for (base, size) in [(k, 16), (h, 8)] {
-        let (a, b) = (base + 3 * size, base + 4 * size);
+        let (a, b) = (base + slots[3] * size, base + slots[4] * size);
         let first = bytes[a..a + size].to_vec();
         bytes.copy_within(b..b + size, a);
         bytes[b..b + size].copy_from_slice(&first);
     }
-    assert!(refused(&bytes).contains("out of order"));
+    let err = refused(&bytes);
+    assert!(err.contains("out of order") || err.contains("not where its hash puts it"), "{err}");
 
-    // A bucket pointing elsewhere: lookups would miss.
+    // An entry emptied: the length no longer counts the entries.
     let mut bytes = good.clone();
-    let b = raw.buckets.offset as usize + 4 * 7;
-    bytes[b] = bytes[b].wrapping_add(1);
-    assert!(refused(&bytes).contains("bucket index"));
+    word(&mut bytes, raw.hashes.offset + 8 * slots[7] as u64, 0);
+    assert!(refused(&bytes).contains("its length is not its number of entries"));
 
-    // One value short of the keys.
+    // One value short of the key slots.
     let mut bytes = good.clone();
     word(&mut bytes, at as u64 + 24, raw.values.len - 1);
     assert!(refused(&bytes).contains("not one value per key"));
+}
+
+#[test]
+fn an_entry_away_from_its_home_slot_is_refused() {
+    // Two keys, their entries moved one slot up (keys, values and hashes):
+    // lookups starting at the home slot would find an empty slot and stop.
+    // A map whose last slot is empty, so that every entry can move up.
+    let (good, raw, slots) = (3..20)
+        .map(|n| {
+            let good = mmf::to_bytes(&counts(n));
+            let (_, raw) = lists(&good);
+            let slots = occupied(&good, &raw);
+            (good, raw, slots)
+        })
+        .find(|(_, raw, slots)| !slots.contains(&(raw.keys.len as usize - 1)))
+        .expect("some small map leaves its last slot empty");
+    let mut bytes = good.clone();
+    for (base, size) in [(raw.keys.offset, 16), (raw.values.offset, 8), (raw.hashes.offset, 8)] {
+        let base = base as usize;
+        for &slot in slots.iter().rev() {
+            let (from, to) = (base + slot * size, base + (slot + 1) * size);
+            bytes.copy_within(from..from + size, to);
+            bytes[from..from + size].fill(0);
+        }
+    }
+    let err = refused(&bytes);
+    assert!(
+        err.contains("an entry is not where its hash puts it") || err.contains("out of order"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -162,7 +200,7 @@ fn a_key_that_is_there_twice_is_refused() {
     let mut bytes = mmf::to_bytes(&map);
     let header = mmf::Header::read(&bytes).unwrap();
     let raw: mmf::RawMap<u32, u8> =
-        *bytemuck::from_bytes(&bytes[header.root_offset as usize..][..64]);
+        *bytemuck::from_bytes(&bytes[header.root_offset as usize..][..56]);
     let keys = raw.keys.offset as usize;
     bytes[keys + 4..keys + 8].copy_from_slice(&1u32.to_ne_bytes());
     let err = mmf::from_bytes::<BTreeMap<u32, u8>>(&bytes).unwrap_err().to_string();

@@ -77,16 +77,16 @@ typedef struct mmf_str {{ uint64_t offset; uint64_t len; }} mmf_str;
 typedef struct mmf_vec {{ uint64_t offset; uint64_t len; }} mmf_vec;
 /* A box: one value at `offset` from the start of the file. */
 typedef struct mmf_box {{ uint64_t offset; }} mmf_box;
-/* A map or set: its entries' keys, values (none for a set), and for a hash
-   map each key's hash and where each hash bucket's entries start (see the
-   README for the hash function). */
-typedef struct mmf_map {{ mmf_vec keys; mmf_vec values; mmf_vec hashes; mmf_vec buckets; }} mmf_map;
+/* A map or set: its slots' keys and values (none for a set), for a hash map
+   each slot's key hash (uint64_t, 0: an empty slot), and the entry count.
+   The README describes the hash function and the table. */
+typedef struct mmf_map {{ mmf_vec keys; mmf_vec values; mmf_vec hashes; uint64_t len; }} mmf_map;
 /* A 128-bit integer, in the file's byte order. */
 typedef struct mmf_u128 {{ _Alignas({align128}) uint8_t bytes[16]; }} mmf_u128;
 _Static_assert(sizeof(mmf_str) == 16, "mmf_str: size");
 _Static_assert(sizeof(mmf_vec) == 16, "mmf_vec: size");
 _Static_assert(sizeof(mmf_box) == 8, "mmf_box: size");
-_Static_assert(sizeof(mmf_map) == 64, "mmf_map: size");
+_Static_assert(sizeof(mmf_map) == 56, "mmf_map: size");
 _Static_assert(sizeof(mmf_u128) == 16, "mmf_u128: size");
 
 /* The text of a string, `s.len` bytes, not NUL-terminated. */
@@ -258,7 +258,7 @@ fn c_accessor(c: &mut String, owner: &str, member: &str, layout: &DynLayout) {
             let key_type = c_element_type(key);
             let _ = writeln!(
                 c,
-                "static inline const {key_type} *{owner}_{member}_keys(const void *file, const {owner} *v) {{\n    return (const {key_type} *)mmf_vec_data(file, v->{member}.keys);\n}}\nstatic inline uint64_t {owner}_{member}_len(const {owner} *v) {{ return v->{member}.keys.len; }}"
+                "static inline const {key_type} *{owner}_{member}_keys(const void *file, const {owner} *v) {{\n    return (const {key_type} *)mmf_vec_data(file, v->{member}.keys);\n}}\nstatic inline uint64_t {owner}_{member}_slots(const {owner} *v) {{ return v->{member}.keys.len; }}"
             );
             if let Some(value) = value {
                 let value_type = c_element_type(value);

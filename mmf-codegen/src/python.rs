@@ -114,10 +114,10 @@ class MmfVec(ctypes.Structure):
 
 
 class MmfMap(ctypes.Structure):
-    """A map or set: its entries' keys, values (none for a set), and for a hash
-    map each key's hash and where each hash bucket's entries start."""
+    """A map or set: its slots' keys and values (none for a set), for a hash
+    map each slot's key hash (uint64, 0: an empty slot), and the entry count."""
     _pack_ = 1
-    _fields_ = [("keys", MmfVec), ("values", MmfVec), ("hashes", MmfVec), ("buckets", MmfVec)]
+    _fields_ = [("keys", MmfVec), ("values", MmfVec), ("hashes", MmfVec), ("len", ctypes.c_uint64)]
 
 
 class MmfBox(ctypes.Structure):

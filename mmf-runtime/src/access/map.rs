@@ -1,15 +1,18 @@
-//! Maps and sets: `HashMap`, `BTreeMap`, `HashSet` and `BTreeSet` stored as
-//! sorted arrays with a hash index, looked up in place.
+//! Maps and sets: `HashMap`, `BTreeMap`, `HashSet` and `BTreeSet`, looked
+//! up in place.
 //!
-//! A map's entries are stored as parallel lists (see [`RawMap`]): keys, values,
-//! and for a `Hash…` each key's hash and a bucket index. A `BTree…` orders its
-//! entries by key and is searched by bisection; a `Hash…` orders them by hash,
-//! then key, and finds a key's bucket — the top bits of its hash — in the
-//! index, then bisects the bucket (about one entry). The order depends only on
-//! the keys, never on insertion order or a hasher's seed, so the same map
-//! always gives the same bytes. Validation proves what lookups rely on (every
-//! hash is its key's, the order, the index), so a hostile file can make a
-//! lookup wrong in no way and slow only to a bisection of its entries.
+//! A map's entries are stored as parallel lists (see [`RawMap`]). A `BTree…`
+//! keeps its entries in key order and is searched by bisection. A `Hash…` is
+//! an open-addressing table whose slots hold the entries in hash order (then
+//! key order): each entry sits at its home slot — the top bits of its hash —
+//! or, if that is taken, the next free slot after the entry before it. A
+//! lookup reads the home slot's hash and key side by side and walks forward
+//! until it finds the key, an empty slot or a larger hash: about one step. The
+//! layout depends only on the keys, never on insertion order or a hasher's
+//! seed, so the same map always gives the same bytes. Validation proves what
+//! lookups rely on (each stored hash is its key's, the order, no entry before
+//! its home, no gap between an entry and its home), so a hostile file can make
+//! a lookup wrong in no way, and slow only to a bisection of its slots.
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -22,7 +25,9 @@ use crate::access::validate::Validator;
 use crate::access::write::Writer;
 use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::layout::{Kind, Layout};
-use crate::format::raw::{RawMap, RawVec, map_key_hash};
+use bytemuck::Zeroable;
+
+use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
 
 /// A type a stored map can be keyed by: integers, `bool`, `char`, `String`
 /// and `Box<str>`. Lookups take the key's view (`&str` for a string).
@@ -52,6 +57,20 @@ pub trait MapKey: Mapped + Ord + std::hash::Hash {
     /// The key's hash in files: [`map_key_hash`] of its canonical bytes
     /// (a string's UTF-8, a number's little-endian bytes, a `char` as `u32`).
     fn key_hash(key: &Self::View<'_>) -> u64;
+
+    /// Orders a stored key against `key`, as [`compare`](Self::compare) does
+    /// their views; strings override it to compare bytes without checking
+    /// their UTF-8 again.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`].
+    #[doc(hidden)]
+    #[inline]
+    unsafe fn compare_stored(raw: &Self::Raw, file: FileRef<'_>, key: &Self::View<'_>) -> Ordering {
+        // SAFETY: the caller's promise, passed on.
+        Self::compare(&unsafe { Self::view(raw, file) }, key)
+    }
 }
 
 macro_rules! integer_keys {
@@ -113,28 +132,40 @@ macro_rules! string_keys {
             fn key_hash(key: &&str) -> u64 {
                 map_key_hash(key.as_bytes())
             }
+            #[inline]
+            unsafe fn compare_stored(raw: &RawStr, file: FileRef<'_>, key: &&str) -> Ordering {
+                // SAFETY: the caller's promise covers the text's block.
+                let stored = unsafe { file.block::<u8>(raw.offset, raw.len) }.unwrap_or_default();
+                stored.cmp(key.as_bytes())
+            }
         }
     )*};
 }
 string_keys!(String, Box<str>);
 
-/// How many hash buckets a map of `n` entries has: a power of two, at least 1.
-pub(crate) fn bucket_count(n: usize) -> usize {
-    n.next_power_of_two().max(1)
+/// How many home slots a hash table of `n` entries has: the smallest power
+/// of two at least `8/7 n`; none for no entries (the table may run past them).
+pub(crate) fn home_slots(n: u64) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    n.saturating_add(n / 7).checked_next_power_of_two().unwrap_or(1 << 63)
 }
 
-/// The bucket of `hash` among `buckets` (a power of two): its top bits.
+/// The home slot of `hash` among `slots` (a power of two): its top bits.
 #[inline]
-pub(crate) fn bucket_of(hash: u64, buckets: usize) -> usize {
-    let bits = buckets.trailing_zeros();
-    if bits == 0 { 0 } else { (hash >> (64 - bits)) as usize }
+pub(crate) fn home_of(hash: u64, slots: u64) -> u64 {
+    let bits = slots.trailing_zeros();
+    if bits == 0 { 0 } else { hash >> (64 - bits) }
 }
 
-/// The keys of a stored map or set, and the index to find them.
+/// The keys of a stored map or set, and how to find them.
 struct Keys<'a, K: Mapped> {
     keys: &'a [K::Raw],
+    /// Per slot, its key's hash, or 0 if empty (hash maps only).
     hashes: &'a [u64],
-    buckets: &'a [u32],
+    /// The number of entries.
+    len: u64,
     hashed: bool,
     file: FileRef<'a>,
 }
@@ -157,7 +188,7 @@ impl<'a, K: MapKey> Keys<'a, K> {
             Keys {
                 keys: file.block(raw.keys.offset, raw.keys.len).unwrap_or_default(),
                 hashes: file.block(raw.hashes.offset, raw.hashes.len).unwrap_or_default(),
-                buckets: file.block(raw.buckets.offset, raw.buckets.len).unwrap_or_default(),
+                len: raw.len,
                 hashed,
                 file,
             }
@@ -169,27 +200,57 @@ impl<'a, K: MapKey> Keys<'a, K> {
         self.keys.get(i).map(|raw| unsafe { K::view(raw, self.file) })
     }
 
-    /// Where `key` is among the entries.
+    /// The slots that hold an entry, in order.
+    fn occupied(self) -> impl Iterator<Item = usize> + 'a {
+        let (hashes, hashed, slots) = (self.hashes, self.hashed, self.keys.len());
+        (0..slots).filter(move |&i| !hashed || hashes.get(i).is_some_and(|&h| h != 0))
+    }
+
+    /// Orders stored key `i` against `key`.
+    fn compare_at(&self, i: usize, key: &K::View<'_>) -> Option<Ordering> {
+        let stored = self.keys.get(i)?;
+        // SAFETY: `new`'s promise covers every key's blocks.
+        Some(unsafe { K::compare_stored(stored, self.file, key) })
+    }
+
+    /// The slot of `key`, if the map has it.
+    #[inline]
     fn find(&self, key: &K::View<'_>) -> Option<usize> {
-        let (mut lo, mut hi, hash) = if self.hashed {
-            let hash = K::key_hash(key);
-            let buckets = self.buckets.len().checked_sub(1)?;
-            let b = bucket_of(hash, buckets);
-            let start = *self.buckets.get(b)? as usize;
-            let end = *self.buckets.get(b + 1)? as usize;
-            (start, end.min(self.hashes.len()), Some(hash))
-        } else {
-            (0, self.keys.len(), None)
-        };
-        // Bisect by (hash, key), or by key: about one step in a hash bucket.
+        if !self.hashed {
+            return self.bisect(0, self.keys.len(), key, 0);
+        }
+        if self.len == 0 {
+            return None;
+        }
+        let hash = K::key_hash(key);
+        let home = home_of(hash, home_slots(self.len)) as usize;
+        // The usual case: the key at its home slot, or a step or two after.
+        for i in home..home.saturating_add(8) {
+            match *self.hashes.get(i)? {
+                h if h == hash && self.compare_at(i, key)? == Ordering::Equal => return Some(i),
+                h if h == 0 || h > hash => return None,
+                _ => {}
+            }
+        }
+        // A long run (only a hostile or unlucky file): bisect what follows.
+        self.bisect(home + 8, self.keys.len().min(self.hashes.len()), key, hash)
+    }
+
+    /// Bisects slots `lo..hi` for `key`: ordered by key or, in a hash table,
+    /// by hash then key, empty slots counting as greater.
+    #[cold]
+    fn bisect(&self, mut lo: usize, mut hi: usize, key: &K::View<'_>, hash: u64) -> Option<usize> {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let by_hash = match hash {
-                Some(hash) => self.hashes.get(mid)?.cmp(&hash),
-                None => Ordering::Equal,
+            let order = match self.hashed {
+                false => self.compare_at(mid, key)?,
+                true => match *self.hashes.get(mid)? {
+                    0 => Ordering::Greater,
+                    h if h == hash => self.compare_at(mid, key)?,
+                    h => h.cmp(&hash),
+                },
             };
-            let stored = self.key(mid)?;
-            match by_hash.then_with(|| K::compare(&stored, key)) {
+            match order {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Some(mid),
@@ -230,7 +291,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
     /// The number of entries.
     #[inline]
     pub fn len(&self) -> usize {
-        self.keys.keys.len()
+        self.keys.len as usize
     }
 
     /// Whether the map is empty.
@@ -256,9 +317,9 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
     /// The entries, in stored order.
     pub fn iter(&self) -> impl Iterator<Item = (K::View<'a>, V::View<'a>)> + 'a {
         let this = *self;
-        (0..self.len().min(self.values.len())).filter_map(move |i| {
+        self.keys.occupied().filter_map(move |i| {
             // SAFETY: as for `get`.
-            let value = unsafe { V::view(&this.values[i], this.keys.file) };
+            let value = this.values.get(i).map(|raw| unsafe { V::view(raw, this.keys.file) })?;
             Some((this.keys.key(i)?, value))
         })
     }
@@ -266,7 +327,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
     /// The keys, in stored order.
     pub fn keys(&self) -> impl Iterator<Item = K::View<'a>> + 'a {
         let keys = self.keys;
-        (0..keys.keys.len()).filter_map(move |i| keys.key(i))
+        keys.occupied().filter_map(move |i| keys.key(i))
     }
 }
 
@@ -305,7 +366,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapViewMut<'a, K, V> {
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.keys.keys.len()
+        self.keys.len as usize
     }
 
     /// Whether the map is empty.
@@ -349,7 +410,7 @@ impl<K: Mapped> Copy for SetView<'_, K> {}
 impl<'a, K: MapKey + 'a> SetView<'a, K> {
     /// The number of keys.
     pub fn len(&self) -> usize {
-        self.keys.keys.len()
+        self.keys.len as usize
     }
 
     /// Whether the set is empty.
@@ -365,7 +426,7 @@ impl<'a, K: MapKey + 'a> SetView<'a, K> {
     /// The keys, in stored order.
     pub fn iter(&self) -> impl Iterator<Item = K::View<'a>> + 'a {
         let keys = self.keys;
-        (0..keys.keys.len()).filter_map(move |i| keys.key(i))
+        keys.occupied().filter_map(move |i| keys.key(i))
     }
 }
 
@@ -378,7 +439,8 @@ where
     }
 }
 
-/// Writes a map's or set's lists from its entries, in stored order.
+/// Writes a map's or set's lists from its entries: in key order, or in
+/// slots by hash (empty slots zeroed, their hash 0).
 fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     entries: impl Iterator<Item = (&'v K, Option<&'v V>)>,
     hashed: bool,
@@ -389,32 +451,46 @@ fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     entries.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0).then_with(|| K::compare(&a.1.as_key(), &b.1.as_key()))
     });
-    let n = entries.len();
-    assert!(n < u32::MAX as usize, "mmf stores maps of fewer than 2^32 - 1 entries");
-    let keys: Vec<&K> = entries.iter().map(|e| e.1).collect();
-    let keys = write_each(keys.into_iter(), w);
-    let values: Vec<&V> = entries.iter().filter_map(|e| e.2).collect();
-    let values = write_each(values.into_iter(), w);
-    if !hashed {
-        return RawMap { keys, values, hashes: RawVec::default(), buckets: RawVec::default() };
-    }
-    let hashes: Vec<u64> = entries.iter().map(|e| e.0).collect();
-    let count = bucket_count(n);
-    let mut buckets = vec![0u32; count + 1];
-    for &hash in &hashes {
-        buckets[bucket_of(hash, count) + 1] += 1;
-    }
-    for i in 0..count {
-        buckets[i + 1] += buckets[i];
-    }
-    RawMap { keys, values, hashes: put_all(&hashes, w), buckets: put_all(&buckets, w) }
+    let len = entries.len() as u64;
+    // Which entry each slot holds: each at its home slot, or right after the
+    // entry before it; one slot per entry when ordered by key.
+    let slots: Vec<Option<usize>> = if hashed {
+        let homes = home_slots(len);
+        let mut slots = vec![None; homes as usize];
+        let mut next = 0u64;
+        for (i, (hash, ..)) in entries.iter().enumerate() {
+            let at = home_of(*hash, homes).max(next);
+            if at as usize >= slots.len() {
+                slots.resize(at as usize + 1, None);
+            }
+            slots[at as usize] = Some(i);
+            next = at + 1;
+        }
+        slots
+    } else {
+        (0..entries.len()).map(Some).collect()
+    };
+    let keys: Vec<Option<&K>> = slots.iter().map(|s| s.map(|i| entries[i].1)).collect();
+    let keys = write_slots(&keys, w);
+    let values = match entries.first() {
+        Some((_, _, Some(_))) => {
+            let values: Vec<Option<&V>> =
+                slots.iter().map(|s| s.and_then(|i| entries[i].2)).collect();
+            write_slots(&values, w)
+        }
+        _ => RawVec::default(),
+    };
+    let hashes = if hashed {
+        let hashes: Vec<u64> = slots.iter().map(|s| s.map_or(0, |i| entries[i].0)).collect();
+        put_all(&hashes, w)
+    } else {
+        RawVec::default()
+    };
+    RawMap { keys, values, hashes, len }
 }
 
-/// Writes items' stored forms as one block, as a list does.
-fn write_each<'v, T: Mapped + 'v>(
-    items: impl ExactSizeIterator<Item = &'v T>,
-    w: &mut Writer<'_>,
-) -> RawVec<T::Raw> {
+/// Writes slots' stored forms as one block, as a list does; empty slots are zeroes.
+fn write_slots<T: Mapped>(items: &[Option<&T>], w: &mut Writer<'_>) -> RawVec<T::Raw> {
     let n = items.len() as u64;
     if n == 0 {
         return RawVec::default();
@@ -424,8 +500,11 @@ fn write_each<'v, T: Mapped + 'v>(
     if w.is_measuring() && !T::HAS_BLOCKS {
         return RawVec::new(offset, n);
     }
-    for (i, item) in items.enumerate() {
-        let raw = item.write(w);
+    for (i, item) in items.iter().enumerate() {
+        let raw = match item {
+            Some(item) => item.write(w),
+            None => T::Raw::zeroed(),
+        };
         w.put(offset + i as u64 * size, &raw);
     }
     RawVec::new(offset, n)
@@ -443,12 +522,14 @@ fn invalid<R>(v: &Validator<'_>, raw: &R, reason: &'static str) -> Error {
     Error::invalid(Problem::InvalidMap { offset: v.offset_of(raw), reason })
 }
 
-/// Validates a map's values (their list is checked to have one per key first).
-type ValidateValues<'v, K, R> = fn(&RawMap<K, R>, &mut Validator<'v>) -> Result<()>;
+/// Validates a map's values in their slots (their list is checked to have
+/// one per key slot first).
+type ValidateValues<'v, K, R> = fn(&RawMap<K, R>, &[bool], &mut Validator<'v>) -> Result<()>;
 
-/// Validates a map's or set's lists, and what lookups rely on: every hash
-/// is its key's, entries are in order with no key twice, and the index is the
-/// one the hashes give. `values` validates a map's values (a set's must be none).
+/// Validates a map's or set's lists, and what lookups rely on: entries in
+/// order with no key twice; for a hash table, each stored hash its key's, no
+/// entry before its home slot, and no empty slot between an entry and its
+/// home. Empty slots' keys and values are never read, so not validated.
 fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
     raw: &RawMap<K::Raw, R>,
     hashed: bool,
@@ -456,53 +537,66 @@ fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
     v: &mut Validator<'v>,
 ) -> Result<()> {
     let keys = v.block::<K::Raw>(raw.keys.offset, raw.keys.len)?;
-    v.elements::<K>(keys).map_err(|e| e.within(PathSegment::Field("keys".into())))?;
-    let n = keys.len();
+    let slots = keys.len();
+    let hashes: &[u64] = if hashed {
+        if raw.hashes.len != slots as u64 {
+            return Err(invalid(v, raw, "it has not one hash per key slot"));
+        }
+        v.block::<u64>(raw.hashes.offset, raw.hashes.len)?
+    } else {
+        if raw.hashes.len != 0 {
+            return Err(invalid(v, raw, "a map ordered by key has hashes"));
+        }
+        &[]
+    };
+    let occupied: Vec<bool> = (0..slots).map(|i| !hashed || hashes[i] != 0).collect();
+    for (i, key) in keys.iter().enumerate().filter(|(i, _)| occupied[*i]) {
+        K::validate(key, v).map_err(|e| {
+            e.within(PathSegment::Index(i as u64)).within(PathSegment::Field("keys".into()))
+        })?;
+    }
+    let len = occupied.iter().filter(|&&o| o).count() as u64;
+    if raw.len != len {
+        return Err(invalid(v, raw, "its length is not its number of entries"));
+    }
     match values {
-        Some(_) if raw.values.len != n as u64 => {
+        Some(_) if raw.values.len != slots as u64 => {
             return Err(invalid(v, raw, "it has not one value per key"));
         }
-        Some(values) => values(raw, v)?,
+        Some(values) => values(raw, &occupied, v)?,
         None if raw.values.len != 0 => return Err(invalid(v, raw, "a set holds values")),
         None => {}
     }
     let file = v.data();
     // SAFETY: validation's caller promises that no byte of the data is
-    // written meanwhile; every key's blocks were validated above.
+    // written meanwhile; every occupied slot's key was validated above.
     let key = |i: usize| unsafe { K::view(&keys[i], file) };
     if !hashed {
-        if raw.hashes.len != 0 || raw.buckets.len != 0 {
-            return Err(invalid(v, raw, "a map ordered by key has a hash index"));
-        }
-        if (1..n).any(|i| K::compare(&key(i - 1), &key(i)) != Ordering::Less) {
+        if (1..slots).any(|i| K::compare(&key(i - 1), &key(i)) != Ordering::Less) {
             return Err(invalid(v, raw, "its keys are out of order, or one is there twice"));
         }
         return Ok(());
     }
-    let count = bucket_count(n);
-    if raw.hashes.len != n as u64 || raw.buckets.len != count as u64 + 1 {
-        return Err(invalid(v, raw, "its hash index does not fit its entries"));
+    if (slots as u64) < home_slots(len) {
+        return Err(invalid(v, raw, "it has fewer slots than its entries need"));
     }
-    let hashes = v.block::<u64>(raw.hashes.offset, raw.hashes.len)?;
-    let buckets = v.block::<u32>(raw.buckets.offset, raw.buckets.len)?;
-    let mut expected = vec![0u32; count + 1];
-    for i in 0..n {
-        if hashes[i] != K::key_hash(&key(i)) {
+    let mut previous: Option<usize> = None;
+    for i in (0..slots).filter(|&i| occupied[i]) {
+        let hash = hashes[i];
+        if hash != K::key_hash(&key(i)) {
             return Err(invalid(v, raw, "a key's stored hash is not its hash"));
         }
-        let ordered = i == 0
-            || hashes[i - 1].cmp(&hashes[i]).then_with(|| K::compare(&key(i - 1), &key(i)))
-                == Ordering::Less;
+        let ordered = previous.is_none_or(|p| {
+            hashes[p].cmp(&hash).then_with(|| K::compare(&key(p), &key(i))) == Ordering::Less
+        });
         if !ordered {
             return Err(invalid(v, raw, "its entries are out of order, or a key is there twice"));
         }
-        expected[bucket_of(hashes[i], count) + 1] += 1;
-    }
-    for i in 0..count {
-        expected[i + 1] += expected[i];
-    }
-    if buckets != &expected[..] {
-        return Err(invalid(v, raw, "its bucket index is not the one its hashes give"));
+        let home = home_of(hash, home_slots(len)) as usize;
+        if i < home || (i > home && !occupied[i - 1]) {
+            return Err(invalid(v, raw, "an entry is not where its hash puts it"));
+        }
+        previous = Some(i);
     }
     Ok(())
 }
@@ -521,7 +615,7 @@ macro_rules! maps {
                 assert!(size_of::<V::Raw>() > 0, "mmf cannot store maps of zero-sized values");
                 &Layout {
                     name: $name,
-                    size: 64,
+                    size: 56,
                     align: 8,
                     kind: Kind::Map { key: K::LAYOUT, value: Some(V::LAYOUT), hashed: $hashed },
                 }
@@ -532,9 +626,17 @@ macro_rules! maps {
                 write_map(self.iter().map(|(k, v)| (k, Some(v))), $hashed, w)
             }
             fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
-                validate_map::<K, V::Raw>(raw, $hashed, Some(|raw, v| {
+                validate_map::<K, V::Raw>(raw, $hashed, Some(|raw, occupied, v| {
                     let values = v.block::<V::Raw>(raw.values.offset, raw.values.len)?;
-                    v.elements::<V>(values).map_err(|e| e.within(PathSegment::Field("values".into())))
+                    if !(V::CHECKED || V::HAS_BLOCKS) {
+                        return Ok(());
+                    }
+                    for (i, value) in values.iter().enumerate().filter(|(i, _)| occupied[*i]) {
+                        V::validate(value, v).map_err(|e| {
+                            e.within(PathSegment::Index(i as u64)).within(PathSegment::Field("values".into()))
+                        })?;
+                    }
+                    Ok(())
                 }), v)
             }
             unsafe fn view<'a>(raw: &'a Self::Raw, file: FileRef<'a>) -> Self::View<'a> {
@@ -571,7 +673,7 @@ macro_rules! maps {
                         ))
                     }
                 };
-                (0..view.len()).filter_map(read).collect()
+                view.keys.occupied().filter_map(read).collect()
             }
         }
     )*};
@@ -586,7 +688,7 @@ macro_rules! sets {
             type ViewMut<'a> = SetView<'a, K>;
             const LAYOUT: &'static Layout = &Layout {
                 name: $name,
-                size: 64,
+                size: 56,
                 align: 8,
                 kind: Kind::Map { key: K::LAYOUT, value: None, hashed: $hashed },
             };
@@ -612,7 +714,7 @@ macro_rules! sets {
                 let view = unsafe { Self::view(raw, file) };
                 // SAFETY: as above.
                 let read = |i: usize| view.keys.keys.get(i).map(|raw| unsafe { K::read(raw, file) });
-                (0..view.len()).filter_map(read).collect()
+                view.keys.occupied().filter_map(read).collect()
             }
         }
     )*};

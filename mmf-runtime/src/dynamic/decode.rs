@@ -359,7 +359,7 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
         DynKind::Enum { repr, .. } if !layout.has_data() => Some(scalar_size_align(*repr)),
         DynKind::Str | DynKind::List(_) => Some((16, 8)),
         DynKind::Box(_) => Some((8, 8)),
-        DynKind::Map { .. } => Some((64, 8)),
+        DynKind::Map { .. } => Some((56, 8)),
         DynKind::Option(value) => Some((value.align + value.size, value.align)),
         DynKind::Array { element, len } => {
             element.size.checked_mul(*len).map(|size| (size, element.align))

@@ -88,36 +88,60 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
 }
 
 /// Validates a map or set as the typed validator does (`access/map.rs`).
-fn validate_map(
-    map: DynValue<'_>,
-    key: &DynLayout,
-    value: Option<&DynLayout>,
+fn validate_map<'a>(
+    map: DynValue<'a>,
+    key: &'a DynLayout,
+    value: Option<&'a DynLayout>,
     hashed: bool,
     v: &mut Validator<'_>,
 ) -> Result<()> {
+    use crate::access::map::{home_of, home_slots};
     let invalid = |reason| Error::invalid(Problem::InvalidMap { offset: map.at, reason });
     let part = |i| map.map_part(i).ok_or_else(|| out_of_bounds(map));
-    let (keys, values, hashes, buckets) = (part(0)?, part(1)?, part(2)?, part(3)?);
+    let (keys, values, hashes) = (part(0)?, part(1)?, part(2)?);
+    let len = u64::from_ne_bytes(map.bytes(48).ok_or_else(|| out_of_bounds(map))?);
     v.block_bytes(keys.0, keys.1, key.size, key.align)?;
-    let entries: Vec<_> = map.entries().collect();
-    for (i, (k, _)) in entries.iter().enumerate() {
-        validate(*k, v).map_err(|e| {
-            e.within(PathSegment::Index(i as u64)).within(PathSegment::Field("keys".into()))
+    let slots = keys.1;
+    let hash_at = |i: u64| map.file_bytes::<8>(hashes.0 + 8 * i).map(u64::from_ne_bytes);
+    let occupied: Vec<bool> = if hashed {
+        if hashes.1 != slots {
+            return Err(invalid("it has not one hash per key slot"));
+        }
+        v.block_bytes(hashes.0, hashes.1, 8, 8)?;
+        (0..slots).map(|i| hash_at(i).is_some_and(|h| h != 0)).collect()
+    } else {
+        if hashes.1 != 0 {
+            return Err(invalid("a map ordered by key has hashes"));
+        }
+        vec![true; slots as usize]
+    };
+    fn slot<'a>(
+        map: DynValue<'a>,
+        layout: &'a DynLayout,
+        part: (u64, u64),
+        i: u64,
+    ) -> Option<DynValue<'a>> {
+        let at = part.0.checked_add(i.checked_mul(layout.size)?)?;
+        Some(DynValue { layout, file: map.file, at })
+    }
+    for i in (0..slots).filter(|&i| occupied[i as usize]) {
+        let k = slot(map, key, keys, i).ok_or_else(|| out_of_bounds(map))?;
+        validate(k, v).map_err(|e| {
+            e.within(PathSegment::Index(i)).within(PathSegment::Field("keys".into()))
         })?;
     }
-    let n = keys.1;
+    if len != occupied.iter().filter(|&&o| o).count() as u64 {
+        return Err(invalid("its length is not its number of entries"));
+    }
     match value {
+        Some(_) if values.1 != slots => return Err(invalid("it has not one value per key")),
         Some(layout) => {
-            if values.1 != n {
-                return Err(invalid("it has not one value per key"));
-            }
             v.block_bytes(values.0, values.1, layout.size, layout.align)?;
             if layout.checked() {
-                for (i, (_, value)) in entries.iter().enumerate() {
-                    let value = value.ok_or_else(|| out_of_bounds(map))?;
+                for i in (0..slots).filter(|&i| occupied[i as usize]) {
+                    let value = slot(map, layout, values, i).ok_or_else(|| out_of_bounds(map))?;
                     validate(value, v).map_err(|e| {
-                        e.within(PathSegment::Index(i as u64))
-                            .within(PathSegment::Field("values".into()))
+                        e.within(PathSegment::Index(i)).within(PathSegment::Field("values".into()))
                     })?;
                 }
             }
@@ -125,49 +149,36 @@ fn validate_map(
         None if values.1 != 0 => return Err(invalid("a set holds values")),
         None => {}
     }
-    let less = |a: &DynValue<'_>, b: &DynValue<'_>| a.key_cmp(b) == Some(core::cmp::Ordering::Less);
+    let key_at = |i: u64| slot(map, key, keys, i);
+    let less = |a: u64, b: u64| match (key_at(a), key_at(b)) {
+        (Some(a), Some(b)) => a.key_cmp(&b) == Some(core::cmp::Ordering::Less),
+        _ => false,
+    };
     if !hashed {
-        if hashes.1 != 0 || buckets.1 != 0 {
-            return Err(invalid("a map ordered by key has a hash index"));
-        }
-        if entries.windows(2).any(|w| !less(&w[0].0, &w[1].0)) {
+        if (1..slots).any(|i| !less(i - 1, i)) {
             return Err(invalid("its keys are out of order, or one is there twice"));
         }
         return Ok(());
     }
-    let count = (n as usize).checked_next_power_of_two().unwrap_or(0).max(1) as u64;
-    if hashes.1 != n || buckets.1 != count + 1 {
-        return Err(invalid("its hash index does not fit its entries"));
+    if slots < home_slots(len) {
+        return Err(invalid("it has fewer slots than its entries need"));
     }
-    v.block_bytes(hashes.0, hashes.1, 8, 8)?;
-    v.block_bytes(buckets.0, buckets.1, 4, 4)?;
-    let word = |at: u64, size: usize| -> Option<u64> {
-        match size {
-            8 => Some(u64::from_ne_bytes(map.file_bytes(at)?)),
-            _ => Some(u64::from(u32::from_ne_bytes(map.file_bytes(at)?))),
-        }
-    };
-    let mut expected = vec![0u64; count as usize + 1];
-    let mut previous: Option<(u64, DynValue<'_>)> = None;
-    for (i, (k, _)) in entries.iter().enumerate() {
-        let hash = word(hashes.0 + 8 * i as u64, 8).ok_or_else(|| out_of_bounds(map))?;
-        if Some(hash) != k.key_hash() {
+    let mut previous: Option<(u64, u64)> = None;
+    for i in (0..slots).filter(|&i| occupied[i as usize]) {
+        let hash = hash_at(i).ok_or_else(|| out_of_bounds(map))?;
+        let own = key_at(i).and_then(|k| k.key_hash());
+        if Some(hash) != own {
             return Err(invalid("a key's stored hash is not its hash"));
         }
-        let ordered = previous.is_none_or(|(h, p)| h < hash || (h == hash && less(&p, k)));
+        let ordered = previous.is_none_or(|(p, h)| h < hash || (h == hash && less(p, i)));
         if !ordered {
             return Err(invalid("its entries are out of order, or a key is there twice"));
         }
-        previous = Some((hash, *k));
-        expected[crate::access::map::bucket_of(hash, count as usize) + 1] += 1;
-    }
-    for i in 0..count as usize {
-        expected[i + 1] += expected[i];
-    }
-    for (i, want) in expected.iter().enumerate() {
-        if word(buckets.0 + 4 * i as u64, 4) != Some(*want) {
-            return Err(invalid("its bucket index is not the one its hashes give"));
+        let home = home_of(hash, home_slots(len));
+        if i < home || (i > home && !occupied[i as usize - 1]) {
+            return Err(invalid("an entry is not where its hash puts it"));
         }
+        previous = Some((i, hash));
     }
     Ok(())
 }

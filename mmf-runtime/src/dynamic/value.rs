@@ -136,9 +136,8 @@ impl<'a> DynValue<'a> {
     /// set, or of bytes of a string.
     pub fn len(&self) -> Option<u64> {
         match &self.layout.kind {
-            DynKind::List(_) | DynKind::Str | DynKind::Map { .. } => {
-                self.block().map(|(_, len)| len)
-            }
+            DynKind::List(_) | DynKind::Str => self.block().map(|(_, len)| len),
+            DynKind::Map { .. } => self.bytes(48).map(u64::from_ne_bytes),
             DynKind::Array { len, .. } => Some(*len),
             _ => None,
         }
@@ -182,7 +181,7 @@ impl<'a> DynValue<'a> {
         Some((tag == 1).then(|| self.at(value, self.at.saturating_add(value.align))))
     }
 
-    /// A map's or set's list `part` (0 keys, 1 values, 2 hashes, 3 buckets):
+    /// A map's or set's list `part` (0 keys, 1 values, 2 hashes):
     /// its offset and length.
     pub(crate) fn map_part(&self, part: u64) -> Option<(u64, u64)> {
         let offset = u64::from_ne_bytes(self.bytes(16 * part)?);
@@ -194,14 +193,19 @@ impl<'a> DynValue<'a> {
     /// stored order; none for other values.
     pub fn entries(&self) -> impl Iterator<Item = (DynValue<'a>, Option<DynValue<'a>>)> + 'a {
         let this = *self;
-        let (key, value) = match &self.layout.kind {
-            DynKind::Map { key, value, .. } => (Some(&**key), value.as_deref()),
-            _ => (None, None),
+        let (key, value, hashed) = match &self.layout.kind {
+            DynKind::Map { key, value, hashed } => (Some(&**key), value.as_deref(), *hashed),
+            _ => (None, None, false),
         };
-        let keys = self.map_part(0).unwrap_or_default();
-        let values = self.map_part(1).unwrap_or_default();
-        let count = if key.is_some() { keys.1 } else { 0 };
-        (0..count).map_while(move |i| {
+        let [keys, values, hashes] = [0, 1, 2].map(|i| self.map_part(i).unwrap_or_default());
+        let slots = if key.is_some() { keys.1 } else { 0 };
+        (0..slots).filter_map(move |i| {
+            if hashed {
+                let hash = this.file_bytes::<8>(hashes.0.checked_add(i.checked_mul(8)?)?)?;
+                if u64::from_ne_bytes(hash) == 0 {
+                    return None; // an empty slot
+                }
+            }
             let key = key?;
             let at = |(offset, _): (u64, u64), size: u64| offset.checked_add(i.checked_mul(size)?);
             let k = this.at(key, at(keys, key.size)?);

@@ -46,14 +46,14 @@ pub enum Kind {
     Option(&'static Layout),
     /// A value in a block of its own elsewhere in the file: `RawBox { offset }`.
     Box(&'static Layout),
-    /// A map or set: `RawMap { keys, values, hashes, buckets }`.
+    /// A map or set: `RawMap { keys, values, buckets }`.
     Map {
         /// The keys' layout.
         key: &'static Layout,
         /// The values' layout; `None` for a set.
         value: Option<&'static Layout>,
         /// Whether entries are ordered by hash (`HashMap`, `HashSet`, with
-        /// `hashes` and `buckets`) or by key (`BTreeMap`, `BTreeSet`).
+        /// `buckets`) or by key (`BTreeMap`, `BTreeSet`).
         hashed: bool,
     },
     /// `len` elements stored inline.

@@ -170,22 +170,26 @@ unsafe impl<R: 'static> RawData for RawBox<R> {
 }
 
 /// The stored form of a map or set (`HashMap`, `BTreeMap`, `HashSet`,
-/// `BTreeSet`): four lists of the same entries' parts. `keys` and `values`
-/// (empty for a set) in entry order; for a hash map or set also `hashes`, each
-/// key's hash, and `buckets`, where each hash bucket's entries start (see
-/// [`crate::MapView`]). Entries are ordered by key for a `BTree…`, by hash
-/// then key for a `Hash…`.
+/// `BTreeSet`): parallel lists of its slots' keys and values (none for a
+/// set), and for a hash map or set each slot's hash (0: an empty slot).
+///
+/// A `BTree…` has one slot per entry, in key order. A `Hash…` is a table of
+/// at least `2^b` slots, `2^b` the smallest power of two at least `8/7 len`
+/// (no slots when empty): its entries in order of hash ([`map_key_hash`]) then key,
+/// each at its home slot — the top `b` bits of its hash — or, if the entry
+/// before it took that slot or a later one, the slot after that entry. A
+/// lookup starts at the key's home slot and walks forward until it finds the
+/// key, an empty slot or a larger hash.
 #[repr(C)]
 pub struct RawMap<K, V> {
-    /// The keys' stored forms, in entry order.
+    /// The keys' stored forms, per slot (zeroes in an empty slot).
     pub keys: RawVec<K>,
-    /// The values' stored forms, in entry order (empty for a set).
+    /// The values' stored forms, per slot (empty for a set).
     pub values: RawVec<V>,
-    /// Each key's hash, in entry order (empty when ordered by key).
+    /// Each slot's key's hash, 0 for an empty slot (empty when ordered by key).
     pub hashes: RawVec<u64>,
-    /// The first entry of each of the 2^b hash buckets, then the entry count
-    /// (empty when ordered by key).
-    pub buckets: RawVec<u32>,
+    /// The number of entries.
+    pub len: u64,
 }
 
 impl<K, V> Clone for RawMap<K, V> {
@@ -200,12 +204,13 @@ impl<K, V> fmt::Debug for RawMap<K, V> {
             .field("keys", &self.keys)
             .field("values", &self.values)
             .field("hashes", &self.hashes)
-            .field("buckets", &self.buckets)
+            .field("len", &self.len)
             .finish()
     }
 }
 
-// SAFETY: four `RawVec`s, each two `u64`s: no padding, every bit pattern valid.
+// SAFETY: three `RawVec`s, each two `u64`s, and a `u64`: no padding, every
+// bit pattern valid.
 unsafe impl<K: 'static, V: 'static> Zeroable for RawMap<K, V> {}
 // SAFETY: as above; `K` and `V` appear only in `PhantomData`s.
 unsafe impl<K: 'static, V: 'static> Pod for RawMap<K, V> {}
@@ -214,27 +219,36 @@ unsafe impl<K: 'static, V: 'static> RawData for RawMap<K, V> {
     type OptionPad = [u8; 7];
 }
 
-/// The hash of a map's key in files: 64-bit FNV-1a over the key's canonical
-/// bytes (a string's UTF-8; an integer's little-endian bytes; `bool` as one
-/// byte; `char` as a little-endian `u32`), then the MurmurHash3 finalizer, so
-/// that its top bits — a key's hash bucket — are well mixed. Readers in other
-/// languages compute the same.
+/// The hash of a map's key in files, over the key's canonical bytes (a
+/// string's UTF-8; an integer's little-endian bytes; `bool` as one byte;
+/// `char` as a little-endian `u32`). With `K = 0x9e3779b97f4a7c15`, all
+/// arithmetic wrapping: start from `h = len * K`; for each 8 bytes, read as
+/// a little-endian `u64` `w` (the last zero-padded), `h = (rotate_left(h, 5)
+/// ^ w) * K`; end with `(h ^ (h >> 32)) | 1` — never 0, which marks an empty
+/// slot. Its top bits pick a key's home slot. Readers in other languages
+/// compute the same.
 ///
 /// ```
 /// assert_eq!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash("alice".as_bytes()));
-/// assert_ne!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash(b"bob"));
+/// assert_ne!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash(b"alicf"));
+/// assert_ne!(mmf_runtime::map_key_hash(b""), mmf_runtime::map_key_hash(&[0]));
 /// ```
 #[inline]
 pub fn map_key_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
     }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    }
+    (h ^ (h >> 32)) | 1
 }
 
 /// The stored form of `Option<T>`: a tag byte (0 for `None`, 1 for `Some`),
