@@ -505,10 +505,11 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
     }
 }
 
-/// A stand-in for a type parameter: generated code measures a generic
-/// struct's fields with their parameters replaced by it, which gives the sizes
-/// of every instantiation (fields whose layout would depend on a parameter are
-/// stored out of line, and a compile-time check compares the two).
+/// A unit stand-in, stored as nothing. Generated code measures a generic
+/// struct's fields with their type parameters replaced by it, which gives the
+/// sizes of every instantiation (fields whose layout would depend on a
+/// parameter are stored out of line, and a compile-time check compares the
+/// two); a set is written as a map of it, with no values.
 #[doc(hidden)]
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Proxy;

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasher;
 
 use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::impls::Proxy;
 use crate::access::mapped::Mapped;
 use crate::access::validate::Validator;
 use crate::access::write::Writer;
@@ -695,7 +696,7 @@ macro_rules! sets {
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
             fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
-                write_map::<K, NoValue>(self.iter().map(|k| (k, None)), $hashed, w)
+                write_map::<K, Proxy>(self.iter().map(|k| (k, None)), $hashed, w)
             }
             fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
                 validate_map::<K, ()>(raw, $hashed, None, v)
@@ -728,27 +729,4 @@ maps! {
 sets! {
     "HashSet": HashSet<K, S>, [K: MapKey, S: BuildHasher + Default], true;
     "BTreeSet": BTreeSet<K>, [K: MapKey], false;
-}
-
-/// The value type of a set's lists: none are written.
-struct NoValue;
-
-// SAFETY: never stored: a set writes no values, and validation requires none.
-unsafe impl Mapped for NoValue {
-    type Raw = ();
-    type View<'a> = ();
-    type ViewMut<'a> = ();
-    const LAYOUT: &'static Layout =
-        &Layout { name: "()", size: 0, align: 1, kind: Kind::Struct(&[]) };
-    const CHECKED: bool = false;
-    const HAS_BLOCKS: bool = false;
-    fn write(&self, _: &mut Writer<'_>) {}
-    fn validate(_: &(), _: &mut Validator<'_>) -> Result<()> {
-        Ok(())
-    }
-    unsafe fn view<'a>(_: &'a (), _: FileRef<'a>) {}
-    unsafe fn view_mut<'a>(_: &'a mut (), _: FileMut<'a>) {}
-    unsafe fn read(_: &(), _: FileRef<'_>) -> Self {
-        NoValue
-    }
 }
