@@ -135,7 +135,9 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
     }
     let keys: Vec<String> = v.counts().keys().map(str::to_owned).collect();
     for key in keys {
-        *v.counts_mut().get_mut(&key).expect("a key just listed") += 1;
+        let mut counts = v.counts_mut();
+        let count = counts.get_mut(&key).expect("a key just listed");
+        *count = count.wrapping_add(1);
     }
 }
 
