@@ -120,11 +120,11 @@ fn refused(bytes: &[u8]) -> String {
     err.to_string()
 }
 
-/// The slots that hold an entry, by their stored hashes.
+/// The slots that hold an entry, by their tags.
 fn occupied(bytes: &[u8], raw: &mmf::RawMap<mmf::RawStr, u64>) -> Vec<usize> {
-    let hashes: &[u64] =
-        bytemuck::cast_slice(&bytes[raw.hashes.offset as usize..][..8 * raw.hashes.len as usize]);
-    (0..hashes.len()).filter(|&i| hashes[i] != 0).collect()
+    let tags: &[u16] =
+        bytemuck::cast_slice(&bytes[raw.tags.offset as usize..][..2 * raw.tags.len as usize]);
+    (0..tags.len()).filter(|&i| tags[i] != 0).collect()
 }
 
 #[test]
@@ -135,27 +135,28 @@ fn a_hostile_table_is_refused() {
     let word = |bytes: &mut [u8], offset: u64, value: u64| {
         bytes[offset as usize..][..8].copy_from_slice(&value.to_ne_bytes());
     };
+    let tag_at = |slot: usize| (raw.tags.offset as usize) + 2 * slot;
 
-    // A stored hash that is not the key's.
+    // A tag whose hash bits are not the key's: a lookup would pass it by.
     let mut bytes = good.clone();
-    word(&mut bytes, raw.hashes.offset + 8 * slots[5] as u64, 12345);
-    assert!(refused(&bytes).contains("a key's stored hash is not its hash"));
+    bytes[tag_at(slots[5]) + 1] ^= 0x40;
+    assert!(refused(&bytes).contains("a slot's tag is not its key's"));
 
-    // Two entries swapped, hashes and all: out of order.
+    // Two entries swapped, tags and all: out of order.
     let mut bytes = good.clone();
-    let (k, h) = (raw.keys.offset as usize, raw.hashes.offset as usize);
-    for (base, size) in [(k, 16), (h, 8)] {
+    let (k, t) = (raw.keys.offset as usize, raw.tags.offset as usize);
+    for (base, size) in [(k, 16), (t, 2)] {
         let (a, b) = (base + slots[3] * size, base + slots[4] * size);
         let first = bytes[a..a + size].to_vec();
         bytes.copy_within(b..b + size, a);
         bytes[b..b + size].copy_from_slice(&first);
     }
     let err = refused(&bytes);
-    assert!(err.contains("out of order") || err.contains("not where its hash puts it"), "{err}");
+    assert!(err.contains("out of order") || err.contains("tag is not its key's"), "{err}");
 
     // An entry emptied: the length no longer counts the entries.
     let mut bytes = good.clone();
-    word(&mut bytes, raw.hashes.offset + 8 * slots[7] as u64, 0);
+    bytes[tag_at(slots[7])..tag_at(slots[7]) + 2].fill(0);
     assert!(refused(&bytes).contains("its length is not its number of entries"));
 
     // One value short of the key slots.
@@ -166,8 +167,8 @@ fn a_hostile_table_is_refused() {
 
 #[test]
 fn an_entry_away_from_its_home_slot_is_refused() {
-    // Two keys, their entries moved one slot up (keys, values and hashes):
-    // lookups starting at the home slot would find an empty slot and stop.
+    // Entries moved one slot up (keys, values and tags, unchanged):
+    // their tags now give the wrong distance from home.
     // A map whose last slot is empty, so that every entry can move up.
     let (good, raw, slots) = (3..20)
         .map(|n| {
@@ -179,7 +180,7 @@ fn an_entry_away_from_its_home_slot_is_refused() {
         .find(|(_, raw, slots)| !slots.contains(&(raw.keys.len as usize - 1)))
         .expect("some small map leaves its last slot empty");
     let mut bytes = good.clone();
-    for (base, size) in [(raw.keys.offset, 16), (raw.values.offset, 8), (raw.hashes.offset, 8)] {
+    for (base, size) in [(raw.keys.offset, 16), (raw.values.offset, 8), (raw.tags.offset, 2)] {
         let base = base as usize;
         for &slot in slots.iter().rev() {
             let (from, to) = (base + slot * size, base + (slot + 1) * size);
@@ -188,10 +189,7 @@ fn an_entry_away_from_its_home_slot_is_refused() {
         }
     }
     let err = refused(&bytes);
-    assert!(
-        err.contains("an entry is not where its hash puts it") || err.contains("out of order"),
-        "{err}"
-    );
+    assert!(err.contains("a slot's tag is not its key's"), "{err}");
 }
 
 #[test]

@@ -285,10 +285,10 @@ fn stored_as(layout: &DynLayout) -> &'static str {
         DynKind::Option(_) => ": tag u8 (0 or 1), padding, value",
         DynKind::Box(_) => ": offset u64 of the value's block",
         DynKind::Map { hashed: true, .. } => {
-            ": a hash table: keys, values, hashes (offset u64, length u64 each), length u64"
+            ": a hash table: keys, values, tags (offset u64, length u64 each), length u64"
         }
         DynKind::Map { hashed: false, .. } => {
-            ": keys, values (in key order), no hashes (offset u64, length u64 each), length u64"
+            ": keys, values (in key order), no tags (offset u64, length u64 each), length u64"
         }
         _ => "",
     }

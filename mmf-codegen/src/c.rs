@@ -78,9 +78,9 @@ typedef struct mmf_vec {{ uint64_t offset; uint64_t len; }} mmf_vec;
 /* A box: one value at `offset` from the start of the file. */
 typedef struct mmf_box {{ uint64_t offset; }} mmf_box;
 /* A map or set: its slots' keys and values (none for a set), for a hash map
-   each slot's key hash (uint64_t, 0: an empty slot), and the entry count.
-   The README describes the hash function and the table. */
-typedef struct mmf_map {{ mmf_vec keys; mmf_vec values; mmf_vec hashes; uint64_t len; }} mmf_map;
+   each slot's tag (uint16_t, 0: an empty slot), and the entry count. The
+   README describes the hash function and the table. */
+typedef struct mmf_map {{ mmf_vec keys; mmf_vec values; mmf_vec tags; uint64_t len; }} mmf_map;
 /* A 128-bit integer, in the file's byte order. */
 typedef struct mmf_u128 {{ _Alignas({align128}) uint8_t bytes[16]; }} mmf_u128;
 _Static_assert(sizeof(mmf_str) == 16, "mmf_str: size");

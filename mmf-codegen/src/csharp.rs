@@ -98,9 +98,9 @@ namespace Mmf.Generated
     public struct MmfBox {{ [FieldOffset(0)] public ulong Offset; }}
 
     /// A map or set: its slots' keys and values (none for a set), for a hash
-    /// map each slot's key hash (ulong, 0: an empty slot), and the entry count.
+    /// map each slot's tag (ushort, 0: an empty slot), and the entry count.
     [StructLayout(LayoutKind.Explicit, Size = 56)]
-    public struct MmfMap {{ [FieldOffset(0)] public MmfVec Keys; [FieldOffset(16)] public MmfVec Values; [FieldOffset(32)] public MmfVec Hashes; [FieldOffset(48)] public ulong Len; }}
+    public struct MmfMap {{ [FieldOffset(0)] public MmfVec Keys; [FieldOffset(16)] public MmfVec Values; [FieldOffset(32)] public MmfVec Tags; [FieldOffset(48)] public ulong Len; }}
 
     /// A 128-bit integer in two halves, low first.
     [StructLayout(LayoutKind.Explicit, Size = 16)]

@@ -115,9 +115,9 @@ class MmfVec(ctypes.Structure):
 
 class MmfMap(ctypes.Structure):
     """A map or set: its slots' keys and values (none for a set), for a hash
-    map each slot's key hash (uint64, 0: an empty slot), and the entry count."""
+    map each slot's tag (uint16, 0: an empty slot), and the entry count."""
     _pack_ = 1
-    _fields_ = [("keys", MmfVec), ("values", MmfVec), ("hashes", MmfVec), ("len", ctypes.c_uint64)]
+    _fields_ = [("keys", MmfVec), ("values", MmfVec), ("tags", MmfVec), ("len", ctypes.c_uint64)]
 
 
 class MmfBox(ctypes.Structure):

@@ -5,14 +5,16 @@
 //! keeps its entries in key order and is searched by bisection. A `Hash…` is
 //! an open-addressing table whose slots hold the entries in hash order (then
 //! key order): each entry sits at its home slot — the top bits of its hash —
-//! or, if that is taken, the next free slot after the entry before it. A
-//! lookup reads the home slot's hash and key side by side and walks forward
-//! until it finds the key, an empty slot or a larger hash: about one step. The
+//! or, if that is taken, the next free slot after the entry before it. Each
+//! slot has a two-byte tag: how far its entry is from home, and eight more
+//! bits of its hash. A lookup reads the tags from the key's home slot on,
+//! compares a key only where the tag says same home and same bits, and stops
+//! at an empty slot or an entry whose home comes later: about one step. The
 //! layout depends only on the keys, never on insertion order or a hasher's
 //! seed, so the same map always gives the same bytes. Validation proves what
-//! lookups rely on (each stored hash is its key's, the order, no entry before
-//! its home, no gap between an entry and its home), so a hostile file can make
-//! a lookup wrong in no way, and slow only to a bisection of its slots.
+//! lookups rely on (each tag is its key's, the order, no gap between an entry
+//! and its home), so a hostile file can make a lookup wrong in no way, and
+//! slow only to a bisection of its slots.
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -160,11 +162,22 @@ pub(crate) fn home_of(hash: u64, slots: u64) -> u64 {
     if bits == 0 { 0 } else { hash >> (64 - bits) }
 }
 
+/// The tag of a slot holding an entry `distance` slots after its home with
+/// hash `hash`: `min(distance, 254) + 1`, then bits 8–15 of the hash. An
+/// empty slot's tag is 0.
+#[inline]
+pub(crate) fn slot_tag(hash: u64, distance: u64) -> u16 {
+    (distance.min(254) as u16 + 1) | (((hash >> 8) as u8 as u16) << 8)
+}
+
+/// Tag distances from here on are "this far or farther".
+const FAR: u16 = 255;
+
 /// The keys of a stored map or set, and how to find them.
 struct Keys<'a, K: Mapped> {
     keys: &'a [K::Raw],
-    /// Per slot, its key's hash, or 0 if empty (hash maps only).
-    hashes: &'a [u64],
+    /// Per slot, its tag (see [`slot_tag`]); 0 if empty (hash maps only).
+    tags: &'a [u16],
     /// The number of entries.
     len: u64,
     hashed: bool,
@@ -188,7 +201,7 @@ impl<'a, K: MapKey> Keys<'a, K> {
         unsafe {
             Keys {
                 keys: file.block(raw.keys.offset, raw.keys.len).unwrap_or_default(),
-                hashes: file.block(raw.hashes.offset, raw.hashes.len).unwrap_or_default(),
+                tags: file.block(raw.tags.offset, raw.tags.len).unwrap_or_default(),
                 len: raw.len,
                 hashed,
                 file,
@@ -203,8 +216,8 @@ impl<'a, K: MapKey> Keys<'a, K> {
 
     /// The slots that hold an entry, in order.
     fn occupied(self) -> impl Iterator<Item = usize> + 'a {
-        let (hashes, hashed, slots) = (self.hashes, self.hashed, self.keys.len());
-        (0..slots).filter(move |&i| !hashed || hashes.get(i).is_some_and(|&h| h != 0))
+        let (tags, hashed, slots) = (self.tags, self.hashed, self.keys.len());
+        (0..slots).filter(move |&i| !hashed || tags.get(i).is_some_and(|&t| t != 0))
     }
 
     /// Orders stored key `i` against `key`.
@@ -225,16 +238,28 @@ impl<'a, K: MapKey> Keys<'a, K> {
         }
         let hash = K::key_hash(key);
         let home = home_of(hash, home_slots(self.len)) as usize;
+        let bits = slot_tag(hash, 0) >> 8;
         // The usual case: the key at its home slot, or a step or two after.
         for i in home..home.saturating_add(8) {
-            match *self.hashes.get(i)? {
-                h if h == hash && self.compare_at(i, key)? == Ordering::Equal => return Some(i),
-                h if h == 0 || h > hash => return None,
-                _ => {}
+            let tag = *self.tags.get(i)?;
+            let distance = tag & 0xff;
+            if distance == 0 {
+                return None; // an empty slot
+            }
+            if distance == FAR {
+                break; // far from home: only the hash can tell
+            }
+            let entry_home = i - (distance as usize - 1);
+            if entry_home > home {
+                return None; // entries of later homes from here on
+            }
+            let same = entry_home == home && tag >> 8 == bits;
+            if same && self.compare_at(i, key)? == Ordering::Equal {
+                return Some(i);
             }
         }
-        // A long run (only a hostile or unlucky file): bisect what follows.
-        self.bisect(home + 8, self.keys.len().min(self.hashes.len()), key, hash)
+        // A long run (only a hostile or unlucky file): bisect the rest.
+        self.bisect(home, self.keys.len().min(self.tags.len()), key, hash)
     }
 
     /// Bisects slots `lo..hi` for `key`: ordered by key or, in a hash table,
@@ -245,11 +270,10 @@ impl<'a, K: MapKey> Keys<'a, K> {
             let mid = lo + (hi - lo) / 2;
             let order = match self.hashed {
                 false => self.compare_at(mid, key)?,
-                true => match *self.hashes.get(mid)? {
-                    0 => Ordering::Greater,
-                    h if h == hash => self.compare_at(mid, key)?,
-                    h => h.cmp(&hash),
-                },
+                true if *self.tags.get(mid)? == 0 => Ordering::Greater,
+                true => K::key_hash(&self.key(mid)?)
+                    .cmp(&hash)
+                    .then_with(|| self.compare_at(mid, key).unwrap_or(Ordering::Greater)),
             };
             match order {
                 Ordering::Less => lo = mid + 1,
@@ -441,7 +465,7 @@ where
 }
 
 /// Writes a map's or set's lists from its entries: in key order, or in
-/// slots by hash (empty slots zeroed, their hash 0).
+/// slots by hash (empty slots zeroed, their tag 0).
 fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     entries: impl Iterator<Item = (&'v K, Option<&'v V>)>,
     hashed: bool,
@@ -455,8 +479,8 @@ fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     let len = entries.len() as u64;
     // Which entry each slot holds: each at its home slot, or right after the
     // entry before it; one slot per entry when ordered by key.
+    let homes = home_slots(len);
     let slots: Vec<Option<usize>> = if hashed {
-        let homes = home_slots(len);
         let mut slots = vec![None; homes as usize];
         let mut next = 0u64;
         for (i, (hash, ..)) in entries.iter().enumerate() {
@@ -481,13 +505,19 @@ fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
         }
         _ => RawVec::default(),
     };
-    let hashes = if hashed {
-        let hashes: Vec<u64> = slots.iter().map(|s| s.map_or(0, |i| entries[i].0)).collect();
-        put_all(&hashes, w)
+    let tags = if hashed {
+        let tag = |(at, slot): (usize, &Option<usize>)| {
+            slot.map_or(0, |i| {
+                let hash = entries[i].0;
+                slot_tag(hash, at as u64 - home_of(hash, homes))
+            })
+        };
+        let tags: Vec<u16> = slots.iter().enumerate().map(tag).collect();
+        put_all(&tags, w)
     } else {
         RawVec::default()
     };
-    RawMap { keys, values, hashes, len }
+    RawMap { keys, values, tags, len }
 }
 
 /// Writes slots' stored forms as one block, as a list does; empty slots are zeroes.
@@ -528,9 +558,9 @@ fn invalid<R>(v: &Validator<'_>, raw: &R, reason: &'static str) -> Error {
 type ValidateValues<'v, K, R> = fn(&RawMap<K, R>, &[bool], &mut Validator<'v>) -> Result<()>;
 
 /// Validates a map's or set's lists, and what lookups rely on: entries in
-/// order with no key twice; for a hash table, each stored hash its key's, no
-/// entry before its home slot, and no empty slot between an entry and its
-/// home. Empty slots' keys and values are never read, so not validated.
+/// order with no key twice; for a hash table, each tag its key's (so no entry
+/// before its home slot), and no empty slot between an entry and its home.
+/// Empty slots' keys and values are never read, so not validated.
 fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
     raw: &RawMap<K::Raw, R>,
     hashed: bool,
@@ -539,18 +569,18 @@ fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
 ) -> Result<()> {
     let keys = v.block::<K::Raw>(raw.keys.offset, raw.keys.len)?;
     let slots = keys.len();
-    let hashes: &[u64] = if hashed {
-        if raw.hashes.len != slots as u64 {
-            return Err(invalid(v, raw, "it has not one hash per key slot"));
+    let tags: &[u16] = if hashed {
+        if raw.tags.len != slots as u64 {
+            return Err(invalid(v, raw, "it has not one tag per key slot"));
         }
-        v.block::<u64>(raw.hashes.offset, raw.hashes.len)?
+        v.block::<u16>(raw.tags.offset, raw.tags.len)?
     } else {
-        if raw.hashes.len != 0 {
-            return Err(invalid(v, raw, "a map ordered by key has hashes"));
+        if raw.tags.len != 0 {
+            return Err(invalid(v, raw, "a map ordered by key has tags"));
         }
         &[]
     };
-    let occupied: Vec<bool> = (0..slots).map(|i| !hashed || hashes[i] != 0).collect();
+    let occupied: Vec<bool> = (0..slots).map(|i| !hashed || tags[i] != 0).collect();
     for (i, key) in keys.iter().enumerate().filter(|(i, _)| occupied[*i]) {
         K::validate(key, v).map_err(|e| {
             e.within(PathSegment::Index(i as u64)).within(PathSegment::Field("keys".into()))
@@ -578,26 +608,27 @@ fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
         }
         return Ok(());
     }
-    if (slots as u64) < home_slots(len) {
+    let homes = home_slots(len);
+    if (slots as u64) < homes {
         return Err(invalid(v, raw, "it has fewer slots than its entries need"));
     }
-    let mut previous: Option<usize> = None;
+    let mut previous: Option<(usize, u64)> = None;
     for i in (0..slots).filter(|&i| occupied[i]) {
-        let hash = hashes[i];
-        if hash != K::key_hash(&key(i)) {
-            return Err(invalid(v, raw, "a key's stored hash is not its hash"));
-        }
-        let ordered = previous.is_none_or(|p| {
-            hashes[p].cmp(&hash).then_with(|| K::compare(&key(p), &key(i))) == Ordering::Less
+        let hash = K::key_hash(&key(i));
+        let ordered = previous.is_none_or(|(p, h)| {
+            h.cmp(&hash).then_with(|| K::compare(&key(p), &key(i))) == Ordering::Less
         });
         if !ordered {
             return Err(invalid(v, raw, "its entries are out of order, or a key is there twice"));
         }
-        let home = home_of(hash, home_slots(len)) as usize;
-        if i < home || (i > home && !occupied[i - 1]) {
+        let home = home_of(hash, homes) as usize;
+        if i < home || tags[i] != slot_tag(hash, (i - home) as u64) {
+            return Err(invalid(v, raw, "a slot's tag is not its key's"));
+        }
+        if i > home && !occupied[i - 1] {
             return Err(invalid(v, raw, "an entry is not where its hash puts it"));
         }
-        previous = Some(i);
+        previous = Some((i, hash));
     }
     Ok(())
 }

@@ -95,23 +95,23 @@ fn validate_map<'a>(
     hashed: bool,
     v: &mut Validator<'_>,
 ) -> Result<()> {
-    use crate::access::map::{home_of, home_slots};
+    use crate::access::map::{home_of, home_slots, slot_tag};
     let invalid = |reason| Error::invalid(Problem::InvalidMap { offset: map.at, reason });
     let part = |i| map.map_part(i).ok_or_else(|| out_of_bounds(map));
-    let (keys, values, hashes) = (part(0)?, part(1)?, part(2)?);
+    let (keys, values, tags) = (part(0)?, part(1)?, part(2)?);
     let len = u64::from_ne_bytes(map.bytes(48).ok_or_else(|| out_of_bounds(map))?);
     v.block_bytes(keys.0, keys.1, key.size, key.align)?;
     let slots = keys.1;
-    let hash_at = |i: u64| map.file_bytes::<8>(hashes.0 + 8 * i).map(u64::from_ne_bytes);
+    let tag_at = |i: u64| map.file_bytes::<2>(tags.0 + 2 * i).map(u16::from_ne_bytes);
     let occupied: Vec<bool> = if hashed {
-        if hashes.1 != slots {
-            return Err(invalid("it has not one hash per key slot"));
+        if tags.1 != slots {
+            return Err(invalid("it has not one tag per key slot"));
         }
-        v.block_bytes(hashes.0, hashes.1, 8, 8)?;
-        (0..slots).map(|i| hash_at(i).is_some_and(|h| h != 0)).collect()
+        v.block_bytes(tags.0, tags.1, 2, 2)?;
+        (0..slots).map(|i| tag_at(i).is_some_and(|t| t != 0)).collect()
     } else {
-        if hashes.1 != 0 {
-            return Err(invalid("a map ordered by key has hashes"));
+        if tags.1 != 0 {
+            return Err(invalid("a map ordered by key has tags"));
         }
         vec![true; slots as usize]
     };
@@ -163,19 +163,19 @@ fn validate_map<'a>(
     if slots < home_slots(len) {
         return Err(invalid("it has fewer slots than its entries need"));
     }
+    let homes = home_slots(len);
     let mut previous: Option<(u64, u64)> = None;
     for i in (0..slots).filter(|&i| occupied[i as usize]) {
-        let hash = hash_at(i).ok_or_else(|| out_of_bounds(map))?;
-        let own = key_at(i).and_then(|k| k.key_hash());
-        if Some(hash) != own {
-            return Err(invalid("a key's stored hash is not its hash"));
-        }
+        let hash = key_at(i).and_then(|k| k.key_hash()).ok_or_else(|| out_of_bounds(map))?;
         let ordered = previous.is_none_or(|(p, h)| h < hash || (h == hash && less(p, i)));
         if !ordered {
             return Err(invalid("its entries are out of order, or a key is there twice"));
         }
-        let home = home_of(hash, home_slots(len));
-        if i < home || (i > home && !occupied[i as usize - 1]) {
+        let home = home_of(hash, homes);
+        if i < home || tag_at(i) != Some(slot_tag(hash, i - home)) {
+            return Err(invalid("a slot's tag is not its key's"));
+        }
+        if i > home && !occupied[i as usize - 1] {
             return Err(invalid("an entry is not where its hash puts it"));
         }
         previous = Some((i, hash));

@@ -181,7 +181,7 @@ impl<'a> DynValue<'a> {
         Some((tag == 1).then(|| self.at(value, self.at.saturating_add(value.align))))
     }
 
-    /// A map's or set's list `part` (0 keys, 1 values, 2 hashes):
+    /// A map's or set's list `part` (0 keys, 1 values, 2 tags):
     /// its offset and length.
     pub(crate) fn map_part(&self, part: u64) -> Option<(u64, u64)> {
         let offset = u64::from_ne_bytes(self.bytes(16 * part)?);
@@ -197,12 +197,12 @@ impl<'a> DynValue<'a> {
             DynKind::Map { key, value, hashed } => (Some(&**key), value.as_deref(), *hashed),
             _ => (None, None, false),
         };
-        let [keys, values, hashes] = [0, 1, 2].map(|i| self.map_part(i).unwrap_or_default());
+        let [keys, values, tags] = [0, 1, 2].map(|i| self.map_part(i).unwrap_or_default());
         let slots = if key.is_some() { keys.1 } else { 0 };
         (0..slots).filter_map(move |i| {
             if hashed {
-                let hash = this.file_bytes::<8>(hashes.0.checked_add(i.checked_mul(8)?)?)?;
-                if u64::from_ne_bytes(hash) == 0 {
+                let tag = this.file_bytes::<2>(tags.0.checked_add(i.checked_mul(2)?)?)?;
+                if u16::from_ne_bytes(tag) == 0 {
                     return None; // an empty slot
                 }
             }

@@ -171,23 +171,25 @@ unsafe impl<R: 'static> RawData for RawBox<R> {
 
 /// The stored form of a map or set (`HashMap`, `BTreeMap`, `HashSet`,
 /// `BTreeSet`): parallel lists of its slots' keys and values (none for a
-/// set), and for a hash map or set each slot's hash (0: an empty slot).
+/// set), and for a hash map or set each slot's tag (0: an empty slot).
 ///
 /// A `BTree…` has one slot per entry, in key order. A `Hash…` is a table of
 /// at least `2^b` slots, `2^b` the smallest power of two at least `8/7 len`
 /// (no slots when empty): its entries in order of hash ([`map_key_hash`]) then key,
 /// each at its home slot — the top `b` bits of its hash — or, if the entry
 /// before it took that slot or a later one, the slot after that entry. A
-/// lookup starts at the key's home slot and walks forward until it finds the
-/// key, an empty slot or a larger hash.
+/// slot's tag is `min(distance from home, 254) + 1` in its low byte and bits
+/// 8–15 of the hash in its high byte. A lookup starts at the key's home slot
+/// and walks forward, comparing keys where the tag matches, until it finds
+/// the key, an empty slot, or an entry whose home comes after the key's.
 #[repr(C)]
 pub struct RawMap<K, V> {
     /// The keys' stored forms, per slot (zeroes in an empty slot).
     pub keys: RawVec<K>,
     /// The values' stored forms, per slot (empty for a set).
     pub values: RawVec<V>,
-    /// Each slot's key's hash, 0 for an empty slot (empty when ordered by key).
-    pub hashes: RawVec<u64>,
+    /// Each slot's tag, 0 for an empty slot (empty when ordered by key).
+    pub tags: RawVec<u16>,
     /// The number of entries.
     pub len: u64,
 }
@@ -203,7 +205,7 @@ impl<K, V> fmt::Debug for RawMap<K, V> {
         f.debug_struct("RawMap")
             .field("keys", &self.keys)
             .field("values", &self.values)
-            .field("hashes", &self.hashes)
+            .field("tags", &self.tags)
             .field("len", &self.len)
             .finish()
     }
@@ -224,9 +226,8 @@ unsafe impl<K: 'static, V: 'static> RawData for RawMap<K, V> {
 /// `char` as a little-endian `u32`). With `K = 0x9e3779b97f4a7c15`, all
 /// arithmetic wrapping: start from `h = len * K`; for each 8 bytes, read as
 /// a little-endian `u64` `w` (the last zero-padded), `h = (rotate_left(h, 5)
-/// ^ w) * K`; end with `(h ^ (h >> 32)) | 1` — never 0, which marks an empty
-/// slot. Its top bits pick a key's home slot. Readers in other languages
-/// compute the same.
+/// ^ w) * K`; end with `(h ^ (h >> 32)) | 1`. Its top bits pick a key's
+/// home slot. Readers in other languages compute the same.
 ///
 /// ```
 /// assert_eq!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash("alice".as_bytes()));
