@@ -74,6 +74,30 @@ pub trait MapKey: Mapped + Ord + std::hash::Hash {
         // SAFETY: the caller's promise, passed on.
         Self::compare(&unsafe { Self::view(raw, file) }, key)
     }
+
+    /// Whether a stored key is `key`; strings override it to compare words.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`].
+    #[doc(hidden)]
+    #[inline]
+    unsafe fn eq_stored(raw: &Self::Raw, file: FileRef<'_>, key: &Self::View<'_>) -> bool {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Self::compare_stored(raw, file, key) == Ordering::Equal }
+    }
+}
+
+/// Whether two byte strings of one length are equal, eight bytes at a time
+/// (short keys: cheaper than a call to `memcmp`).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let words_equal = a8.by_ref().zip(b8.by_ref()).all(|(x, y)| x == y);
+    words_equal && a8.remainder() == b8.remainder()
 }
 
 macro_rules! integer_keys {
@@ -134,6 +158,15 @@ macro_rules! string_keys {
             #[inline]
             fn key_hash(key: &&str) -> u64 {
                 map_key_hash(key.as_bytes())
+            }
+            #[inline]
+            unsafe fn eq_stored(raw: &RawStr, file: FileRef<'_>, key: &&str) -> bool {
+                if raw.len != key.len() as u64 {
+                    return false;
+                }
+                // SAFETY: the caller's promise covers the text's block.
+                let stored = unsafe { file.block::<u8>(raw.offset, raw.len) }.unwrap_or_default();
+                same_bytes(stored, key.as_bytes())
             }
             #[inline]
             unsafe fn compare_stored(raw: &RawStr, file: FileRef<'_>, key: &&str) -> Ordering {
@@ -227,6 +260,14 @@ impl<'a, K: MapKey> Keys<'a, K> {
         Some(unsafe { K::compare_stored(stored, self.file, key) })
     }
 
+    /// Whether stored key `i` is `key`.
+    #[inline]
+    fn eq_at(&self, i: usize, key: &K::View<'_>) -> Option<bool> {
+        let stored = self.keys.get(i)?;
+        // SAFETY: `new`'s promise covers every key's blocks.
+        Some(unsafe { K::eq_stored(stored, self.file, key) })
+    }
+
     /// The slot of `key`, if the map has it.
     #[inline]
     fn find(&self, key: &K::View<'_>) -> Option<usize> {
@@ -253,8 +294,7 @@ impl<'a, K: MapKey> Keys<'a, K> {
             if entry_home > home {
                 return None; // entries of later homes from here on
             }
-            let same = entry_home == home && tag >> 8 == bits;
-            if same && self.compare_at(i, key)? == Ordering::Equal {
+            if entry_home == home && tag >> 8 == bits && self.eq_at(i, key)? {
                 return Some(i);
             }
         }

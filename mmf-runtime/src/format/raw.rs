@@ -224,30 +224,43 @@ unsafe impl<K: 'static, V: 'static> RawData for RawMap<K, V> {
 /// The hash of a map's key in files, over the key's canonical bytes (a
 /// string's UTF-8; an integer's little-endian bytes; `bool` as one byte;
 /// `char` as a little-endian `u32`). With `K = 0x9e3779b97f4a7c15`, all
-/// arithmetic wrapping: start from `h = len * K`; for each 8 bytes, read as
-/// a little-endian `u64` `w` (the last zero-padded), `h = (rotate_left(h, 5)
-/// ^ w) * K`; end with `(h ^ (h >> 32)) | 1`. Its top bits pick a key's
-/// home slot. Readers in other languages compute the same.
+/// arithmetic wrapping, and `mix(w)` meaning `h = (rotate_left(h, 5) ^ w) * K`:
+/// start from `h = len * K`; if `len < 8`, `mix` the bytes as one
+/// little-endian `u64`, zero-padded (nothing for no bytes); otherwise `mix`
+/// each whole 8 bytes as a little-endian `u64`, then, if `len` is not a
+/// multiple of 8, the *last* 8 bytes (overlapping the word before). End with
+/// `(h ^ (h >> 32)) | 1`. Its top bits pick a key's home slot. Readers in
+/// other languages compute the same.
 ///
 /// ```
 /// assert_eq!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash("alice".as_bytes()));
 /// assert_ne!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash(b"alicf"));
 /// assert_ne!(mmf_runtime::map_key_hash(b""), mmf_runtime::map_key_hash(&[0]));
+/// assert_ne!(mmf_runtime::map_key_hash(b"hiker-0000001"), mmf_runtime::map_key_hash(b"hiker-0000002"));
 /// ```
 #[inline]
 pub fn map_key_hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let len = bytes.len();
+    let mut h = (len as u64).wrapping_mul(K);
+    if len < 8 {
+        if len > 0 {
+            let w = bytes.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+            h = mix(h, w);
+        }
+    } else {
+        for at in (0..len - 7).step_by(8) {
+            h = mix(h, word(at));
+        }
+        if !len.is_multiple_of(8) {
+            h = mix(h, word(len - 8));
+        }
     }
     (h ^ (h >> 32)) | 1
 }
