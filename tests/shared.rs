@@ -361,3 +361,29 @@ fn a_publish_reuses_the_blocks_of_a_variant_held_before() -> TestResult {
     assert_eq!(reader.read(|root| root.to_vec())?, shapes);
     Ok(())
 }
+
+#[test]
+fn a_publish_reuses_a_map_whose_keys_are_unchanged() -> TestResult {
+    let tmp = temp_dir("shared-map-reuse");
+    let path = tmp.path().join("visits.mmf");
+    let mut visits: std::collections::HashMap<String, u64> =
+        (0..20_000).map(|i| (format!("hiker-{i:05}"), i)).collect();
+    let mut writer = SharedWriter::create(&path, &visits)?;
+    let mut reader = SharedReader::<std::collections::HashMap<String, u64>>::open(&path)?;
+    let full = writer.header().data_len;
+
+    // Unchanged: nothing is written.
+    assert_eq!(writer.publish(&visits)?, 0);
+    assert_eq!(writer.header().data_len, full);
+
+    // One value: a new values list (8 bytes per slot: 32,768 slots for
+    // 20,000 entries) and a new root; the keys, their text and the tags are
+    // shared.
+    *visits.get_mut("hiker-00042").unwrap() += 1;
+    writer.publish(&visits)?;
+    let grown = writer.header().data_len - full;
+    assert!(grown < 32_768 * 8 + 4096, "grew {grown} bytes of {full}");
+    assert_eq!(reader.read(|map| map.get("hiker-00042"))?, Some(43));
+    assert_eq!(reader.read(|map| map.len())?, 20_000);
+    Ok(())
+}

@@ -506,9 +506,19 @@ where
 
 /// Writes a map's or set's lists from its entries: in key order, or in
 /// slots by hash (empty slots zeroed, their tag 0).
-fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
+///
+/// With `old`, a map's stored form in a file (see [`Mapped::write_reusing`]),
+/// every list, and every entry's blocks, that would hold the same bytes as
+/// the old one's is kept rather than written again.
+///
+/// # Safety
+///
+/// With `old`: as for [`Mapped::write_reusing`]; `old` must have been
+/// validated, so that its occupied slots' blocks are disjoint.
+unsafe fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     entries: impl Iterator<Item = (&'v K, Option<&'v V>)>,
     hashed: bool,
+    old: Option<(&RawMap<K::Raw, V::Raw>, FileRef<'_>)>,
     w: &mut Writer<'_>,
 ) -> RawMap<K::Raw, V::Raw> {
     let mut entries: Vec<(u64, &K, Option<&V>)> =
@@ -535,38 +545,91 @@ fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     } else {
         (0..entries.len()).map(Some).collect()
     };
-    let keys: Vec<Option<&K>> = slots.iter().map(|s| s.map(|i| entries[i].1)).collect();
-    let keys = write_slots(&keys, w);
-    let values = match entries.first() {
-        Some((_, _, Some(_))) => {
-            let values: Vec<Option<&V>> =
-                slots.iter().map(|s| s.and_then(|i| entries[i].2)).collect();
-            write_slots(&values, w)
-        }
-        _ => RawVec::default(),
-    };
-    let tags = if hashed {
+    let tags: Vec<u16> = if hashed {
         let tag = |(at, slot): (usize, &Option<usize>)| {
             slot.map_or(0, |i| {
                 let hash = entries[i].0;
                 slot_tag(hash, at as u64 - home_of(hash, homes))
             })
         };
-        let tags: Vec<u16> = slots.iter().enumerate().map(tag).collect();
-        put_all(&tags, w)
+        slots.iter().enumerate().map(tag).collect()
     } else {
-        RawVec::default()
+        Vec::new()
+    };
+    // The old map's slots that hold an entry: only their blocks were
+    // validated, so only they may be reused.
+    let old = old.map(|(raw, file)| {
+        // SAFETY: the caller's promise covers the old map's blocks.
+        let old_tags: &[u16] =
+            unsafe { file.block(raw.tags.offset, raw.tags.len) }.unwrap_or_default();
+        let occupied: Vec<bool> = (0..raw.keys.len as usize)
+            .map(|i| !hashed || old_tags.get(i).is_some_and(|&t| t != 0))
+            .collect();
+        (raw, file, occupied, old_tags)
+    });
+    let keys: Vec<Option<&K>> = slots.iter().map(|s| s.map(|i| entries[i].1)).collect();
+    let old_keys = old.as_ref().map(|(raw, file, occupied, _)| (&raw.keys, *file, &occupied[..]));
+    // SAFETY: the caller's promise, for the old keys' occupied slots.
+    let keys = unsafe { write_slots(&keys, old_keys, w) };
+    let values = match entries.first() {
+        Some((_, _, Some(_))) => {
+            let values: Vec<Option<&V>> =
+                slots.iter().map(|s| s.and_then(|i| entries[i].2)).collect();
+            let old_values =
+                old.as_ref().map(|(raw, file, occupied, _)| (&raw.values, *file, &occupied[..]));
+            // SAFETY: as for the keys.
+            unsafe { write_slots(&values, old_values, w) }
+        }
+        _ => RawVec::default(),
+    };
+    let tags = match &old {
+        _ if !hashed => RawVec::default(),
+        Some((raw, _, _, old_tags)) if *old_tags == &tags[..] => raw.tags,
+        _ => put_all(&tags, w),
     };
     RawMap { keys, values, tags, len }
 }
 
-/// Writes slots' stored forms as one block, as a list does; empty slots are zeroes.
-fn write_slots<T: Mapped>(items: &[Option<&T>], w: &mut Writer<'_>) -> RawVec<T::Raw> {
+/// Writes slots' stored forms as one block, as a list does; empty slots are
+/// zeroes. With `old` (a list of slots in a file, and which of them hold an
+/// entry), each entry reuses the blocks of the old entry in its slot, and the
+/// old list itself is kept if every slot's stored form is unchanged.
+///
+/// # Safety
+///
+/// With `old`: as for [`Mapped::write_reusing`], for the old list's occupied slots.
+unsafe fn write_slots<T: Mapped>(
+    items: &[Option<&T>],
+    old: Option<(&RawVec<T::Raw>, FileRef<'_>, &[bool])>,
+    w: &mut Writer<'_>,
+) -> RawVec<T::Raw> {
     let n = items.len() as u64;
     if n == 0 {
         return RawVec::default();
     }
     let size = size_of::<T::Raw>() as u64;
+    if let Some((old, file, occupied)) = old {
+        // SAFETY: the caller's promise covers the old list's block.
+        let old_items = unsafe { file.block::<T::Raw>(old.offset, old.len) }.unwrap_or_default();
+        if old_items.len() == items.len() {
+            let raws: Vec<T::Raw> = (items.iter().zip(old_items).zip(occupied))
+                .map(|((item, old_item), &was)| match item {
+                    // SAFETY: an occupied old slot's blocks were validated.
+                    Some(item) if was => unsafe { item.write_reusing(old_item, file, w) },
+                    Some(item) => item.write(w),
+                    None => T::Raw::zeroed(),
+                })
+                .collect();
+            let same =
+                bytemuck::cast_slice::<_, u8>(&raws) == bytemuck::cast_slice::<_, u8>(old_items);
+            if same {
+                return *old;
+            }
+            let offset = w.alloc(size * n, align_of::<T::Raw>() as u64);
+            w.put_slice(offset, &raws);
+            return RawVec::new(offset, n);
+        }
+    }
     let offset = w.alloc(size * n, align_of::<T::Raw>() as u64);
     if w.is_measuring() && !T::HAS_BLOCKS {
         return RawVec::new(offset, n);
@@ -695,7 +758,12 @@ macro_rules! maps {
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
             fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
-                write_map(self.iter().map(|(k, v)| (k, Some(v))), $hashed, w)
+                // SAFETY: no old map to reuse.
+                unsafe { write_map(self.iter().map(|(k, v)| (k, Some(v))), $hashed, None, w) }
+            }
+            unsafe fn write_reusing(&self, old: &Self::Raw, file: FileRef<'_>, w: &mut Writer<'_>) -> Self::Raw {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { write_map(self.iter().map(|(k, v)| (k, Some(v))), $hashed, Some((old, file)), w) }
             }
             fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
                 validate_map::<K, V::Raw>(raw, $hashed, Some(|raw, occupied, v| {
@@ -767,7 +835,12 @@ macro_rules! sets {
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
             fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
-                write_map::<K, Proxy>(self.iter().map(|k| (k, None)), $hashed, w)
+                // SAFETY: no old set to reuse.
+                unsafe { write_map::<K, Proxy>(self.iter().map(|k| (k, None)), $hashed, None, w) }
+            }
+            unsafe fn write_reusing(&self, old: &Self::Raw, file: FileRef<'_>, w: &mut Writer<'_>) -> Self::Raw {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { write_map::<K, Proxy>(self.iter().map(|k| (k, None)), $hashed, Some((old, file)), w) }
             }
             fn validate(raw: &Self::Raw, v: &mut Validator<'_>) -> Result<()> {
                 validate_map::<K, ()>(raw, $hashed, None, v)
