@@ -518,7 +518,7 @@ where
 unsafe fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     entries: impl Iterator<Item = (&'v K, Option<&'v V>)>,
     hashed: bool,
-    old: Option<(&RawMap<K::Raw, V::Raw>, FileRef<'_>)>,
+    old: Old<'_, RawMap<K::Raw, V::Raw>>,
     w: &mut Writer<'_>,
 ) -> RawMap<K::Raw, V::Raw> {
     let mut entries: Vec<(u64, &K, Option<&V>)> =
@@ -590,6 +590,12 @@ unsafe fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     RawMap { keys, values, tags, len }
 }
 
+/// An old stored form in its file, whose blocks a write may reuse.
+type Old<'o, R> = Option<(&'o R, FileRef<'o>)>;
+
+/// An old list of slots in its file, and which of them hold an entry.
+type OldSlots<'o, R> = Option<(&'o RawVec<R>, FileRef<'o>, &'o [bool])>;
+
 /// Writes slots' stored forms as one block, as a list does; empty slots are
 /// zeroes. With `old` (a list of slots in a file, and which of them hold an
 /// entry), each entry reuses the blocks of the old entry in its slot, and the
@@ -600,7 +606,7 @@ unsafe fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
 /// With `old`: as for [`Mapped::write_reusing`], for the old list's occupied slots.
 unsafe fn write_slots<T: Mapped>(
     items: &[Option<&T>],
-    old: Option<(&RawVec<T::Raw>, FileRef<'_>, &[bool])>,
+    old: OldSlots<'_, T::Raw>,
     w: &mut Writer<'_>,
 ) -> RawVec<T::Raw> {
     let n = items.len() as u64;
