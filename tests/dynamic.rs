@@ -49,6 +49,16 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     assert_eq!(root.fields().last().map(|(name, _)| name), Some("years"));
     let years: Vec<_> = root.path("years")?.entries().map(|(k, _)| k.scalar()).collect();
     assert_eq!(years, [-44, 1291, 2024].map(|y| Some(ScalarValue::I64(y))));
+    // A map's key in brackets: quoted for strings, as written for numbers.
+    assert_eq!(root.path(r#"counts["Rigi"]"#)?.scalar(), Some(ScalarValue::U64(3)));
+    let z = root.path("hikes_by_year[2024].gps_track[1].z")?.scalar();
+    assert_eq!(z, Some(ScalarValue::F64(hike(4, 2).gps_track[1].z)));
+    assert_eq!(root.path("years[1291]")?.scalar(), Some(ScalarValue::I64(1291)));
+    assert_eq!(root.path(r#"tags["lake"]"#)?.as_str(), Some("lake"));
+    assert_eq!(root.path(r#"tags[""]"#)?.as_str(), Some(""));
+    for missing in [r#"counts["Titlis"]"#, "years[1292]", "hikes_by_year[1999]", "counts[3]"] {
+        assert!(root.path(missing).is_err(), "{missing}");
+    }
     let counts: Vec<_> = root.path("counts")?.entries().collect();
     assert_eq!(counts.len(), 2);
     assert!(counts.iter().all(|(k, v)| k.as_str().is_some() && v.is_some()));

@@ -29,6 +29,13 @@ fn every_key_is_found_and_no_other() {
         assert_eq!(view.get(missing), None);
         assert!(!view.contains_key(missing));
     }
+    // The reader by schema finds the same values.
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    for (key, value) in map.iter().take(500) {
+        let found = image.root().map_get(key).and_then(|v| v.scalar());
+        assert_eq!(found, Some(mmf::ScalarValue::U64(*value)), "{key}");
+    }
+    assert!(image.root().map_get("walker-99999").is_none());
     let back: HashMap<String, u64> = mmf::from_bytes::<HashMap<String, u64>>(&bytes)
         .unwrap()
         .iter()
@@ -68,6 +75,9 @@ fn sorted_maps_and_sets_iterate_in_order() {
     assert_eq!(view.iter().collect::<Vec<_>>(), [(-5, "Mine"), (1798, "Rigi"), (2962, "Säntis")]);
     assert_eq!(view.get(1798), Some("Rigi"));
     assert_eq!(view.get(0), None);
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    assert_eq!(image.root().map_get("-5").and_then(|v| v.as_str()), Some("Mine"));
+    assert!(image.root().map_get("0").is_none() && image.root().map_get("x").is_none());
     assert_eq!(format!("{view:?}"), r#"{-5: "Mine", 1798: "Rigi", 2962: "Säntis"}"#);
 
     let years = BTreeSet::from([2024u16, 1999, 2010]);

@@ -67,7 +67,8 @@ enum Command {
         /// The mmf file.
         file: PathBuf,
         /// Where to start: field names, `[index]`, `?` for an option's value,
-        /// e.g. `hikes[3].gps_track[0]`.
+        /// an enum's variant by name, a map's key (`["Rigi"]`, `[2024]`), e.g.
+        /// `hikes[3].gps_track[0]`.
         path: Option<String>,
         /// Write JSON instead of text.
         #[arg(long)]

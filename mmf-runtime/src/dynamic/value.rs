@@ -217,46 +217,81 @@ impl<'a> DynValue<'a> {
         })
     }
 
+    /// This value as a map key: a string or a scalar other than a float.
+    fn as_key(&self) -> Option<Key<'a>> {
+        match self.scalar() {
+            Some(ScalarValue::F32(_) | ScalarValue::F64(_)) => None,
+            Some(scalar) => Some(Key::Scalar(scalar)),
+            None => self.as_str().map(Key::Str),
+        }
+    }
+
     /// A map key's hash ([`crate::map_key_hash`] of its canonical bytes).
     pub(crate) fn key_hash(&self) -> Option<u64> {
-        let bytes: Vec<u8> = match self.scalar() {
-            Some(ScalarValue::U8(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::U16(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::U32(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::U64(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::U128(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::I8(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::I16(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::I32(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::I64(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::I128(v)) => v.to_le_bytes().into(),
-            Some(ScalarValue::Bool(v)) => vec![u8::from(v)],
-            Some(ScalarValue::Char(v)) => u32::from(v).to_le_bytes().into(),
-            Some(ScalarValue::F32(_) | ScalarValue::F64(_)) => return None,
-            None => self.as_str()?.as_bytes().into(),
-        };
-        Some(crate::format::raw::map_key_hash(&bytes))
+        self.as_key().map(|key| key.hash())
     }
 
     /// How two map keys of the same type order, as their Rust types do.
     pub(crate) fn key_cmp(&self, other: &DynValue<'_>) -> Option<core::cmp::Ordering> {
-        use ScalarValue as S;
-        Some(match (self.scalar(), other.scalar()) {
-            (Some(S::U8(a)), Some(S::U8(b))) => a.cmp(&b),
-            (Some(S::U16(a)), Some(S::U16(b))) => a.cmp(&b),
-            (Some(S::U32(a)), Some(S::U32(b))) => a.cmp(&b),
-            (Some(S::U64(a)), Some(S::U64(b))) => a.cmp(&b),
-            (Some(S::U128(a)), Some(S::U128(b))) => a.cmp(&b),
-            (Some(S::I8(a)), Some(S::I8(b))) => a.cmp(&b),
-            (Some(S::I16(a)), Some(S::I16(b))) => a.cmp(&b),
-            (Some(S::I32(a)), Some(S::I32(b))) => a.cmp(&b),
-            (Some(S::I64(a)), Some(S::I64(b))) => a.cmp(&b),
-            (Some(S::I128(a)), Some(S::I128(b))) => a.cmp(&b),
-            (Some(S::Bool(a)), Some(S::Bool(b))) => a.cmp(&b),
-            (Some(S::Char(a)), Some(S::Char(b))) => a.cmp(&b),
-            (Some(_), _) | (_, Some(_)) => return None,
-            (None, None) => self.as_str()?.cmp(other.as_str()?),
-        })
+        self.as_key()?.cmp(&other.as_key()?)
+    }
+
+    /// The value of `key` in a map (the key itself in a set), the key written
+    /// as text: a string key as it is, a number in decimal, `true`/`false`, a
+    /// `char` as itself. `None` if this is not a map or has no such key.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use mmf_runtime::{DynImage, ScalarValue};
+    ///
+    /// let bytes = mmf_runtime::to_bytes(&HashMap::from([("Rigi".to_owned(), 1798u32)]));
+    /// let image = DynImage::new(&bytes)?;
+    /// assert_eq!(image.root().map_get("Rigi").and_then(|v| v.scalar()), Some(ScalarValue::U32(1798)));
+    /// assert!(image.root().map_get("Säntis").is_none());
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn map_get(&self, key: &str) -> Option<DynValue<'a>> {
+        use crate::access::map::{home_of, home_slots};
+        use core::cmp::Ordering;
+        let DynKind::Map { key: key_layout, value, hashed } = &self.layout.kind else {
+            return None;
+        };
+        let query = Key::parse(key_layout, key)?;
+        let len = self.len()?;
+        let [keys, values, tags] = [0, 1, 2].map(|i| self.map_part(i).unwrap_or_default());
+        let slot =
+            |(offset, _): (u64, u64), size: u64, i: u64| offset.checked_add(i.checked_mul(size)?);
+        let key_at = |i: u64| Some(self.at(key_layout, slot(keys, key_layout.size, i)?));
+        let tag_at = |i: u64| self.file_bytes::<2>(slot(tags, 2, i)?).map(u16::from_ne_bytes);
+        // Entries are sorted (by hash then key in a hash table, where an
+        // empty slot counts as greater): bisect from the key's home slot.
+        let hash = query.hash();
+        let (mut lo, mut hi) = match hashed {
+            true if len == 0 => return None,
+            true => (home_of(hash, home_slots(len)), keys.1),
+            false => (0, keys.1),
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let order = if *hashed && tag_at(mid)? == 0 {
+                Ordering::Greater
+            } else {
+                let stored = key_at(mid)?.as_key()?;
+                let by_hash = if *hashed { stored.hash().cmp(&hash) } else { Ordering::Equal };
+                by_hash.then(stored.cmp(&query)?)
+            };
+            match order {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => {
+                    return match value {
+                        Some(value) => Some(self.at(value, slot(values, value.size, mid)?)),
+                        None => key_at(mid),
+                    };
+                }
+            }
+        }
+        None
     }
 
     /// The value a box holds; `None` if this is not a box. (Paths step
@@ -326,8 +361,9 @@ impl<'a> DynValue<'a> {
     }
 
     /// The value at `path` from this one: field names joined by `.`, indices in
-    /// brackets, `?` for an option's value, an enum's variant by name —
-    /// `hikes[3].gps_track[0].z`, `shapes[0].Circle.r`.
+    /// brackets, `?` for an option's value, an enum's variant by name, a map's
+    /// key in brackets (quoted for a string: `["Rigi"]`) — `hikes[3].gps_track[0].z`,
+    /// `shapes[0].Circle.r`, `visits["Rigi"]`, `hikes_by_year[2024].date`.
     ///
     /// # Errors
     ///
@@ -339,7 +375,11 @@ impl<'a> DynValue<'a> {
             value = value.unboxed();
             let next = match step.kind {
                 StepKind::Field(name) => value.field(name),
+                StepKind::Index(index) if matches!(value.layout.kind, DynKind::Map { .. }) => {
+                    value.map_get(&index.to_string())
+                }
                 StepKind::Index(index) => value.get(index),
+                StepKind::Key(key) => value.map_get(key),
                 StepKind::Some => value.option().flatten(),
             };
             value = next.ok_or_else(|| step.missing())?;
@@ -361,18 +401,27 @@ pub(crate) struct PathStep<'p> {
 pub(crate) enum StepKind<'p> {
     Field(&'p str),
     Index(u64),
+    /// A map's key, written in brackets and quotes: `["Rigi"]`.
+    Key(&'p str),
     Some,
 }
 
 impl<'p> PathStep<'p> {
-    /// Splits `path` into steps: field names joined by `.`, `[index]`, `?`.
+    /// Splits `path` into steps: field names joined by `.`, `[index]`,
+    /// `["key"]`, `?`.
     pub(crate) fn parse(path: &'p str) -> Result<Vec<PathStep<'p>>> {
         let mut steps = Vec::new();
         let mut rest = path;
         while !rest.is_empty() {
             let found = &path[..path.len() - rest.len()];
             let step = |kind, text| PathStep { kind, path, found, text };
-            if let Some(after) = rest.strip_prefix('[') {
+            if let Some(quoted) = rest.strip_prefix("[\"") {
+                let Some(end) = quoted.find("\"]") else {
+                    return Err(step(StepKind::Some, rest).missing());
+                };
+                steps.push(step(StepKind::Key(&quoted[..end]), &rest[..end + 4]));
+                rest = &quoted[end + 2..];
+            } else if let Some(after) = rest.strip_prefix('[') {
                 let Some(end) = after.find(']') else {
                     return Err(step(StepKind::Some, rest).missing());
                 };
@@ -441,5 +490,82 @@ fn discriminant(value: &DynValue<'_>, repr: Scalar) -> Option<u64> {
         ScalarValue::U16(v) => Some(v.into()),
         ScalarValue::U32(v) => Some(v.into()),
         _ => None,
+    }
+}
+
+/// A map key read by schema, or parsed from text for a lookup.
+#[derive(Clone, Copy)]
+enum Key<'k> {
+    Str(&'k str),
+    Scalar(ScalarValue),
+}
+
+impl<'k> Key<'k> {
+    /// `text` as a key of `layout`'s type.
+    fn parse(layout: &DynLayout, text: &'k str) -> Option<Key<'k>> {
+        let scalar = match layout.kind {
+            DynKind::Str => return Some(Key::Str(text)),
+            DynKind::Scalar(s) => s,
+            _ => return None,
+        };
+        let t = text.trim();
+        Some(Key::Scalar(match scalar {
+            Scalar::U8 => ScalarValue::U8(t.parse().ok()?),
+            Scalar::U16 => ScalarValue::U16(t.parse().ok()?),
+            Scalar::U32 => ScalarValue::U32(t.parse().ok()?),
+            Scalar::U64 => ScalarValue::U64(t.parse().ok()?),
+            Scalar::U128 => ScalarValue::U128(t.parse().ok()?),
+            Scalar::I8 => ScalarValue::I8(t.parse().ok()?),
+            Scalar::I16 => ScalarValue::I16(t.parse().ok()?),
+            Scalar::I32 => ScalarValue::I32(t.parse().ok()?),
+            Scalar::I64 => ScalarValue::I64(t.parse().ok()?),
+            Scalar::I128 => ScalarValue::I128(t.parse().ok()?),
+            Scalar::Bool => ScalarValue::Bool(t.parse().ok()?),
+            Scalar::Char => ScalarValue::Char(text.parse().ok()?),
+            Scalar::F32 | Scalar::F64 => return None,
+        }))
+    }
+
+    /// [`crate::map_key_hash`] of the key's canonical bytes.
+    fn hash(&self) -> u64 {
+        use crate::format::raw::map_key_hash as h;
+        match *self {
+            Key::Str(s) => h(s.as_bytes()),
+            Key::Scalar(ScalarValue::U8(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::U16(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::U32(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::U64(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::U128(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::I8(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::I16(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::I32(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::I64(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::I128(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::Bool(v)) => h(&[u8::from(v)]),
+            Key::Scalar(ScalarValue::Char(v)) => h(&u32::from(v).to_le_bytes()),
+            Key::Scalar(ScalarValue::F32(v)) => h(&v.to_le_bytes()),
+            Key::Scalar(ScalarValue::F64(v)) => h(&v.to_le_bytes()),
+        }
+    }
+
+    /// How two keys of the same type order, as their Rust types do.
+    fn cmp(&self, other: &Key<'_>) -> Option<core::cmp::Ordering> {
+        use ScalarValue as S;
+        Some(match (*self, *other) {
+            (Key::Str(a), Key::Str(b)) => a.cmp(b),
+            (Key::Scalar(S::U8(a)), Key::Scalar(S::U8(b))) => a.cmp(&b),
+            (Key::Scalar(S::U16(a)), Key::Scalar(S::U16(b))) => a.cmp(&b),
+            (Key::Scalar(S::U32(a)), Key::Scalar(S::U32(b))) => a.cmp(&b),
+            (Key::Scalar(S::U64(a)), Key::Scalar(S::U64(b))) => a.cmp(&b),
+            (Key::Scalar(S::U128(a)), Key::Scalar(S::U128(b))) => a.cmp(&b),
+            (Key::Scalar(S::I8(a)), Key::Scalar(S::I8(b))) => a.cmp(&b),
+            (Key::Scalar(S::I16(a)), Key::Scalar(S::I16(b))) => a.cmp(&b),
+            (Key::Scalar(S::I32(a)), Key::Scalar(S::I32(b))) => a.cmp(&b),
+            (Key::Scalar(S::I64(a)), Key::Scalar(S::I64(b))) => a.cmp(&b),
+            (Key::Scalar(S::I128(a)), Key::Scalar(S::I128(b))) => a.cmp(&b),
+            (Key::Scalar(S::Bool(a)), Key::Scalar(S::Bool(b))) => a.cmp(&b),
+            (Key::Scalar(S::Char(a)), Key::Scalar(S::Char(b))) => a.cmp(&b),
+            _ => return None,
+        })
     }
 }
