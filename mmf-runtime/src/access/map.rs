@@ -712,8 +712,19 @@ fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
     // written meanwhile; every occupied slot's key was validated above.
     let key = |i: usize| unsafe { K::view(&keys[i], file) };
     if !hashed {
-        if (1..slots).any(|i| K::compare(&key(i - 1), &key(i)) != Ordering::Less) {
-            return Err(invalid(v, raw, "its keys are out of order, or one is there twice"));
+        // Each key viewed once (a string's view checks its UTF-8).
+        let mut views = (0..slots).map(key);
+        if let Some(mut previous) = views.next() {
+            for view in views {
+                if K::compare(&previous, &view) != Ordering::Less {
+                    return Err(invalid(
+                        v,
+                        raw,
+                        "its keys are out of order, or one is there twice",
+                    ));
+                }
+                previous = view;
+            }
         }
         return Ok(());
     }
@@ -744,7 +755,7 @@ fn validate_map<'v, K: MapKey, R: crate::format::raw::RawData>(
 
 macro_rules! maps {
     ($($name:literal: $t:ty, [$($gen:tt)*], $hashed:literal;)*) => {$(
-        // SAFETY: `write` allocates the four lists and the entries' blocks;
+        // SAFETY: `write` allocates the three lists and the entries' blocks;
         // `validate` checks every list's block and entry and what lookups rely
         // on; views resolve blocks through checked `FileRef`/`FileMut` and find
         // entries with bounds-checked reads.

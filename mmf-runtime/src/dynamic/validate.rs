@@ -102,30 +102,20 @@ fn validate_map<'a>(
     let len = u64::from_ne_bytes(map.bytes(48).ok_or_else(|| out_of_bounds(map))?);
     v.block_bytes(keys.0, keys.1, key.size, key.align)?;
     let slots = keys.1;
-    let tag_at = |i: u64| map.file_bytes::<2>(tags.0 + 2 * i).map(u16::from_ne_bytes);
     let occupied: Vec<bool> = if hashed {
         if tags.1 != slots {
             return Err(invalid("it has not one tag per key slot"));
         }
         v.block_bytes(tags.0, tags.1, 2, 2)?;
-        (0..slots).map(|i| tag_at(i).is_some_and(|t| t != 0)).collect()
+        (0..slots).map(|i| map.map_tag(tags, i).is_some_and(|t| t != 0)).collect()
     } else {
         if tags.1 != 0 {
             return Err(invalid("a map ordered by key has tags"));
         }
         vec![true; slots as usize]
     };
-    fn slot<'a>(
-        map: DynValue<'a>,
-        layout: &'a DynLayout,
-        part: (u64, u64),
-        i: u64,
-    ) -> Option<DynValue<'a>> {
-        let at = part.0.checked_add(i.checked_mul(layout.size)?)?;
-        Some(DynValue { layout, file: map.file, at })
-    }
     for i in (0..slots).filter(|&i| occupied[i as usize]) {
-        let k = slot(map, key, keys, i).ok_or_else(|| out_of_bounds(map))?;
+        let k = map.map_slot(key, keys, i).ok_or_else(|| out_of_bounds(map))?;
         validate(k, v).map_err(|e| {
             e.within(PathSegment::Index(i)).within(PathSegment::Field("keys".into()))
         })?;
@@ -139,7 +129,8 @@ fn validate_map<'a>(
             v.block_bytes(values.0, values.1, layout.size, layout.align)?;
             if layout.checked() {
                 for i in (0..slots).filter(|&i| occupied[i as usize]) {
-                    let value = slot(map, layout, values, i).ok_or_else(|| out_of_bounds(map))?;
+                    let value =
+                        map.map_slot(layout, values, i).ok_or_else(|| out_of_bounds(map))?;
                     validate(value, v).map_err(|e| {
                         e.within(PathSegment::Index(i)).within(PathSegment::Field("values".into()))
                     })?;
@@ -149,7 +140,7 @@ fn validate_map<'a>(
         None if values.1 != 0 => return Err(invalid("a set holds values")),
         None => {}
     }
-    let key_at = |i: u64| slot(map, key, keys, i);
+    let key_at = |i: u64| map.map_slot(key, keys, i);
     let less = |a: u64, b: u64| match (key_at(a), key_at(b)) {
         (Some(a), Some(b)) => a.key_cmp(&b) == Some(core::cmp::Ordering::Less),
         _ => false,
@@ -160,10 +151,10 @@ fn validate_map<'a>(
         }
         return Ok(());
     }
-    if slots < home_slots(len) {
+    let homes = home_slots(len);
+    if slots < homes {
         return Err(invalid("it has fewer slots than its entries need"));
     }
-    let homes = home_slots(len);
     let mut previous: Option<(u64, u64)> = None;
     for i in (0..slots).filter(|&i| occupied[i as usize]) {
         let hash = key_at(i).and_then(|k| k.key_hash()).ok_or_else(|| out_of_bounds(map))?;
@@ -172,7 +163,7 @@ fn validate_map<'a>(
             return Err(invalid("its entries are out of order, or a key is there twice"));
         }
         let home = home_of(hash, homes);
-        if i < home || tag_at(i) != Some(slot_tag(hash, i - home)) {
+        if i < home || map.map_tag(tags, i) != Some(slot_tag(hash, i - home)) {
             return Err(invalid("a slot's tag is not its key's"));
         }
         if i > home && !occupied[i as usize - 1] {

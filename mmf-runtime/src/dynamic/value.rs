@@ -189,6 +189,22 @@ impl<'a> DynValue<'a> {
         Some((offset, len))
     }
 
+    /// Slot `i` of a map's list `part` (as [`map_part`](Self::map_part)
+    /// gives it), read as `layout`.
+    pub(crate) fn map_slot(
+        &self,
+        layout: &'a DynLayout,
+        part: (u64, u64),
+        i: u64,
+    ) -> Option<DynValue<'a>> {
+        Some(self.at(layout, part.0.checked_add(i.checked_mul(layout.size)?)?))
+    }
+
+    /// Slot `i`'s tag in a hash map's list of tags `tags` (0: empty).
+    pub(crate) fn map_tag(&self, tags: (u64, u64), i: u64) -> Option<u16> {
+        self.file_bytes::<2>(tags.0.checked_add(i.checked_mul(2)?)?).map(u16::from_ne_bytes)
+    }
+
     /// The entries of a map (key, `Some(value)`) or set (key, `None`), in
     /// stored order; none for other values.
     pub fn entries(&self) -> impl Iterator<Item = (DynValue<'a>, Option<DynValue<'a>>)> + 'a {
@@ -200,17 +216,12 @@ impl<'a> DynValue<'a> {
         let [keys, values, tags] = [0, 1, 2].map(|i| self.map_part(i).unwrap_or_default());
         let slots = if key.is_some() { keys.1 } else { 0 };
         (0..slots).filter_map(move |i| {
-            if hashed {
-                let tag = this.file_bytes::<2>(tags.0.checked_add(i.checked_mul(2)?)?)?;
-                if u16::from_ne_bytes(tag) == 0 {
-                    return None; // an empty slot
-                }
+            if hashed && this.map_tag(tags, i)? == 0 {
+                return None; // an empty slot
             }
-            let key = key?;
-            let at = |(offset, _): (u64, u64), size: u64| offset.checked_add(i.checked_mul(size)?);
-            let k = this.at(key, at(keys, key.size)?);
+            let k = this.map_slot(key?, keys, i)?;
             let v = match value {
-                Some(value) => Some(this.at(value, at(values, value.size)?)),
+                Some(value) => Some(this.map_slot(value, values, i)?),
                 None => None,
             };
             Some((k, v))
@@ -259,10 +270,7 @@ impl<'a> DynValue<'a> {
         let query = Key::parse(key_layout, key)?;
         let len = self.len()?;
         let [keys, values, tags] = [0, 1, 2].map(|i| self.map_part(i).unwrap_or_default());
-        let slot =
-            |(offset, _): (u64, u64), size: u64, i: u64| offset.checked_add(i.checked_mul(size)?);
-        let key_at = |i: u64| Some(self.at(key_layout, slot(keys, key_layout.size, i)?));
-        let tag_at = |i: u64| self.file_bytes::<2>(slot(tags, 2, i)?).map(u16::from_ne_bytes);
+        let key_at = |i: u64| self.map_slot(key_layout, keys, i);
         // Entries are sorted (by hash then key in a hash table, where an
         // empty slot counts as greater): bisect from the key's home slot.
         let hash = query.hash();
@@ -273,7 +281,7 @@ impl<'a> DynValue<'a> {
         };
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let order = if *hashed && tag_at(mid)? == 0 {
+            let order = if *hashed && self.map_tag(tags, mid)? == 0 {
                 Ordering::Greater
             } else {
                 let stored = key_at(mid)?.as_key()?;
@@ -285,7 +293,7 @@ impl<'a> DynValue<'a> {
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => {
                     return match value {
-                        Some(value) => Some(self.at(value, slot(values, value.size, mid)?)),
+                        Some(value) => self.map_slot(value, values, mid),
                         None => key_at(mid),
                     };
                 }
