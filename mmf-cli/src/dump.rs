@@ -4,6 +4,37 @@ use std::io::{self, Write};
 
 use mmf_runtime::{DynKind, DynValue, ScalarValue};
 
+/// Writes the first `limit` of `len` items (a list's elements, or a map's
+/// `key: value` entries) one per line between `brackets`, then `… N more`.
+fn write_items<'a>(
+    items: impl Iterator<Item = (DynValue<'a>, Option<DynValue<'a>>)>,
+    len: u64,
+    [open, close]: [&str; 2],
+    limit: u64,
+    depth: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if len == 0 {
+        return write!(out, "{open}{close}");
+    }
+    writeln!(out, "{open}")?;
+    for (item, value) in items.take(usize::try_from(limit).unwrap_or(usize::MAX)) {
+        indent(out, depth + 1)?;
+        write_text(item, limit, depth + 1, out)?;
+        if let Some(value) = value {
+            out.write_all(b": ")?;
+            write_text(value, limit, depth + 1, out)?;
+        }
+        out.write_all(b",\n")?;
+    }
+    if len > limit {
+        indent(out, depth + 1)?;
+        writeln!(out, "… {} more", len - limit)?;
+    }
+    indent(out, depth)?;
+    write!(out, "{close}")
+}
+
 /// Whether a struct's fields are named by their index: a tuple struct or variant.
 fn is_tuple(value: DynValue<'_>) -> bool {
     let mut fields = value.fields().peekable();
@@ -46,25 +77,7 @@ fn write_text(
         },
         DynKind::Map { .. } => {
             let len = value.len().unwrap_or(0);
-            if len == 0 {
-                return out.write_all(b"{}");
-            }
-            out.write_all(b"{\n")?;
-            for (key, item) in value.entries().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
-                indent(out, depth + 1)?;
-                write_text(key, limit, depth + 1, out)?;
-                if let Some(item) = item {
-                    out.write_all(b": ")?;
-                    write_text(item, limit, depth + 1, out)?;
-                }
-                out.write_all(b",\n")?;
-            }
-            if len > limit {
-                indent(out, depth + 1)?;
-                writeln!(out, "… {} more", len - limit)?;
-            }
-            indent(out, depth)?;
-            out.write_all(b"}")
+            write_items(value.entries(), len, ["{", "}"], limit, depth, out)
         }
         DynKind::Option(_) => match value.option().flatten() {
             None => out.write_all(b"None"),
@@ -76,21 +89,8 @@ fn write_text(
         },
         DynKind::List(_) | DynKind::Array { .. } => {
             let len = value.len().unwrap_or(0);
-            if len == 0 {
-                return out.write_all(b"[]");
-            }
-            out.write_all(b"[\n")?;
-            for item in value.elements().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
-                indent(out, depth + 1)?;
-                write_text(item, limit, depth + 1, out)?;
-                out.write_all(b",\n")?;
-            }
-            if len > limit {
-                indent(out, depth + 1)?;
-                writeln!(out, "… {} more", len - limit)?;
-            }
-            indent(out, depth)?;
-            out.write_all(b"]")
+            let items = value.elements().map(|item| (item, None));
+            write_items(items, len, ["[", "]"], limit, depth, out)
         }
         DynKind::Struct(fields) => {
             if fields.is_empty() {
