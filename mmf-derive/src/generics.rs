@@ -22,7 +22,7 @@ pub fn type_params(generics: &Generics) -> Vec<Ident> {
 /// Whether `ty` names one of `params` anywhere.
 pub fn mentions(ty: &Type, params: &[Ident]) -> bool {
     let mut found = false;
-    visit(&mut ty.clone(), &mut |path| {
+    visit(ty, &mut |path| {
         if params.iter().any(|p| path.path.is_ident(p)) {
             found = true;
         }
@@ -91,13 +91,13 @@ fn replace(ty: &mut Type, params: &[Ident], proxy: &Type) {
 }
 
 /// Calls `f` on every path type inside `ty`.
-fn visit(ty: &mut Type, f: &mut impl FnMut(&syn::TypePath)) {
+fn visit(ty: &Type, f: &mut impl FnMut(&syn::TypePath)) {
     match ty {
         Type::Path(p) => {
             f(p);
-            for segment in &mut p.path.segments {
-                if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
-                    for arg in &mut args.args {
+            for segment in &p.path.segments {
+                if let PathArguments::AngleBracketed(args) = &segment.arguments {
+                    for arg in &args.args {
                         if let GenericArgument::Type(inner) = arg {
                             visit(inner, f);
                         }
@@ -105,11 +105,11 @@ fn visit(ty: &mut Type, f: &mut impl FnMut(&syn::TypePath)) {
                 }
             }
         }
-        Type::Array(array) => visit(&mut array.elem, f),
-        Type::Paren(inner) => visit(&mut inner.elem, f),
-        Type::Group(inner) => visit(&mut inner.elem, f),
-        Type::Slice(slice) => visit(&mut slice.elem, f),
-        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(|e| visit(e, f)),
+        Type::Array(array) => visit(&array.elem, f),
+        Type::Paren(inner) => visit(&inner.elem, f),
+        Type::Group(inner) => visit(&inner.elem, f),
+        Type::Slice(slice) => visit(&slice.elem, f),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|e| visit(e, f)),
         _ => {}
     }
 }
