@@ -63,12 +63,15 @@ fn everything_file(dir: &Path) -> (std::path::PathBuf, String) {
     let Shape::Path { name, points, .. } = &value.shape else { panic!("shape is a path") };
     let Some(Marker::Peak { height, .. }) = value.marker else { panic!("marker is a peak") };
     let line = format!(
-        "shapes={} label={label} path={name} points={} z={} peak={height} boxed={} x={}",
+        "shapes={} label={label} path={name} points={} z={} peak={height} boxed={} x={} lon={} pair={}:{}",
         value.shapes.len(),
         points.len(),
         points[1].z,
         value.boxed.date,
-        value.maybe_boxed.as_ref().unwrap().x
+        value.maybe_boxed.as_ref().unwrap().x,
+        value.lat_lon.1,
+        value.named_counts[0].0,
+        value.named_counts[0].1,
     );
     (path, line)
 }
@@ -129,12 +132,16 @@ int main(int argc, char **argv) {
     const Hike *boxed = Everything_boxed(file2, e);
     if (e->maybe_boxed.tag != 1) return 8;
     const Coord *near = (const Coord *)((const char *)file2 + e->maybe_boxed.value.offset);
-    printf("shapes=%llu label=%.*s path=%.*s points=%llu z=%.17g peak=%g boxed=%.*s x=%.17g\n",
+    /* Tuples: structs with fields _0, _1, …. */
+    const Tuple_String_u32 *pair = &Everything_named_counts(file2, e)[0];
+    printf("shapes=%llu label=%.*s path=%.*s points=%llu z=%.17g peak=%g boxed=%.*s x=%.17g"
+           " lon=%.17g pair=%.*s:%u\n",
            (unsigned long long)Everything_shapes_len(e),
            (int)label->Label._0.len, mmf_str_data(file2, label->Label._0),
            (int)path->name.len, mmf_str_data(file2, path->name),
            (unsigned long long)path->points.len, points[1].z, e->marker.value.Peak.height,
-           (int)boxed->date.len, mmf_str_data(file2, boxed->date), near->x);
+           (int)boxed->date.len, mmf_str_data(file2, boxed->date), near->x, e->lat_lon._1,
+           (int)pair->_0.len, mmf_str_data(file2, pair->_0), pair->_1);
     return 0;
 }
 "#,
@@ -214,10 +221,12 @@ class Program
             var boxed = file.Deref<Mmf.Everything.Hike>(e.boxed);
             Check(e.maybe_boxed.Tag == 1);
             var near = file.Deref<Mmf.Everything.Coord>(e.maybe_boxed.value);
-            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5} boxed={6} x={7}", e.shapes.Len,
-                file.Text(label.Label._0), file.Text(path.name), path.points.Len,
+            var pair = file.Element<Mmf.Everything.Tuple_String_u32>(e.named_counts, 0);
+            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5} boxed={6} x={7} lon={8} pair={9}:{10}",
+                e.shapes.Len, file.Text(label.Label._0), file.Text(path.name), path.points.Len,
                 point.z.ToString("R", inv), e.marker.value.Peak.height.ToString("R", inv),
-                file.Text(boxed.date), near.x.ToString("R", inv));
+                file.Text(boxed.date), near.x.ToString("R", inv), e.lat_lon._1.ToString("R", inv),
+                file.Text(pair._0), pair._1);
         }
     }
 
@@ -283,9 +292,11 @@ assert e.marker.tag == 1 and e.marker.value.tag == ev.Marker.TAG_Peak
 boxed = e_file.deref(ev.Hike, e.boxed)
 assert e.maybe_boxed.tag == 1
 near = e_file.deref(ev.Coord, e.maybe_boxed.value)
-print("shapes=%d label=%s path=%s points=%d z=%r peak=%r boxed=%s x=%r" % (
+pair = e_file.element(ev.Tuple_String_u32, e.named_counts, 0)
+print("shapes=%d label=%s path=%s points=%d z=%r peak=%r boxed=%s x=%r lon=%r pair=%s:%d" % (
     e.shapes.len, e_file.text(label.Label._0), e_file.text(path.name), path.points.len, point.z,
-    e.marker.value.Peak.height, e_file.text(boxed.date), near.x))
+    e.marker.value.Peak.height, e_file.text(boxed.date), near.x, e.lat_lon._1,
+    e_file.text(pair._0), pair._1))
 "#,
     )
     .unwrap();

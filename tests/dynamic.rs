@@ -45,8 +45,14 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     assert_eq!(z, Some(ScalarValue::F64(value.hikes[0].gps_track[2].z)));
     assert_eq!(root.path("hikes")?.len(), Some(2));
     assert_eq!(root.path("hikes")?.elements().count(), 2);
-    assert_eq!(root.fields().count(), 44);
-    assert_eq!(root.fields().last().map(|(name, _)| name), Some("years"));
+    assert_eq!(root.fields().count(), 47);
+    assert_eq!(root.fields().last().map(|(name, _)| name), Some("mixed"));
+    // Tuples are anonymous structs with fields `0`, `1`, ….
+    assert_eq!(root.path("lat_lon.1")?.scalar(), Some(ScalarValue::F64(8.3)));
+    assert_eq!(root.path("named_counts[0].0")?.as_str(), Some("Rigi"));
+    assert_eq!(root.path("mixed.1?.1")?.scalar(), Some(ScalarValue::Char('ü')));
+    assert_eq!(root.path("mixed.2[2]")?.scalar(), Some(ScalarValue::U8(6)));
+    assert_eq!(root.path("mixed")?.layout().name, "(u8, Option<(u16, char)>, [u8; 3])");
     let years: Vec<_> = root.path("years")?.entries().map(|(k, _)| k.scalar()).collect();
     assert_eq!(years, [-44, 1291, 2024].map(|y| Some(ScalarValue::I64(y))));
     // A map's key in brackets: quoted for strings, as written for numbers.

@@ -118,3 +118,24 @@ fn a_hand_written_bound_replaces_the_inferred_one() {
     assert_eq!(view.items().iter().collect::<Vec<_>>(), ["a", "b"]);
     assert_eq!(view.to_owned(), latest);
 }
+
+/// Tuples with a parameter in them: the derive adds `Vec<(T, u32)>: Mapped`
+/// and `(T, T): Mapped` to the inferred bounds; `(T, T)` is stored out of line.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Tagged<T> {
+    pub pairs: Vec<(T, u32)>,
+    pub both: (T, T),
+}
+
+#[test]
+fn tuples_of_a_parameter_round_trip() {
+    let value = Tagged { pairs: vec![(coord(1), 7), (coord(2), 8)], both: (coord(3), coord(4)) };
+    let bytes = mmf::to_bytes(&value);
+    let view = mmf::from_bytes::<Tagged<Coord>>(&bytes).unwrap();
+    let (first, tag) = view.pairs().get(1).unwrap();
+    assert_eq!((first.x(), tag), (coord(2).x, 8));
+    assert_eq!(view.both().1.z(), coord(4).z);
+    assert_eq!(view.to_owned(), value);
+    assert_eq!(<Tagged<u8> as Mapped>::LAYOUT.name, "Tagged<u8>");
+    assert_eq!(<Tagged<u8> as Mapped>::LAYOUT.size, 24, "a list, and a box for `both`");
+}

@@ -97,7 +97,9 @@ fn write_text(
                 return write!(out, "{} {{}}", layout.name);
             }
             let tuple = is_tuple(value);
-            writeln!(out, "{}{}", layout.name, if tuple { "(" } else { " {" })?;
+            // A tuple's name is its elements' types: `(1, 2.5)`, not `(u8, f64)(1, 2.5)`.
+            let name = if layout.name.starts_with('(') { "" } else { &layout.name };
+            writeln!(out, "{name}{}", if tuple { "(" } else { " {" })?;
             for (name, field) in value.fields() {
                 indent(out, depth + 1)?;
                 if !tuple {

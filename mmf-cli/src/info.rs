@@ -188,8 +188,15 @@ fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
 fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
     match &layout.kind {
         DynKind::Struct(fields) => {
-            writeln!(out, "#[repr(C)] // {} bytes, aligned to {}", layout.size, layout.align)?;
-            write!(out, "struct {}", layout.name)?;
+            write!(out, "#[repr(C)] // {} bytes, aligned to {}", layout.size, layout.align)?;
+            if layout.name.starts_with('(') {
+                // A tuple: a struct of its elements, named as generated readers name it.
+                writeln!(out, ": the tuple {}", layout.name)?;
+                write!(out, "struct {}", mmf_codegen::identifier(&layout.name))?;
+            } else {
+                writeln!(out)?;
+                write!(out, "struct {}", layout.name)?;
+            }
             let tuple = is_tuple(fields);
             fields_of(fields, 0, layout.size, 0, out)?;
             writeln!(out, "{}", if tuple { ";" } else { "" })

@@ -122,9 +122,18 @@ fn type_name(layout: &DynLayout) -> String {
 }
 
 /// A type's name as an identifier: an instantiation of a generic struct,
-/// `Pair<f32, Series<Coord>>`, becomes `Pair_f32_Series_Coord`.
-fn identifier(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+/// `Pair<f32, Series<Coord>>`, becomes `Pair_f32_Series_Coord`; a tuple,
+/// `(u8, Option<char>)`, `Tuple_u8_Option_char`.
+///
+/// ```
+/// assert_eq!(mmf_codegen::identifier("Pair<f32, Series<Coord>>"), "Pair_f32_Series_Coord");
+/// assert_eq!(mmf_codegen::identifier("(String, [u8; 3])"), "Tuple_String_u8_3");
+/// ```
+pub fn identifier(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 5);
+    if name.starts_with('(') {
+        out.push_str("Tuple");
+    }
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
             out.push(c);

@@ -27,10 +27,11 @@ pub fn check(cx: &mut Ctxt, ty: &Type, own: &Ident) {
             ty,
             "`()` holds no data and is not supported; remove the field",
         ),
-        Type::Tuple(_) => cx.error_spanned_by(
+        Type::Tuple(tuple) if tuple.elems.len() > 12 => cx.error_spanned_by(
             ty,
-            "tuples are not supported; use a struct with `#[derive(Mapped)]`",
+            "tuples of more than 12 elements are not supported; use a struct with `#[derive(Mapped)]`",
         ),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| check(cx, elem, own)),
         Type::BareFn(_) => cx.error_spanned_by(ty, "function pointers cannot be stored in a file"),
         Type::TraitObject(_) | Type::ImplTrait(_) => cx.error_spanned_by(
             ty,

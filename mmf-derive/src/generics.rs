@@ -90,6 +90,26 @@ fn replace(ty: &mut Type, params: &[Ident], proxy: &Type) {
     }
 }
 
+/// Whether `ty` holds a tuple that names one of `params`.
+fn generic_tuple(ty: &Type, params: &[Ident]) -> bool {
+    match ty {
+        Type::Tuple(tuple) => {
+            mentions(ty, params) || tuple.elems.iter().any(|e| generic_tuple(e, params))
+        }
+        Type::Path(p) => p.path.segments.iter().any(|segment| match &segment.arguments {
+            PathArguments::AngleBracketed(args) => args.args.iter().any(
+                |arg| matches!(arg, GenericArgument::Type(inner) if generic_tuple(inner, params)),
+            ),
+            _ => false,
+        }),
+        Type::Array(array) => generic_tuple(&array.elem, params),
+        Type::Paren(inner) => generic_tuple(&inner.elem, params),
+        Type::Group(inner) => generic_tuple(&inner.elem, params),
+        Type::Slice(slice) => generic_tuple(&slice.elem, params),
+        _ => false,
+    }
+}
+
 /// Calls `f` on every path type inside `ty`.
 fn visit(ty: &Type, f: &mut impl FnMut(&syn::TypePath)) {
     match ty {
@@ -117,8 +137,13 @@ fn visit(ty: &Type, f: &mut impl FnMut(&syn::TypePath)) {
 /// The generics every generated item gets: the type's own, with `P: Mapped +
 /// 'static` for each type parameter (or the `#[mmf(bound = "…")]` predicates
 /// instead of `P: Mapped`; `'static` is kept, as stored forms need it).
+///
+/// A field whose type holds a tuple with a parameter in it, `Vec<(T, u32)>`,
+/// also gets `Vec<(T, u32)>: Mapped`: a tuple's padding is computed from its
+/// elements' types, which generic code cannot do for a `T` it does not know.
 pub fn bounded(
     generics: &Generics,
+    field_types: &[&Type],
     bound: Option<&[WherePredicate]>,
     private: &TokenStream,
 ) -> Generics {
@@ -130,6 +155,9 @@ pub fn bounded(
         None => {
             for p in &params {
                 clause.predicates.push(syn::parse_quote!(#p: #private::Mapped));
+            }
+            for ty in field_types.iter().filter(|ty| generic_tuple(ty, &params)) {
+                clause.predicates.push(syn::parse_quote!(#ty: #private::Mapped));
             }
         }
     }

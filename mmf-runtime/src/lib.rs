@@ -54,6 +54,7 @@ pub use format::header::{
 pub use format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
 pub use format::raw::{RawBox, RawData, RawMap, RawOption, RawStr, RawVec, map_key_hash};
 pub use format::schema;
+pub use format::tuple::{self, RawTuple};
 pub use storage::bytes::{
     AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
     to_bytes,
@@ -77,6 +78,7 @@ pub mod __private {
     pub use crate::format::error::{Error, PathSegment, Problem, Result};
     pub use crate::format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
     pub use crate::format::raw::RawData;
+    pub use crate::format::tuple::{Align, Mod16};
     pub use bytemuck;
     pub use core;
     pub use std::borrow::Cow;

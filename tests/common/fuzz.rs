@@ -139,6 +139,17 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
         let count = counts.get_mut(&key).expect("a key just listed");
         *count = count.wrapping_add(1);
     }
+    v.set_lat_lon((1.0, -2.0));
+    for (name, count) in v.named_counts_mut().iter_mut() {
+        *count = name.len() as u32;
+    }
+    let (first, second, mut bytes) = v.mixed_mut();
+    *first = first.wrapping_add(1);
+    if let Some((number, mut letter)) = second {
+        *number = number.wrapping_sub(1);
+        letter.set('t');
+    }
+    bytes[2] = 9;
 }
 
 /// Changes every field of the variant held in place, then replaces a circle
@@ -364,6 +375,13 @@ impl Source<'_> {
             hikes_by_year: (0..self.len(2)).map(|_| (self.u64() as u16, self.hike())).collect(),
             tags: (0..self.len(4)).map(|_| self.text()).collect(),
             years: (0..self.len(5)).map(|_| self.u64() as i64 % 3000).collect(),
+            lat_lon: (f64::from_bits(self.u64()), self.u64() as f64),
+            named_counts: (0..self.len(3)).map(|_| (self.text(), self.u64() as u32)).collect(),
+            mixed: (
+                self.byte(),
+                self.coin().then(|| (self.u64() as u16, self.text().chars().next().unwrap_or('-'))),
+                [self.byte(), self.byte(), self.byte()],
+            ),
         }
     }
 

@@ -133,6 +133,9 @@ pub struct Everything {
     pub hikes_by_year: std::collections::BTreeMap<u16, Hike>,
     pub tags: std::collections::HashSet<String>,
     pub years: std::collections::BTreeSet<i64>,
+    pub lat_lon: (f64, f64),
+    pub named_counts: Vec<(String, u32)>,
+    pub mixed: (u8, Option<(u16, char)>, [u8; 3]),
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -213,6 +216,9 @@ pub fn everything() -> Everything {
         hikes_by_year: [(2024, hike(4, 2)), (2023, hike(5, 1))].into(),
         tags: ["alpine".to_owned(), "lake".to_owned(), String::new()].into(),
         years: [-44, 1291, 2024].into(),
+        lat_lon: (47.05, 8.3),
+        named_counts: vec![("Rigi".into(), 3), (String::new(), 0)],
+        mixed: (7, Some((0xfeed, 'ü')), [4, 5, 6]),
     }
 }
 

@@ -192,10 +192,13 @@ fn raw_struct(e: &Enum) -> TokenStream {
             // `Copy` and `'static`.
             #[automatically_derived]
             unsafe impl #private::bytemuck::Pod for #raw {}
-            // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes.
+            // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes, and
+            // the size and alignment are the type's own.
             #[automatically_derived]
             unsafe impl #private::RawData for #raw {
                 type OptionPad = [u8; ::core::mem::align_of::<#raw>() - 1];
+                type SizeMod16 = #private::Mod16<{ ::core::mem::size_of::<#raw>() % 16 }>;
+                type Align = #private::Align<{ ::core::mem::align_of::<#raw>() }>;
             }
 
             #[automatically_derived]

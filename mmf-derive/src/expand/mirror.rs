@@ -124,10 +124,15 @@ pub fn mirror(s: &Struct) -> TokenStream {
             #[automatically_derived]
             unsafe impl #impl_generics #private::bytemuck::Pod for #raw #args #where_clause {}
             // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes: a
-            // `repr(C)` struct is aligned as its most aligned field.
+            // `repr(C)` struct is aligned as its most aligned field; the size is
+            // the fields' and the padding's (no implicit padding, checked above).
             #[automatically_derived]
             unsafe impl #impl_generics #private::RawData for #raw #args #where_clause {
                 type OptionPad = [u8; #private::largest(#list).1 - 1];
+                type SizeMod16 = #private::Mod16<{
+                    (0 #(+ ::core::mem::size_of::<#measured>())* + #private::padding_total(#list)) % 16
+                }>;
+                type Align = #private::Align<{ #private::largest(#list).1 }>;
             }
 
             #[automatically_derived]

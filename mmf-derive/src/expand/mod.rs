@@ -87,7 +87,12 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         return quote! { #errors #fallback };
     }
     let private = private_path(&input);
-    let bounded = generics::bounded(input.generics, input.attrs.bound.as_deref(), &private);
+    let field_types: Vec<&syn::Type> = match &input.data {
+        Body::Struct { fields, .. } => fields.iter().map(|f| f.ty).collect(),
+        _ => Vec::new(),
+    };
+    let bounded =
+        generics::bounded(input.generics, &field_types, input.attrs.bound.as_deref(), &private);
     store_fields(&mut input, &private);
     match &input.data {
         Body::Struct { fields, tuple } => {

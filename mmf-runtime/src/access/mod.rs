@@ -9,6 +9,7 @@ pub(crate) mod file_ref;
 pub(crate) mod impls;
 pub(crate) mod map;
 pub(crate) mod mapped;
+pub(crate) mod tuple;
 pub(crate) mod validate;
 pub(crate) mod view;
 pub(crate) mod write;

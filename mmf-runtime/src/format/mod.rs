@@ -9,3 +9,4 @@ pub(crate) mod layout;
 pub(crate) mod raw;
 pub mod schema;
 pub(crate) mod tables;
+pub mod tuple;

@@ -21,17 +21,26 @@ use core::marker::PhantomData;
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::format::tuple::{Align, Alignment, ArrayMod16, Mod16, SumMod16};
+
 /// A stored form: plain data that may appear in a file.
 ///
 /// # Safety
 ///
 /// `OptionPad` must be `[u8; align_of::<Self>() - 1]`, so that a one-byte tag,
 /// then `OptionPad`, then `Self` (as in [`RawOption`]) leaves no implicit padding.
-/// The derive implements this trait for every mirror struct and checks the
-/// length at compile time.
+/// `SizeMod16` must evaluate to `Mod16<{ size_of::<Self>() % 16 }>` and `Align`
+/// must be `Align<{ align_of::<Self>() }>` (at most 16): tuples are padded by
+/// them (see [`RawTuple`](crate::RawTuple)). The derive implements this trait
+/// for every mirror struct and checks the lengths at compile time.
 pub unsafe trait RawData: Pod {
     /// The padding between an `Option`'s tag byte and a value of this type.
     type OptionPad: Pod;
+    /// `size_of::<Self>() % 16` as a [`Mod16`](crate::format::tuple::Mod16),
+    /// or an expression of them evaluated when a tuple needs it.
+    type SizeMod16;
+    /// `align_of::<Self>()` as an [`Align`](crate::format::tuple::Align).
+    type Align: Alignment;
 }
 
 macro_rules! raw_data_for_numbers {
@@ -39,19 +48,26 @@ macro_rules! raw_data_for_numbers {
         // SAFETY: the array length is `align_of::<$t>() - 1`, as the trait requires.
         unsafe impl RawData for $t {
             type OptionPad = [u8; core::mem::align_of::<$t>() - 1];
+            type SizeMod16 = Mod16<{ core::mem::size_of::<$t>() % 16 }>;
+            type Align = Align<{ core::mem::align_of::<$t>() }>;
         }
     )*};
 }
 raw_data_for_numbers!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
 
-// SAFETY: `()` has alignment 1, so the padding is `[u8; 0]`.
+// SAFETY: `()` has size 0 and alignment 1, so the padding is `[u8; 0]`.
 unsafe impl RawData for () {
     type OptionPad = [u8; 0];
+    type SizeMod16 = Mod16<0>;
+    type Align = Align<1>;
 }
 
-// SAFETY: an array has the alignment of its element, so the element's padding fits.
+// SAFETY: an array has the alignment of its element, so the element's padding
+// fits; its size is `N` times the element's.
 unsafe impl<R: RawData, const N: usize> RawData for [R; N] {
     type OptionPad = R::OptionPad;
+    type SizeMod16 = ArrayMod16<R::SizeMod16, N>;
+    type Align = R::Align;
 }
 
 /// The stored form of `String` and `Box<str>`: `len` bytes of UTF-8 at `offset`.
@@ -64,9 +80,11 @@ pub struct RawStr {
     pub len: u64,
 }
 
-// SAFETY: `RawStr` has alignment 8 (two `u64`s), and the padding is 7 bytes.
+// SAFETY: `RawStr` has size 16 and alignment 8 (two `u64`s); the padding is 7 bytes.
 unsafe impl RawData for RawStr {
     type OptionPad = [u8; 7];
+    type SizeMod16 = Mod16<0>;
+    type Align = Align<8>;
 }
 
 impl fmt::Debug for RawStr {
@@ -121,9 +139,11 @@ impl<R> fmt::Debug for RawVec<R> {
 unsafe impl<R: 'static> Zeroable for RawVec<R> {}
 // SAFETY: as above; `R` only appears in `PhantomData`, so it needs no bound.
 unsafe impl<R: 'static> Pod for RawVec<R> {}
-// SAFETY: alignment 8 (two `u64`s), padding of 7 bytes.
+// SAFETY: size 16, alignment 8 (two `u64`s), padding of 7 bytes.
 unsafe impl<R: 'static> RawData for RawVec<R> {
     type OptionPad = [u8; 7];
+    type SizeMod16 = Mod16<0>;
+    type Align = Align<8>;
 }
 
 /// The stored form of `Box<T>`: the offset of a block holding one `R` (the
@@ -164,9 +184,11 @@ impl<R> fmt::Debug for RawBox<R> {
 unsafe impl<R: 'static> Zeroable for RawBox<R> {}
 // SAFETY: as above; `R` only appears in `PhantomData`.
 unsafe impl<R: 'static> Pod for RawBox<R> {}
-// SAFETY: alignment 8 (a `u64`), padding of 7 bytes.
+// SAFETY: size 8, alignment 8 (a `u64`), padding of 7 bytes.
 unsafe impl<R: 'static> RawData for RawBox<R> {
     type OptionPad = [u8; 7];
+    type SizeMod16 = Mod16<8>;
+    type Align = Align<8>;
 }
 
 /// The stored form of a map or set (`HashMap`, `BTreeMap`, `HashSet`,
@@ -216,9 +238,11 @@ impl<K, V> fmt::Debug for RawMap<K, V> {
 unsafe impl<K: 'static, V: 'static> Zeroable for RawMap<K, V> {}
 // SAFETY: as above; `K` and `V` appear only in `PhantomData`s.
 unsafe impl<K: 'static, V: 'static> Pod for RawMap<K, V> {}
-// SAFETY: alignment 8, padding of 7 bytes.
+// SAFETY: size 56, alignment 8, padding of 7 bytes.
 unsafe impl<K: 'static, V: 'static> RawData for RawMap<K, V> {
     type OptionPad = [u8; 7];
+    type SizeMod16 = Mod16<8>;
+    type Align = Align<8>;
 }
 
 /// The hash of a map's key in files, over the key's canonical bytes (a
@@ -296,7 +320,10 @@ impl<R: RawData + fmt::Debug> fmt::Debug for RawOption<R> {
 unsafe impl<R: RawData> Zeroable for RawOption<R> {}
 // SAFETY: as for `Zeroable` above.
 unsafe impl<R: RawData> Pod for RawOption<R> {}
-// SAFETY: `RawOption<R>` has the alignment of `R`, so `R`'s padding fits.
+// SAFETY: `RawOption<R>` has the alignment of `R`, so `R`'s padding fits; its
+// size is the alignment (tag and padding) plus `R`'s size.
 unsafe impl<R: RawData> RawData for RawOption<R> {
     type OptionPad = R::OptionPad;
+    type SizeMod16 = SumMod16<<R::Align as Alignment>::Mod16, R::SizeMod16>;
+    type Align = R::Align;
 }

@@ -2,9 +2,10 @@ use mmf::Mapped;
 
 #[derive(Mapped)]
 struct Odd {
-    boxed: Box<u64>,
     pair: (u8, u8),
+    nested: (u64, (&'static str, u8)),
     unit: (),
+    long: (u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, u8),
     callback: fn(),
 }
 
