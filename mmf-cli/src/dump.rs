@@ -47,6 +47,10 @@ pub fn text(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
     write_text(value, limit, 0, out)
 }
 
+/// How deep printing goes into a value: a recursive type's values may nest
+/// far deeper than a person reads (or than the printer's stack holds).
+const MAX_DEPTH: usize = 200;
+
 fn indent(out: &mut impl Write, depth: usize) -> io::Result<()> {
     write!(out, "{:width$}", "", width = depth * 2)
 }
@@ -57,8 +61,13 @@ fn write_text(
     depth: usize,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    if depth > MAX_DEPTH {
+        return write!(out, "… nested deeper than {MAX_DEPTH} levels");
+    }
     let layout = value.layout();
     match &layout.kind {
+        // A reference to no type (readers resolve the others).
+        DynKind::Recursive { .. } => out.write_all(b"?"),
         DynKind::Scalar(_) => write_scalar(value.scalar(), out, false),
         DynKind::Str => write!(out, "{:?}", value.as_str().unwrap_or_default()),
         DynKind::Enum { .. } => match value.variant() {
@@ -121,7 +130,16 @@ fn write_text(
 /// floats as `null`. A list or array longer than `limit` becomes
 /// `{"items": [the first limit elements], "omitted": the count left out}`.
 pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result<()> {
+    json_at(value, limit, 0, out)
+}
+
+fn json_at(value: DynValue<'_>, limit: u64, depth: usize, out: &mut impl Write) -> io::Result<()> {
+    if depth > MAX_DEPTH {
+        return json_string(&format!("… nested deeper than {MAX_DEPTH} levels"), out);
+    }
     match &value.layout().kind {
+        // A reference to no type (readers resolve the others).
+        DynKind::Recursive { .. } => out.write_all(b"null"),
         DynKind::Scalar(_) => write_scalar(value.scalar(), out, true),
         DynKind::Str => json_string(value.as_str().unwrap_or_default(), out),
         DynKind::Enum { .. } => match value.variant() {
@@ -131,8 +149,8 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
                     json_string(name, out)?;
                     out.write_all(b":")?;
                     match payload.fields().collect::<Vec<_>>()[..] {
-                        [(_, only)] if is_tuple(payload) => json(only, limit, out)?,
-                        _ => json(payload, limit, out)?,
+                        [(_, only)] if is_tuple(payload) => json_at(only, limit, depth + 1, out)?,
+                        _ => json_at(payload, limit, depth + 1, out)?,
                     }
                     out.write_all(b"}")
                 }
@@ -142,7 +160,7 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
             None => out.write_all(b"null"),
         },
         DynKind::Box(_) => match value.deref_box() {
-            Some(inner) => json(inner, limit, out),
+            Some(inner) => json_at(inner, limit, depth + 1, out),
             None => out.write_all(b"null"),
         },
         DynKind::Map { key, value: values, .. } => {
@@ -161,18 +179,18 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
                 }
                 match item {
                     Some(item) if object => {
-                        json(k, limit, out)?;
+                        json_at(k, limit, depth + 1, out)?;
                         out.write_all(b":")?;
-                        json(item, limit, out)?;
+                        json_at(item, limit, depth + 1, out)?;
                     }
                     Some(item) => {
                         out.write_all(b"[")?;
-                        json(k, limit, out)?;
+                        json_at(k, limit, depth + 1, out)?;
                         out.write_all(b",")?;
-                        json(item, limit, out)?;
+                        json_at(item, limit, depth + 1, out)?;
                         out.write_all(b"]")?;
                     }
-                    None => json(k, limit, out)?,
+                    None => json_at(k, limit, depth + 1, out)?,
                 }
             }
             out.write_all(if object { b"}" } else { b"]" })?;
@@ -183,7 +201,7 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
         }
         DynKind::Option(_) => match value.option().flatten() {
             None => out.write_all(b"null"),
-            Some(inner) => json(inner, limit, out),
+            Some(inner) => json_at(inner, limit, depth + 1, out),
         },
         DynKind::List(_) | DynKind::Array { .. } => {
             let omitted = value.len().unwrap_or(0).saturating_sub(limit);
@@ -197,7 +215,7 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
                 if i > 0 {
                     out.write_all(b",")?;
                 }
-                json(item, limit, out)?;
+                json_at(item, limit, depth + 1, out)?;
             }
             out.write_all(b"]")?;
             if omitted > 0 {
@@ -216,7 +234,7 @@ pub fn json(value: DynValue<'_>, limit: u64, out: &mut impl Write) -> io::Result
                     json_string(name, out)?;
                     out.write_all(b":")?;
                 }
-                json(field, limit, out)?;
+                json_at(field, limit, depth + 1, out)?;
             }
             out.write_all(if tuple { b"]" } else { b"}" })
         }

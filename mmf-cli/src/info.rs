@@ -155,7 +155,8 @@ pub fn schema(root: &DynLayout, out: &mut impl Write) -> io::Result<()> {
 /// The structs and enums reachable from `layout`, each once, outermost first.
 fn collect<'a>(layout: &'a DynLayout, seen: &mut Vec<&'a DynLayout>) {
     match &layout.kind {
-        DynKind::Scalar(_) | DynKind::Str => {}
+        // A recursive type inside itself is listed where it encloses itself.
+        DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => {}
         DynKind::List(inner)
         | DynKind::Option(inner)
         | DynKind::Box(inner)

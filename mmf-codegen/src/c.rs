@@ -32,9 +32,10 @@ fn c_decl(layout: &DynLayout, name: &str) -> String {
         DynKind::Map { .. } => format!("mmf_map {name}"),
         DynKind::Array { element, len } => c_decl(element, &format!("{name}[{len}]")),
         DynKind::Enum { repr, .. } if !layout.has_data() => format!("{} {name}", c_scalar(*repr)),
-        DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => {
-            format!("{} {name}", type_name(layout))
-        }
+        DynKind::Option(_)
+        | DynKind::Struct(_)
+        | DynKind::Enum { .. }
+        | DynKind::Recursive { .. } => format!("{} {name}", type_name(layout)),
     }
 }
 
@@ -105,6 +106,12 @@ static inline const void *mmf_vec_data(const void *file, mmf_vec v) {{
         align128 = align_of::<u128>(),
         upper = type_name(root).to_ascii_uppercase(),
     );
+    // A type that contains itself is named in its own accessors: declare it first.
+    for target in root.recursion_targets() {
+        let kind = if target.has_data() { "union" } else { "struct" };
+        let name = type_name(target);
+        let _ = writeln!(c, "typedef {kind} {name} {name};");
+    }
     for layout in &named_types(root) {
         let name = type_name(layout);
         let _ = writeln!(c);
@@ -225,7 +232,7 @@ fn c_union(c: &mut String, layout: &DynLayout) {
 /// The C type of a list's element or a box's value.
 fn c_element_type(element: &DynLayout) -> String {
     match &element.kind {
-        DynKind::Struct(_) | DynKind::Option(_) => type_name(element),
+        DynKind::Struct(_) | DynKind::Option(_) | DynKind::Recursive { .. } => type_name(element),
         DynKind::Enum { .. } if element.has_data() => type_name(element),
         DynKind::Str => "mmf_str".to_owned(),
         DynKind::List(_) => "mmf_vec".to_owned(),

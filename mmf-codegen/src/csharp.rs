@@ -37,7 +37,10 @@ fn cs_fields(layout: &DynLayout, name: &str, offset: u64, out: &mut Vec<(String,
             }
             return;
         }
-        DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => type_name(layout),
+        DynKind::Option(_)
+        | DynKind::Struct(_)
+        | DynKind::Enum { .. }
+        | DynKind::Recursive { .. } => type_name(layout),
     };
     out.push((name.to_owned(), offset, ty));
 }

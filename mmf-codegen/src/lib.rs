@@ -55,7 +55,8 @@ fn named_types(root: &DynLayout) -> Vec<DynLayout> {
     }
     fn visit(layout: &DynLayout, out: &mut Vec<DynLayout>) {
         match &layout.kind {
-            DynKind::Scalar(_) | DynKind::Str => return,
+            // A recursive type inside itself is generated where it encloses itself.
+            DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => return,
             DynKind::List(inner) | DynKind::Box(inner) | DynKind::Array { element: inner, .. } => {
                 return visit(inner, out);
             }
@@ -117,7 +118,9 @@ fn type_name(layout: &DynLayout) -> String {
         DynKind::Map { key, value: None, .. } => format!("Set_{}", type_name(key)),
         DynKind::Option(inner) => format!("Option_{}", type_name(inner)),
         DynKind::Array { element, len } => format!("Array{len}_{}", type_name(element)),
-        DynKind::Struct(_) | DynKind::Enum { .. } => identifier(&layout.name),
+        DynKind::Struct(_) | DynKind::Enum { .. } | DynKind::Recursive { .. } => {
+            identifier(&layout.name)
+        }
     }
 }
 

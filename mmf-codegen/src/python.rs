@@ -31,7 +31,10 @@ fn py_type(layout: &DynLayout) -> String {
         DynKind::Map { .. } => "MmfMap".to_owned(),
         DynKind::Array { element, len } => format!("({} * {len})", py_type(element)),
         DynKind::Enum { repr, .. } if !layout.has_data() => py_scalar(*repr).to_owned(),
-        DynKind::Option(_) | DynKind::Struct(_) | DynKind::Enum { .. } => type_name(layout),
+        DynKind::Option(_)
+        | DynKind::Struct(_)
+        | DynKind::Enum { .. }
+        | DynKind::Recursive { .. } => type_name(layout),
     }
 }
 

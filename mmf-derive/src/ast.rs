@@ -14,6 +14,8 @@ pub struct Input<'a> {
     pub generics: &'a syn::Generics,
     pub attrs: attr::Container,
     pub data: Body<'a>,
+    /// Whether some field names the type itself (`children: Vec<Node>`).
+    pub recursive: bool,
 }
 
 pub enum Body<'a> {
@@ -45,6 +47,12 @@ pub struct Field<'a> {
     pub stored: Type,
     /// `stored` with the type parameters replaced by a stand-in, for measuring.
     pub proxy: Type,
+    /// The type whose layout the offset table lists: `stored`, or for a field
+    /// naming the type itself, `stored` with it replaced by `Recur<Node>`.
+    pub layout: Type,
+    /// Whether the field's view would hold a view of the type itself inline
+    /// (`Box<Expr>` in `enum Expr`): an enum's variant views hold it as `Nested`.
+    pub nested: bool,
     /// Whether `stored` is `Indirect<ty>`.
     pub indirect: bool,
 }
@@ -124,7 +132,14 @@ impl<'a> Input<'a> {
             }
             Data::Union(_) => Body::Union,
         };
-        Input { ident: &input.ident, vis: &input.vis, generics: &input.generics, attrs, data }
+        Input {
+            ident: &input.ident,
+            vis: &input.vis,
+            generics: &input.generics,
+            attrs,
+            data,
+            recursive: false,
+        }
     }
 }
 
@@ -155,6 +170,8 @@ fn fields<'a>(
                 attrs: attr::Field::from_attrs(cx, &node.attrs, place),
                 stored: node.ty.clone(),
                 proxy: node.ty.clone(),
+                layout: node.ty.clone(),
+                nested: false,
                 indirect: false,
             }
         })

@@ -64,7 +64,7 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
         }
         Body::Struct { fields, .. } => {
             for field in fields {
-                field_type::check(cx, field.ty, input.ident);
+                field_type::check(cx, field.ty, input.ident, !input.generics.params.is_empty());
                 if VIEW_METHODS.contains(&field.name.as_str()) {
                     cx.error_spanned_by(
                         &field.member,
@@ -78,7 +78,7 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
         }
         Body::Enum { repr, variants } => {
             for field in variants.iter().flat_map(|v| &v.fields) {
-                field_type::check(cx, field.ty, input.ident);
+                field_type::check(cx, field.ty, input.ident, !input.generics.params.is_empty());
             }
             if variants.is_empty() {
                 cx.error_spanned_by(input.ident, "an enum without variants has no value to store");

@@ -7,13 +7,14 @@ use syn::{GenericArgument, PathArguments, Type, TypePath};
 use crate::ctxt::Ctxt;
 
 /// Reports every part of `ty` that mmf cannot store. `own` is the deriving
-/// type's name, to refuse recursive types.
-pub fn check(cx: &mut Ctxt, ty: &Type, own: &Ident) {
+/// type's name, and `generic` whether it has type parameters: a generic type
+/// may not contain itself.
+pub fn check(cx: &mut Ctxt, ty: &Type, own: &Ident, generic: bool) {
     match ty {
-        Type::Path(path) => check_path(cx, path, own),
-        Type::Array(array) => check(cx, &array.elem, own),
-        Type::Paren(inner) => check(cx, &inner.elem, own),
-        Type::Group(inner) => check(cx, &inner.elem, own),
+        Type::Path(path) => check_path(cx, path, own, generic),
+        Type::Array(array) => check(cx, &array.elem, own, generic),
+        Type::Paren(inner) => check(cx, &inner.elem, own, generic),
+        Type::Group(inner) => check(cx, &inner.elem, own, generic),
         Type::Reference(_) => cx.error_spanned_by(
             ty,
             "references cannot be stored in a file; use `String` for `&str`, `Vec<T>` for `&[T]`, or the value itself",
@@ -31,7 +32,7 @@ pub fn check(cx: &mut Ctxt, ty: &Type, own: &Ident) {
             ty,
             "tuples of more than 12 elements are not supported; use a struct with `#[derive(Mapped)]`",
         ),
-        Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| check(cx, elem, own)),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| check(cx, elem, own, generic)),
         Type::BareFn(_) => cx.error_spanned_by(ty, "function pointers cannot be stored in a file"),
         Type::TraitObject(_) | Type::ImplTrait(_) => cx.error_spanned_by(
             ty,
@@ -42,17 +43,17 @@ pub fn check(cx: &mut Ctxt, ty: &Type, own: &Ident) {
     }
 }
 
-fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident) {
+fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident, generic: bool) {
     if path.qself.is_some() {
         cx.error_spanned_by(path, "qualified paths are not supported; name the type directly");
         return;
     }
     let Some(last) = path.path.segments.last() else { return };
     let name = last.ident.to_string();
-    if last.ident == *own || name == "Self" {
+    if (last.ident == *own || name == "Self") && generic {
         cx.error_spanned_by(
             path,
-            "recursive types are not supported yet; store children in a separate `Vec` and refer to them by index (`u64`)",
+            "generic types that contain themselves are not supported; make the type concrete, or store children in a separate `Vec` and refer to them by index (`u64`)",
         );
         return;
     }
@@ -84,9 +85,9 @@ fn check_path(cx: &mut Ctxt, path: &TypePath, own: &Ident) {
             for arg in &args.args {
                 match arg {
                     GenericArgument::Type(Type::Slice(slice)) if name == "Box" => {
-                        check(cx, &slice.elem, own);
+                        check(cx, &slice.elem, own, generic);
                     }
-                    GenericArgument::Type(ty) if !is_str(ty) => check(cx, ty, own),
+                    GenericArgument::Type(ty) if !is_str(ty) => check(cx, ty, own, generic),
                     GenericArgument::Type(_) => {}
                     GenericArgument::Lifetime(lifetime) => cx.error_spanned_by(
                         lifetime,

@@ -90,6 +90,29 @@ fn replace(ty: &mut Type, params: &[Ident], proxy: &Type) {
     }
 }
 
+/// Whether the view of `ty` would hold a view of one of `own` inline: `own`
+/// itself, or reached through boxes, options and tuples only (lists, maps and
+/// arrays are viewed lazily).
+pub fn inline_view_of(ty: &Type, own: &[Ident]) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            if own.iter().any(|o| p.path.is_ident(o)) {
+                return true;
+            }
+            let Some(last) = p.path.segments.last() else { return false };
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return false };
+            matches!(last.ident.to_string().as_str(), "Box" | "Option")
+                && args.args.iter().any(
+                    |arg| matches!(arg, GenericArgument::Type(inner) if inline_view_of(inner, own)),
+                )
+        }
+        Type::Tuple(tuple) => tuple.elems.iter().any(|e| inline_view_of(e, own)),
+        Type::Paren(inner) => inline_view_of(&inner.elem, own),
+        Type::Group(inner) => inline_view_of(&inner.elem, own),
+        _ => false,
+    }
+}
+
 /// Whether `ty` holds a tuple that names one of `params`.
 fn generic_tuple(ty: &Type, params: &[Ident]) -> bool {
     match ty {

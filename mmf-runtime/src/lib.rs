@@ -41,9 +41,10 @@ mod dynamic;
 mod format;
 mod storage;
 
+pub use access::deep::MAX_NESTING;
 pub use access::map::{MapKey, MapView, MapViewMut, SetView};
 pub use access::mapped::{Inline, Mapped, Plain};
-pub use access::view::{Iter, IterMut, ListView, ListViewMut, ValueMut};
+pub use access::view::{Iter, IterMut, ListView, ListViewMut, Nested, NestedMut, ValueMut};
 pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
 pub use dynamic::file::{DynFile, DynImage};
 pub use dynamic::value::{DynValue, ScalarValue};
@@ -67,13 +68,14 @@ pub use storage::shared::writer::SharedWriter;
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::access::deep::deep_or_panic;
     pub use crate::access::file_ref::{FileMut, FileRef};
-    pub use crate::access::impls::{Indirect, Proxy};
+    pub use crate::access::impls::{Indirect, Proxy, Recur, RecursiveType};
     pub use crate::access::mapped::{
         Check, DebugView, FieldDebug, Inline, IsInline, IsPlain, Mapped, Plain,
     };
     pub use crate::access::validate::Validator;
-    pub use crate::access::view::{StructMut, StructRef, ValueMut};
+    pub use crate::access::view::{Nested, NestedMut, StructMut, StructRef, ValueMut};
     pub use crate::access::write::Writer;
     pub use crate::format::error::{Error, PathSegment, Problem, Result};
     pub use crate::format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
@@ -243,7 +245,7 @@ pub mod __private {
                 Kind::Array { element, len } => {
                     self.text("[").type_name(element).text("; ").number(len as u64).text("]")
                 }
-                Kind::Struct(_) | Kind::Enum { .. } => self.text(layout.name),
+                Kind::Struct(_) | Kind::Enum { .. } | Kind::Recursive => self.text(layout.name),
             }
         }
 

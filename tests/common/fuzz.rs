@@ -150,6 +150,29 @@ fn update_everything(mut v: <Everything as Mapped>::ViewMut<'_>) {
         letter.set('t');
     }
     bytes[2] = 9;
+    let mut tree = v.tree_mut();
+    for child in tree.children_mut().iter_mut() {
+        let _ = child.name().len();
+    }
+    update_expr(v.expr_mut());
+}
+
+/// Changes numbers where they lie, through the boxes of the expression.
+fn update_expr(mut expr: super::ExprViewMut<'_>) {
+    use super::ExprVariantMut as V;
+    match expr.variant_mut() {
+        V::Num(n) => *n = -*n,
+        V::Add(left, right) => {
+            update_expr(left.into_mut());
+            update_expr(right.into_mut());
+        }
+        V::Call { mut args, .. } => {
+            for arg in args.iter_mut() {
+                update_expr(arg);
+            }
+        }
+        V::Nothing => {}
+    }
 }
 
 /// Changes every field of the variant held in place, then replaces a circle
@@ -382,6 +405,31 @@ impl Source<'_> {
                 self.coin().then(|| (self.u64() as u16, self.text().chars().next().unwrap_or('-'))),
                 [self.byte(), self.byte(), self.byte()],
             ),
+            tree: self.node(3),
+            expr: self.expr(3),
+        }
+    }
+
+    /// A tree at most `depth` levels deep.
+    fn node(&mut self, depth: u8) -> super::Node {
+        let children = if depth == 0 { 0 } else { self.len(3) };
+        super::Node {
+            name: self.text(),
+            children: (0..children).map(|_| self.node(depth - 1)).collect(),
+        }
+    }
+
+    /// An expression at most `depth` levels deep.
+    fn expr(&mut self, depth: u8) -> super::Expr {
+        use super::Expr;
+        match if depth == 0 { 0 } else { self.len(3) } {
+            0 => Expr::Num(f64::from_bits(self.u64())),
+            1 => Expr::Add(Box::new(self.expr(depth - 1)), Box::new(self.expr(depth - 1))),
+            2 => Expr::Call {
+                name: self.text(),
+                args: (0..self.len(3)).map(|_| self.expr(depth - 1)).collect(),
+            },
+            _ => Expr::Nothing,
         }
     }
 

@@ -86,6 +86,22 @@ pub struct Pair(pub u8, pub f64);
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Empty {}
 
+/// A tree: each node owns its children.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub children: Vec<Node>,
+}
+
+/// An expression: an enum with data that holds itself.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    Add(Box<Expr>, Box<Expr>),
+    Call { name: String, args: Vec<Expr> },
+    Nothing,
+}
+
 /// Every row of the type table at least once.
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Everything {
@@ -136,6 +152,8 @@ pub struct Everything {
     pub lat_lon: (f64, f64),
     pub named_counts: Vec<(String, u32)>,
     pub mixed: (u8, Option<(u16, char)>, [u8; 3]),
+    pub tree: Node,
+    pub expr: Expr,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -219,7 +237,27 @@ pub fn everything() -> Everything {
         lat_lon: (47.05, 8.3),
         named_counts: vec![("Rigi".into(), 3), (String::new(), 0)],
         mixed: (7, Some((0xfeed, 'ü')), [4, 5, 6]),
+        tree: tree(),
+        expr: expr(),
     }
+}
+
+pub fn tree() -> Node {
+    let leaf = |name: &str| Node { name: name.into(), children: vec![] };
+    Node {
+        name: "Alps".into(),
+        children: vec![
+            Node { name: "Bernese".into(), children: vec![leaf("Eiger"), leaf("Mönch")] },
+            leaf("Pennine"),
+        ],
+    }
+}
+
+pub fn expr() -> Expr {
+    Expr::Add(
+        Box::new(Expr::Num(1.5)),
+        Box::new(Expr::Call { name: "max".into(), args: vec![Expr::Num(2.0), Expr::Nothing] }),
+    )
 }
 
 /// One value of each variant of [`Shape`].

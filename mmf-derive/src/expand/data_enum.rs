@@ -7,6 +7,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::Member;
 
+use super::layout::{self, Part};
 use super::{Struct, asserts, mirror};
 use crate::ast::{Input, Repr, Style, Variant};
 
@@ -233,12 +234,6 @@ fn bindings(v: &Variant) -> Vec<TokenStream> {
         .collect()
 }
 
-/// For each variant, the tokens `with(variant raw, field)` gives per field,
-/// e.g. the field's view from `__mmf_p.r`.
-fn per_field(v: &Variant, with: impl Fn(&syn::Type, &Ident) -> TokenStream) -> Vec<TokenStream> {
-    v.fields.iter().map(|f| with(f.ty, &f.ident)).collect()
-}
-
 fn view_enum(e: &Enum) -> TokenStream {
     let private = &e.private;
     let ident = e.input.ident;
@@ -246,7 +241,18 @@ fn view_enum(e: &Enum) -> TokenStream {
     let view = &e.view;
     let variants = e.variants.iter().map(|v| {
         let name = v.ident;
-        let types = per_field(v, |ty, _| quote!(<#ty as #private::Mapped>::View<'__mmf>));
+        let types: Vec<_> = v
+            .fields
+            .iter()
+            .map(|f| {
+                let ty = &f.stored;
+                if f.nested {
+                    quote!(#private::Nested<'__mmf, #ty>)
+                } else {
+                    quote!(<#ty as #private::Mapped>::View<'__mmf>)
+                }
+            })
+            .collect();
         let doc = format!("[`{ident}::{name}`]: its fields' views.");
         let body = build(quote!(#name), v, &types);
         quote!(#[doc = #doc] #body)
@@ -261,9 +267,12 @@ fn view_enum(e: &Enum) -> TokenStream {
         let b = bindings(v);
         let pattern = build(quote!(#view::#name), v, &b);
         let fields = v.fields.iter().zip(&b).map(|(f, b)| {
-            let ty = f.ty;
-            let value =
-                quote!(&#private::FieldDebug::<#ty, #private::Check<'__mmf, #ty>>::new(*#b));
+            let ty = &f.stored;
+            let value = if f.nested {
+                quote!(#b)
+            } else {
+                quote!(&#private::FieldDebug::<#ty, #private::Check<'__mmf, #ty>>::new(*#b))
+            };
             match v.style {
                 Style::Named => {
                     let name = &f.name;
@@ -279,7 +288,9 @@ fn view_enum(e: &Enum) -> TokenStream {
         };
         quote!(#pattern => #body,)
     });
-    let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| f.ty).collect();
+    let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| &f.stored).collect();
+    // A recursive enum's bound would require itself: its views are always `Debug`.
+    let bounded: &[&syn::Type] = if e.input.recursive { &[] } else { &all_types };
     quote! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::marker::Copy)]
@@ -289,7 +300,7 @@ fn view_enum(e: &Enum) -> TokenStream {
 
         #[automatically_derived]
         impl<'__mmf> ::core::fmt::Debug for #view<'__mmf>
-        where #(#private::Check<'__mmf, #all_types>: #private::DebugView<#all_types>),*
+        where #(#private::Check<'__mmf, #bounded>: #private::DebugView<#bounded>),*
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self {
@@ -327,7 +338,18 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
     let (raw, view, view_mut, variant_mut) = (&e.raw, &e.view, &e.view_mut, &e.variant_mut);
     let variants = e.variants.iter().map(|v| {
         let name = v.ident;
-        let types = per_field(v, |ty, _| quote!(<#ty as #private::Mapped>::ViewMut<'__mmf>));
+        let types: Vec<_> = v
+            .fields
+            .iter()
+            .map(|f| {
+                let ty = &f.stored;
+                if f.nested {
+                    quote!(#private::NestedMut<'__mmf, #ty>)
+                } else {
+                    quote!(<#ty as #private::Mapped>::ViewMut<'__mmf>)
+                }
+            })
+            .collect();
         let doc = format!("[`{ident}::{name}`]: its fields' in-place views.");
         let body = build(quote!(#name), v, &types);
         quote!(#[doc = #doc] #body)
@@ -345,12 +367,17 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
             .iter()
             .zip(&b)
             .map(|(f, b)| {
-                let ty = f.ty;
+                let ty = &f.stored;
+                let view_mut = if f.nested {
+                    quote!(#private::NestedMut::<#ty>::new)
+                } else {
+                    quote!(<#ty as #private::Mapped>::view_mut)
+                };
                 quote! {
                     // SAFETY: each field gets its own stored form and a handle
                     // to the file for the blocks reachable from it, which are
                     // disjoint from every other field's (validated or written so).
-                    unsafe { <#ty as #private::Mapped>::view_mut(#b, file.alias()) }
+                    unsafe { #view_mut(#b, file.alias()) }
                 }
             })
             .collect();
@@ -368,7 +395,7 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
             Style::Tuple => quote!(#ident::#name(..)),
             Style::Named => quote!(#ident::#name { .. }),
         };
-        let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+        let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
         quote!(#pattern => !(false #(|| <#tys as #private::Mapped>::HAS_BLOCKS)*),)
     });
     let doc = format!(
@@ -459,21 +486,21 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     let ident = e.input.ident;
     let name = ident.to_string();
     let (raw, view, view_mut, scalar) = (&e.raw, &e.view, &e.view_mut, &e.scalar);
-    let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| f.ty).collect();
+    let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| &f.stored).collect();
 
     let variant_layouts = e.variants.iter().enumerate().map(|(i, v)| {
         let vname = v.ident.to_string();
         let d = &e.discriminants[i];
         let fields = e.variant_raws[i].iter().flat_map(|vraw| {
             v.fields.iter().map(move |f| {
-                let (fname, fident, ty) = (&f.name, &f.ident, f.ty);
+                let (fname, fident, ty, layout) = (&f.name, &f.ident, &f.stored, &f.layout);
                 quote! {
                     #private::FieldLayout {
                         name: #fname,
                         offset: ::core::mem::offset_of!(#raw, __mmf_payload)
                             + ::core::mem::offset_of!(#vraw, #fident),
                         size: ::core::mem::size_of::<<#ty as #private::Mapped>::Raw>(),
-                        layout: <#ty as #private::Mapped>::LAYOUT,
+                        layout: <#layout as #private::Mapped>::LAYOUT,
                     }
                 }
             })
@@ -493,7 +520,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             None => quote!(),
             Some(vraw) => {
                 let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
-                let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+                let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
                 quote! {
                     let mut p: #vraw = #private::bytemuck::Zeroable::zeroed();
                     #(p.#idents = <#tys as #private::Mapped>::write(#b, w);)*
@@ -512,7 +539,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         let b = bindings(v);
         let pattern = build(quote!(#ident::#vname), v, &b);
         let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
-        let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+        let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
         Some(quote! {
             #pattern if old.tag == #d => {
                 let was = #private::payload::<#vraw>(&old.__mmf_payload);
@@ -540,7 +567,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             Some(vraw) => {
                 let names: Vec<_> = v.fields.iter().map(|f| &f.name).collect();
                 let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
-                let tys: Vec<_> = v.fields.iter().map(|f| f.ty).collect();
+                let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
                 quote! {{
                     let p = #private::payload::<#vraw>(&raw.__mmf_payload);
                     v.variant(#vname, |v| {
@@ -554,7 +581,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     });
 
     // `view` and `read`: the fields of the variant held.
-    let rebuild = |target: TokenStream, call: TokenStream| {
+    let rebuild = |target: TokenStream, call: TokenStream, viewing: bool| {
         let target = &target;
         let call = &call;
         match_tag(e, quote!(raw.tag), |i| {
@@ -563,12 +590,23 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             let Some(vraw) = &e.variant_raws[i] else {
                 return quote!(#target::#vname);
             };
-            let values = per_field(v, |ty, fident| {
-                quote! {
-                    // SAFETY: the caller's promise covers every field.
-                    unsafe { <#ty as #private::Mapped>::#call(&p.#fident, file) }
-                }
-            });
+            let values: Vec<_> = v
+                .fields
+                .iter()
+                .map(|f| {
+                    let (ty, fident) = (&f.stored, &f.ident);
+                    // A view's field that holds the enum itself is viewed when asked.
+                    let call = if f.nested && viewing {
+                        quote!(#private::Nested::<#ty>::new)
+                    } else {
+                        quote!(<#ty as #private::Mapped>::#call)
+                    };
+                    quote! {
+                        // SAFETY: the caller's promise covers every field.
+                        unsafe { #call(&p.#fident, file) }
+                    }
+                })
+                .collect();
             let built = build(quote!(#target::#vname), v, &values);
             quote! {{
                 let p = #private::payload::<#vraw>(&raw.__mmf_payload);
@@ -576,8 +614,49 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             }}
         })
     };
-    let view_match = rebuild(quote!(#view), quote!(view));
-    let read_match = rebuild(quote!(#ident), quote!(read));
+    let view_match = rebuild(quote!(#view), quote!(view), true);
+    let read_match = rebuild(quote!(#ident), quote!(read), false);
+
+    let input = e.input;
+    let recursive_name = layout::recursive_name(input, private);
+    let write = layout::deeper(
+        input,
+        private,
+        Part::WriteOrRead,
+        quote! {
+            let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
+            match self {
+                #(#write_arms)*
+            }
+            raw
+        },
+    );
+    let write_reusing = layout::deeper(
+        input,
+        private,
+        Part::WriteOrRead,
+        quote! {
+            #[allow(unreachable_patterns)]
+            match self {
+                #(#reuse_arms)*
+                _ => <Self as #private::Mapped>::write(self, w),
+            }
+        },
+    );
+    let validate = layout::deeper(
+        input,
+        private,
+        Part::Validate,
+        quote! {
+            match raw.tag {
+                #(#validate_arms)*
+                other => ::core::result::Result::Err(
+                    v.unknown_discriminant(&raw.tag, other as u64, #name),
+                ),
+            }
+        },
+    );
+    let read = layout::deeper(input, private, Part::WriteOrRead, read_match);
 
     quote! {
         // SAFETY: `write` stores the variant's tag and writes each field through
@@ -605,11 +684,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             const HAS_BLOCKS: bool = false #(|| <#all_types as #private::Mapped>::HAS_BLOCKS)*;
 
             fn write(&self, w: &mut #private::Writer<'_>) -> #raw {
-                let mut raw: #raw = #private::bytemuck::Zeroable::zeroed();
-                match self {
-                    #(#write_arms)*
-                }
-                raw
+                #write
             }
 
             unsafe fn write_reusing(
@@ -618,20 +693,11 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                 file: #private::FileRef<'_>,
                 w: &mut #private::Writer<'_>,
             ) -> #raw {
-                #[allow(unreachable_patterns)]
-                match self {
-                    #(#reuse_arms)*
-                    _ => <Self as #private::Mapped>::write(self, w),
-                }
+                #write_reusing
             }
 
             fn validate(raw: &#raw, v: &mut #private::Validator<'_>) -> #private::Result<()> {
-                match raw.tag {
-                    #(#validate_arms)*
-                    other => ::core::result::Result::Err(
-                        v.unknown_discriminant(&raw.tag, other as u64, #name),
-                    ),
-                }
+                #validate
             }
 
             #[inline]
@@ -646,9 +712,11 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             }
 
             unsafe fn read(raw: &#raw, file: #private::FileRef<'_>) -> Self {
-                #read_match
+                #read
             }
         }
+
+        #recursive_name
 
         // SAFETY: when every field of every variant is `Inline`, `write`
         // allocates nothing.

@@ -18,11 +18,50 @@ fn value_ref(s: &Struct, field: &crate::ast::Field) -> TokenStream {
     }
 }
 
+/// Which part of `Mapped` a body is, for [`deeper`].
+#[derive(Clone, Copy, PartialEq)]
+pub enum Part {
+    WriteOrRead,
+    Validate,
+}
+
+/// For a type that contains itself, `body` run one level deeper (`deep` in
+/// the runtime, which moves to a new thread before the stack runs out);
+/// other types' bodies as they are.
+pub fn deeper(
+    input: &crate::ast::Input,
+    private: &TokenStream,
+    part: Part,
+    body: TokenStream,
+) -> TokenStream {
+    match (input.recursive, part) {
+        (false, _) => body,
+        (true, Part::WriteOrRead) => quote!(#private::deep_or_panic(move || { #body })),
+        (true, Part::Validate) => quote!(v.nested(v.offset_of(raw), move |v| { #body })),
+    }
+}
+
+/// For a type that contains itself, its name for `Recur`'s layout.
+pub fn recursive_name(input: &crate::ast::Input, private: &TokenStream) -> TokenStream {
+    if !input.recursive {
+        return TokenStream::new();
+    }
+    let ident = input.ident;
+    let name = ident.to_string();
+    quote! {
+        #[automatically_derived]
+        impl #private::RecursiveType for #ident {
+            const NAME: &'static str = #name;
+        }
+    }
+}
+
 pub fn mapped_impl(s: &Struct) -> TokenStream {
     let private = &s.private;
     let ident = s.input.ident;
     let (raw, view, view_mut) = (&s.raw, &s.view, &s.view_mut);
     let tys: Vec<_> = s.fields.iter().map(|f| &f.stored).collect();
+    let layouts: Vec<_> = s.fields.iter().map(|f| &f.layout).collect();
     let idents: Vec<_> = s.fields.iter().map(|f| &f.ident).collect();
     let members: Vec<_> = s.fields.iter().map(|f| &f.member).collect();
     let names: Vec<_> = s.fields.iter().map(|f| &f.name).collect();
@@ -82,6 +121,43 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
         (quote!(#name), quote!(), quote!())
     };
 
+    let recursive_name = recursive_name(s.input, private);
+    let write = deeper(
+        s.input,
+        private,
+        Part::WriteOrRead,
+        quote! {
+            let mut raw: #raw #args = #private::bytemuck::Zeroable::zeroed();
+            #(raw.#idents = <#tys as #private::Mapped>::write(#values, w);)*
+            raw
+        },
+    );
+    let write_reusing = deeper(
+        s.input,
+        private,
+        Part::WriteOrRead,
+        quote! {
+            let mut raw: #raw #args = #private::bytemuck::Zeroable::zeroed();
+            #(
+                // SAFETY: the caller's promise covers every field.
+                raw.#idents = unsafe {
+                    <#tys as #private::Mapped>::write_reusing(#values, &old.#idents, file, w)
+                };
+            )*
+            raw
+        },
+    );
+    let validate = deeper(
+        s.input,
+        private,
+        Part::Validate,
+        quote! {
+            #(v.field::<#tys>(#names, &raw.#idents)?;)*
+            ::core::result::Result::Ok(())
+        },
+    );
+    let read = deeper(s.input, private, Part::WriteOrRead, rebuild);
+
     quote! {
         #check
 
@@ -103,7 +179,7 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
                         name: #names,
                         offset: ::core::mem::offset_of!(#raw #args, #idents),
                         size: ::core::mem::size_of::<<#tys as #private::Mapped>::Raw>(),
-                        layout: <#tys as #private::Mapped>::LAYOUT,
+                        layout: <#layouts as #private::Mapped>::LAYOUT,
                     }
                 ),*]),
             };
@@ -113,9 +189,7 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
             #[inline]
             fn write(&self, w: &mut #private::Writer<'_>) -> #raw #args {
                 #checked
-                let mut raw: #raw #args = #private::bytemuck::Zeroable::zeroed();
-                #(raw.#idents = <#tys as #private::Mapped>::write(#values, w);)*
-                raw
+                #write
             }
 
             unsafe fn write_reusing(
@@ -125,20 +199,12 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
                 w: &mut #private::Writer<'_>,
             ) -> #raw #args {
                 #checked
-                let mut raw: #raw #args = #private::bytemuck::Zeroable::zeroed();
-                #(
-                    // SAFETY: the caller's promise covers every field.
-                    raw.#idents = unsafe {
-                        <#tys as #private::Mapped>::write_reusing(#values, &old.#idents, file, w)
-                    };
-                )*
-                raw
+                #write_reusing
             }
 
             fn validate(raw: &#raw #args, v: &mut #private::Validator<'_>) -> #private::Result<()> {
                 #checked
-                #(v.field::<#tys>(#names, &raw.#idents)?;)*
-                ::core::result::Result::Ok(())
+                #validate
             }
 
             #[inline]
@@ -157,9 +223,11 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
 
             unsafe fn read(raw: &#raw #args, file: #private::FileRef<'_>) -> Self {
                 #checked
-                #rebuild
+                #read
             }
         }
+
+        #recursive_name
 
         // SAFETY: the stored form is the fields' stored forms and zeroed padding;
         // when every field is `Plain`, every bit pattern of it is valid.

@@ -87,6 +87,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         return quote! { #errors #fallback };
     }
     let private = private_path(&input);
+    recursive_fields(&mut input, &private);
     let field_types: Vec<&syn::Type> = match &input.data {
         Body::Struct { fields, .. } => fields.iter().map(|f| f.ty).collect(),
         _ => Vec::new(),
@@ -149,9 +150,35 @@ fn store_fields(input: &mut Input, private: &TokenStream) {
         if generics::depends(field.ty, &params) {
             let ty = field.ty;
             field.stored = syn::parse_quote!(#private::Indirect<#ty>);
+            field.layout = field.stored.clone();
             field.indirect = true;
         }
         field.proxy = generics::proxied(&field.stored, &params, &proxy);
+    }
+}
+
+/// Finds the fields that name the type itself (by its name or `Self`): they
+/// are stored with `Self` spelled out, and listed in the offset table through
+/// `Recur<Node>`, so that the layout refers back to the type instead of
+/// containing it again.
+fn recursive_fields(input: &mut Input, private: &TokenStream) {
+    let ident = input.ident.clone();
+    let own = [ident.clone(), Ident::new("Self", ident.span())];
+    let recur: syn::Type = syn::parse_quote!(#private::Recur<#ident>);
+    let named: syn::Type = syn::parse_quote!(#ident);
+    let fields: Vec<&mut Field> = match &mut input.data {
+        Body::Struct { fields, .. } => fields.iter_mut().collect(),
+        Body::Enum { variants, .. } => variants.iter_mut().flat_map(|v| &mut v.fields).collect(),
+        Body::Union => Vec::new(),
+    };
+    for field in fields {
+        if generics::mentions(field.ty, &own) {
+            field.stored = generics::proxied(field.ty, &own[1..], &named);
+            field.proxy = field.stored.clone();
+            field.layout = generics::proxied(field.ty, &own, &recur);
+            field.nested = generics::inline_view_of(field.ty, &own);
+            input.recursive = true;
+        }
     }
 }
 

@@ -69,11 +69,13 @@ pub fn view(s: &Struct) -> TokenStream {
 }
 
 /// `Debug` for a view type: the struct's name and each field's view, available
-/// when every field's view is `Debug`.
+/// when every field's view is `Debug` — always, for a type that contains
+/// itself (its bound would require itself, which the compiler cannot settle).
 pub fn debug_impl(s: &Struct, view_type: &syn::Ident, as_view: TokenStream) -> TokenStream {
     let private = &s.private;
     let ident_str = s.input.ident.to_string();
     let tys: Vec<_> = s.fields.iter().map(|f| &f.stored).collect();
+    let bounded: &[&syn::Type] = if s.input.recursive { &[] } else { &tys };
     let (impl_generics, view_args, _) = s.view_generics();
     let predicates = s.predicates();
     let names: Vec<_> = s.fields.iter().map(|f| &f.ident).collect();
@@ -81,7 +83,7 @@ pub fn debug_impl(s: &Struct, view_type: &syn::Ident, as_view: TokenStream) -> T
     quote! {
         #[automatically_derived]
         impl #impl_generics ::core::fmt::Debug for #view_type #view_args
-        where #predicates #(#private::Check<'__mmf, #tys>: #private::DebugView<#tys>),*
+        where #predicates #(#private::Check<'__mmf, #bounded>: #private::DebugView<#bounded>),*
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let view = #as_view;

@@ -1,5 +1,7 @@
 //! [`Mapped`] for the built-in types of the type table.
 
+use core::marker::PhantomData;
+
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::mapped::{Inline, Mapped, Plain};
 use crate::access::validate::Validator;
@@ -502,6 +504,58 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
     unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
         // SAFETY: the caller's promise, passed on.
         Box::new(unsafe { Indirect::<T>::read(raw, file) }.0)
+    }
+}
+
+/// What a recursive type's offset table names for the type itself inside
+/// its own fields: the derive lists `children: Vec<Node>` with the layout of
+/// `Vec<Recur<Node>>`, which ends in a [`Kind::Recursive`] where `Node`'s
+/// whole layout would start again without end. Never a value: only its
+/// `LAYOUT` is used.
+#[doc(hidden)]
+pub enum Recur<T> {
+    #[doc(hidden)]
+    Never(core::convert::Infallible, PhantomData<T>),
+}
+
+/// A recursive type's name, for [`Recur`]'s layout; implemented by the derive.
+#[doc(hidden)]
+pub trait RecursiveType: Mapped {
+    const NAME: &'static str;
+}
+
+// SAFETY: no value of `Recur<T>` exists; a stored form is `T`'s and is
+// validated and viewed as `T` validates and views it.
+unsafe impl<T: RecursiveType> Mapped for Recur<T> {
+    type Raw = T::Raw;
+    type View<'a> = T::View<'a>;
+    type ViewMut<'a> = T::ViewMut<'a>;
+    const LAYOUT: &'static Layout = &Layout {
+        name: T::NAME,
+        size: size_of::<T::Raw>(),
+        align: align_of::<T::Raw>(),
+        kind: Kind::Recursive,
+    };
+    const CHECKED: bool = true;
+    const HAS_BLOCKS: bool = true;
+    fn write(&self, _: &mut Writer<'_>) -> T::Raw {
+        match self {
+            Recur::Never(never, _) => match *never {},
+        }
+    }
+    fn validate(raw: &T::Raw, v: &mut Validator<'_>) -> Result<()> {
+        T::validate(raw, v)
+    }
+    unsafe fn view<'a>(raw: &'a T::Raw, file: FileRef<'a>) -> T::View<'a> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { T::view(raw, file) }
+    }
+    unsafe fn view_mut<'a>(raw: &'a mut T::Raw, file: FileMut<'a>) -> T::ViewMut<'a> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { T::view_mut(raw, file) }
+    }
+    unsafe fn read(_: &T::Raw, _: FileRef<'_>) -> Self {
+        unreachable!("`Recur` has no values: generated code stores no field as one")
     }
 }
 

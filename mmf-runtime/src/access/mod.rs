@@ -5,6 +5,7 @@
 //! The trait and the types in its signatures refer to each other: this is the
 //! one place where modules import in a circle.
 
+pub(crate) mod deep;
 pub(crate) mod file_ref;
 pub(crate) mod impls;
 pub(crate) mod map;

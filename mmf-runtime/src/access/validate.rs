@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use bytemuck::Pod;
 
+use crate::access::deep::TooDeep;
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::format::diff::differences;
@@ -155,6 +156,27 @@ impl<'a> Validator<'a> {
             T::validate(raw, self).map_err(|e| e.within(PathSegment::Field(name.into())))?;
         }
         Ok(())
+    }
+
+    /// Validates a value of a recursive type at `offset` with `value`, one
+    /// level deeper (see [`deep`](crate::access::deep)): refused past
+    /// [`MAX_NESTING`](crate::MAX_NESTING) levels, so no file nests deeper
+    /// than reading can go.
+    pub fn nested(
+        &mut self,
+        offset: u64,
+        value: impl FnOnce(&mut Self) -> Result<()> + Send,
+    ) -> Result<()> {
+        match crate::access::deep::deep(|| value(self)) {
+            Ok(result) => result,
+            Err(TooDeep::Nesting(levels)) => {
+                Err(Error::invalid(Problem::NestedTooDeep { offset, levels }))
+            }
+            Err(TooDeep::Thread) => Err(Error::invalid(Problem::NestedTooDeep {
+                offset,
+                levels: crate::access::deep::MAX_NESTING,
+            })),
+        }
     }
 
     /// Validates the fields of an enum's variant with `fields`, naming the

@@ -460,3 +460,107 @@ impl<'a, R> StructMut<'a, R> {
         (self.raw, self.file.reborrow())
     }
 }
+
+/// A field of an enum's view that holds the enum itself, such as the boxes
+/// of `Expr::Add(Box<Expr>, Box<Expr>)`: viewed when asked ([`get`](Nested::get)),
+/// since a view holding a view of its own type inline would never end.
+///
+/// # Example
+///
+/// ```ignore
+/// // #[derive(Mapped)] enum Expr { Num(f64), Add(Box<Expr>, Box<Expr>) }
+/// if let ExprView::Add(left, _) = view {
+///     assert!(matches!(left.get(), ExprView::Num(_)));
+/// }
+/// ```
+pub struct Nested<'a, T: Mapped> {
+    raw: &'a T::Raw,
+    file: FileRef<'a>,
+}
+
+impl<T: Mapped> Clone for Nested<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Mapped> Copy for Nested<'_, T> {}
+
+impl<'a, T: Mapped> Nested<'a, T> {
+    /// The field's stored form `raw`, in `file`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view`], for all of `'a`.
+    #[doc(hidden)]
+    pub unsafe fn new(raw: &'a T::Raw, file: FileRef<'a>) -> Self {
+        Nested { raw, file }
+    }
+
+    /// The field's view.
+    pub fn get(&self) -> T::View<'a> {
+        // SAFETY: `new`'s caller promised what `view` needs for all of `'a`.
+        unsafe { T::view(self.raw, self.file) }
+    }
+
+    /// The owned value.
+    pub fn to_owned(&self) -> T {
+        // SAFETY: as for `get`.
+        unsafe { T::read(self.raw, self.file) }
+    }
+}
+
+impl<'a, T: Mapped> fmt::Debug for Nested<'a, T>
+where
+    T::View<'a>: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// The in-place form of [`Nested`]: a field of an enum's in-place view that
+/// holds the enum itself, viewed in place when asked.
+pub struct NestedMut<'a, T: Mapped> {
+    raw: &'a mut T::Raw,
+    file: FileMut<'a>,
+}
+
+impl<'a, T: Mapped> NestedMut<'a, T> {
+    /// The field's stored form `raw`, in `file`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_mut`], for all of `'a`.
+    #[doc(hidden)]
+    pub unsafe fn new(raw: &'a mut T::Raw, file: FileMut<'a>) -> Self {
+        NestedMut { raw, file }
+    }
+
+    /// The field's in-place view, for as long as `self` is borrowed.
+    pub fn get_mut(&mut self) -> T::ViewMut<'_> {
+        // SAFETY: `new`'s caller promised what `view_mut` needs; the reborrows
+        // end before `self` can be used again.
+        unsafe { T::view_mut(self.raw, self.file.reborrow()) }
+    }
+
+    /// The field's in-place view, for all of `'a`.
+    pub fn into_mut(self) -> T::ViewMut<'a> {
+        // SAFETY: as for `get_mut`, giving up `self`.
+        unsafe { T::view_mut(self.raw, self.file) }
+    }
+
+    /// The field's read-only view, for as long as `self` is borrowed.
+    pub fn get(&self) -> T::View<'_> {
+        // SAFETY: as for `get_mut`; shared access only reads.
+        unsafe { T::view(self.raw, self.file.as_ref()) }
+    }
+}
+
+impl<T: Mapped> fmt::Debug for NestedMut<'_, T>
+where
+    for<'v> T::View<'v>: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}

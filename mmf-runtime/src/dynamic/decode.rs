@@ -11,9 +11,9 @@ use std::fmt;
 
 use crate::format::error::Result;
 use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
-use crate::format::tables::{SchemaTables, scalar_of_tag, unreadable};
+use crate::format::tables::{SchemaTables, TypeRecord, scalar_of_tag, unreadable};
 use crate::format::tables::{
-    TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST, TAG_OPTION,
+    TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST, TAG_OPTION, TAG_RECURSIVE,
     TAG_SORTED_MAP, TAG_STR, TAG_STRUCT,
 };
 
@@ -52,10 +52,26 @@ pub enum DynKind {
     List(Box<DynLayout>),
     Option(Box<DynLayout>),
     Box(Box<DynLayout>),
-    Map { key: Box<DynLayout>, value: Option<Box<DynLayout>>, hashed: bool },
-    Array { element: Box<DynLayout>, len: u64 },
+    Map {
+        key: Box<DynLayout>,
+        value: Option<Box<DynLayout>>,
+        hashed: bool,
+    },
+    Array {
+        element: Box<DynLayout>,
+        len: u64,
+    },
     Struct(Vec<DynField>),
-    Enum { repr: Scalar, variants: Vec<DynVariant> },
+    Enum {
+        repr: Scalar,
+        variants: Vec<DynVariant>,
+    },
+    /// A recursive type inside its own fields: the enclosing struct or enum
+    /// that is node `target` of the tree, counted depth first from the root
+    /// (0) as [`DynLayout::node`] counts. Readers follow it by themselves.
+    Recursive {
+        target: u32,
+    },
 }
 
 /// One field of a struct in a [`DynLayout`].
@@ -105,49 +121,160 @@ impl DynLayout {
     /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
     pub fn decode(schema: &[u8]) -> Result<DynLayout> {
         let tables = SchemaTables::new(schema)?;
-        tables.layout(0, 0)
+        tables.layout(0, &mut Walk::default(), false)
     }
 
     /// The same tree as a Rust type's [`Layout`].
     pub fn from_layout(layout: &Layout) -> DynLayout {
+        DynLayout::convert(layout, &mut Vec::new(), &mut 0, true)
+    }
+
+    /// `layout` as node `*next` of the tree (advancing `next` past it and its
+    /// children); `enclosing` holds the names and nodes of the structs and
+    /// enums around it, which a recursive reference names. A variant's payload
+    /// is not one of them (`named` false).
+    fn convert(
+        layout: &Layout,
+        enclosing: &mut Vec<(&'static str, u32)>,
+        next: &mut u32,
+        named: bool,
+    ) -> DynLayout {
+        let node = *next;
+        *next += 1;
+        let pushed = named && matches!(layout.kind, Kind::Struct(_) | Kind::Enum { .. });
+        if pushed {
+            enclosing.push((layout.name, node));
+        }
+        let mut child = |l: &Layout| Box::new(DynLayout::convert(l, enclosing, next, true));
         let kind = match layout.kind {
             Kind::Scalar(s) => DynKind::Scalar(s),
             Kind::Str => DynKind::Str,
-            Kind::List(element) => DynKind::List(Box::new(DynLayout::from_layout(element))),
-            Kind::Option(value) => DynKind::Option(Box::new(DynLayout::from_layout(value))),
-            Kind::Box(value) => DynKind::Box(Box::new(DynLayout::from_layout(value))),
-            Kind::Map { key, value, hashed } => DynKind::Map {
-                key: Box::new(DynLayout::from_layout(key)),
-                value: value.map(|value| Box::new(DynLayout::from_layout(value))),
-                hashed,
-            },
-            Kind::Array { element, len } => DynKind::Array {
-                element: Box::new(DynLayout::from_layout(element)),
-                len: len as u64,
-            },
-            Kind::Struct(fields) => DynKind::Struct(dyn_fields(fields)),
-            Kind::Enum { repr, variants } => DynKind::Enum {
-                repr,
-                variants: variants
+            Kind::List(element) => DynKind::List(child(element)),
+            Kind::Option(value) => DynKind::Option(child(value)),
+            Kind::Box(value) => DynKind::Box(child(value)),
+            Kind::Map { key, value, hashed } => {
+                let key = child(key);
+                DynKind::Map { key, value: value.map(child), hashed }
+            }
+            Kind::Array { element, len } => {
+                DynKind::Array { element: child(element), len: len as u64 }
+            }
+            Kind::Struct(fields) => DynKind::Struct(dyn_fields(fields, enclosing, next)),
+            Kind::Enum { repr, variants } => {
+                let data = crate::format::layout::has_data(variants);
+                let variants = variants
                     .iter()
                     .map(|v| DynVariant {
                         name: v.name.to_owned(),
                         discriminant: v.discriminant,
-                        payload: DynLayout {
-                            name: v.name.to_owned(),
-                            size: layout.size as u64,
-                            align: layout.align as u64,
-                            kind: DynKind::Struct(dyn_fields(v.fields)),
+                        payload: if data {
+                            let payload = Layout {
+                                name: v.name,
+                                size: layout.size,
+                                align: layout.align,
+                                kind: Kind::Struct(v.fields),
+                            };
+                            DynLayout::convert(&payload, enclosing, next, false)
+                        } else {
+                            DynLayout {
+                                name: v.name.to_owned(),
+                                size: layout.size as u64,
+                                align: layout.align as u64,
+                                kind: DynKind::Struct(Vec::new()),
+                            }
                         },
                     })
-                    .collect(),
-            },
+                    .collect();
+                DynKind::Enum { repr, variants }
+            }
+            Kind::Recursive => {
+                let target = enclosing.iter().rev().find(|(name, _)| *name == layout.name);
+                // The derive only makes references to an enclosing type.
+                DynKind::Recursive { target: target.map_or(u32::MAX, |&(_, node)| node) }
+            }
         };
+        if pushed {
+            enclosing.pop();
+        }
         DynLayout {
             name: layout.name.to_owned(),
             size: layout.size as u64,
             align: layout.align as u64,
             kind,
+        }
+    }
+
+    /// Node `index` of the tree, counted depth first from this one (0): a
+    /// type, then the types below it in the order the embedded schema lists
+    /// them. Where a [`DynKind::Recursive`] points.
+    ///
+    /// ```
+    /// use mmf_runtime::{DynLayout, Mapped};
+    /// let layout = DynLayout::from_layout(<Vec<Option<u8>> as Mapped>::LAYOUT);
+    /// assert_eq!(layout.node(2).map(|n| n.name.as_str()), Some("u8"));
+    /// assert!(layout.node(3).is_none());
+    /// ```
+    pub fn node(&self, index: u32) -> Option<&DynLayout> {
+        self.find(index, &mut 0)
+    }
+
+    /// The types that contain themselves: the nodes [`DynKind::Recursive`]
+    /// references in this tree point to, each once.
+    ///
+    /// ```
+    /// use mmf_runtime::{DynLayout, Mapped};
+    /// assert!(DynLayout::from_layout(<Vec<u8> as Mapped>::LAYOUT).recursion_targets().is_empty());
+    /// ```
+    pub fn recursion_targets(&self) -> Vec<&DynLayout> {
+        fn visit<'a>(layout: &'a DynLayout, root: &'a DynLayout, out: &mut Vec<&'a DynLayout>) {
+            match &layout.kind {
+                DynKind::Recursive { target } => {
+                    if let Some(node) = root.node(*target)
+                        && !out.iter().any(|seen| core::ptr::eq(*seen, node))
+                    {
+                        out.push(node);
+                    }
+                }
+                DynKind::List(inner)
+                | DynKind::Option(inner)
+                | DynKind::Box(inner)
+                | DynKind::Array { element: inner, .. } => visit(inner, root, out),
+                DynKind::Map { key, value, .. } => {
+                    visit(key, root, out);
+                    if let Some(value) = value {
+                        visit(value, root, out);
+                    }
+                }
+                DynKind::Struct(fields) => fields.iter().for_each(|f| visit(&f.layout, root, out)),
+                DynKind::Enum { variants, .. } => {
+                    variants.iter().for_each(|v| visit(&v.payload, root, out))
+                }
+                DynKind::Scalar(_) | DynKind::Str => {}
+            }
+        }
+        let mut out = Vec::new();
+        visit(self, self, &mut out);
+        out
+    }
+
+    fn find(&self, index: u32, next: &mut u32) -> Option<&DynLayout> {
+        if *next == index {
+            return Some(self);
+        }
+        *next += 1;
+        match &self.kind {
+            DynKind::List(inner)
+            | DynKind::Option(inner)
+            | DynKind::Box(inner)
+            | DynKind::Array { element: inner, .. } => inner.find(index, next),
+            DynKind::Map { key, value, .. } => {
+                key.find(index, next).or_else(|| value.as_ref()?.find(index, next))
+            }
+            DynKind::Struct(fields) => fields.iter().find_map(|f| f.layout.find(index, next)),
+            DynKind::Enum { variants, .. } if self.has_data() => {
+                variants.iter().find_map(|v| v.payload.find(index, next))
+            }
+            _ => None,
         }
     }
 
@@ -188,17 +315,23 @@ impl DynLayout {
             | DynKind::Enum { .. } => true,
             DynKind::Array { element, len } => *len > 0 && element.checked(),
             DynKind::Struct(fields) => fields.iter().any(|f| f.layout.checked()),
+            // A recursive type holds itself through a list, box or map.
+            DynKind::Recursive { .. } => true,
         }
     }
 }
 
-fn dyn_fields(fields: &[FieldLayout]) -> Vec<DynField> {
+fn dyn_fields(
+    fields: &[FieldLayout],
+    enclosing: &mut Vec<(&'static str, u32)>,
+    next: &mut u32,
+) -> Vec<DynField> {
     fields
         .iter()
         .map(|f| DynField {
             name: f.name.to_owned(),
             offset: f.offset as u64,
-            layout: DynLayout::from_layout(f.layout),
+            layout: DynLayout::convert(f.layout, enclosing, next, true),
         })
         .collect()
 }
@@ -217,7 +350,9 @@ impl fmt::Display for DynLayout {
             }
             DynKind::Map { key, value: None, .. } => write!(f, "{}<{key}>", self.name),
             DynKind::Array { element, len } => write!(f, "[{element}; {len}]"),
-            DynKind::Struct(_) | DynKind::Enum { .. } => f.write_str(&self.name),
+            DynKind::Struct(_) | DynKind::Enum { .. } | DynKind::Recursive { .. } => {
+                f.write_str(&self.name)
+            }
         }
     }
 }
@@ -234,44 +369,77 @@ fn scalar_size_align(s: Scalar) -> (u64, u64) {
     (size, align as u64)
 }
 
+/// Where decoding is: how deep, the next node's number (as
+/// [`DynLayout::node`] counts), and the structs and enums around (their
+/// record and node), which a recursive reference may name.
+#[derive(Default)]
+struct Walk {
+    depth: u32,
+    next: u32,
+    enclosing: Vec<(u32, u32)>,
+}
+
 impl SchemaTables<'_> {
-    fn layout(&self, index: u32, depth: u32) -> Result<DynLayout> {
+    /// Type record `index` as a layout; `payload` for an enum's variant,
+    /// which no recursive reference may name.
+    fn layout(&self, index: u32, walk: &mut Walk, payload: bool) -> Result<DynLayout> {
         let ty = self.type_record(index)?;
         let at = ty.at;
-        if depth > MAX_DEPTH {
+        if walk.depth > MAX_DEPTH {
             return Err(unreadable(at, format!("types nest deeper than {MAX_DEPTH} levels")));
         }
-        let element = |depth| -> Result<DynLayout> { self.layout(self.element(&ty)?.index, depth) };
-        let kind = match ty.kind {
+        let node = walk.next;
+        walk.next += 1;
+        walk.depth += 1;
+        let named = !payload && matches!(ty.kind, TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM);
+        if named {
+            walk.enclosing.push((index, node));
+        }
+        let kind = self.kind(&ty, walk);
+        if named {
+            walk.enclosing.pop();
+        }
+        walk.depth -= 1;
+        let layout =
+            DynLayout { name: ty.name.to_owned(), size: ty.size, align: ty.align, kind: kind? };
+        check_size(&layout, at)?;
+        Ok(layout)
+    }
+
+    fn kind(&self, ty: &TypeRecord<'_>, walk: &mut Walk) -> Result<DynKind> {
+        let at = ty.at;
+        let mut element =
+            || -> Result<DynLayout> { self.layout(self.element(ty)?.index, walk, false) };
+        Ok(match ty.kind {
             TAG_STR => DynKind::Str,
             TAG_LIST => {
-                let element = element(depth + 1)?;
+                let element = element()?;
                 if element.size == 0 {
                     return Err(unreadable(at, "a list of zero-sized elements"));
                 }
                 DynKind::List(Box::new(element))
             }
-            TAG_OPTION => DynKind::Option(Box::new(element(depth + 1)?)),
+            TAG_OPTION => DynKind::Option(Box::new(element()?)),
             TAG_BOX => {
-                let value = element(depth + 1)?;
+                let value = element()?;
                 if value.size == 0 {
                     return Err(unreadable(at, "a box of a zero-sized value"));
                 }
                 DynKind::Box(Box::new(value))
             }
-            TAG_ARRAY => DynKind::Array { element: Box::new(element(depth + 1)?), len: ty.count },
+            TAG_ARRAY => DynKind::Array { element: Box::new(element()?), len: ty.count },
             TAG_SORTED_MAP | TAG_HASH_MAP => {
-                let parts = self.fields(&ty)?;
+                let parts = self.fields(ty)?;
                 let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
                 if names != ["key"] && names != ["key", "value"] {
                     return Err(unreadable(at, "a map's parts are not `key` and `value`"));
                 }
-                let key = self.layout(parts[0].ty.index, depth + 1)?;
+                let key = self.layout(parts[0].ty.index, walk, false)?;
                 if !key.is_map_key() {
                     return Err(unreadable(at, format!("`{key}` cannot be a map's key")));
                 }
                 let value = match parts.get(1) {
-                    Some(value) => Some(Box::new(self.layout(value.ty.index, depth + 1)?)),
+                    Some(value) => Some(Box::new(self.layout(value.ty.index, walk, false)?)),
                     None => None,
                 };
                 if key.size == 0 || value.as_ref().is_some_and(|v| v.size == 0) {
@@ -281,11 +449,11 @@ impl SchemaTables<'_> {
             }
             TAG_STRUCT => {
                 let mut fields: Vec<DynField> = Vec::new();
-                for field in self.fields(&ty)? {
+                for field in self.fields(ty)? {
                     fields.push(DynField {
                         name: field.name.to_owned(),
                         offset: field.offset,
-                        layout: self.layout(field.ty.index, depth + 1)?,
+                        layout: self.layout(field.ty.index, walk, false)?,
                     });
                 }
                 DynKind::Struct(fields)
@@ -298,7 +466,7 @@ impl SchemaTables<'_> {
                 })?;
                 let mut variants = Vec::new();
                 if ty.kind == TAG_ENUM {
-                    for v in self.variants(&ty)? {
+                    for v in self.variants(ty)? {
                         let payload = DynLayout {
                             name: v.name.to_owned(),
                             size: ty.size,
@@ -312,8 +480,8 @@ impl SchemaTables<'_> {
                         });
                     }
                 } else {
-                    for v in self.fields(&ty)? {
-                        let payload = self.layout(v.ty.index, depth + 1)?;
+                    for v in self.fields(ty)? {
+                        let payload = self.layout(v.ty.index, walk, true)?;
                         let fields_past_tag = match &payload.kind {
                             DynKind::Struct(fields) => {
                                 fields.iter().all(|f| f.offset >= scalar_size_align(repr).0)
@@ -339,14 +507,34 @@ impl SchemaTables<'_> {
                 }
                 DynKind::Enum { repr, variants }
             }
+            TAG_RECURSIVE => {
+                // It names a struct or enum around it, and is laid out as that one.
+                let target = walk.enclosing.iter().find(|&&(record, _)| record == ty.child);
+                let fits = match target {
+                    Some(&(record, _)) => {
+                        let t = self.type_record(record)?;
+                        (t.name, t.size, t.align) == (ty.name, ty.size, ty.align)
+                    }
+                    None => false,
+                };
+                match target {
+                    Some(&(_, node)) if fits => DynKind::Recursive { target: node },
+                    _ => {
+                        return Err(unreadable(
+                            at,
+                            format!(
+                                "`{}` refers to no type around it of that name and layout",
+                                ty.name
+                            ),
+                        ));
+                    }
+                }
+            }
             tag => DynKind::Scalar(
                 scalar_of_tag(tag)
                     .ok_or_else(|| unreadable(at, format!("kind {tag} is unknown")))?,
             ),
-        };
-        let layout = DynLayout { name: ty.name.to_owned(), size: ty.size, align: ty.align, kind };
-        check_size(&layout, at)?;
-        Ok(layout)
+        })
     }
 }
 
@@ -365,6 +553,8 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
             element.size.checked_mul(*len).map(|size| (size, element.align))
         }
         DynKind::Struct(_) | DynKind::Enum { .. } => None,
+        // Checked against the type it names.
+        DynKind::Recursive { .. } => Some((size, align)),
     };
     let fits = match (&layout.kind, expected) {
         (_, Some(expected)) => (size, align) == expected,

@@ -51,7 +51,7 @@ impl<'a> DynImage<'a> {
     /// The root value.
     pub fn root(&self) -> DynValue<'_> {
         let file = FileRef::new(&self.bytes[..self.header.data_len as usize]);
-        DynValue { layout: &self.layout, file, at: self.header.root_offset }
+        DynValue { layout: &self.layout, root: &self.layout, file, at: self.header.root_offset }
     }
 
     /// The root's layout, from the embedded schema.
@@ -113,7 +113,7 @@ impl DynFile {
     pub fn root(&self) -> DynValue<'_> {
         // SAFETY: we hold the shared lock for the life of the mapping.
         let file = unsafe { raw_file(&self.map, self.header.data_len) };
-        DynValue { layout: &self.layout, file, at: self.header.root_offset }
+        DynValue { layout: &self.layout, root: &self.layout, file, at: self.header.root_offset }
     }
 
     /// The root's layout, from the embedded schema.

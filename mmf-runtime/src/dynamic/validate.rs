@@ -10,8 +10,16 @@ use crate::format::header::Header;
 use crate::format::layout::Scalar;
 
 /// Validates the value at `value` as its layout says, as `Mapped::validate`
-/// does for Rust types.
-fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
+/// does for Rust types; one level deeper if it is of a recursive type.
+fn validate(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize]) -> Result<()> {
+    if targets.contains(&(value.layout as *const DynLayout as usize)) {
+        v.nested(value.at, |v| validate_value(value, v, targets))
+    } else {
+        validate_value(value, v, targets)
+    }
+}
+
+fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize]) -> Result<()> {
     let at = value.at;
     match &value.layout.kind {
         DynKind::Scalar(Scalar::Bool) => match value.bytes::<1>(0) {
@@ -38,25 +46,32 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
             }
             if element.checked() {
                 for (i, item) in value.elements().enumerate() {
-                    validate(item, v).map_err(|e| e.within(PathSegment::Index(i as u64)))?;
+                    validate(item, v, targets)
+                        .map_err(|e| e.within(PathSegment::Index(i as u64)))?;
                 }
             }
             Ok(())
         }
         DynKind::Map { key, value: values, hashed } => {
-            validate_map(value, key, values.as_deref(), *hashed, v)
+            validate_map(value, key, values.as_deref(), *hashed, v, targets)
         }
+        // Readers resolve references as they step into them; one left means the
+        // reference named nothing (`DynLayout::from_layout` of a made-up layout).
+        DynKind::Recursive { .. } => Err(Error::SchemaUnreadable {
+            at: 0,
+            problem: format!("`{}` refers to no type around it", value.layout.name),
+        }),
         DynKind::Box(inner) => {
             let offset = u64::from_ne_bytes(value.bytes(0).ok_or_else(|| out_of_bounds(value))?);
             v.block_bytes(offset, 1, inner.size, inner.align)?;
             let target = value.deref_box().ok_or_else(|| out_of_bounds(value))?;
-            if inner.checked() { validate(target, v) } else { Ok(()) }
+            if inner.checked() { validate(target, v, targets) } else { Ok(()) }
         }
         DynKind::Option(_) => match value.bytes::<1>(0) {
             Some([0]) => Ok(()),
             Some([1]) => {
                 let inner = value.option().flatten().ok_or_else(|| out_of_bounds(value))?;
-                validate(inner, v).map_err(|e| e.within(PathSegment::Some))
+                validate(inner, v, targets).map_err(|e| e.within(PathSegment::Some))
             }
             Some([tag]) => {
                 Err(Error::invalid(Problem::InvalidOptionTag { offset: at, value: tag }))
@@ -66,7 +81,7 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
         DynKind::Struct(_) => {
             for (name, field) in value.fields() {
                 if field.layout.checked() {
-                    validate(field, v)
+                    validate(field, v, targets)
                         .map_err(|e| e.within(PathSegment::Field(name.to_owned().into())))?;
                 }
             }
@@ -74,7 +89,7 @@ fn validate(value: DynValue<'_>, v: &mut Validator<'_>) -> Result<()> {
         }
         DynKind::Enum { .. } => match value.variant().ok_or_else(|| out_of_bounds(value))? {
             (_, Some(name)) => match value.variant_value() {
-                Some(payload) if payload.layout.checked() => validate(payload, v)
+                Some(payload) if payload.layout.checked() => validate(payload, v, targets)
                     .map_err(|e| e.within(PathSegment::Field(name.to_owned().into()))),
                 _ => Ok(()),
             },
@@ -94,6 +109,7 @@ fn validate_map<'a>(
     value: Option<&'a DynLayout>,
     hashed: bool,
     v: &mut Validator<'_>,
+    targets: &[usize],
 ) -> Result<()> {
     use crate::access::map::{home_of, home_slots, slot_tag};
     let invalid = |reason| Error::invalid(Problem::InvalidMap { offset: map.at, reason });
@@ -116,7 +132,7 @@ fn validate_map<'a>(
     };
     for i in (0..slots).filter(|&i| occupied[i as usize]) {
         let k = map.map_slot(key, keys, i).ok_or_else(|| out_of_bounds(map))?;
-        validate(k, v).map_err(|e| {
+        validate(k, v, targets).map_err(|e| {
             e.within(PathSegment::Index(i)).within(PathSegment::Field("keys".into()))
         })?;
     }
@@ -131,7 +147,7 @@ fn validate_map<'a>(
                 for i in (0..slots).filter(|&i| occupied[i as usize]) {
                     let value =
                         map.map_slot(layout, values, i).ok_or_else(|| out_of_bounds(map))?;
-                    validate(value, v).map_err(|e| {
+                    validate(value, v, targets).map_err(|e| {
                         e.within(PathSegment::Index(i)).within(PathSegment::Field("values".into()))
                     })?;
                 }
@@ -198,8 +214,13 @@ pub(crate) unsafe fn check_dyn(file: FileRef<'_>, header: Header) -> Result<(Hea
     let layout = DynLayout::decode(schema)?;
     header.check_root(layout.size, layout.align)?;
     let root = header.root_offset;
-    let root_value = DynValue { layout: &layout, file: data, at: root };
+    let root_value = DynValue { layout: &layout, root: &layout, file: data, at: root };
+    // Each value of a type that contains itself is a level of nesting, as a
+    // value of a recursive Rust type is (see `access::deep`). As addresses,
+    // so that the set can cross threads.
+    let targets: Vec<usize> =
+        layout.recursion_targets().into_iter().map(|t| t as *const DynLayout as usize).collect();
     // SAFETY: the caller's promise.
-    unsafe { Validator::run(data, &header, layout.size, |v| validate(root_value, v)) }?;
+    unsafe { Validator::run(data, &header, layout.size, |v| validate(root_value, v, &targets)) }?;
     Ok((header, layout))
 }

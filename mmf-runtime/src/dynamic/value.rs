@@ -27,6 +27,8 @@ use crate::format::layout::Scalar;
 #[derive(Clone, Copy)]
 pub struct DynValue<'a> {
     pub(crate) layout: &'a DynLayout,
+    /// The whole tree, where recursive references point.
+    pub(crate) root: &'a DynLayout,
     pub(crate) file: FileRef<'a>,
     pub(crate) at: u64,
 }
@@ -106,7 +108,12 @@ impl<'a> DynValue<'a> {
     }
 
     fn at(&self, layout: &'a DynLayout, at: u64) -> DynValue<'a> {
-        DynValue { layout, file: self.file, at }
+        // A recursive type inside itself reads as the type it names.
+        let layout = match layout.kind {
+            DynKind::Recursive { target } => self.root.node(target).unwrap_or(layout),
+            _ => layout,
+        };
+        DynValue { layout, root: self.root, file: self.file, at }
     }
 
     /// A struct's field by name; for an enum, its variant by name if it is

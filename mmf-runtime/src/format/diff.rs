@@ -8,7 +8,7 @@
 
 use crate::format::tables::{
     FieldRecord, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST,
-    TAG_OPTION, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, TypeRecord, scalar_of_tag,
+    TAG_OPTION, TAG_RECURSIVE, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, TypeRecord, scalar_of_tag,
 };
 
 /// How many differences an error names; the rest are counted.
@@ -92,6 +92,8 @@ impl<'a> Diff<'a> {
                     self.walk(&format!("{path}{step}"), &ea, &eb, depth + 1);
                 }
             }
+            // Both name the type they are in, compared where it encloses itself.
+            (TAG_RECURSIVE, true) => self.renamed(path, a, b),
             (_, true) => {} // the same scalar, or both strings
             (_, false) => self.changed(path, a, b),
         }
@@ -263,7 +265,7 @@ fn describe(tables: &SchemaTables<'_>, ty: &TypeRecord<'_>, depth: u32) -> Strin
             };
             format!("{}<{}>", ty.name, parts.join(", "))
         }
-        TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM => ty.name.to_owned(),
+        TAG_STRUCT | TAG_ENUM | TAG_DATA_ENUM | TAG_RECURSIVE => ty.name.to_owned(),
         tag => scalar_name(tag).to_owned(),
     }
 }

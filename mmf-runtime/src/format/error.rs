@@ -290,6 +290,15 @@ pub enum Problem {
         /// The enum's name.
         enum_name: std::borrow::Cow<'static, str>,
     },
+    /// A recursive type nested in itself more than
+    /// [`MAX_NESTING`](crate::MAX_NESTING) times: more than a legitimate file
+    /// holds, and more than reading it could afford.
+    NestedTooDeep {
+        /// Where the value that would nest once more is.
+        offset: u64,
+        /// How deep it would nest.
+        levels: u32,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -325,6 +334,11 @@ impl fmt::Display for Problem {
             Problem::InvalidOptionTag { offset, value } => {
                 write!(f, "invalid Option tag {value} at offset {offset} (must be 0 or 1)")
             }
+            Problem::NestedTooDeep { offset, levels } => write!(
+                f,
+                "the value at offset {offset} nests {levels} levels deep in its own type, more than the {} mmf reads",
+                crate::access::deep::MAX_NESTING
+            ),
             Problem::InvalidMap { offset, reason } => {
                 write!(f, "the map at offset {offset} is invalid: {reason}")
             }
@@ -350,7 +364,12 @@ impl fmt::Display for Problem {
 /// assert_eq!(FieldPath::default().to_string(), "root");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldPath(Vec<PathSegment>);
+pub struct FieldPath {
+    /// The segments from the innermost outwards: validation adds each
+    /// segment as an error travels up, and a value of a recursive type may
+    /// sit a million segments deep.
+    inward: Vec<PathSegment>,
+}
 
 /// One step of a [`FieldPath`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,23 +385,26 @@ pub enum PathSegment {
 
 impl FieldPath {
     /// The segments from the root outwards.
-    pub fn segments(&self) -> &[PathSegment] {
-        &self.0
+    pub fn segments(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = &PathSegment> + ExactSizeIterator + Clone {
+        self.inward.iter().rev()
     }
 }
 
 impl From<Vec<PathSegment>> for FieldPath {
-    fn from(segments: Vec<PathSegment>) -> Self {
-        FieldPath(segments)
+    fn from(mut segments: Vec<PathSegment>) -> Self {
+        segments.reverse();
+        FieldPath { inward: segments }
     }
 }
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        if self.inward.is_empty() {
             return f.write_str("root");
         }
-        for (i, segment) in self.0.iter().enumerate() {
+        for (i, segment) in self.segments().enumerate() {
             match segment {
                 PathSegment::Field(name) if i == 0 => f.write_str(name)?,
                 PathSegment::Field(name) => write!(f, ".{name}")?,
@@ -400,7 +422,7 @@ impl Error {
     #[must_use]
     pub(crate) fn within(mut self, segment: PathSegment) -> Self {
         if let Error::Invalid { path, .. } = &mut self {
-            path.0.insert(0, segment);
+            path.inward.push(segment);
         }
         self
     }

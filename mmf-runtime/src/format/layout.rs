@@ -74,6 +74,10 @@ pub enum Kind {
         /// The known variants.
         variants: &'static [VariantLayout],
     },
+    /// A recursive type inside its own fields: the nearest enclosing struct or
+    /// enum of the same name (`name`, `size` and `align` are its own). In
+    /// `struct Node { children: Vec<Node> }`, the element of `children`.
+    Recursive,
 }
 
 /// A scalar stored inline, in the producer's byte order.
@@ -182,7 +186,8 @@ impl Layout {
     /// ```
     pub const fn max_align(&self) -> usize {
         let inner = match self.kind {
-            Kind::Scalar(_) | Kind::Str => 1,
+            // A recursive type's own alignment was counted where it encloses itself.
+            Kind::Scalar(_) | Kind::Str | Kind::Recursive => 1,
             Kind::List(element)
             | Kind::Option(element)
             | Kind::Box(element)

@@ -32,14 +32,16 @@
 //! field offsets count from the start of the enum); 28 map or set ordered by
 //! key, 29 map or set ordered by hash (`child`: its first record in the field
 //! table, `count`: 2 for a map, `key` then `value`, 1 for a set, `key`; the
-//! records' offsets are 0). Types are listed depth first
+//! records' offsets are 0); 30 a recursive type inside its own fields
+//! (`child`: the record of the nearest enclosing struct or enum of that name,
+//! which comes *before* it; name, size and align are that type's). Types are listed depth first
 //! from the root (type 0), so every type's children come after it; a type used
 //! twice is listed twice. `size` and `align` are those of the stored form.
 
 use crate::format::layout::{FieldLayout, Kind, Layout, VariantLayout, has_data};
 use crate::format::tables::{
     MAGIC, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST,
-    TAG_OPTION, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, VERSION, scalar_tag,
+    TAG_OPTION, TAG_RECURSIVE, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, VERSION, scalar_tag,
 };
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -63,6 +65,41 @@ struct Cursor {
 }
 
 const START: Cursor = Cursor { types: 0, fields: 0, variants: 0, names: 0 };
+
+/// The structs and enums enclosing a type, innermost first: where a
+/// recursive reference ([`Kind::Recursive`]) points.
+struct Enclosing<'p> {
+    name: &'p str,
+    record: u32,
+    outer: Option<&'p Enclosing<'p>>,
+}
+
+/// The record of the nearest enclosing type named `name`; `u32::MAX`, which
+/// no reader accepts, if there is none.
+const fn enclosing_record(mut enclosing: Option<&Enclosing<'_>>, name: &str) -> u32 {
+    while let Some(e) = enclosing {
+        if same_str(e.name, name) {
+            return e.record;
+        }
+        enclosing = e.outer;
+    }
+    u32::MAX
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Table {
@@ -99,7 +136,7 @@ impl Encoder<'_> {
 
     const fn schema(&mut self, layout: &Layout) {
         let mut counts = START;
-        self.walk(layout, &mut counts, None);
+        self.walk(layout, &mut counts, None, None);
         self.bytes(MAGIC);
         self.u32(VERSION);
         self.u32(counts.types);
@@ -112,14 +149,39 @@ impl Encoder<'_> {
         let mut i = 0;
         while i < tables.len() {
             let mut at = START;
-            self.walk(layout, &mut at, Some(tables[i]));
+            self.walk(layout, &mut at, Some(tables[i]), None);
             i += 1;
         }
     }
 
     /// Visits the tree depth first, advancing `at`, and writes the records of
-    /// `table` (nothing when counting).
-    const fn walk(&mut self, layout: &Layout, at: &mut Cursor, table: Option<Table>) {
+    /// `table` (nothing when counting). `enclosing` are the structs and enums
+    /// around `layout`, which a recursive reference in it may name.
+    const fn walk(
+        &mut self,
+        layout: &Layout,
+        at: &mut Cursor,
+        table: Option<Table>,
+        enclosing: Option<&Enclosing<'_>>,
+    ) {
+        let record = at.types;
+        let this = Enclosing { name: layout.name, record, outer: enclosing };
+        let inner = match layout.kind {
+            Kind::Struct(_) | Kind::Enum { .. } => Some(&this),
+            _ => enclosing,
+        };
+        self.walk_record(layout, at, table, inner);
+    }
+
+    /// As [`Encoder::walk`], with `enclosing` already including `layout` where
+    /// it is a type a recursive reference may name.
+    const fn walk_record(
+        &mut self,
+        layout: &Layout,
+        at: &mut Cursor,
+        table: Option<Table>,
+        enclosing: Option<&Enclosing<'_>>,
+    ) {
         let name = layout.name.as_bytes();
         let name_offset = at.names;
         at.types += 1;
@@ -145,6 +207,7 @@ impl Encoder<'_> {
             Kind::Enum { repr, variants } => {
                 (TAG_ENUM, scalar_tag(repr), at.variants, variants.len() as u64)
             }
+            Kind::Recursive => (TAG_RECURSIVE, 0, enclosing_record(enclosing, layout.name), 0),
         };
         if let Some(Table::Types) = table {
             self.byte(kind);
@@ -158,11 +221,11 @@ impl Encoder<'_> {
             self.u64(layout.align as u64);
         }
         match layout.kind {
-            Kind::Scalar(_) | Kind::Str => {}
+            Kind::Scalar(_) | Kind::Str | Kind::Recursive => {}
             Kind::List(inner)
             | Kind::Option(inner)
             | Kind::Box(inner)
-            | Kind::Array { element: inner, .. } => self.walk(inner, at, table),
+            | Kind::Array { element: inner, .. } => self.walk(inner, at, table, enclosing),
             Kind::Struct(fields) => {
                 // The field records and names, then each field's type.
                 at.fields += fields.len() as u32;
@@ -176,7 +239,7 @@ impl Encoder<'_> {
                 }
                 let mut i = 0;
                 while i < fields.len() {
-                    self.walk(fields[i].layout, at, table);
+                    self.walk(fields[i].layout, at, table, enclosing);
                     i += 1;
                 }
             }
@@ -188,9 +251,9 @@ impl Encoder<'_> {
                 if value.is_some() {
                     self.field_record(at, table, "value", 0, key_type + type_count(key));
                 }
-                self.walk(key, at, table);
+                self.walk(key, at, table, enclosing);
                 if let Some(value) = value {
-                    self.walk(value, at, table);
+                    self.walk(value, at, table, enclosing);
                 }
             }
             Kind::Enum { variants, .. } if has_data(variants) => {
@@ -204,9 +267,11 @@ impl Encoder<'_> {
                     payload_type += 1 + fields_type_count(variants[i].fields);
                     i += 1;
                 }
+                // A payload is named after its variant, but is no type a
+                // recursive reference could name.
                 let mut i = 0;
                 while i < variants.len() {
-                    self.walk(&payload(layout, &variants[i]), at, table);
+                    self.walk_record(&payload(layout, &variants[i]), at, table, enclosing);
                     i += 1;
                 }
             }
@@ -272,7 +337,7 @@ const fn payload(layout: &Layout, variant: &VariantLayout) -> Layout {
 /// How many type records a layout takes: itself and everything below it.
 const fn type_count(layout: &Layout) -> u32 {
     match layout.kind {
-        Kind::Scalar(_) | Kind::Str => 1,
+        Kind::Scalar(_) | Kind::Str | Kind::Recursive => 1,
         Kind::List(inner)
         | Kind::Option(inner)
         | Kind::Box(inner)

@@ -22,6 +22,7 @@ pub(crate) const TAG_DATA_ENUM: u8 = 26;
 pub(crate) const TAG_BOX: u8 = 27;
 pub(crate) const TAG_SORTED_MAP: u8 = 28;
 pub(crate) const TAG_HASH_MAP: u8 = 29;
+pub(crate) const TAG_RECURSIVE: u8 = 30;
 
 const SCALARS: [Scalar; 14] = [
     Scalar::U8,

@@ -1,8 +1,16 @@
 use mmf::Mapped;
 
+// A concrete type may contain itself; a generic one may not (yet).
 #[derive(Mapped)]
-struct Tree {
-    children: Vec<Tree>,
+struct Tree<T> {
+    value: T,
+    children: Vec<Tree<T>>,
+}
+
+#[derive(Mapped)]
+struct Forest<T> {
+    trees: Vec<T>,
+    parent: Option<Box<Self>>,
 }
 
 fn main() {}
