@@ -143,6 +143,34 @@
 /// # Ok::<(), mmf::Error>(())
 /// ```
 ///
+/// # Types that contain themselves
+///
+/// A struct or an enum may hold itself through a list, a box or a map
+/// (`children: Vec<Node>`, `next: Option<Box<Self>>`); its offset table refers
+/// back to it. In an enum's views, a field that would hold the enum's own view
+/// inline (`Box<Expr>`) is a [`Nested`], viewed when asked with `get()`
+/// ([`NestedMut`] in place). Values nest as deep as the data, up to
+/// [`MAX_NESTING`] levels (see the README's "Types that contain themselves").
+///
+/// ```
+/// use mmf::Mapped;
+///
+/// #[derive(Mapped, Debug, PartialEq)]
+/// enum Expr { Num(f64), Add(Box<Expr>, Box<Expr>), Sum(Vec<Expr>) }
+///
+/// let expr = Expr::Add(Box::new(Expr::Num(1.0)), Box::new(Expr::Sum(vec![Expr::Num(2.0)])));
+/// let bytes = mmf::to_bytes(&expr);
+/// let ExprView::Add(left, right) = mmf::from_bytes::<Expr>(&bytes)? else { unreachable!() };
+/// assert!(matches!(left.get(), ExprView::Num(n) if n == 1.0));
+/// let ExprView::Sum(terms) = right.get() else { unreachable!() };
+/// assert!(matches!(terms.get(0), Some(ExprView::Num(n)) if n == 2.0));
+/// assert_eq!(mmf::from_bytes_owned::<Expr>(&bytes)?, expr);
+/// # Ok::<(), mmf::Error>(())
+/// ```
+///
+/// Tuple fields, `(f64, f64)` or `Vec<(String, u32)>`, are stored as tuple
+/// structs of their elements would be; their views are tuples of views.
+///
 /// # Attributes
 ///
 /// | attribute | on | meaning |

@@ -1,6 +1,7 @@
 //! Types that contain themselves: trees, linked lists, expressions. Their
 //! offset tables refer back to the enclosing type, and values as deep as
-//! 100,000 levels write, validate, view and read back.
+//! 100,000 levels write, validate, view and read back. In memory only; the
+//! shallow tests also run under Miri (`cargo +nightly miri test --test recursive`).
 
 mod common;
 
@@ -102,6 +103,7 @@ fn an_expression_matches_and_changes_through_nested_views() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "100,000 levels take hours under Miri")]
 fn a_list_of_100_000_boxes_writes_validates_views_and_reads_back() {
     const LEN: u64 = 100_000;
     let bytes = mmf::to_bytes(&chain(LEN));
@@ -148,6 +150,7 @@ fn hand_made_chain(links: u64) -> mmf::AlignedBytes {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "a million levels take days under Miri")]
 fn a_file_nested_deeper_than_the_limit_is_refused() {
     // Within the limit: the root and MAX_NESTING - 1 links.
     let bytes = hand_made_chain(u64::from(mmf::MAX_NESTING) - 1);

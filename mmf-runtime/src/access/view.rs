@@ -467,8 +467,10 @@ impl<'a, R> StructMut<'a, R> {
 ///
 /// # Example
 ///
-/// ```ignore
-/// // #[derive(Mapped)] enum Expr { Num(f64), Add(Box<Expr>, Box<Expr>) }
+/// With `#[derive(Mapped)] enum Expr { Num(f64), Add(Box<Expr>, Box<Expr>) }`
+/// (the derive's documentation in the `mmf` crate runs this):
+///
+/// ```text
 /// if let ExprView::Add(left, _) = view {
 ///     assert!(matches!(left.get(), ExprView::Num(_)));
 /// }
