@@ -50,6 +50,8 @@ pub struct Field<'a> {
     /// The type whose layout the offset table lists: `stored`, or for a field
     /// naming the type itself, `stored` with it replaced by `Recur<Node>`.
     pub layout: Type,
+    /// Whether the field names the type itself (`children: Vec<Node>`).
+    pub recursive: bool,
     /// Whether the field's view would hold a view of the type itself inline
     /// (`Box<Expr>` in `enum Expr`): an enum's variant views hold it as `Nested`.
     pub nested: bool,
@@ -171,6 +173,7 @@ fn fields<'a>(
                 stored: node.ty.clone(),
                 proxy: node.ty.clone(),
                 layout: node.ty.clone(),
+                recursive: false,
                 nested: false,
                 indirect: false,
             }

@@ -12,6 +12,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::{GenericArgument, GenericParam, Generics, PathArguments, Type, WherePredicate};
 
 /// The type parameters' names.
@@ -113,6 +114,24 @@ pub fn inline_view_of(ty: &Type, own: &[Ident]) -> bool {
     }
 }
 
+/// `tokens` with every span set to `span`, so that an error about them
+/// points there.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            }
+            tree.set_span(span);
+            tree
+        })
+        .collect()
+}
+
 /// Whether `ty` holds a tuple that names one of `params`.
 fn generic_tuple(ty: &Type, params: &[Ident]) -> bool {
     match ty {
@@ -181,6 +200,17 @@ pub fn bounded(
             }
             for ty in field_types.iter().filter(|ty| generic_tuple(ty, &params)) {
                 clause.predicates.push(syn::parse_quote!(#ty: #private::Mapped));
+            }
+            if params.is_empty() {
+                // `Plain: Mapped` for each field, on the field's type: a type
+                // that is not `Mapped` is then one error there (the same
+                // error from every generated item, which the compiler prints
+                // once), and the generated items, assuming it, raise no more.
+                for ty in field_types {
+                    let span = ty.span();
+                    let private = respan(private.clone(), span);
+                    clause.predicates.push(syn::parse_quote_spanned!(span=> #ty: #private::Mapped));
+                }
             }
         }
     }

@@ -167,6 +167,106 @@ pub mod __private {
         total
     }
 
+    /// Checks a type's layout at compile time, if the type is `Mapped`: a
+    /// derived type names `Probe::<Ty>::CHECKED` in a `const` item with
+    /// [`ProbeFallback`] in scope. When `Ty: Mapped` holds, the inherent
+    /// constant is chosen, which evaluates the schema hash (walking the whole
+    /// layout, where types that cannot be laid out fail) and checks that the
+    /// stored form has no implicit padding. When it does not — a field's type
+    /// is not `Mapped`, already reported once at that field — the trait's
+    /// constant is chosen, and nothing more is reported.
+    pub struct Probe<T>(core::marker::PhantomData<T>);
+
+    impl<T: Mapped> Probe<T> {
+        /// Evaluates the checks.
+        pub const CHECKED: () = {
+            let _ = T::SCHEMA_HASH;
+            assert!(no_implicit_padding(T::LAYOUT), "the mirror struct has implicit padding");
+        };
+    }
+
+    /// What `Probe::<T>::CHECKED` is when `T` is not `Mapped`: nothing.
+    pub trait ProbeFallback {
+        /// Nothing to check.
+        const CHECKED: () = ();
+    }
+    impl<T> ProbeFallback for Probe<T> {}
+
+    /// The size and alignment of `T`'s stored form, for the padding of a
+    /// mirror struct (`Measure::<T>::SIZE` with [`MeasureFallback`] in scope).
+    /// If `T` is not `Mapped` — reported once at the field — the fallback's
+    /// 0 and 1 are used, and the padding computations raise no more errors.
+    pub struct Measure<T>(core::marker::PhantomData<T>);
+
+    impl<T: Mapped> Measure<T> {
+        /// `size_of::<T::Raw>()`.
+        pub const SIZE: usize = size_of::<T::Raw>();
+        /// `align_of::<T::Raw>()`.
+        pub const ALIGN: usize = align_of::<T::Raw>();
+    }
+
+    /// What `Measure::<T>` says when `T` is not `Mapped`.
+    pub trait MeasureFallback {
+        /// Nothing.
+        const SIZE: usize = 0;
+        /// The smallest alignment.
+        const ALIGN: usize = 1;
+    }
+    impl<T> MeasureFallback for Measure<T> {}
+
+    /// The size of a `repr(C)` struct of fields with these `(size, align)`.
+    pub const fn struct_size(fields: &[(usize, usize)]) -> usize {
+        let mut total = padding_total(fields);
+        let mut i = 0;
+        while i < fields.len() {
+            total += fields[i].0;
+            i += 1;
+        }
+        total
+    }
+
+    /// Whether a struct's fields and padding (as `padding_before` places it)
+    /// add up to its size; true for other kinds.
+    pub const fn no_implicit_padding(layout: &Layout) -> bool {
+        let Kind::Struct(fields) = layout.kind else { return true };
+        let mut end: usize = 0;
+        let mut max_align = 1;
+        let mut i = 0;
+        while i < fields.len() {
+            let align = fields[i].layout.align;
+            end = end.next_multiple_of(align) + fields[i].size;
+            if align > max_align {
+                max_align = align;
+            }
+            if fields[i].offset + fields[i].size != end {
+                return false;
+            }
+            i += 1;
+        }
+        end.next_multiple_of(max_align) == layout.size
+    }
+
+    /// The offset of field `name` of a struct's layout (`usize::MAX` if it
+    /// has none), for `#[mmf(offset = N)]` pins.
+    pub const fn field_offset(layout: &Layout, name: &str) -> usize {
+        let Kind::Struct(fields) = layout.kind else { return usize::MAX };
+        let mut i = 0;
+        while i < fields.len() {
+            let (a, b) = (fields[i].name.as_bytes(), name.as_bytes());
+            if a.len() == b.len() {
+                let mut j = 0;
+                while j < a.len() && a[j] == b[j] {
+                    j += 1;
+                }
+                if j == a.len() {
+                    return fields[i].offset;
+                }
+            }
+            i += 1;
+        }
+        usize::MAX
+    }
+
     /// A compile-time message with a number in it, for `const` assertions.
     pub struct Message {
         buf: [u8; 256],

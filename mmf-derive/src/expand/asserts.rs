@@ -15,8 +15,8 @@ enum Radix {
     Hex,
 }
 
-/// A `const` assertion that `actual == pinned`, failing on the attribute's span
-/// with `before`, the actual value, then `after`.
+/// An assertion that `actual == pinned`, failing on the attribute's span with
+/// `before`, the actual value, then `after`. `actual` names the type `T`.
 fn pin<T: quote::ToTokens>(
     private: &TokenStream,
     pinned: &Pinned<T>,
@@ -31,12 +31,36 @@ fn pin<T: quote::ToTokens>(
         Radix::Hex => quote!(hex(actual)),
     };
     quote_spanned! {pinned.span=>
+        let actual = #actual;
+        if actual != #expected {
+            let message = #private::Message::new().text(#before).#number.text(#after);
+            ::core::panic!("{}", message.as_str());
+        }
+    }
+}
+
+/// The compile-time checks of a type, `pins` among them, evaluated only if
+/// the type is `Mapped`: when a field's type is not, that one error is all
+/// the user sees (see `Probe` in the runtime). `pins` name the type `T`.
+pub fn checks(private: &TokenStream, ident: &Ident, pins: TokenStream) -> TokenStream {
+    quote! {
+        // Evaluating the schema hash walks the whole layout tree at compile
+        // time, so a field type that cannot be laid out fails the build (and
+        // `cargo check`).
         const _: () = {
-            let actual = #actual;
-            if actual != #expected {
-                let message = #private::Message::new().text(#before).#number.text(#after);
-                ::core::panic!("{}", message.as_str());
+            use #private::ProbeFallback as _;
+            #private::Probe::<#ident>::CHECKED
+        };
+        const _: () = {
+            struct Pins<T>(::core::marker::PhantomData<T>);
+            trait NoPins {
+                const CHECKED: () = ();
             }
+            impl<T> NoPins for Pins<T> {}
+            impl<T: #private::Mapped> Pins<T> {
+                const CHECKED: () = { #pins };
+            }
+            Pins::<#ident>::CHECKED
         };
     }
 }
@@ -47,43 +71,32 @@ pub fn schema_pin(private: &TokenStream, ident: &Ident, schema: &Pinned<u64>) ->
         "the file format of `{ident}` changed, so `#[mmf(schema = {:#018x})]` does not hold; if the change is intended, pin the new hash: ",
         schema.value
     );
-    pin(
-        private,
-        schema,
-        quote!(<#ident as #private::Mapped>::SCHEMA_HASH),
-        (before, ""),
-        Radix::Hex,
-    )
+    pin(private, schema, quote!(<T as #private::Mapped>::SCHEMA_HASH), (before, ""), Radix::Hex)
 }
 
 pub fn asserts(s: &Struct) -> TokenStream {
     let private = &s.private;
     let ident = s.input.ident;
-    let raw = &s.raw;
     let attrs = &s.input.attrs;
     if s.is_generic() {
         // Checked per instantiation (and pins are refused on generic structs).
         return TokenStream::new();
     }
-    // Evaluating the schema hash walks the whole layout tree at compile time, so
-    // a field type that cannot be laid out fails the build (and `cargo check`).
-    let mut out = quote! {
-        const _: u64 = <#ident as #private::Mapped>::SCHEMA_HASH;
-    };
-
+    let layout = quote!(<T as #private::Mapped>::LAYOUT);
+    let mut pins = TokenStream::new();
     if let Some(size) = &attrs.size {
         let before =
             format!("`#[mmf(size = {})]` does not hold: `{ident}` is stored in ", size.value);
-        let actual = quote!(::core::mem::size_of::<#raw>());
-        out.extend(pin(private, size, actual, (before, " bytes"), Radix::Decimal));
+        let actual = quote!(#layout.size);
+        pins.extend(pin(private, size, actual, (before, " bytes"), Radix::Decimal));
     }
     if let Some(align) = &attrs.align {
         let before = format!(
             "`#[mmf(align = {})]` does not hold: `{ident}` is stored aligned to ",
             align.value
         );
-        let actual = quote!(::core::mem::align_of::<#raw>());
-        out.extend(pin(private, align, actual, (before, " bytes"), Radix::Decimal));
+        let actual = quote!(#layout.align);
+        pins.extend(pin(private, align, actual, (before, " bytes"), Radix::Decimal));
     }
     for field in s.fields {
         if let Some(offset) = &field.attrs.offset {
@@ -91,13 +104,13 @@ pub fn asserts(s: &Struct) -> TokenStream {
                 "`#[mmf(offset = {})]` does not hold: `{ident}::{}` is stored at offset ",
                 offset.value, field.name
             );
-            let name = &field.ident;
-            let actual = quote!(::core::mem::offset_of!(#raw, #name));
-            out.extend(pin(private, offset, actual, (before, ""), Radix::Decimal));
+            let name = &field.name;
+            let actual = quote!(#private::field_offset(#layout, #name));
+            pins.extend(pin(private, offset, actual, (before, ""), Radix::Decimal));
         }
     }
     if let Some(schema) = &attrs.schema {
-        out.extend(schema_pin(private, ident, schema));
+        pins.extend(schema_pin(private, ident, schema));
     }
-    out
+    checks(private, ident, pins)
 }

@@ -67,8 +67,9 @@ pub fn data_enum(
     let mapped = mapped_impl(&e);
     let discriminants = discriminant_consts(&e, repr.is_some());
     let private = &e.private;
-    let schema_pin =
-        input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(&e.private, ident, schema));
+    let pins =
+        input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(private, ident, schema));
+    let checks = asserts::checks(private, ident, quote!(#pins));
     quote! {
         #variant_mirrors
         #raw
@@ -79,8 +80,7 @@ pub fn data_enum(
             #discriminants
             #mapped
             #view_mut_methods
-            const _: u64 = <#ident as #private::Mapped>::SCHEMA_HASH;
-            #schema_pin
+            #checks
         };
     }
 }

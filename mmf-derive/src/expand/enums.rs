@@ -4,6 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::asserts;
 use crate::ast::{Input, Repr};
 
 pub fn enum_impl(
@@ -19,11 +20,9 @@ pub fn enum_impl(
     let consts: Vec<_> = (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect();
     let variant_names = variants.iter().map(|v| v.to_string());
     let first = variants[0];
-    let schema_pin = input
-        .attrs
-        .schema
-        .as_ref()
-        .map(|schema| super::asserts::schema_pin(private, ident, schema));
+    let pins =
+        input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(private, ident, schema));
+    let checks = asserts::checks(private, ident, quote!(#pins));
     quote! {
         #[doc(hidden)]
         const _: () = {
@@ -103,7 +102,7 @@ pub fn enum_impl(
             #[automatically_derived]
             unsafe impl #private::Inline for #ident {}
 
-            #schema_pin
+            #checks
         };
     }
 }

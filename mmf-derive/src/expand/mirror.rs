@@ -30,19 +30,32 @@ pub fn measured_types(s: &Struct) -> Vec<TokenStream> {
         .collect()
 }
 
-/// `&[(size, align), …]` of the fields' stored forms, for the padding computation.
+/// `&[(size, align), …]` of the fields' stored forms, for the padding
+/// computation; used in [`measuring`] expressions. A field whose type is not
+/// `Mapped` counts as nothing: the error at the field is all the user sees.
 pub fn size_align_list(s: &Struct) -> TokenStream {
-    let pairs = measured_types(s)
-        .into_iter()
-        .map(|raw| quote!((::core::mem::size_of::<#raw>(), ::core::mem::align_of::<#raw>())));
+    let private = &s.private;
+    let pairs = s.fields.iter().map(|f| {
+        let ty = &f.proxy;
+        quote!((#private::Measure::<#ty>::SIZE, #private::Measure::<#ty>::ALIGN))
+    });
     quote!(&[#(#pairs),*])
+}
+
+/// `expr`, a constant using [`size_align_list`], with what it needs in scope.
+pub fn measuring(s: &Struct, expr: TokenStream) -> TokenStream {
+    let private = &s.private;
+    quote!({
+        use #private::MeasureFallback as _;
+        #expr
+    })
 }
 
 /// The length of the padding field before field `index` (`fields.len()`: trailing).
 pub fn padding_len(s: &Struct, index: usize) -> TokenStream {
     let private = &s.private;
     let list = size_align_list(s);
-    quote!(#private::padding_before(#list, #index))
+    measuring(s, quote!(#private::padding_before(#list, #index)))
 }
 
 pub fn mirror(s: &Struct) -> TokenStream {
@@ -51,7 +64,6 @@ pub fn mirror(s: &Struct) -> TokenStream {
     let vis = s.vis;
     let raw = &s.raw;
     let raw_types = raw_types(s);
-    let measured = measured_types(s);
     let mut members = Vec::new();
     for (i, (field, raw_ty)) in s.fields.iter().zip(&raw_types).enumerate() {
         let pad = format_ident!("__mmf_pad{}", i);
@@ -74,20 +86,12 @@ pub fn mirror(s: &Struct) -> TokenStream {
     let names_str = s.fields.iter().map(|f| &f.name);
     let raw_name = raw.to_string();
     let list = size_align_list(s);
+    let option_pad = measuring(s, quote!(#private::largest(#list).1 - 1));
+    let size_mod16 = measuring(s, quote!(#private::struct_size(#list) % 16));
+    let align = measuring(s, quote!(#private::largest(#list).1));
     let (impl_generics, where_clause) = s.plain_generics();
     let predicates = s.predicates();
     let args = s.args();
-    // Without parameters the struct is checked here; a generic struct per
-    // instantiation, by `same_layout_check`.
-    let padding_check = (!s.is_generic()).then(|| {
-        quote! {
-            const _: () = ::core::assert!(
-                ::core::mem::size_of::<#raw>()
-                    == 0 #(+ ::core::mem::size_of::<#measured>())* + #private::padding_total(#list),
-                "the mirror struct has implicit padding",
-            );
-        }
-    });
     quote! {
         #[doc = #doc]
         #[repr(C)]
@@ -101,10 +105,9 @@ pub fn mirror(s: &Struct) -> TokenStream {
             // Every field's type is `Pod` (stored forms are `RawData: Pod`, padding is
             // `[u8; N]`), and `repr(C)` lays fields out in order; the explicit padding
             // fields make each field start where `repr(C)` would place it anyway, so
-            // the struct has no implicit padding (checked below; for a generic struct
-            // with `Proxy`, and per instantiation by `Mapped`'s methods).
+            // the struct has no implicit padding (checked by `Probe::CHECKED`, or
+            // for a generic struct per instantiation by `Mapped`'s methods).
             // Rust Reference, "Type layout", "The C representation".
-            #padding_check
 
             #[automatically_derived]
             impl #impl_generics ::core::clone::Clone for #raw #args #where_clause {
@@ -128,16 +131,14 @@ pub fn mirror(s: &Struct) -> TokenStream {
             // the fields' and the padding's (no implicit padding, checked above).
             #[automatically_derived]
             unsafe impl #impl_generics #private::RawData for #raw #args #where_clause {
-                type OptionPad = [u8; #private::largest(#list).1 - 1];
-                type SizeMod16 = #private::Mod16<{
-                    (0 #(+ ::core::mem::size_of::<#measured>())* + #private::padding_total(#list)) % 16
-                }>;
-                type Align = #private::Align<{ #private::largest(#list).1 }>;
+                type OptionPad = [u8; #option_pad];
+                type SizeMod16 = #private::Mod16<#size_mod16>;
+                type Align = #private::Align<#align>;
             }
 
             #[automatically_derived]
             impl #impl_generics ::core::fmt::Debug for #raw #args
-            where #predicates #(#raw_types: ::core::fmt::Debug),*
+            where #predicates
             {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#raw_name)
@@ -168,6 +169,7 @@ pub fn same_layout_check(s: &Struct) -> Option<TokenStream> {
             f.name, s.doc_name
         )
     });
+    let size = measuring(s, quote!(#private::struct_size(#list)));
     Some(quote! {
         #(
             ::core::assert!(
@@ -177,8 +179,7 @@ pub fn same_layout_check(s: &Struct) -> Option<TokenStream> {
             );
         )*
         ::core::assert!(
-            ::core::mem::size_of::<#raw #args>()
-                == 0 #(+ ::core::mem::size_of::<#measured>())* + #private::padding_total(#list),
+            ::core::mem::size_of::<#raw #args>() == #size,
             "the mirror struct has implicit padding",
         );
     })

@@ -88,8 +88,11 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
     }
     let private = private_path(&input);
     recursive_fields(&mut input, &private);
+    // A field holding the type itself would make its bound require itself.
     let field_types: Vec<&syn::Type> = match &input.data {
-        Body::Struct { fields, .. } => fields.iter().map(|f| f.ty).collect(),
+        Body::Struct { fields, .. } => {
+            fields.iter().filter(|f| !f.recursive).map(|f| f.ty).collect()
+        }
         _ => Vec::new(),
     };
     let bounded =
@@ -176,6 +179,7 @@ fn recursive_fields(input: &mut Input, private: &TokenStream) {
             field.stored = generics::proxied(field.ty, &own[1..], &named);
             field.proxy = field.stored.clone();
             field.layout = generics::proxied(field.ty, &own, &recur);
+            field.recursive = true;
             field.nested = generics::inline_view_of(field.ty, &own);
             input.recursive = true;
         }

@@ -33,7 +33,7 @@ use crate::format::tuple::{Align, Alignment, ArrayMod16, Mod16, SumMod16};
 /// must be `Align<{ align_of::<Self>() }>` (at most 16): tuples are padded by
 /// them (see [`RawTuple`](crate::RawTuple)). The derive implements this trait
 /// for every mirror struct and checks the lengths at compile time.
-pub unsafe trait RawData: Pod {
+pub unsafe trait RawData: Pod + fmt::Debug {
     /// The padding between an `Option`'s tag byte and a value of this type.
     type OptionPad: Pod;
     /// `size_of::<Self>() % 16` as a [`Mod16`](crate::format::tuple::Mod16),
@@ -307,7 +307,7 @@ impl<R: RawData> Clone for RawOption<R> {
     }
 }
 impl<R: RawData> Copy for RawOption<R> {}
-impl<R: RawData + fmt::Debug> fmt::Debug for RawOption<R> {
+impl<R: RawData> fmt::Debug for RawOption<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawOption").field("tag", &self.tag).field("value", &self.value).finish()
     }

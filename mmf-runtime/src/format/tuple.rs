@@ -427,21 +427,7 @@ impl<T: Arrange> Clone for RawTuple<T> {
 }
 impl<T: Arrange> Copy for RawTuple<T> {}
 
-impl<T: Arrange> fmt::Debug for RawTuple<T>
-where
-    T::E0: fmt::Debug,
-    T::E1: fmt::Debug,
-    T::E2: fmt::Debug,
-    T::E3: fmt::Debug,
-    T::E4: fmt::Debug,
-    T::E5: fmt::Debug,
-    T::E6: fmt::Debug,
-    T::E7: fmt::Debug,
-    T::E8: fmt::Debug,
-    T::E9: fmt::Debug,
-    T::E10: fmt::Debug,
-    T::E11: fmt::Debug,
-{
+impl<T: Arrange> fmt::Debug for RawTuple<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("RawTuple")
             .field(&self._0)

@@ -4,9 +4,12 @@ struct Plain {
     x: f64,
 }
 
+// One error per field whose type is not `Mapped`, on that field.
 #[derive(Mapped)]
 struct Outer {
     inner: Plain,
+    when: std::time::SystemTime,
+    fine: Vec<u32>,
 }
 
 fn main() {}
