@@ -114,6 +114,22 @@ pub fn inline_view_of(ty: &Type, own: &[Ident]) -> bool {
     }
 }
 
+/// `Plain: Mapped` for each field type, on the field's type: a type that is
+/// not `Mapped` is then one error there (the same error from every generated
+/// item that carries these bounds, which the compiler prints once), and the
+/// generated items, assuming the bounds, raise no more. Not for fields that
+/// hold the type itself: their bound would require itself.
+pub fn field_bounds(field_types: &[&Type], private: &TokenStream) -> Vec<WherePredicate> {
+    field_types
+        .iter()
+        .map(|ty| {
+            let span = ty.span();
+            let private = respan(private.clone(), span);
+            syn::parse_quote_spanned!(span=> #ty: #private::Mapped)
+        })
+        .collect()
+}
+
 /// `tokens` with every span set to `span`, so that an error about them
 /// points there.
 fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
@@ -202,15 +218,7 @@ pub fn bounded(
                 clause.predicates.push(syn::parse_quote!(#ty: #private::Mapped));
             }
             if params.is_empty() {
-                // `Plain: Mapped` for each field, on the field's type: a type
-                // that is not `Mapped` is then one error there (the same
-                // error from every generated item, which the compiler prints
-                // once), and the generated items, assuming it, raise no more.
-                for ty in field_types {
-                    let span = ty.span();
-                    let private = respan(private.clone(), span);
-                    clause.predicates.push(syn::parse_quote_spanned!(span=> #ty: #private::Mapped));
-                }
+                clause.predicates.extend(field_bounds(field_types, private));
             }
         }
     }

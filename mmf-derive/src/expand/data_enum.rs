@@ -10,6 +10,7 @@ use syn::Member;
 use super::layout::{self, Part};
 use super::{Struct, asserts, mirror};
 use crate::ast::{Input, Repr, Style, Variant};
+use crate::generics;
 
 /// Everything the parts of one enum's expansion share.
 struct Enum<'a> {
@@ -27,6 +28,17 @@ struct Enum<'a> {
     variant_raws: Vec<Option<Ident>>,
     /// Per variant: the constant holding its discriminant.
     discriminants: Vec<Ident>,
+    /// `Field: Mapped` for every variant's fields (see `generics::field_bounds`),
+    /// on every generated item.
+    bounds: Vec<syn::WherePredicate>,
+}
+
+impl Enum<'_> {
+    /// `where` and the bounds, or nothing.
+    fn where_clause(&self) -> TokenStream {
+        let bounds = &self.bounds;
+        if bounds.is_empty() { quote!() } else { quote!(where #(#bounds,)*) }
+    }
 }
 
 pub fn data_enum(
@@ -44,6 +56,7 @@ pub fn data_enum(
         None if variants.len() <= 1 << 16 => (format_ident!("u16"), format_ident!("U16")),
         None => (format_ident!("u32"), format_ident!("U32")),
     };
+    let private_path = private.clone();
     let e = Enum {
         input,
         variants,
@@ -59,6 +72,7 @@ pub fn data_enum(
             .map(|v| (!v.fields.is_empty()).then(|| format_ident!("{}{}Raw", ident, v.ident)))
             .collect(),
         discriminants: (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect(),
+        bounds: generics::field_bounds(&own_free_types(variants), &private_path),
     };
     let variant_mirrors = variant_mirrors(&e);
     let raw = raw_struct(&e);
@@ -104,9 +118,19 @@ fn discriminant_consts(e: &Enum, has_repr: bool) -> TokenStream {
     quote!(#(#consts)*)
 }
 
+/// The types of the fields of `variants` that do not hold the enum itself.
+fn own_free_types<'a>(variants: &'a [Variant<'a>]) -> Vec<&'a syn::Type> {
+    variants.iter().flat_map(|v| &v.fields).filter(|f| !f.recursive).map(|f| f.ty).collect()
+}
+
 /// The variant's fields, laid out like a struct's, as `Struct` for the mirror generator.
 fn variant_struct<'a>(e: &'a Enum, index: usize, raw: &Ident) -> Struct<'a> {
     let v = &e.variants[index];
+    let mut generics = syn::Generics::default();
+    generics
+        .make_where_clause()
+        .predicates
+        .extend(generics::field_bounds(&own_free_types(core::slice::from_ref(v)), &e.private));
     Struct {
         input: e.input,
         doc_name: format!("{}::{}", e.input.ident, v.ident),
@@ -117,7 +141,7 @@ fn variant_struct<'a>(e: &'a Enum, index: usize, raw: &Ident) -> Struct<'a> {
         raw: raw.clone(),
         view: raw.clone(),
         view_mut: raw.clone(),
-        generics: syn::Generics::default(),
+        generics,
     }
 }
 
@@ -129,14 +153,15 @@ fn variant_mirrors(e: &Enum) -> TokenStream {
     quote!(#(#mirrors)*)
 }
 
-/// `(size, align)` of each variant's mirror, and the room for the largest.
+/// `(size, align)` of the room for the largest variant's mirror, measured
+/// from the fields (see `mirror::size_align_list`), in a `measuring` block.
 fn payload_room(e: &Enum) -> TokenStream {
     let private = &e.private;
-    let pairs = e
-        .variant_raws
-        .iter()
-        .flatten()
-        .map(|raw| quote!((::core::mem::size_of::<#raw>(), ::core::mem::align_of::<#raw>())));
+    let pairs = e.variant_raws.iter().enumerate().filter_map(|(i, raw)| {
+        raw.as_ref()?;
+        let list = mirror::size_align_list(&variant_struct(e, i, &e.raw));
+        Some(quote!((#private::struct_size(#list), #private::largest(#list).1)))
+    });
     quote!(#private::largest(&[#(#pairs),*]))
 }
 
@@ -146,8 +171,21 @@ fn raw_struct(e: &Enum) -> TokenStream {
     let ident = e.input.ident;
     let vis = e.input.vis;
     let (raw, int) = (&e.raw, &e.int);
+    let where_clause = e.where_clause();
     let room = payload_room(e);
     let list = quote!(&[(::core::mem::size_of::<#int>(), ::core::mem::align_of::<#int>()), #room]);
+    let measure = |expr: TokenStream| {
+        quote!({
+            use #private::MeasureFallback as _;
+            #expr
+        })
+    };
+    let pad_tag = measure(quote!(#private::padding_before(#list, 1)));
+    let payload_len = measure(quote!(#room.0));
+    let pad_end = measure(quote!(#private::padding_before(#list, 2)));
+    let option_pad = measure(quote!(#private::largest(#list).1 - 1));
+    let size_mod16 = measure(quote!(#private::struct_size(#list) % 16));
+    let align = measure(quote!(#private::largest(#list).1));
     let aligns: Vec<_> = e.variant_raws.iter().flatten().collect();
     let align_fields = (0..aligns.len()).map(|i| format_ident!("__mmf_align{}", i));
     let doc = format!(
@@ -158,52 +196,65 @@ fn raw_struct(e: &Enum) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[repr(C)]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
-        #vis struct #raw {
+        #vis struct #raw #where_clause {
             // Zero-sized: they give the struct the alignment of every variant.
             #(#align_fields: [#aligns; 0],)*
             /// The discriminant of the variant held.
             pub tag: #int,
-            __mmf_pad_tag: [u8; #private::padding_before(#list, 1)],
-            __mmf_payload: [u8; #room.0],
-            __mmf_pad_end: [u8; #private::padding_before(#list, 2)],
+            __mmf_pad_tag: [u8; #pad_tag],
+            __mmf_payload: [u8; #payload_len],
+            __mmf_pad_end: [u8; #pad_end],
         }
 
         #[doc(hidden)]
         const _: () = {
             // As for a struct's mirror: `repr(C)`, every field `Pod`, and the
-            // explicit padding leaves no implicit padding (checked here).
-            const _: () = ::core::assert!(
-                ::core::mem::size_of::<#raw>()
-                    == ::core::mem::size_of::<#int>() + #room.0 + #private::padding_total(#list),
-                "the mirror struct has implicit padding",
-            );
-            #(
-                const _: () = ::core::assert!(
-                    ::core::mem::offset_of!(#raw, __mmf_payload) % ::core::mem::align_of::<#aligns>() == 0,
-                    "a variant's fields are misaligned in the payload",
-                );
-            )*
+            // explicit padding leaves no implicit padding (checked by
+            // `CHECKED`, which `Mapped::LAYOUT` evaluates).
+            #[automatically_derived]
+            impl #raw #where_clause {
+                const CHECKED: () = {
+                    ::core::assert!(
+                        ::core::mem::size_of::<#raw>() == #private::struct_size(#list),
+                        "the mirror struct has implicit padding",
+                    );
+                    #(
+                        ::core::assert!(
+                            ::core::mem::offset_of!(#raw, __mmf_payload) % ::core::mem::align_of::<#aligns>() == 0,
+                            "a variant's fields are misaligned in the payload",
+                        );
+                    )*
+                };
+            }
 
             // SAFETY: `repr(C)`, every field is `Pod`, and there is no implicit
             // padding (asserted above), so all-zero bytes are a valid value.
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Zeroable for #raw {}
+            impl ::core::clone::Clone for #raw #where_clause {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            #[automatically_derived]
+            impl ::core::marker::Copy for #raw #where_clause {}
+
+            #[automatically_derived]
+            unsafe impl #private::bytemuck::Zeroable for #raw #where_clause {}
             // SAFETY: as for `Zeroable`: any bytes are a valid value, the type is
             // `Copy` and `'static`.
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Pod for #raw {}
+            unsafe impl #private::bytemuck::Pod for #raw #where_clause {}
             // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes, and
-            // the size and alignment are the type's own.
+            // the size and alignment are the type's own (as `CHECKED` asserts).
             #[automatically_derived]
-            unsafe impl #private::RawData for #raw {
-                type OptionPad = [u8; ::core::mem::align_of::<#raw>() - 1];
-                type SizeMod16 = #private::Mod16<{ ::core::mem::size_of::<#raw>() % 16 }>;
-                type Align = #private::Align<{ ::core::mem::align_of::<#raw>() }>;
+            unsafe impl #private::RawData for #raw #where_clause {
+                type OptionPad = [u8; #option_pad];
+                type SizeMod16 = #private::Mod16<#size_mod16>;
+                type Align = #private::Align<#align>;
             }
 
             #[automatically_derived]
-            impl ::core::fmt::Debug for #raw {
+            impl ::core::fmt::Debug for #raw #where_clause {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#raw_name).field("tag", &self.tag).finish_non_exhaustive()
                 }
@@ -291,16 +342,28 @@ fn view_enum(e: &Enum) -> TokenStream {
     let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| &f.stored).collect();
     // A recursive enum's bound would require itself: its views are always `Debug`.
     let bounded: &[&syn::Type] = if e.input.recursive { &[] } else { &all_types };
+    let bounds = &e.bounds;
+    let where_clause = e.where_clause();
     quote! {
         #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
-        #vis enum #view<'__mmf> {
+        #vis enum #view<'__mmf> #where_clause {
             #(#variants,)*
         }
 
         #[automatically_derived]
+        impl<'__mmf> ::core::clone::Clone for #view<'__mmf> #where_clause {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        #[automatically_derived]
+        impl<'__mmf> ::core::marker::Copy for #view<'__mmf> #where_clause {}
+
+        #[automatically_derived]
         impl<'__mmf> ::core::fmt::Debug for #view<'__mmf>
-        where #(#private::Check<'__mmf, #bounded>: #private::DebugView<#bounded>),*
+        where
+            #(#bounds,)*
+            #(#private::Check<'__mmf, #bounded>: #private::DebugView<#bounded>),*
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self {
@@ -404,20 +467,22 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
          by [`set`]({view_mut}::set) when the new one holds no strings or lists."
     );
     let variant_doc = format!("The variant a [`{ident}`] holds, with its fields' in-place views.");
+    let bounds = &e.bounds;
+    let where_clause = e.where_clause();
     let types = quote! {
         #[doc = #variant_doc]
-        #vis enum #variant_mut<'__mmf> {
+        #vis enum #variant_mut<'__mmf> #where_clause {
             #(#variants,)*
         }
 
         #[doc = #doc]
-        #vis struct #view_mut<'__mmf> {
+        #vis struct #view_mut<'__mmf> #where_clause {
             inner: #private::StructMut<'__mmf, #raw>,
         }
     };
     let methods = quote! {
         #[automatically_derived]
-        impl<'__mmf> #view_mut<'__mmf> {
+        impl<'__mmf> #view_mut<'__mmf> #where_clause {
             /// A read-only view.
             #[inline]
             pub fn as_view(&self) -> #view<'_> {
@@ -471,7 +536,9 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
 
         #[automatically_derived]
         impl<'__mmf> ::core::fmt::Debug for #view_mut<'__mmf>
-        where for<'__v> #view<'__v>: ::core::fmt::Debug
+        where
+            #(#bounds,)*
+            for<'__v> #view<'__v>: ::core::fmt::Debug
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::fmt::Debug::fmt(&self.as_view(), f)
@@ -482,6 +549,8 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
 }
 
 fn mapped_impl(e: &Enum) -> TokenStream {
+    let where_clause = e.where_clause();
+    let bounds = &e.bounds;
     let private = &e.private;
     let ident = e.input.ident;
     let name = ident.to_string();
@@ -667,13 +736,16 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         // variant, whose fields check every offset again); `view_mut` never
         // hands out the tag. The stored form is `Pod` with no implicit padding.
         #[automatically_derived]
-        unsafe impl #private::Mapped for #ident {
+        unsafe impl #private::Mapped for #ident #where_clause {
             type Raw = #raw;
             type View<'__mmf> = #view<'__mmf>;
             type ViewMut<'__mmf> = #view_mut<'__mmf>;
             const LAYOUT: &'static #private::Layout = &#private::Layout {
                 name: #name,
-                size: ::core::mem::size_of::<#raw>(),
+                size: {
+                    let () = #raw::CHECKED;
+                    ::core::mem::size_of::<#raw>()
+                },
                 align: ::core::mem::align_of::<#raw>(),
                 kind: #private::Kind::Enum {
                     repr: #private::Scalar::#scalar,
@@ -722,6 +794,8 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         // allocates nothing.
         #[automatically_derived]
         unsafe impl<'__mmf> #private::Inline for #ident
-        where #(#private::Check<'__mmf, #all_types>: #private::IsInline<#all_types>),* {}
+        where
+            #(#bounds,)*
+            #(#private::Check<'__mmf, #all_types>: #private::IsInline<#all_types>),* {}
     }
 }

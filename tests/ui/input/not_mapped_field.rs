@@ -12,4 +12,11 @@ struct Outer {
     fine: Vec<u32>,
 }
 
+#[derive(Mapped)]
+enum Shape {
+    Point(Plain),
+    Named { name: String, at: Plain },
+    Nothing,
+}
+
 fn main() {}
