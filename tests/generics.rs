@@ -139,3 +139,51 @@ fn tuples_of_a_parameter_round_trip() {
     assert_eq!(<Tagged<u8> as Mapped>::LAYOUT.name, "Tagged<u8>");
     assert_eq!(<Tagged<u8> as Mapped>::LAYOUT.size, 24, "a list, and a box for `both`");
 }
+
+/// A generic enum: fields of a parameter's own type are stored out of line,
+/// as in a generic struct; every instantiation is its own type in files.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub enum Either<L, R> {
+    Left(L),
+    Right { value: R, note: String },
+    Neither,
+}
+
+/// Only some variants use the parameter.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub enum Reading<T> {
+    Values(Vec<T>),
+    Missing,
+}
+
+#[test]
+fn generic_enums_round_trip_match_and_name_their_instantiation() {
+    let value: Vec<Either<u8, Coord>> = vec![
+        Either::Left(3),
+        Either::Right { value: coord(1), note: "Rigi".into() },
+        Either::Neither,
+    ];
+    let bytes = mmf::to_bytes(&value);
+    let view = mmf::from_bytes::<Vec<Either<u8, Coord>>>(&bytes).unwrap();
+    assert_eq!(view.to_vec(), value);
+    let Some(EitherView::Right { value: point, note }) = view.get(1) else { panic!("right") };
+    assert_eq!((point.x(), note), (coord(1).x, "Rigi"));
+    assert_eq!(<Either<u8, Coord> as Mapped>::LAYOUT.name, "Either<u8, Coord>");
+    assert_ne!(
+        <Either<u8, Coord> as Mapped>::SCHEMA_HASH,
+        <Either<u16, Coord> as Mapped>::SCHEMA_HASH
+    );
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    assert_eq!(image.root().path("[1].Right.note").unwrap().as_str(), Some("Rigi"));
+    assert_eq!(image.root().path("[0].Left.0").unwrap().scalar(), Some(mmf::ScalarValue::U8(3)));
+
+    let mut bytes = mmf::to_bytes(&Reading::Values(vec![1.5f64, 2.5]));
+    {
+        let mut reading = mmf::from_bytes_mut::<Reading<f64>>(&mut bytes).unwrap();
+        if let ReadingVariantMut::Values(mut values) = reading.variant_mut() {
+            values.as_mut_slice()[1] = 3.5;
+        }
+        assert_eq!(reading.set(Reading::Missing), Ok(()));
+    }
+    assert_eq!(mmf::from_bytes_owned::<Reading<f64>>(&bytes).unwrap(), Reading::Missing);
+}

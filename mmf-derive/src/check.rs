@@ -24,10 +24,11 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
             ),
         }
     }
-    if let (Some(first), Body::Enum { .. }) = (node.generics.type_params().next(), &input.data) {
+    let fieldless_enum = matches!(input.data, Body::Enum { .. }) && !input.data.has_data();
+    if let (Some(first), true) = (node.generics.type_params().next(), fieldless_enum) {
         cx.error_spanned_by(
             first,
-            "`Mapped` cannot be derived for generic enums yet; make the enum concrete, or put the generic part in a generic struct",
+            "an enum without fields cannot use a type parameter; remove the parameter",
         );
     }
     if node.generics.type_params().next().is_some() {
@@ -46,13 +47,13 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
         for span in pins.into_iter().flatten().chain(field_pins) {
             cx.syn_error(syn::Error::new(
                 span,
-                "a generic struct's layout is pinned per instantiation: pin it on a concrete type instead (`#[mmf(schema = …)]` on a struct holding `Series<Coord>`)",
+                "a generic type's layout is pinned per instantiation: pin it on a concrete type instead (`#[mmf(schema = …)]` on a struct holding `Series<Coord>`)",
             ));
         }
     } else if let Some(bound) = &input.attrs.bound
         && let Some(first) = bound.first()
     {
-        cx.error_spanned_by(first, "`bound` applies to generic structs only");
+        cx.error_spanned_by(first, "`bound` applies to generic types only");
     }
     match &input.data {
         Body::Union => {

@@ -28,16 +28,59 @@ struct Enum<'a> {
     variant_raws: Vec<Option<Ident>>,
     /// Per variant: the constant holding its discriminant.
     discriminants: Vec<Ident>,
-    /// `Field: Mapped` for every variant's fields (see `generics::field_bounds`),
-    /// on every generated item.
-    bounds: Vec<syn::WherePredicate>,
+    /// The enum's generics with the bounds every generated item gets (see
+    /// `generics::bounded`: `T: Mapped` for parameters, `Field: Mapped` for
+    /// the fields of a concrete enum).
+    generics: syn::Generics,
 }
 
 impl Enum<'_> {
+    fn is_generic(&self) -> bool {
+        self.generics.type_params().next().is_some()
+    }
+
     /// `where` and the bounds, or nothing.
     fn where_clause(&self) -> TokenStream {
-        let bounds = &self.bounds;
-        if bounds.is_empty() { quote!() } else { quote!(where #(#bounds,)*) }
+        let (_, _, where_clause) = self.generics.split_for_impl();
+        quote!(#where_clause)
+    }
+
+    /// The bounds alone, to extend a `where` clause that has others.
+    fn predicates(&self) -> TokenStream {
+        let predicates = self.generics.where_clause.iter().flat_map(|c| &c.predicates);
+        quote!(#(#predicates,)*)
+    }
+
+    /// `<T, U>` for an item's parameters (nothing for a concrete enum).
+    fn impl_generics(&self) -> TokenStream {
+        let (impl_generics, _, _) = self.generics.split_for_impl();
+        quote!(#impl_generics)
+    }
+
+    /// `<'__mmf, T, U>` for a view's parameters.
+    fn view_impl_generics(&self) -> TokenStream {
+        let generics = generics::with_view_lifetime(&self.generics);
+        let (impl_generics, _, _) = generics.split_for_impl();
+        quote!(#impl_generics)
+    }
+
+    /// `name<T, U>`: a generated type with the enum's arguments.
+    fn ty(&self, name: &Ident) -> TokenStream {
+        let (_, args, _) = self.generics.split_for_impl();
+        quote!(#name #args)
+    }
+
+    /// `name<'lifetime, T, U>`: a view type.
+    fn view_ty(&self, name: &Ident, lifetime: TokenStream) -> TokenStream {
+        let params = self.generics.type_params().map(|p| &p.ident);
+        quote!(#name<#lifetime #(, #params)*>)
+    }
+
+    /// `name::<T, U>`, to name a generated struct in a pattern.
+    fn turbofish(&self, name: &Ident) -> TokenStream {
+        let (_, args, _) = self.generics.split_for_impl();
+        let args = args.as_turbofish();
+        quote!(#name #args)
     }
 }
 
@@ -46,6 +89,7 @@ pub fn data_enum(
     repr: Option<&Repr>,
     variants: &[Variant],
     private: TokenStream,
+    generics: syn::Generics,
 ) -> TokenStream {
     let ident = input.ident;
     // Without a `repr`, the discriminants are the variants' indices, in the
@@ -56,7 +100,6 @@ pub fn data_enum(
         None if variants.len() <= 1 << 16 => (format_ident!("u16"), format_ident!("U16")),
         None => (format_ident!("u32"), format_ident!("U32")),
     };
-    let private_path = private.clone();
     let e = Enum {
         input,
         variants,
@@ -72,7 +115,7 @@ pub fn data_enum(
             .map(|v| (!v.fields.is_empty()).then(|| format_ident!("{}{}Raw", ident, v.ident)))
             .collect(),
         discriminants: (0..variants.len()).map(|i| format_ident!("__MMF_D{}", i)).collect(),
-        bounds: generics::field_bounds(&own_free_types(variants), &private_path),
+        generics,
     };
     let variant_mirrors = variant_mirrors(&e);
     let raw = raw_struct(&e);
@@ -83,7 +126,7 @@ pub fn data_enum(
     let private = &e.private;
     let pins =
         input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(private, ident, schema));
-    let checks = asserts::checks(private, ident, quote!(#pins));
+    let checks = (!e.is_generic()).then(|| asserts::checks(private, ident, quote!(#pins)));
     quote! {
         #variant_mirrors
         #raw
@@ -118,19 +161,9 @@ fn discriminant_consts(e: &Enum, has_repr: bool) -> TokenStream {
     quote!(#(#consts)*)
 }
 
-/// The types of the fields of `variants` that do not hold the enum itself.
-fn own_free_types<'a>(variants: &'a [Variant<'a>]) -> Vec<&'a syn::Type> {
-    variants.iter().flat_map(|v| &v.fields).filter(|f| !f.recursive).map(|f| f.ty).collect()
-}
-
 /// The variant's fields, laid out like a struct's, as `Struct` for the mirror generator.
 fn variant_struct<'a>(e: &'a Enum, index: usize, raw: &Ident) -> Struct<'a> {
     let v = &e.variants[index];
-    let mut generics = syn::Generics::default();
-    generics
-        .make_where_clause()
-        .predicates
-        .extend(generics::field_bounds(&own_free_types(core::slice::from_ref(v)), &e.private));
     Struct {
         input: e.input,
         doc_name: format!("{}::{}", e.input.ident, v.ident),
@@ -141,7 +174,7 @@ fn variant_struct<'a>(e: &'a Enum, index: usize, raw: &Ident) -> Struct<'a> {
         raw: raw.clone(),
         view: raw.clone(),
         view_mut: raw.clone(),
-        generics,
+        generics: e.generics.clone(),
     }
 }
 
@@ -170,7 +203,9 @@ fn raw_struct(e: &Enum) -> TokenStream {
     let private = &e.private;
     let ident = e.input.ident;
     let vis = e.input.vis;
-    let (raw, int) = (&e.raw, &e.int);
+    let (raw_id, int) = (&e.raw, &e.int);
+    let raw = &e.ty(raw_id);
+    let impl_generics = e.impl_generics();
     let where_clause = e.where_clause();
     let room = payload_room(e);
     let list = quote!(&[(::core::mem::size_of::<#int>(), ::core::mem::align_of::<#int>()), #room]);
@@ -186,17 +221,17 @@ fn raw_struct(e: &Enum) -> TokenStream {
     let option_pad = measure(quote!(#private::largest(#list).1 - 1));
     let size_mod16 = measure(quote!(#private::struct_size(#list) % 16));
     let align = measure(quote!(#private::largest(#list).1));
-    let aligns: Vec<_> = e.variant_raws.iter().flatten().collect();
+    let aligns: Vec<_> = e.variant_raws.iter().flatten().map(|vraw| e.ty(vraw)).collect();
     let align_fields = (0..aligns.len()).map(|i| format_ident!("__mmf_align{}", i));
     let doc = format!(
         "The stored form of [`{ident}`]: the discriminant of the variant held, then its \
          fields' stored forms; `#[repr(C)]` plain data with explicit, zeroed padding."
     );
-    let raw_name = raw.to_string();
+    let raw_name = raw_id.to_string();
     quote! {
         #[doc = #doc]
         #[repr(C)]
-        #vis struct #raw #where_clause {
+        #vis struct #raw_id #impl_generics #where_clause {
             // Zero-sized: they give the struct the alignment of every variant.
             #(#align_fields: [#aligns; 0],)*
             /// The discriminant of the variant held.
@@ -212,7 +247,7 @@ fn raw_struct(e: &Enum) -> TokenStream {
             // explicit padding leaves no implicit padding (checked by
             // `CHECKED`, which `Mapped::LAYOUT` evaluates).
             #[automatically_derived]
-            impl #raw #where_clause {
+            impl #impl_generics #raw #where_clause {
                 const CHECKED: () = {
                     ::core::assert!(
                         ::core::mem::size_of::<#raw>() == #private::struct_size(#list),
@@ -230,31 +265,31 @@ fn raw_struct(e: &Enum) -> TokenStream {
             // SAFETY: `repr(C)`, every field is `Pod`, and there is no implicit
             // padding (asserted above), so all-zero bytes are a valid value.
             #[automatically_derived]
-            impl ::core::clone::Clone for #raw #where_clause {
+            impl #impl_generics ::core::clone::Clone for #raw #where_clause {
                 fn clone(&self) -> Self {
                     *self
                 }
             }
             #[automatically_derived]
-            impl ::core::marker::Copy for #raw #where_clause {}
+            impl #impl_generics ::core::marker::Copy for #raw #where_clause {}
 
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Zeroable for #raw #where_clause {}
+            unsafe impl #impl_generics #private::bytemuck::Zeroable for #raw #where_clause {}
             // SAFETY: as for `Zeroable`: any bytes are a valid value, the type is
             // `Copy` and `'static`.
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Pod for #raw #where_clause {}
+            unsafe impl #impl_generics #private::bytemuck::Pod for #raw #where_clause {}
             // SAFETY: the padding is exactly `align_of::<Self>() - 1` bytes, and
             // the size and alignment are the type's own (as `CHECKED` asserts).
             #[automatically_derived]
-            unsafe impl #private::RawData for #raw #where_clause {
+            unsafe impl #impl_generics #private::RawData for #raw #where_clause {
                 type OptionPad = [u8; #option_pad];
                 type SizeMod16 = #private::Mod16<#size_mod16>;
                 type Align = #private::Align<#align>;
             }
 
             #[automatically_derived]
-            impl ::core::fmt::Debug for #raw #where_clause {
+            impl #impl_generics ::core::fmt::Debug for #raw #where_clause {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#raw_name).field("tag", &self.tag).finish_non_exhaustive()
                 }
@@ -342,27 +377,29 @@ fn view_enum(e: &Enum) -> TokenStream {
     let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| &f.stored).collect();
     // A recursive enum's bound would require itself: its views are always `Debug`.
     let bounded: &[&syn::Type] = if e.input.recursive { &[] } else { &all_types };
-    let bounds = &e.bounds;
+    let predicates = e.predicates();
     let where_clause = e.where_clause();
+    let view_generics = e.view_impl_generics();
+    let view_ty = e.view_ty(view, quote!('__mmf));
     quote! {
         #[doc = #doc]
-        #vis enum #view<'__mmf> #where_clause {
+        #vis enum #view #view_generics #where_clause {
             #(#variants,)*
         }
 
         #[automatically_derived]
-        impl<'__mmf> ::core::clone::Clone for #view<'__mmf> #where_clause {
+        impl #view_generics ::core::clone::Clone for #view_ty #where_clause {
             fn clone(&self) -> Self {
                 *self
             }
         }
         #[automatically_derived]
-        impl<'__mmf> ::core::marker::Copy for #view<'__mmf> #where_clause {}
+        impl #view_generics ::core::marker::Copy for #view_ty #where_clause {}
 
         #[automatically_derived]
-        impl<'__mmf> ::core::fmt::Debug for #view<'__mmf>
+        impl #view_generics ::core::fmt::Debug for #view_ty
         where
-            #(#bounds,)*
+            #predicates
             #(#private::Check<'__mmf, #bounded>: #private::DebugView<#bounded>),*
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -398,7 +435,9 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
     let private = &e.private;
     let ident = e.input.ident;
     let vis = e.input.vis;
-    let (raw, view, view_mut, variant_mut) = (&e.raw, &e.view, &e.view_mut, &e.variant_mut);
+    let (view, view_mut, variant_mut) = (&e.view, &e.view_mut, &e.variant_mut);
+    let raw = &e.ty(&e.raw);
+    let ident_ty = &e.ty(ident);
     let variants = e.variants.iter().map(|v| {
         let name = v.ident;
         let types: Vec<_> = v
@@ -445,8 +484,9 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
             })
             .collect();
         let built = build(quote!(#variant_mut::#name), v, &values);
+        let (pattern, vraw) = (e.turbofish(vraw), e.ty(vraw));
         quote! {{
-            let #vraw { #(#idents: #b,)* .. } = #private::payload_mut::<#vraw>(&mut raw.__mmf_payload);
+            let #pattern { #(#idents: #b,)* .. } = #private::payload_mut::<#vraw>(&mut raw.__mmf_payload);
             #built
         }}
     };
@@ -467,34 +507,39 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
          by [`set`]({view_mut}::set) when the new one holds no strings or lists."
     );
     let variant_doc = format!("The variant a [`{ident}`] holds, with its fields' in-place views.");
-    let bounds = &e.bounds;
+    let predicates = e.predicates();
     let where_clause = e.where_clause();
+    let view_generics = e.view_impl_generics();
+    let view_mut_ty = e.view_ty(view_mut, quote!('__mmf));
+    let (view_anon, variant_mut_anon) =
+        (e.view_ty(view, quote!('_)), e.view_ty(variant_mut, quote!('_)));
+    let view_any = e.view_ty(view, quote!('__v));
     let types = quote! {
         #[doc = #variant_doc]
-        #vis enum #variant_mut<'__mmf> #where_clause {
+        #vis enum #variant_mut #view_generics #where_clause {
             #(#variants,)*
         }
 
         #[doc = #doc]
-        #vis struct #view_mut<'__mmf> #where_clause {
+        #vis struct #view_mut #view_generics #where_clause {
             inner: #private::StructMut<'__mmf, #raw>,
         }
     };
     let methods = quote! {
         #[automatically_derived]
-        impl<'__mmf> #view_mut<'__mmf> #where_clause {
+        impl #view_generics #view_mut_ty #where_clause {
             /// A read-only view.
             #[inline]
-            pub fn as_view(&self) -> #view<'_> {
+            pub fn as_view(&self) -> #view_anon {
                 let inner = self.inner.as_ref();
                 // SAFETY: `&self` keeps every `&mut` from this view away while
                 // the result lives; the view was made with `Mapped::view_mut`'s
                 // promise, which covers `view`'s.
-                unsafe { <#ident as #private::Mapped>::view(inner.raw(), inner.file()) }
+                unsafe { <#ident_ty as #private::Mapped>::view(inner.raw(), inner.file()) }
             }
 
             /// The variant held, with in-place views of its fields.
-            pub fn variant_mut(&mut self) -> #variant_mut<'_> {
+            pub fn variant_mut(&mut self) -> #variant_mut_anon {
                 // SAFETY: nothing here writes the tag or a padding byte; the
                 // file is used only for the fields' own blocks.
                 let (raw, file) = unsafe { self.inner.parts() };
@@ -505,7 +550,7 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
             /// variant's fields are all stored inline (no strings, lists or
             /// other blocks); otherwise gives the value back, since its blocks
             /// would need room in the file (write a new file instead).
-            pub fn set(&mut self, value: #ident) -> ::core::result::Result<(), #ident> {
+            pub fn set(&mut self, value: #ident_ty) -> ::core::result::Result<(), #ident_ty> {
                 let inline = match &value {
                     #(#inline_arms)*
                 };
@@ -527,18 +572,18 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
 
             /// Copies the value out of the file.
             #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
-            pub fn to_owned(&self) -> #ident {
+            pub fn to_owned(&self) -> #ident_ty {
                 let inner = self.inner.as_ref();
                 // SAFETY: as for `as_view`.
-                unsafe { <#ident as #private::Mapped>::read(inner.raw(), inner.file()) }
+                unsafe { <#ident_ty as #private::Mapped>::read(inner.raw(), inner.file()) }
             }
         }
 
         #[automatically_derived]
-        impl<'__mmf> ::core::fmt::Debug for #view_mut<'__mmf>
+        impl #view_generics ::core::fmt::Debug for #view_mut_ty
         where
-            #(#bounds,)*
-            for<'__v> #view<'__v>: ::core::fmt::Debug
+            #predicates
+            for<'__v> #view_any: ::core::fmt::Debug
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::fmt::Debug::fmt(&self.as_view(), f)
@@ -550,17 +595,23 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
 
 fn mapped_impl(e: &Enum) -> TokenStream {
     let where_clause = e.where_clause();
-    let bounds = &e.bounds;
+    let predicates = e.predicates();
+    let (impl_generics, view_generics) = (e.impl_generics(), e.view_impl_generics());
     let private = &e.private;
     let ident = e.input.ident;
-    let name = ident.to_string();
-    let (raw, view, view_mut, scalar) = (&e.raw, &e.view, &e.view_mut, &e.scalar);
+    let ident_ty = &e.ty(ident);
+    let (view, scalar) = (&e.view, &e.scalar);
+    let raw = &e.ty(&e.raw);
+    let view_ty = e.view_ty(view, quote!('__mmf));
+    let view_mut_ty = e.view_ty(&e.view_mut, quote!('__mmf));
+    let view_mut = &e.view_mut;
+    let (name, generic_items) = generic_items(e);
     let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| &f.stored).collect();
 
     let variant_layouts = e.variants.iter().enumerate().map(|(i, v)| {
         let vname = v.ident.to_string();
         let d = &e.discriminants[i];
-        let fields = e.variant_raws[i].iter().flat_map(|vraw| {
+        let fields = e.variant_raws[i].iter().map(|vraw| e.ty(vraw)).flat_map(|vraw| {
             v.fields.iter().map(move |f| {
                 let (fname, fident, ty, layout) = (&f.name, &f.ident, &f.stored, &f.layout);
                 quote! {
@@ -585,14 +636,23 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         let d = &e.discriminants[i];
         let b = bindings(v);
         let pattern = build(quote!(#ident::#vname), v, &b);
-        let fields = match &e.variant_raws[i] {
+        // A field stored out of line is written as `Indirect(value)`.
+        let values: Vec<_> = v
+            .fields
+            .iter()
+            .zip(&b)
+            .map(
+                |(f, b)| if f.indirect { quote!(#private::Indirect::wrap(#b)) } else { quote!(#b) },
+            )
+            .collect();
+        let fields = match e.variant_raws[i].as_ref().map(|vraw| e.ty(vraw)) {
             None => quote!(),
             Some(vraw) => {
                 let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
                 let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
                 quote! {
                     let mut p: #vraw = #private::bytemuck::Zeroable::zeroed();
-                    #(p.#idents = <#tys as #private::Mapped>::write(#b, w);)*
+                    #(p.#idents = <#tys as #private::Mapped>::write(#values, w);)*
                     *#private::payload_mut::<#vraw>(&mut raw.__mmf_payload) = p;
                 }
             }
@@ -602,11 +662,20 @@ fn mapped_impl(e: &Enum) -> TokenStream {
 
     // `write_reusing`: a variant held before too reuses its fields' blocks.
     let reuse_arms = e.variants.iter().enumerate().filter_map(|(i, v)| {
-        let vraw = e.variant_raws[i].as_ref()?;
+        let vraw = e.ty(e.variant_raws[i].as_ref()?);
         let vname = v.ident;
         let d = &e.discriminants[i];
         let b = bindings(v);
         let pattern = build(quote!(#ident::#vname), v, &b);
+        // A field stored out of line is written as `Indirect(value)`.
+        let values: Vec<_> = v
+            .fields
+            .iter()
+            .zip(&b)
+            .map(
+                |(f, b)| if f.indirect { quote!(#private::Indirect::wrap(#b)) } else { quote!(#b) },
+            )
+            .collect();
         let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
         let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
         Some(quote! {
@@ -618,7 +687,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                 #(
                     // SAFETY: the caller's promise covers every field of `old`.
                     p.#idents = unsafe {
-                        <#tys as #private::Mapped>::write_reusing(#b, &was.#idents, file, w)
+                        <#tys as #private::Mapped>::write_reusing(#values, &was.#idents, file, w)
                     };
                 )*
                 *#private::payload_mut::<#vraw>(&mut raw.__mmf_payload) = p;
@@ -631,7 +700,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     let validate_arms = e.variants.iter().enumerate().map(|(i, v)| {
         let d = &e.discriminants[i];
         let vname = v.ident.to_string();
-        let body = match &e.variant_raws[i] {
+        let body = match e.variant_raws[i].as_ref().map(|vraw| e.ty(vraw)) {
             None => quote!(::core::result::Result::Ok(())),
             Some(vraw) => {
                 let names: Vec<_> = v.fields.iter().map(|f| &f.name).collect();
@@ -656,7 +725,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         match_tag(e, quote!(raw.tag), |i| {
             let v = &e.variants[i];
             let vname = v.ident;
-            let Some(vraw) = &e.variant_raws[i] else {
+            let Some(vraw) = e.variant_raws[i].as_ref().map(|vraw| e.ty(vraw)) else {
                 return quote!(#target::#vname);
             };
             let values: Vec<_> = v
@@ -664,6 +733,8 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                 .iter()
                 .map(|f| {
                     let (ty, fident) = (&f.stored, &f.ident);
+                    // A field stored out of line reads back as `Indirect(value)`.
+                    let unwrap = (f.indirect && !viewing).then(|| quote!(.0));
                     // A view's field that holds the enum itself is viewed when asked.
                     let call = if f.nested && viewing {
                         quote!(#private::Nested::<#ty>::new)
@@ -672,7 +743,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                     };
                     quote! {
                         // SAFETY: the caller's promise covers every field.
-                        unsafe { #call(&p.#fident, file) }
+                        unsafe { #call(&p.#fident, file) } #unwrap
                     }
                 })
                 .collect();
@@ -735,15 +806,17 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         // possible if the file changed after validation, reads as the first
         // variant, whose fields check every offset again); `view_mut` never
         // hands out the tag. The stored form is `Pod` with no implicit padding.
+        #generic_items
+
         #[automatically_derived]
-        unsafe impl #private::Mapped for #ident #where_clause {
+        unsafe impl #impl_generics #private::Mapped for #ident_ty #where_clause {
             type Raw = #raw;
-            type View<'__mmf> = #view<'__mmf>;
-            type ViewMut<'__mmf> = #view_mut<'__mmf>;
+            type View<'__mmf> = #view_ty;
+            type ViewMut<'__mmf> = #view_mut_ty;
             const LAYOUT: &'static #private::Layout = &#private::Layout {
                 name: #name,
                 size: {
-                    let () = #raw::CHECKED;
+                    let () = <#raw>::CHECKED;
                     ::core::mem::size_of::<#raw>()
                 },
                 align: ::core::mem::align_of::<#raw>(),
@@ -773,12 +846,12 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             }
 
             #[inline]
-            unsafe fn view<'__mmf>(raw: &'__mmf #raw, file: #private::FileRef<'__mmf>) -> #view<'__mmf> {
+            unsafe fn view<'__mmf>(raw: &'__mmf #raw, file: #private::FileRef<'__mmf>) -> #view_ty {
                 #view_match
             }
 
             #[inline]
-            unsafe fn view_mut<'__mmf>(raw: &'__mmf mut #raw, file: #private::FileMut<'__mmf>) -> #view_mut<'__mmf> {
+            unsafe fn view_mut<'__mmf>(raw: &'__mmf mut #raw, file: #private::FileMut<'__mmf>) -> #view_mut_ty {
                 // SAFETY: the caller's promise, passed on.
                 #view_mut { inner: unsafe { #private::StructMut::new(raw, file) } }
             }
@@ -793,9 +866,50 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         // SAFETY: when every field of every variant is `Inline`, `write`
         // allocates nothing.
         #[automatically_derived]
-        unsafe impl<'__mmf> #private::Inline for #ident
+        unsafe impl #view_generics #private::Inline for #ident_ty
         where
-            #(#bounds,)*
+            #predicates
             #(#private::Check<'__mmf, #all_types>: #private::IsInline<#all_types>),* {}
     }
+}
+
+/// The name `LAYOUT` gives the enum, and for a generic enum the items that
+/// make it (`Tagged<Coord>`, built per instantiation) and check every
+/// variant's fields per instantiation (see `mirror::same_layout_check`).
+fn generic_items(e: &Enum) -> (TokenStream, TokenStream) {
+    let ident = e.input.ident;
+    if !e.is_generic() {
+        let name = ident.to_string();
+        return (quote!(#name), TokenStream::new());
+    }
+    let private = &e.private;
+    let (impl_generics, ident_ty, where_clause) =
+        (e.impl_generics(), e.ty(ident), e.where_clause());
+    let base = format!("{ident}<");
+    let params = e.generics.type_params().enumerate().map(|(i, p)| {
+        let param = &p.ident;
+        let comma = (i > 0).then(|| quote!(.text(", ")));
+        quote!(#comma.type_name(<#param as #private::Mapped>::LAYOUT))
+    });
+    let checks =
+        e.variant_raws.iter().enumerate().filter_map(|(i, vraw)| {
+            mirror::same_layout_check(&variant_struct(e, i, vraw.as_ref()?))
+        });
+    let name = quote!({
+        let () = <#ident_ty>::__MMF_SAME_LAYOUT;
+        <#ident_ty>::__MMF_NAME.as_str()
+    });
+    let items = quote! {
+        #[automatically_derived]
+        impl #impl_generics #ident_ty #where_clause {
+            #[doc(hidden)]
+            const __MMF_NAME: &'static #private::Message = &#private::Message::new()
+                .text(#base)
+                #(#params)*
+                .text(">");
+            #[doc(hidden)]
+            const __MMF_SAME_LAYOUT: () = { #(#checks)* };
+        }
+    };
+    (name, items)
 }

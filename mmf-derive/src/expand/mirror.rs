@@ -91,6 +91,12 @@ pub fn mirror(s: &Struct) -> TokenStream {
     let align = measuring(s, quote!(#private::largest(#list).1));
     let (impl_generics, where_clause) = s.plain_generics();
     let predicates = s.predicates();
+    // An enum's variant may use only some of the enum's parameters; the
+    // marker uses them all (zero-sized, after everything else).
+    let params_marker = s.is_generic().then(|| {
+        let params = s.generics.type_params().map(|p| &p.ident);
+        quote!(__mmf_params: ::core::marker::PhantomData<fn() -> (#(#params,)*)>,)
+    });
     let args = s.args();
     quote! {
         #[doc = #doc]
@@ -98,6 +104,7 @@ pub fn mirror(s: &Struct) -> TokenStream {
         #vis struct #raw #impl_generics #where_clause {
             #(#members)*
             __mmf_pad_end: [u8; #tail_len],
+            #params_marker
         }
 
         #[doc(hidden)]

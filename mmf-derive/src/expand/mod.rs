@@ -93,7 +93,10 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         Body::Struct { fields, .. } => {
             fields.iter().filter(|f| !f.recursive).map(|f| f.ty).collect()
         }
-        _ => Vec::new(),
+        Body::Enum { variants, .. } => {
+            variants.iter().flat_map(|v| &v.fields).filter(|f| !f.recursive).map(|f| f.ty).collect()
+        }
+        Body::Union => Vec::new(),
     };
     let bounded =
         generics::bounded(input.generics, &field_types, input.attrs.bound.as_deref(), &private);
@@ -129,7 +132,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
             }
         }
         Body::Enum { repr, variants } if input.data.has_data() => {
-            data_enum::data_enum(&input, repr.as_ref(), variants, private)
+            data_enum::data_enum(&input, repr.as_ref(), variants, private, bounded)
         }
         Body::Enum { repr: Some(repr), variants } => {
             let idents: Vec<_> = variants.iter().map(|v| v.ident).collect();
@@ -144,10 +147,14 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
 /// field is measured with the parameters replaced by `Proxy`.
 fn store_fields(input: &mut Input, private: &TokenStream) {
     let params = generics::type_params(input.generics);
-    let Body::Struct { fields, .. } = &mut input.data else { return };
     if params.is_empty() {
         return;
     }
+    let fields: Vec<&mut Field> = match &mut input.data {
+        Body::Struct { fields, .. } => fields.iter_mut().collect(),
+        Body::Enum { variants, .. } => variants.iter_mut().flat_map(|v| &mut v.fields).collect(),
+        Body::Union => Vec::new(),
+    };
     let proxy: syn::Type = syn::parse_quote!(#private::Proxy);
     for field in fields {
         if generics::depends(field.ty, &params) {

@@ -7,8 +7,9 @@ struct Borrowed<'a, T, const N: usize> {
     values: [T; N],
 }
 
-// Generic enums are not supported yet.
+// A generic enum's layout is pinned per instantiation, as a struct's.
 #[derive(Mapped)]
+#[mmf(schema = 0x1234)]
 enum Either<L, R> {
     Left(L),
     Right(R),
