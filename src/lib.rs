@@ -121,13 +121,14 @@
 /// # Ok::<(), mmf::Error>(())
 /// ```
 ///
-/// # Generic structs
+/// # Generic structs and enums
 ///
 /// `#[derive(Mapped)] struct Series<T> { name: String, points: Vec<T> }` works
 /// for every `T: Mapped` (the bound is inferred; `#[mmf(bound = "…")]` replaces
-/// it). Each instantiation is its own type in files (`Series<Coord>`). Fields
-/// whose stored form would depend on a parameter (`T`, `Option<T>`, `[T; N]`)
-/// are stored out of line, as `Box<T>` is; the rest are inline.
+/// it), and so does a generic enum with data. Each instantiation is its own
+/// type in files (`Series<Coord>`). Fields whose stored form would depend on a
+/// parameter (`T`, `Option<T>`, `[T; N]`) are stored out of line, as `Box<T>`
+/// is; the rest are inline.
 ///
 /// ```
 /// use mmf::Mapped;
@@ -180,7 +181,7 @@
 /// | `#[mmf(align = N)]` | struct | the stored form must be aligned to `N` |
 /// | `#[mmf(offset = N)]` | field | the field must be stored at offset `N` |
 /// | `#[mmf(schema = 0x…)]` | struct, enum | the schema hash must be this: any change of the file format fails the build and prints the new hash |
-/// | `#[mmf(bound = "…")]` | generic struct | the where predicates instead of the inferred `T: Mapped` |
+/// | `#[mmf(bound = "…")]` | generic struct or enum | the where predicates instead of the inferred `T: Mapped` |
 ///
 /// # Example
 ///
