@@ -215,3 +215,47 @@ fn a_key_that_is_there_twice_is_refused() {
     assert!(err.contains("its keys are out of order, or one is there twice"), "{err}");
     assert_eq!(mmf::DynImage::new(&bytes).err().unwrap().to_string(), err);
 }
+
+#[test]
+fn tuples_of_keys_are_keys() {
+    use std::collections::{BTreeMap, HashSet};
+    let visits: HashMap<(u16, String), u32> =
+        (0..500u16).map(|i| ((2000 + i % 25, format!("peak-{}", i / 25)), u32::from(i))).collect();
+    let bytes = mmf::to_bytes(&visits);
+    let view = mmf::from_bytes::<HashMap<(u16, String), u32>>(&bytes).unwrap();
+    for ((year, peak), count) in &visits {
+        assert_eq!(view.get((*year, peak.as_str())), Some(*count));
+    }
+    assert_eq!(view.get((1999, "peak-0")), None);
+    assert_eq!(view.get((2000, "peak-99")), None);
+    // The schema reader validates and finds them too, keys written as tuples.
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    let found = image.root().map_get(r#"(2003, "peak-4")"#).and_then(|v| v.scalar());
+    assert_eq!(found, Some(mmf::ScalarValue::U32(103)));
+    assert!(image.root().map_get("(2003)").is_none());
+    #[derive(mmf::Mapped)]
+    struct Log {
+        visits: HashMap<(u16, String), u32>,
+        years: std::collections::BTreeSet<i64>,
+    }
+    let log = Log { visits: visits.clone(), years: [-44, 1291].into() };
+    let bytes = mmf::to_bytes(&log);
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    let found = image.root().path(r#"visits[(2003, "peak-4")]"#).unwrap().scalar();
+    assert_eq!(found, Some(mmf::ScalarValue::U32(103)));
+    assert_eq!(image.root().path("years[-44]").unwrap().scalar(), Some(mmf::ScalarValue::I64(-44)));
+
+    let sorted: BTreeMap<(bool, char, i64), u8> =
+        [((true, 'a', -1), 1), ((false, 'z', 5), 2), ((true, 'a', -7), 3)].into();
+    let bytes = mmf::to_bytes(&sorted);
+    let view = mmf::from_bytes::<BTreeMap<(bool, char, i64), u8>>(&bytes).unwrap();
+    let keys: Vec<_> = view.keys().collect();
+    assert_eq!(keys, [(false, 'z', 5), (true, 'a', -7), (true, 'a', -1)], "in Rust's order");
+    assert!(mmf::DynImage::new(&bytes).is_ok());
+
+    let set: HashSet<(String,)> = [("a".to_owned(),), ("b".to_owned(),)].into();
+    let bytes = mmf::to_bytes(&set);
+    let view = mmf::from_bytes::<HashSet<(String,)>>(&bytes).unwrap();
+    assert!(view.contains(("b",)) && !view.contains(("c",)));
+    assert_eq!(mmf::to_bytes(&set.clone())[..], bytes[..], "deterministic");
+}

@@ -407,6 +407,9 @@ impl Source<'_> {
             ),
             tree: self.node(3),
             expr: self.expr(3),
+            by_year_and_peak: (0..self.len(4))
+                .map(|_| ((self.u64() as u16 % 4, self.text()), self.byte()))
+                .collect(),
         }
     }
 

@@ -154,6 +154,7 @@ pub struct Everything {
     pub mixed: (u8, Option<(u16, char)>, [u8; 3]),
     pub tree: Node,
     pub expr: Expr,
+    pub by_year_and_peak: std::collections::HashMap<(u16, String), u8>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -239,6 +240,7 @@ pub fn everything() -> Everything {
         mixed: (7, Some((0xfeed, 'ü')), [4, 5, 6]),
         tree: tree(),
         expr: expr(),
+        by_year_and_peak: [((2024, "Rigi".to_owned()), 2), ((2023, String::new()), 1)].into(),
     }
 }
 

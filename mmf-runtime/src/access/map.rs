@@ -32,25 +32,31 @@ use bytemuck::Zeroable;
 
 use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
 
-/// A type a stored map can be keyed by: integers, `bool`, `char`, `String`
-/// and `Box<str>`. Lookups take the key's view (`&str` for a string).
+/// A type a stored map can be keyed by: integers, `bool`, `char`, `String`,
+/// `Box<str>`, and tuples of them. Lookups take the key's view (`&str` for a
+/// string, `(u32, &str)` for a `(u32, String)`).
 ///
 /// # Example
 ///
 /// ```
-/// use std::collections::HashMap;
+/// use std::collections::{BTreeMap, HashMap};
 ///
 /// let counts = HashMap::from([("alice".to_owned(), 3u64), ("bob".to_owned(), 5)]);
 /// let bytes = mmf_runtime::to_bytes(&counts);
 /// let view = mmf_runtime::from_bytes::<HashMap<String, u64>>(&bytes)?;
 /// assert_eq!(view.get("bob"), Some(5));
 /// assert_eq!(view.get("carol"), None);
+///
+/// let visits = BTreeMap::from([((2024u16, "Rigi".to_owned()), 2u8), ((2023, "Napf".to_owned()), 1)]);
+/// let bytes = mmf_runtime::to_bytes(&visits);
+/// let view = mmf_runtime::from_bytes::<BTreeMap<(u16, String), u8>>(&bytes)?;
+/// assert_eq!(view.get((2024, "Rigi")), Some(2));
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the key of a stored map or set",
     label = "not a `MapKey`",
-    note = "keys are integers, `bool`, `char`, `String` or `Box<str>`: for a float, store its bits (`f64::to_bits`) as a `u64`; for a struct, a `String` or an integer that names it"
+    note = "keys are integers, `bool`, `char`, `String`, `Box<str>` and tuples of them: for a float, store its bits (`f64::to_bits`) as a `u64`; for a struct, a tuple of its fields, or a `String` or an integer that names it"
 )]
 pub trait MapKey: Mapped + Ord + std::hash::Hash {
     /// This key as a view, to find it among stored keys.
@@ -178,6 +184,53 @@ macro_rules! string_keys {
     )*};
 }
 string_keys!(String, Box<str>);
+
+/// The hash of a tuple key from its elements' hashes: [`map_key_hash`] of
+/// their little-endian bytes, one after the other.
+fn tuple_key_hash(hashes: &[u64]) -> u64 {
+    let mut bytes = [0u8; 8 * 12];
+    for (chunk, hash) in bytes.chunks_exact_mut(8).zip(hashes) {
+        chunk.copy_from_slice(&hash.to_le_bytes());
+    }
+    map_key_hash(&bytes[..8 * hashes.len()])
+}
+
+macro_rules! tuple_keys {
+    ($(($($T:ident $i:tt $E:ident),+);)*) => {$(
+        // A tuple of keys orders as Rust orders tuples: element by element.
+        impl<$($T: MapKey),+> MapKey for ($($T,)+)
+        where
+            ($($T::Raw,)+): crate::format::tuple::Arrange<$($E = $T::Raw),+> + 'static,
+        {
+            #[inline]
+            fn as_key(&self) -> Self::View<'_> {
+                ($(self.$i.as_key(),)+)
+            }
+            fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering {
+                Ordering::Equal $(.then_with(|| $T::compare(&a.$i, &b.$i)))+
+            }
+            fn key_hash(key: &Self::View<'_>) -> u64 {
+                tuple_key_hash(&[$($T::key_hash(&key.$i)),+])
+            }
+        }
+    )*};
+}
+
+tuple_keys! {
+    (A 0 E0);
+    (A 0 E0, B 1 E1);
+    (A 0 E0, B 1 E1, C 2 E2);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8, J 9 E9);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8, J 9 E9, K 10 E10);
+    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8, J 9 E9, K 10 E10,
+     L 11 E11);
+}
 
 /// How many home slots a hash table of `n` entries has: the smallest power
 /// of two at least `8/7 n`; none for no entries (the table may run past them).

@@ -292,12 +292,18 @@ impl DynLayout {
         }
     }
 
-    /// Whether this type can be a map's key: an integer, `bool`, `char` or a
-    /// string (see [`crate::MapKey`]).
+    /// Whether this type can be a map's key: an integer, `bool`, `char`, a
+    /// string, or a tuple of them (see [`crate::MapKey`]).
     pub fn is_map_key(&self) -> bool {
         match &self.kind {
             DynKind::Scalar(s) => !matches!(s, Scalar::F32 | Scalar::F64),
             DynKind::Str => true,
+            // A tuple of keys.
+            DynKind::Struct(fields) => {
+                self.name.starts_with('(')
+                    && !fields.is_empty()
+                    && fields.iter().all(|f| f.layout.is_map_key())
+            }
             _ => false,
         }
     }

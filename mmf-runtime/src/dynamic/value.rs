@@ -237,6 +237,16 @@ impl<'a> DynValue<'a> {
 
     /// This value as a map key: a string or a scalar other than a float.
     fn as_key(&self) -> Option<Key<'a>> {
+        if let DynKind::Struct(_) = self.layout.kind {
+            if !self.layout.is_map_key() {
+                return None;
+            }
+            return self
+                .fields()
+                .map(|(_, field)| field.as_key())
+                .collect::<Option<_>>()
+                .map(Key::Tuple);
+        }
         match self.scalar() {
             Some(ScalarValue::F32(_) | ScalarValue::F64(_)) => None,
             Some(scalar) => Some(Key::Scalar(scalar)),
@@ -416,7 +426,8 @@ pub(crate) struct PathStep<'p> {
 pub(crate) enum StepKind<'p> {
     Field(&'p str),
     Index(u64),
-    /// A map's key, written in brackets and quotes: `["Rigi"]`.
+    /// A map's key, written in brackets and quotes (`["Rigi"]`), or in
+    /// brackets if it is not a list index (`[-44]`, `[(2024, "Rigi")]`).
     Key(&'p str),
     Some,
 }
@@ -441,11 +452,13 @@ impl<'p> PathStep<'p> {
                     return Err(step(StepKind::Some, rest).missing());
                 };
                 let text = &rest[..end + 2];
-                let index = after[..end]
-                    .trim()
-                    .parse()
-                    .map_err(|_| step(StepKind::Some, text).missing())?;
-                steps.push(step(StepKind::Index(index), text));
+                // An index, or a map's key as text: `[-44]`, `[true]`, `[(2024, "Rigi")]`.
+                let inside = after[..end].trim();
+                let kind = match inside.parse() {
+                    Ok(index) => StepKind::Index(index),
+                    Err(_) => StepKind::Key(inside),
+                };
+                steps.push(step(kind, text));
                 rest = &after[end + 1..];
             } else if let Some(after) = rest.strip_prefix('?') {
                 steps.push(step(StepKind::Some, "?"));
@@ -508,19 +521,57 @@ fn discriminant(value: &DynValue<'_>, repr: Scalar) -> Option<u64> {
     }
 }
 
+/// `a, "b, c", d` split at the commas outside quotes.
+fn split_elements(text: &str) -> Option<Vec<&str>> {
+    let (mut parts, mut start, mut quoted) = (Vec::new(), 0, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = &text[start..];
+    if !last.trim().is_empty() {
+        parts.push(last);
+    }
+    (!quoted).then_some(parts)
+}
+
 /// A map key read by schema, or parsed from text for a lookup.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Key<'k> {
     Str(&'k str),
     Scalar(ScalarValue),
+    /// A tuple of keys, in order.
+    Tuple(Vec<Key<'k>>),
 }
 
 impl<'k> Key<'k> {
     /// `text` as a key of `layout`'s type.
     fn parse(layout: &DynLayout, text: &'k str) -> Option<Key<'k>> {
-        let scalar = match layout.kind {
+        let scalar = match &layout.kind {
             DynKind::Str => return Some(Key::Str(text)),
-            DynKind::Scalar(s) => s,
+            DynKind::Scalar(s) => *s,
+            DynKind::Struct(fields) if layout.is_map_key() => {
+                // `(1, "Rigi")`: the elements, strings quoted.
+                let inner = text.trim().strip_prefix('(')?.strip_suffix(')')?;
+                let parts = split_elements(inner)?;
+                if parts.len() != fields.len() {
+                    return None;
+                }
+                let keys = fields.iter().zip(parts).map(|(field, part)| {
+                    let part = part.trim();
+                    match field.layout.kind {
+                        DynKind::Str => Some(Key::Str(part.strip_prefix('"')?.strip_suffix('"')?)),
+                        _ => Key::parse(&field.layout, part),
+                    }
+                });
+                return keys.collect::<Option<Vec<_>>>().map(Key::Tuple);
+            }
             _ => return None,
         };
         let t = text.trim();
@@ -545,6 +596,10 @@ impl<'k> Key<'k> {
     fn hash(&self) -> u64 {
         use crate::format::raw::map_key_hash as h;
         match *self {
+            Key::Tuple(ref keys) => {
+                let hashes: Vec<u8> = keys.iter().flat_map(|k| k.hash().to_le_bytes()).collect();
+                h(&hashes)
+            }
             Key::Str(s) => h(s.as_bytes()),
             Key::Scalar(ScalarValue::U8(v)) => h(&v.to_le_bytes()),
             Key::Scalar(ScalarValue::U16(v)) => h(&v.to_le_bytes()),
@@ -566,20 +621,29 @@ impl<'k> Key<'k> {
     /// How two keys of the same type order, as their Rust types do.
     fn cmp(&self, other: &Key<'_>) -> Option<core::cmp::Ordering> {
         use ScalarValue as S;
-        Some(match (*self, *other) {
+        Some(match (self, other) {
+            (Key::Tuple(a), Key::Tuple(b)) if a.len() == b.len() => {
+                for (a, b) in a.iter().zip(b) {
+                    match a.cmp(b)? {
+                        core::cmp::Ordering::Equal => {}
+                        order => return Some(order),
+                    }
+                }
+                core::cmp::Ordering::Equal
+            }
             (Key::Str(a), Key::Str(b)) => a.cmp(b),
-            (Key::Scalar(S::U8(a)), Key::Scalar(S::U8(b))) => a.cmp(&b),
-            (Key::Scalar(S::U16(a)), Key::Scalar(S::U16(b))) => a.cmp(&b),
-            (Key::Scalar(S::U32(a)), Key::Scalar(S::U32(b))) => a.cmp(&b),
-            (Key::Scalar(S::U64(a)), Key::Scalar(S::U64(b))) => a.cmp(&b),
-            (Key::Scalar(S::U128(a)), Key::Scalar(S::U128(b))) => a.cmp(&b),
-            (Key::Scalar(S::I8(a)), Key::Scalar(S::I8(b))) => a.cmp(&b),
-            (Key::Scalar(S::I16(a)), Key::Scalar(S::I16(b))) => a.cmp(&b),
-            (Key::Scalar(S::I32(a)), Key::Scalar(S::I32(b))) => a.cmp(&b),
-            (Key::Scalar(S::I64(a)), Key::Scalar(S::I64(b))) => a.cmp(&b),
-            (Key::Scalar(S::I128(a)), Key::Scalar(S::I128(b))) => a.cmp(&b),
-            (Key::Scalar(S::Bool(a)), Key::Scalar(S::Bool(b))) => a.cmp(&b),
-            (Key::Scalar(S::Char(a)), Key::Scalar(S::Char(b))) => a.cmp(&b),
+            (Key::Scalar(S::U8(a)), Key::Scalar(S::U8(b))) => a.cmp(b),
+            (Key::Scalar(S::U16(a)), Key::Scalar(S::U16(b))) => a.cmp(b),
+            (Key::Scalar(S::U32(a)), Key::Scalar(S::U32(b))) => a.cmp(b),
+            (Key::Scalar(S::U64(a)), Key::Scalar(S::U64(b))) => a.cmp(b),
+            (Key::Scalar(S::U128(a)), Key::Scalar(S::U128(b))) => a.cmp(b),
+            (Key::Scalar(S::I8(a)), Key::Scalar(S::I8(b))) => a.cmp(b),
+            (Key::Scalar(S::I16(a)), Key::Scalar(S::I16(b))) => a.cmp(b),
+            (Key::Scalar(S::I32(a)), Key::Scalar(S::I32(b))) => a.cmp(b),
+            (Key::Scalar(S::I64(a)), Key::Scalar(S::I64(b))) => a.cmp(b),
+            (Key::Scalar(S::I128(a)), Key::Scalar(S::I128(b))) => a.cmp(b),
+            (Key::Scalar(S::Bool(a)), Key::Scalar(S::Bool(b))) => a.cmp(b),
+            (Key::Scalar(S::Char(a)), Key::Scalar(S::Char(b))) => a.cmp(b),
             _ => return None,
         })
     }

@@ -253,8 +253,9 @@ unsafe impl<K: 'static, V: 'static> RawData for RawMap<K, V> {
 /// little-endian `u64`, zero-padded (nothing for no bytes); otherwise `mix`
 /// each whole 8 bytes as a little-endian `u64`, then, if `len` is not a
 /// multiple of 8, the *last* 8 bytes (overlapping the word before). End with
-/// `(h ^ (h >> 32)) | 1`. Its top bits pick a key's home slot. Readers in
-/// other languages compute the same.
+/// `(h ^ (h >> 32)) | 1`. Its top bits pick a key's home slot. A tuple's
+/// hash is this hash of its elements' hashes, each as 8 little-endian bytes,
+/// one after the other. Readers in other languages compute the same.
 ///
 /// ```
 /// assert_eq!(mmf_runtime::map_key_hash(b"alice"), mmf_runtime::map_key_hash("alice".as_bytes()));
