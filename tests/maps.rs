@@ -259,3 +259,40 @@ fn tuples_of_keys_are_keys() {
     assert!(view.contains(("b",)) && !view.contains(("c",)));
     assert_eq!(mmf::to_bytes(&set.clone())[..], bytes[..], "deterministic");
 }
+
+/// A struct that keys a map: `#[mmf(key)]`, with `Ord` and `Hash` as usual.
+#[derive(Mapped, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[mmf(key)]
+pub struct Cell {
+    pub row: u16,
+    pub column: u16,
+    pub sheet: String,
+}
+
+#[test]
+fn a_struct_with_the_key_attribute_is_a_key() {
+    use std::collections::BTreeMap;
+    let cell = |row, column, sheet: &str| Cell { row, column, sheet: sheet.into() };
+    let cells: HashMap<Cell, f64> = (0..300u16)
+        .map(|i| (cell(i / 10, i % 10, if i % 2 == 0 { "a" } else { "b" }), f64::from(i)))
+        .collect();
+    let bytes = mmf::to_bytes(&cells);
+    let view = mmf::from_bytes::<HashMap<Cell, f64>>(&bytes).unwrap();
+    for (key, value) in &cells {
+        assert_eq!(view.get(mmf::MapKey::as_query(key)), Some(*value));
+    }
+    assert_eq!(view.get((3, 4, "a")), Some(34.0), "a tuple of the fields' queries");
+    assert_eq!(view.get((3, 4, "b")), None);
+    assert!(mmf::DynImage::new(&bytes).is_ok(), "the schema reader validates it too");
+
+    let sorted: BTreeMap<Cell, u8> =
+        [(cell(2, 0, "a"), 1), (cell(1, 9, "z"), 2), (cell(1, 9, "b"), 3)].into();
+    let bytes = mmf::to_bytes(&sorted);
+    let view = mmf::from_bytes::<BTreeMap<Cell, u8>>(&bytes).unwrap();
+    let order: Vec<_> = view.keys().map(|k| (k.row(), k.column(), k.sheet())).collect();
+    assert_eq!(order, [(1, 9, "b"), (1, 9, "z"), (2, 0, "a")], "field by field");
+    assert_eq!(mmf::from_bytes_owned::<BTreeMap<Cell, u8>>(&bytes).unwrap(), sorted);
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    let found = image.root().map_get(r#"(1, 9, "z")"#).and_then(|v| v.scalar());
+    assert_eq!(found, Some(mmf::ScalarValue::U8(2)));
+}

@@ -23,6 +23,8 @@ pub struct Container {
     /// `#[mmf(bound = "…")]`: the where predicates generated items get
     /// instead of `T: Mapped` for each type parameter.
     pub bound: Option<Vec<syn::WherePredicate>>,
+    /// `#[mmf(key)]`: the struct can key a stored map, field by field.
+    pub key: Option<Span>,
 }
 
 /// `#[mmf(...)]` on a field.
@@ -44,7 +46,7 @@ pub enum Place {
 impl Place {
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Place::Struct => &["crate", "size", "align", "schema", "bound"],
+            Place::Struct => &["crate", "size", "align", "schema", "bound", "key"],
             Place::Enum => &["crate", "schema"],
             Place::Field => &["offset"],
             Place::Variant | Place::VariantField => &[],
@@ -93,7 +95,7 @@ fn parse(
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             let allowed = place.keys();
             if !allowed.contains(&key.as_str()) {
-                let known = ["crate", "size", "align", "schema", "offset", "bound"];
+                let known = ["crate", "size", "align", "schema", "offset", "bound", "key"];
                 let message = if known.contains(&key.as_str()) {
                     format!("mmf attribute `{key}` does not apply to {}", place.name())
                 } else if allowed.is_empty() {
@@ -148,6 +150,13 @@ fn parse(
                         syn::punctuated::Punctuated::<syn::WherePredicate, syn::Token![,]>::parse_terminated,
                     )?;
                     set_once(cx, &mut container.bound, predicates.into_iter().collect(), &meta, "bound");
+                }
+                "key" => {
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        return Err(meta.error("`key` takes no value: write `#[mmf(key)]`"));
+                    }
+                    let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
+                    set_once(cx, &mut container.key, span, &meta, "key");
                 }
                 "offset" => {
                     let pinned = parse_int(&meta, "offset")?;

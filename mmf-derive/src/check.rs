@@ -44,6 +44,12 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
             }
             _ => Vec::new(),
         };
+        if let Some(span) = input.attrs.key {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`key` applies to concrete structs only; key the map by a concrete struct, or by a tuple",
+            ));
+        }
         for span in pins.into_iter().flatten().chain(field_pins) {
             cx.syn_error(syn::Error::new(
                 span,

@@ -132,7 +132,7 @@ pub fn field_bounds(field_types: &[&Type], private: &TokenStream) -> Vec<WherePr
 
 /// `tokens` with every span set to `span`, so that an error about them
 /// points there.
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {

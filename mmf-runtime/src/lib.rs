@@ -71,6 +71,7 @@ pub mod __private {
     pub use crate::access::deep::deep_or_panic;
     pub use crate::access::file_ref::{FileMut, FileRef};
     pub use crate::access::impls::{Indirect, Proxy, Recur, RecursiveType};
+    pub use crate::access::map::{MapKey, tuple_key_hash};
     pub use crate::access::mapped::{
         Check, DebugView, FieldDebug, Inline, IsInline, IsPlain, Mapped, Plain,
     };

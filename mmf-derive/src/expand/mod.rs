@@ -3,6 +3,7 @@
 mod asserts;
 mod data_enum;
 mod enums;
+mod key;
 mod layout;
 mod mirror;
 mod view;
@@ -120,6 +121,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
             let view = view::view(&s);
             let view_mut = view_mut::view_mut(&s);
             let asserts = asserts::asserts(&s);
+            let map_key = key::map_key(&s);
             quote! {
                 #mirror
                 #view
@@ -127,6 +129,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
                 #[doc(hidden)]
                 const _: () = {
                     #mapped
+                    #map_key
                     #asserts
                 };
             }

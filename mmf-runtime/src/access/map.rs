@@ -33,8 +33,10 @@ use bytemuck::Zeroable;
 use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
 
 /// A type a stored map can be keyed by: integers, `bool`, `char`, `String`,
-/// `Box<str>`, and tuples of them. Lookups take the key's view (`&str` for a
-/// string, `(u32, &str)` for a `(u32, String)`).
+/// `Box<str>`, tuples of them, and structs of them marked `#[mmf(key)]`.
+/// Lookups take the key's query ([`MapKey::Query`]: the number itself, `&str`
+/// for a string, `(u32, &str)` for a `(u32, String)` or a struct of those
+/// fields; [`as_query`](MapKey::as_query) makes one from a key).
 ///
 /// # Example
 ///
@@ -56,42 +58,72 @@ use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the key of a stored map or set",
     label = "not a `MapKey`",
-    note = "keys are integers, `bool`, `char`, `String`, `Box<str>` and tuples of them: for a float, store its bits (`f64::to_bits`) as a `u64`; for a struct, a tuple of its fields, or a `String` or an integer that names it"
+    note = "keys are integers, `bool`, `char`, `String`, `Box<str>`, tuples of them and structs of them marked `#[mmf(key)]`: for a float, store its bits (`f64::to_bits`) as a `u64`"
 )]
 pub trait MapKey: Mapped + Ord + std::hash::Hash {
-    /// This key as a view, to find it among stored keys.
-    fn as_key(&self) -> Self::View<'_>;
-    /// Orders two keys by their views, as `Ord` orders the keys.
+    /// What lookups take: the key's view for numbers, `&str` for a string,
+    /// a tuple of its fields' queries for a tuple or a `#[mmf(key)]` struct.
+    type Query<'q>: Copy;
+    /// This key as a query.
+    fn as_query(&self) -> Self::Query<'_>;
+    /// Orders two queries as their stored keys order.
+    fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering;
+    /// A query's hash: the stored key's [`key_hash`](Self::key_hash).
+    fn query_hash(query: &Self::Query<'_>) -> u64;
+    /// Orders two stored keys by their views, as `Ord` orders the keys
+    /// (field by field for a struct).
     fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering;
     /// The key's hash in files: [`map_key_hash`] of its canonical bytes
-    /// (a string's UTF-8, a number's little-endian bytes, a `char` as `u32`).
+    /// (a string's UTF-8, a number's little-endian bytes, a `char` as `u32`;
+    /// for a tuple or struct, its fields' hashes).
     fn key_hash(key: &Self::View<'_>) -> u64;
 
-    /// Orders a stored key against `key`, as [`compare`](Self::compare) does
-    /// their views; strings override it to compare bytes without checking
-    /// their UTF-8 again.
+    /// Orders a stored key against `query`.
     ///
     /// # Safety
     ///
     /// As for [`Mapped::view`].
     #[doc(hidden)]
-    #[inline]
-    unsafe fn compare_stored(raw: &Self::Raw, file: FileRef<'_>, key: &Self::View<'_>) -> Ordering {
-        // SAFETY: the caller's promise, passed on.
-        Self::compare(&unsafe { Self::view(raw, file) }, key)
-    }
+    unsafe fn compare_stored(
+        raw: &Self::Raw,
+        file: FileRef<'_>,
+        query: &Self::Query<'_>,
+    ) -> Ordering;
 
-    /// Whether a stored key is `key`; strings override it to compare words.
+    /// Whether a stored key is `query`; strings override it to compare words.
     ///
     /// # Safety
     ///
     /// As for [`Mapped::view`].
     #[doc(hidden)]
     #[inline]
-    unsafe fn eq_stored(raw: &Self::Raw, file: FileRef<'_>, key: &Self::View<'_>) -> bool {
+    unsafe fn eq_stored(raw: &Self::Raw, file: FileRef<'_>, query: &Self::Query<'_>) -> bool {
         // SAFETY: the caller's promise, passed on.
-        unsafe { Self::compare_stored(raw, file, key) == Ordering::Equal }
+        unsafe { Self::compare_stored(raw, file, query) == Ordering::Equal }
     }
+}
+
+/// `MapKey`'s query methods for a key whose query is its view.
+macro_rules! query_is_view {
+    () => {
+        #[inline]
+        fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering {
+            Self::compare(a, b)
+        }
+        #[inline]
+        fn query_hash(query: &Self::Query<'_>) -> u64 {
+            Self::key_hash(query)
+        }
+        #[inline]
+        unsafe fn compare_stored(
+            raw: &Self::Raw,
+            file: FileRef<'_>,
+            query: &Self::Query<'_>,
+        ) -> Ordering {
+            // SAFETY: the caller's promise, passed on.
+            Self::compare(&unsafe { Self::view(raw, file) }, query)
+        }
+    };
 }
 
 /// Whether two byte strings of one length are equal, eight bytes at a time
@@ -109,10 +141,12 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 macro_rules! integer_keys {
     ($($t:ty),*) => {$(
         impl MapKey for $t {
+            type Query<'q> = $t;
             #[inline]
-            fn as_key(&self) -> $t {
+            fn as_query(&self) -> $t {
                 *self
             }
+            query_is_view!();
             #[inline]
             fn compare(a: &$t, b: &$t) -> Ordering {
                 a.cmp(b)
@@ -127,9 +161,11 @@ macro_rules! integer_keys {
 integer_keys!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);
 
 impl MapKey for bool {
-    fn as_key(&self) -> bool {
+    type Query<'q> = bool;
+    fn as_query(&self) -> bool {
         *self
     }
+    query_is_view!();
     fn compare(a: &bool, b: &bool) -> Ordering {
         a.cmp(b)
     }
@@ -139,9 +175,11 @@ impl MapKey for bool {
 }
 
 impl MapKey for char {
-    fn as_key(&self) -> char {
+    type Query<'q> = char;
+    fn as_query(&self) -> char {
         *self
     }
+    query_is_view!();
     fn compare(a: &char, b: &char) -> Ordering {
         a.cmp(b)
     }
@@ -153,9 +191,18 @@ impl MapKey for char {
 macro_rules! string_keys {
     ($($t:ty),*) => {$(
         impl MapKey for $t {
+            type Query<'q> = &'q str;
             #[inline]
-            fn as_key(&self) -> &str {
+            fn as_query(&self) -> &str {
                 self
+            }
+            #[inline]
+            fn compare_queries(a: &&str, b: &&str) -> Ordering {
+                a.cmp(b)
+            }
+            #[inline]
+            fn query_hash(query: &&str) -> u64 {
+                map_key_hash(query.as_bytes())
             }
             #[inline]
             fn compare(a: &&str, b: &&str) -> Ordering {
@@ -185,26 +232,38 @@ macro_rules! string_keys {
 }
 string_keys!(String, Box<str>);
 
-/// The hash of a tuple key from its elements' hashes: [`map_key_hash`] of
-/// their little-endian bytes, one after the other.
-fn tuple_key_hash(hashes: &[u64]) -> u64 {
-    let mut bytes = [0u8; 8 * 12];
-    for (chunk, hash) in bytes.chunks_exact_mut(8).zip(hashes) {
+/// The hash of a tuple key (or a `#[mmf(key)]` struct's) from its elements'
+/// hashes: [`map_key_hash`] of their little-endian bytes, one after the other.
+#[doc(hidden)]
+pub fn tuple_key_hash(hashes: &[u64]) -> u64 {
+    let mut buffer = [0u8; 8 * 16];
+    if hashes.len() > 16 {
+        let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+        return map_key_hash(&bytes);
+    }
+    for (chunk, hash) in buffer.chunks_exact_mut(8).zip(hashes) {
         chunk.copy_from_slice(&hash.to_le_bytes());
     }
-    map_key_hash(&bytes[..8 * hashes.len()])
+    map_key_hash(&buffer[..8 * hashes.len()])
 }
 
 macro_rules! tuple_keys {
-    ($(($($T:ident $i:tt $E:ident),+);)*) => {$(
+    ($(($($T:ident $i:tt $f:ident $E:ident),+);)*) => {$(
         // A tuple of keys orders as Rust orders tuples: element by element.
         impl<$($T: MapKey),+> MapKey for ($($T,)+)
         where
             ($($T::Raw,)+): crate::format::tuple::Arrange<$($E = $T::Raw),+> + 'static,
         {
+            type Query<'q> = ($($T::Query<'q>,)+);
             #[inline]
-            fn as_key(&self) -> Self::View<'_> {
-                ($(self.$i.as_key(),)+)
+            fn as_query(&self) -> Self::Query<'_> {
+                ($(self.$i.as_query(),)+)
+            }
+            fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering {
+                Ordering::Equal $(.then_with(|| $T::compare_queries(&a.$i, &b.$i)))+
+            }
+            fn query_hash(query: &Self::Query<'_>) -> u64 {
+                tuple_key_hash(&[$($T::query_hash(&query.$i)),+])
             }
             fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering {
                 Ordering::Equal $(.then_with(|| $T::compare(&a.$i, &b.$i)))+
@@ -212,24 +271,32 @@ macro_rules! tuple_keys {
             fn key_hash(key: &Self::View<'_>) -> u64 {
                 tuple_key_hash(&[$($T::key_hash(&key.$i)),+])
             }
+            unsafe fn compare_stored(
+                raw: &Self::Raw,
+                file: FileRef<'_>,
+                query: &Self::Query<'_>,
+            ) -> Ordering {
+                // SAFETY: the caller's promise covers every element.
+                Ordering::Equal $(.then_with(|| unsafe { $T::compare_stored(&raw.$f, file, &query.$i) }))+
+            }
         }
     )*};
 }
 
 tuple_keys! {
-    (A 0 E0);
-    (A 0 E0, B 1 E1);
-    (A 0 E0, B 1 E1, C 2 E2);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8, J 9 E9);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8, J 9 E9, K 10 E10);
-    (A 0 E0, B 1 E1, C 2 E2, D 3 E3, E 4 E4, F 5 E5, G 6 E6, H 7 E7, I 8 E8, J 9 E9, K 10 E10,
-     L 11 E11);
+    (A 0 _0 E0);
+    (A 0 _0 E0, B 1 _1 E1);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8, J 9 _9 E9);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8, J 9 _9 E9, K 10 _10 E10);
+    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8, J 9 _9 E9, K 10 _10 E10,
+     L 11 _11 E11);
 }
 
 /// How many home slots a hash table of `n` entries has: the smallest power
@@ -307,7 +374,7 @@ impl<'a, K: MapKey> Keys<'a, K> {
     }
 
     /// Orders stored key `i` against `key`.
-    fn compare_at(&self, i: usize, key: &K::View<'_>) -> Option<Ordering> {
+    fn compare_at(&self, i: usize, key: &K::Query<'_>) -> Option<Ordering> {
         let stored = self.keys.get(i)?;
         // SAFETY: `new`'s promise covers every key's blocks.
         Some(unsafe { K::compare_stored(stored, self.file, key) })
@@ -315,7 +382,7 @@ impl<'a, K: MapKey> Keys<'a, K> {
 
     /// Whether stored key `i` is `key`.
     #[inline]
-    fn eq_at(&self, i: usize, key: &K::View<'_>) -> Option<bool> {
+    fn eq_at(&self, i: usize, key: &K::Query<'_>) -> Option<bool> {
         let stored = self.keys.get(i)?;
         // SAFETY: `new`'s promise covers every key's blocks.
         Some(unsafe { K::eq_stored(stored, self.file, key) })
@@ -323,14 +390,14 @@ impl<'a, K: MapKey> Keys<'a, K> {
 
     /// The slot of `key`, if the map has it.
     #[inline]
-    fn find(&self, key: &K::View<'_>) -> Option<usize> {
+    fn find(&self, key: &K::Query<'_>) -> Option<usize> {
         if !self.hashed {
             return self.bisect(0, self.keys.len(), key, 0);
         }
         if self.len == 0 {
             return None;
         }
-        let hash = K::key_hash(key);
+        let hash = K::query_hash(key);
         let home = home_of(hash, home_slots(self.len)) as usize;
         let bits = slot_tag(hash, 0) >> 8;
         // The usual case: the key at its home slot, or a step or two after.
@@ -358,7 +425,7 @@ impl<'a, K: MapKey> Keys<'a, K> {
     /// Bisects slots `lo..hi` for `key`: ordered by key or, in a hash table,
     /// by hash then key, empty slots counting as greater.
     #[cold]
-    fn bisect(&self, mut lo: usize, mut hi: usize, key: &K::View<'_>, hash: u64) -> Option<usize> {
+    fn bisect(&self, mut lo: usize, mut hi: usize, key: &K::Query<'_>, hash: u64) -> Option<usize> {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let order = match self.hashed {
@@ -420,7 +487,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
 
     /// The value of `key` (a `&str` for a string key), if the map has it.
     #[inline]
-    pub fn get(&self, key: K::View<'_>) -> Option<V::View<'a>> {
+    pub fn get(&self, key: K::Query<'_>) -> Option<V::View<'a>> {
         let i = self.keys.find(&key)?;
         // SAFETY: the promise this view was made with covers every value.
         self.values.get(i).map(|raw| unsafe { V::view(raw, self.keys.file) })
@@ -428,7 +495,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
 
     /// Whether the map has `key`.
     #[inline]
-    pub fn contains_key(&self, key: K::View<'_>) -> bool {
+    pub fn contains_key(&self, key: K::Query<'_>) -> bool {
         self.keys.find(&key).is_some()
     }
 
@@ -493,7 +560,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapViewMut<'a, K, V> {
     }
 
     /// An in-place view of the value of `key`, if the map has it.
-    pub fn get_mut(&mut self, key: K::View<'_>) -> Option<V::ViewMut<'_>> {
+    pub fn get_mut(&mut self, key: K::Query<'_>) -> Option<V::ViewMut<'_>> {
         let i = self.keys.find(&key)?;
         let raw = self.values.get_mut(i)?;
         // SAFETY: the values' blocks are disjoint from each other and from the
@@ -537,7 +604,7 @@ impl<'a, K: MapKey + 'a> SetView<'a, K> {
     }
 
     /// Whether the set has `key`.
-    pub fn contains(&self, key: K::View<'_>) -> bool {
+    pub fn contains(&self, key: K::Query<'_>) -> bool {
         self.keys.find(&key).is_some()
     }
 
@@ -574,10 +641,11 @@ unsafe fn write_map<'v, K: MapKey + 'v, V: Mapped + 'v>(
     old: Old<'_, RawMap<K::Raw, V::Raw>>,
     w: &mut Writer<'_>,
 ) -> RawMap<K::Raw, V::Raw> {
-    let mut entries: Vec<(u64, &K, Option<&V>)> =
-        entries.map(|(k, v)| (if hashed { K::key_hash(&k.as_key()) } else { 0 }, k, v)).collect();
+    let mut entries: Vec<(u64, &K, Option<&V>)> = entries
+        .map(|(k, v)| (if hashed { K::query_hash(&k.as_query()) } else { 0 }, k, v))
+        .collect();
     entries.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| K::compare(&a.1.as_key(), &b.1.as_key()))
+        a.0.cmp(&b.0).then_with(|| K::compare_queries(&a.1.as_query(), &b.1.as_query()))
     });
     let len = entries.len() as u64;
     // Which entry each slot holds: each at its home slot, or right after the

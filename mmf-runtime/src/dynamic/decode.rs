@@ -293,16 +293,14 @@ impl DynLayout {
     }
 
     /// Whether this type can be a map's key: an integer, `bool`, `char`, a
-    /// string, or a tuple of them (see [`crate::MapKey`]).
+    /// string, or a tuple or struct of them (see [`crate::MapKey`]).
     pub fn is_map_key(&self) -> bool {
         match &self.kind {
             DynKind::Scalar(s) => !matches!(s, Scalar::F32 | Scalar::F64),
             DynKind::Str => true,
-            // A tuple of keys.
+            // A tuple of keys, or a `#[mmf(key)]` struct of them.
             DynKind::Struct(fields) => {
-                self.name.starts_with('(')
-                    && !fields.is_empty()
-                    && fields.iter().all(|f| f.layout.is_map_key())
+                !fields.is_empty() && fields.iter().all(|f| f.layout.is_map_key())
             }
             _ => false,
         }
