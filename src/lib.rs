@@ -181,7 +181,7 @@
 /// | `#[mmf(align = N)]` | struct | the stored form must be aligned to `N` |
 /// | `#[mmf(offset = N)]` | field | the field must be stored at offset `N` |
 /// | `#[mmf(schema = 0x…)]` | struct, enum | the schema hash must be this: any change of the file format fails the build and prints the new hash |
-/// | `#[mmf(key)]` | struct | the struct can key a stored map: its fields are keys, compared field by field |
+/// | `#[mmf(key)]` | struct, fieldless enum | the type can key a stored map: a struct's fields are keys, compared field by field; an enum by its discriminant |
 /// | `#[mmf(bound = "…")]` | generic struct or enum | the where predicates instead of the inferred `T: Mapped` |
 ///
 /// # Example

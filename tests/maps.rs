@@ -296,3 +296,55 @@ fn a_struct_with_the_key_attribute_is_a_key() {
     let found = image.root().map_get(r#"(1, 9, "z")"#).and_then(|v| v.scalar());
     assert_eq!(found, Some(mmf::ScalarValue::U8(2)));
 }
+
+/// A fieldless enum keyed by its discriminant.
+#[derive(Mapped, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+#[mmf(key)]
+pub enum Grade {
+    Easy = 1,
+    Hard = 3,
+    Alpine = 2,
+}
+
+#[test]
+fn arrays_lists_options_and_fieldless_enums_are_keys() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let ids: HashMap<[u8; 16], u32> = (0..200u32).map(|i| ([i as u8; 16], i)).collect();
+    let bytes = mmf::to_bytes(&ids);
+    let view = mmf::from_bytes::<HashMap<[u8; 16], u32>>(&bytes).unwrap();
+    assert_eq!(view.get(&[7; 16]), Some(7));
+    assert_eq!(view.get(&[255; 16]), None);
+    assert!(mmf::DynImage::new(&bytes).is_ok());
+
+    let routes: BTreeMap<Vec<String>, u8> = [
+        (vec!["Rigi".to_owned(), "Pilatus".to_owned()], 1),
+        (vec!["Rigi".to_owned()], 2),
+        (vec![], 3),
+    ]
+    .into();
+    let bytes = mmf::to_bytes(&routes);
+    let view = mmf::from_bytes::<BTreeMap<Vec<String>, u8>>(&bytes).unwrap();
+    assert_eq!(view.get(&["Rigi".to_owned()]), Some(2));
+    let lengths: Vec<_> = view.keys().map(|k| k.len()).collect();
+    assert_eq!(lengths, [0, 1, 2], "as Rust orders lists: shorter first");
+    assert!(mmf::DynImage::new(&bytes).is_ok());
+
+    let maybe: BTreeSet<Option<i32>> = [Some(3), None, Some(-1)].into();
+    let bytes = mmf::to_bytes(&maybe);
+    let view = mmf::from_bytes::<BTreeSet<Option<i32>>>(&bytes).unwrap();
+    assert_eq!(view.iter().collect::<Vec<_>>(), [None, Some(-1), Some(3)]);
+    assert!(view.contains(None) && !view.contains(Some(0)));
+    assert!(mmf::DynImage::new(&bytes).is_ok());
+
+    let grades: HashMap<Grade, u32> =
+        [(Grade::Easy, 10), (Grade::Hard, 2), (Grade::Alpine, 5)].into();
+    let bytes = mmf::to_bytes(&grades);
+    let view = mmf::from_bytes::<HashMap<Grade, u32>>(&bytes).unwrap();
+    assert_eq!(view.get(Grade::Alpine), Some(5));
+    let image = mmf::DynImage::new(&bytes).unwrap();
+    assert_eq!(
+        image.root().map_get("Hard").and_then(|v| v.scalar()),
+        Some(mmf::ScalarValue::U32(2))
+    );
+}

@@ -47,7 +47,7 @@ impl Place {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Place::Struct => &["crate", "size", "align", "schema", "bound", "key"],
-            Place::Enum => &["crate", "schema"],
+            Place::Enum => &["crate", "schema", "key"],
             Place::Field => &["offset"],
             Place::Variant | Place::VariantField => &[],
         }

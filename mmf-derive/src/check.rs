@@ -25,6 +25,12 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
         }
     }
     let fieldless_enum = matches!(input.data, Body::Enum { .. }) && !input.data.has_data();
+    if let (Some(span), Body::Enum { .. }, false) = (input.attrs.key, &input.data, fieldless_enum) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "`key` applies to structs and fieldless enums; key the map by the variant's fields instead",
+        ));
+    }
     if let (Some(first), true) = (node.generics.type_params().next(), fieldless_enum) {
         cx.error_spanned_by(
             first,

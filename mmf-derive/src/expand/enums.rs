@@ -23,6 +23,37 @@ pub fn enum_impl(
     let pins =
         input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(private, ident, schema));
     let checks = asserts::checks(private, ident, quote!(#pins));
+    // `#[mmf(key)]`: keyed by its discriminant, in the discriminants' order.
+    let map_key = input.attrs.key.map(|_| {
+        quote! {
+            #[automatically_derived]
+            impl #private::MapKey for #ident {
+                type Query<'__q> = #ident;
+                fn as_query(&self) -> #ident {
+                    *self
+                }
+                fn compare_queries(a: &#ident, b: &#ident) -> ::core::cmp::Ordering {
+                    (*a as #int).cmp(&(*b as #int))
+                }
+                fn query_hash(query: &#ident) -> u64 {
+                    #private::map_key_hash(&(*query as #int).to_le_bytes())
+                }
+                fn compare(a: &#ident, b: &#ident) -> ::core::cmp::Ordering {
+                    (*a as #int).cmp(&(*b as #int))
+                }
+                fn key_hash(key: &#ident) -> u64 {
+                    #private::map_key_hash(&(*key as #int).to_le_bytes())
+                }
+                unsafe fn compare_stored(
+                    raw: &#int,
+                    _: #private::FileRef<'_>,
+                    query: &#ident,
+                ) -> ::core::cmp::Ordering {
+                    raw.cmp(&(*query as #int))
+                }
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         const _: () = {
@@ -102,6 +133,7 @@ pub fn enum_impl(
             #[automatically_derived]
             unsafe impl #private::Inline for #ident {}
 
+            #map_key
             #checks
         };
     }

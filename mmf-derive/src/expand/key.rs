@@ -33,7 +33,10 @@ pub fn map_key(s: &Struct) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #private::MapKey for #ident where #(#bounds),* {
-            type Query<'__q> = (#(#keys::Query<'__q>,)*);
+            type Query<'__q>
+                = (#(#keys::Query<'__q>,)*)
+            where
+                Self: '__q;
             fn as_query(&self) -> Self::Query<'_> {
                 (#(#keys::as_query(&self.#members),)*)
             }

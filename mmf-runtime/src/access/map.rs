@@ -30,10 +30,12 @@ use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::layout::{Kind, Layout};
 use bytemuck::Zeroable;
 
+use crate::access::view::ListView;
 use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
 
 /// A type a stored map can be keyed by: integers, `bool`, `char`, `String`,
-/// `Box<str>`, tuples of them, and structs of them marked `#[mmf(key)]`.
+/// `Box<str>`; arrays, lists, options and tuples of keys; structs of keys and
+/// fieldless enums marked `#[mmf(key)]`.
 /// Lookups take the key's query ([`MapKey::Query`]: the number itself, `&str`
 /// for a string, `(u32, &str)` for a `(u32, String)` or a struct of those
 /// fields; [`as_query`](MapKey::as_query) makes one from a key).
@@ -58,12 +60,14 @@ use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the key of a stored map or set",
     label = "not a `MapKey`",
-    note = "keys are integers, `bool`, `char`, `String`, `Box<str>`, tuples of them and structs of them marked `#[mmf(key)]`: for a float, store its bits (`f64::to_bits`) as a `u64`"
+    note = "keys are integers, `bool`, `char`, strings, arrays, lists, options and tuples of keys, and structs of keys and fieldless enums marked `#[mmf(key)]`: for a float, store its bits (`f64::to_bits`) as a `u64`"
 )]
 pub trait MapKey: Mapped + Ord + std::hash::Hash {
     /// What lookups take: the key's view for numbers, `&str` for a string,
     /// a tuple of its fields' queries for a tuple or a `#[mmf(key)]` struct.
-    type Query<'q>: Copy;
+    type Query<'q>: Copy
+    where
+        Self: 'q;
     /// This key as a query.
     fn as_query(&self) -> Self::Query<'_>;
     /// Orders two queries as their stored keys order.
@@ -254,7 +258,10 @@ macro_rules! tuple_keys {
         where
             ($($T::Raw,)+): crate::format::tuple::Arrange<$($E = $T::Raw),+> + 'static,
         {
-            type Query<'q> = ($($T::Query<'q>,)+);
+            type Query<'q>
+                = ($($T::Query<'q>,)+)
+            where
+                Self: 'q;
             #[inline]
             fn as_query(&self) -> Self::Query<'_> {
                 ($(self.$i.as_query(),)+)
@@ -281,6 +288,132 @@ macro_rules! tuple_keys {
             }
         }
     )*};
+}
+
+/// Orders two sequences of keys as Rust orders slices: element by element,
+/// then the shorter first.
+fn compare_sequences<A, B>(
+    a: impl IntoIterator<Item = A>,
+    b: impl IntoIterator<Item = B>,
+    mut compare: impl FnMut(A, B) -> Ordering,
+) -> Ordering {
+    let (mut a, mut b) = (a.into_iter(), b.into_iter());
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) => match compare(x, y) {
+                Ordering::Equal => {}
+                order => return order,
+            },
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
+}
+
+// An array of keys: element by element, hashed from its elements' hashes.
+impl<T: MapKey, const N: usize> MapKey for [T; N] {
+    type Query<'q>
+        = &'q [T; N]
+    where
+        T: 'q;
+    fn as_query(&self) -> &[T; N] {
+        self
+    }
+    fn compare_queries(a: &&[T; N], b: &&[T; N]) -> Ordering {
+        compare_sequences(a.iter(), b.iter(), |x, y| {
+            T::compare_queries(&x.as_query(), &y.as_query())
+        })
+    }
+    fn query_hash(query: &&[T; N]) -> u64 {
+        let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(&x.as_query())).collect();
+        tuple_key_hash(&hashes)
+    }
+    fn compare(a: &ListView<'_, T>, b: &ListView<'_, T>) -> Ordering {
+        compare_sequences(a.iter(), b.iter(), |x, y| T::compare(&x, &y))
+    }
+    fn key_hash(key: &ListView<'_, T>) -> u64 {
+        let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(&x)).collect();
+        tuple_key_hash(&hashes)
+    }
+    unsafe fn compare_stored(raw: &[T::Raw; N], file: FileRef<'_>, query: &&[T; N]) -> Ordering {
+        compare_sequences(raw.iter(), query.iter(), |r, q| {
+            // SAFETY: the caller's promise covers every element.
+            unsafe { T::compare_stored(r, file, &q.as_query()) }
+        })
+    }
+}
+
+// A list of keys, as an array of them, shorter lists first.
+impl<T: MapKey> MapKey for Vec<T> {
+    type Query<'q>
+        = &'q [T]
+    where
+        T: 'q;
+    fn as_query(&self) -> &[T] {
+        self
+    }
+    fn compare_queries(a: &&[T], b: &&[T]) -> Ordering {
+        compare_sequences(a.iter(), b.iter(), |x, y| {
+            T::compare_queries(&x.as_query(), &y.as_query())
+        })
+    }
+    fn query_hash(query: &&[T]) -> u64 {
+        let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(&x.as_query())).collect();
+        tuple_key_hash(&hashes)
+    }
+    fn compare(a: &ListView<'_, T>, b: &ListView<'_, T>) -> Ordering {
+        compare_sequences(a.iter(), b.iter(), |x, y| T::compare(&x, &y))
+    }
+    fn key_hash(key: &ListView<'_, T>) -> u64 {
+        let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(&x)).collect();
+        tuple_key_hash(&hashes)
+    }
+    unsafe fn compare_stored(raw: &RawVec<T::Raw>, file: FileRef<'_>, query: &&[T]) -> Ordering {
+        // SAFETY: the caller's promise covers the list's block.
+        let stored = unsafe { file.block::<T::Raw>(raw.offset, raw.len) }.unwrap_or_default();
+        compare_sequences(stored.iter(), query.iter(), |r, q| {
+            // SAFETY: as above, for every element.
+            unsafe { T::compare_stored(r, file, &q.as_query()) }
+        })
+    }
+}
+
+// An optional key: `None` first, as Rust orders options; `None` hashes as no
+// element, `Some(key)` as one.
+impl<T: MapKey> MapKey for Option<T> {
+    type Query<'q>
+        = Option<T::Query<'q>>
+    where
+        T: 'q;
+    fn as_query(&self) -> Self::Query<'_> {
+        self.as_ref().map(T::as_query)
+    }
+    fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering {
+        compare_sequences(a.iter(), b.iter(), |x, y| T::compare_queries(x, y))
+    }
+    fn query_hash(query: &Self::Query<'_>) -> u64 {
+        let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(x)).collect();
+        tuple_key_hash(&hashes)
+    }
+    fn compare(a: &Option<T::View<'_>>, b: &Option<T::View<'_>>) -> Ordering {
+        compare_sequences(a.iter(), b.iter(), |x, y| T::compare(x, y))
+    }
+    fn key_hash(key: &Option<T::View<'_>>) -> u64 {
+        let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(x)).collect();
+        tuple_key_hash(&hashes)
+    }
+    unsafe fn compare_stored(
+        raw: &crate::format::raw::RawOption<T::Raw>,
+        file: FileRef<'_>,
+        query: &Self::Query<'_>,
+    ) -> Ordering {
+        let stored = (raw.tag == 1).then_some(&raw.value);
+        compare_sequences(stored, query.iter(), |r, q| {
+            // SAFETY: the caller's promise covers the value.
+            unsafe { T::compare_stored(r, file, q) }
+        })
+    }
 }
 
 tuple_keys! {

@@ -293,7 +293,8 @@ impl DynLayout {
     }
 
     /// Whether this type can be a map's key: an integer, `bool`, `char`, a
-    /// string, or a tuple or struct of them (see [`crate::MapKey`]).
+    /// string, a fieldless enum, or a tuple, struct, array, list or option of
+    /// keys (see [`crate::MapKey`]).
     pub fn is_map_key(&self) -> bool {
         match &self.kind {
             DynKind::Scalar(s) => !matches!(s, Scalar::F32 | Scalar::F64),
@@ -302,6 +303,11 @@ impl DynLayout {
             DynKind::Struct(fields) => {
                 !fields.is_empty() && fields.iter().all(|f| f.layout.is_map_key())
             }
+            DynKind::List(element) | DynKind::Array { element, .. } | DynKind::Option(element) => {
+                element.is_map_key()
+            }
+            // A `#[mmf(key)]` fieldless enum.
+            DynKind::Enum { .. } => !self.has_data(),
             _ => false,
         }
     }

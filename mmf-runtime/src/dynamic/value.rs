@@ -237,15 +237,33 @@ impl<'a> DynValue<'a> {
 
     /// This value as a map key: a string or a scalar other than a float.
     fn as_key(&self) -> Option<Key<'a>> {
-        if let DynKind::Struct(_) = self.layout.kind {
-            if !self.layout.is_map_key() {
-                return None;
+        if !self.layout.is_map_key() {
+            return None;
+        }
+        match &self.layout.kind {
+            DynKind::Struct(_) => {
+                let fields = self.fields().map(|(_, field)| field.as_key());
+                return fields.collect::<Option<_>>().map(Key::Sequence);
             }
-            return self
-                .fields()
-                .map(|(_, field)| field.as_key())
-                .collect::<Option<_>>()
-                .map(Key::Tuple);
+            DynKind::List(_) | DynKind::Array { .. } => {
+                return self
+                    .elements()
+                    .map(|e| e.as_key())
+                    .collect::<Option<_>>()
+                    .map(Key::Sequence);
+            }
+            DynKind::Option(_) => {
+                let inner = match self.option()? {
+                    Some(value) => vec![value.as_key()?],
+                    None => Vec::new(),
+                };
+                return Some(Key::Sequence(inner));
+            }
+            DynKind::Enum { repr, .. } => {
+                let (discriminant, _) = self.variant()?;
+                return discriminant_key(*repr, discriminant);
+            }
+            _ => {}
         }
         match self.scalar() {
             Some(ScalarValue::F32(_) | ScalarValue::F64(_)) => None,
@@ -521,6 +539,15 @@ fn discriminant(value: &DynValue<'_>, repr: Scalar) -> Option<u64> {
     }
 }
 
+/// A fieldless enum's key: its discriminant, as the integer it is stored as.
+fn discriminant_key(repr: Scalar, discriminant: u64) -> Option<Key<'static>> {
+    Some(Key::Scalar(match repr {
+        Scalar::U8 => ScalarValue::U8(u8::try_from(discriminant).ok()?),
+        Scalar::U16 => ScalarValue::U16(u16::try_from(discriminant).ok()?),
+        _ => ScalarValue::U32(u32::try_from(discriminant).ok()?),
+    }))
+}
+
 /// `a, "b, c", d` split at the commas outside quotes.
 fn split_elements(text: &str) -> Option<Vec<&str>> {
     let (mut parts, mut start, mut quoted) = (Vec::new(), 0, false);
@@ -546,8 +573,9 @@ fn split_elements(text: &str) -> Option<Vec<&str>> {
 enum Key<'k> {
     Str(&'k str),
     Scalar(ScalarValue),
-    /// A tuple of keys, in order.
-    Tuple(Vec<Key<'k>>),
+    /// A tuple, struct, array or list of keys, in order; an option as none
+    /// or one.
+    Sequence(Vec<Key<'k>>),
 }
 
 impl<'k> Key<'k> {
@@ -556,6 +584,11 @@ impl<'k> Key<'k> {
         let scalar = match &layout.kind {
             DynKind::Str => return Some(Key::Str(text)),
             DynKind::Scalar(s) => *s,
+            DynKind::Enum { variants, repr } if !layout.has_data() => {
+                // A variant by name.
+                let variant = variants.iter().find(|v| v.name == text.trim())?;
+                return discriminant_key(*repr, variant.discriminant);
+            }
             DynKind::Struct(fields) if layout.is_map_key() => {
                 // `(1, "Rigi")`: the elements, strings quoted.
                 let inner = text.trim().strip_prefix('(')?.strip_suffix(')')?;
@@ -570,7 +603,7 @@ impl<'k> Key<'k> {
                         _ => Key::parse(&field.layout, part),
                     }
                 });
-                return keys.collect::<Option<Vec<_>>>().map(Key::Tuple);
+                return keys.collect::<Option<Vec<_>>>().map(Key::Sequence);
             }
             _ => return None,
         };
@@ -596,7 +629,7 @@ impl<'k> Key<'k> {
     fn hash(&self) -> u64 {
         use crate::format::raw::map_key_hash as h;
         match *self {
-            Key::Tuple(ref keys) => {
+            Key::Sequence(ref keys) => {
                 let hashes: Vec<u8> = keys.iter().flat_map(|k| k.hash().to_le_bytes()).collect();
                 h(&hashes)
             }
@@ -622,14 +655,16 @@ impl<'k> Key<'k> {
     fn cmp(&self, other: &Key<'_>) -> Option<core::cmp::Ordering> {
         use ScalarValue as S;
         Some(match (self, other) {
-            (Key::Tuple(a), Key::Tuple(b)) if a.len() == b.len() => {
+            // As Rust orders tuples, slices and options: element by element,
+            // then the shorter first.
+            (Key::Sequence(a), Key::Sequence(b)) => {
                 for (a, b) in a.iter().zip(b) {
                     match a.cmp(b)? {
                         core::cmp::Ordering::Equal => {}
                         order => return Some(order),
                     }
                 }
-                core::cmp::Ordering::Equal
+                a.len().cmp(&b.len())
             }
             (Key::Str(a), Key::Str(b)) => a.cmp(b),
             (Key::Scalar(S::U8(a)), Key::Scalar(S::U8(b))) => a.cmp(b),

@@ -25,11 +25,12 @@ struct Generic<T> {
     id: T,
 }
 
-#[derive(Mapped, Clone, Copy)]
-#[repr(u8)]
+// Only a fieldless enum is a key by its discriminant.
+#[derive(Mapped)]
 #[mmf(key)]
 enum Kind {
-    A,
+    A(u32),
+    B,
 }
 
 fn main() {}
