@@ -410,6 +410,16 @@ impl Source<'_> {
             by_year_and_peak: (0..self.len(4))
                 .map(|_| ((self.u64() as u16 % 4, self.text()), self.byte()))
                 .collect(),
+            by_difficulty: (0..self.len(3))
+                .map(|_| (difficulties[self.len(2)], self.byte().into()))
+                .collect(),
+            by_route: (0..self.len(4))
+                .map(|_| {
+                    let bytes = self.coin().then(|| [self.byte() % 3, self.byte() % 3]);
+                    let route = (0..self.len(2)).map(|_| self.text()).collect();
+                    ((bytes, route), self.byte() as i8)
+                })
+                .collect(),
         }
     }
 

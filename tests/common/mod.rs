@@ -25,8 +25,9 @@ pub struct HikingDatabase {
     pub hikes: Vec<Hike>,
 }
 
-#[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+#[derive(Mapped, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
+#[mmf(key)]
 pub enum Difficulty {
     Easy = 1,
     Medium = 2,
@@ -155,6 +156,8 @@ pub struct Everything {
     pub tree: Node,
     pub expr: Expr,
     pub by_year_and_peak: std::collections::HashMap<(u16, String), u8>,
+    pub by_difficulty: std::collections::HashMap<Difficulty, u32>,
+    pub by_route: std::collections::BTreeMap<(Option<[u8; 2]>, Vec<String>), i8>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -241,6 +244,13 @@ pub fn everything() -> Everything {
         tree: tree(),
         expr: expr(),
         by_year_and_peak: [((2024, "Rigi".to_owned()), 2), ((2023, String::new()), 1)].into(),
+        by_difficulty: [(Difficulty::Hard, 3), (Difficulty::Easy, 9)].into(),
+        by_route: [
+            ((None, vec![]), -1),
+            ((Some([1, 2]), vec!["Rigi".to_owned(), "Napf".to_owned()]), 4),
+            ((Some([1, 2]), vec!["Rigi".to_owned()]), 5),
+        ]
+        .into(),
     }
 }
 
