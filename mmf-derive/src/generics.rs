@@ -228,6 +228,37 @@ pub fn bounded(
     generics
 }
 
+/// For a generic type, the items every instantiation gets: `__MMF_NAME`, the
+/// instantiation's name as Rust writes it (`Series<Coord>`), built at compile
+/// time from the arguments' layouts, and `__MMF_SAME_LAYOUT`, which evaluates
+/// `checks` (assertions on the measured layout) per instantiation.
+pub fn instantiation_items(
+    ident: &Ident,
+    generics: &Generics,
+    checks: TokenStream,
+    private: &TokenStream,
+) -> TokenStream {
+    let (impl_generics, args, where_clause) = generics.split_for_impl();
+    let base = format!("{ident}<");
+    let params = generics.type_params().enumerate().map(|(i, p)| {
+        let param = &p.ident;
+        let comma = (i > 0).then(|| quote!(.text(", ")));
+        quote!(#comma.type_name(<#param as #private::Mapped>::LAYOUT))
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #ident #args #where_clause {
+            #[doc(hidden)]
+            const __MMF_NAME: &'static #private::Message = &#private::Message::new()
+                .text(#base)
+                #(#params)*
+                .text(">");
+            #[doc(hidden)]
+            const __MMF_SAME_LAYOUT: () = { #checks };
+        }
+    }
+}
+
 /// `generics` with the views' lifetime `'__mmf` in front.
 pub fn with_view_lifetime(generics: &Generics) -> Generics {
     let mut generics = generics.clone();

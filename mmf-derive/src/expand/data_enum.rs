@@ -320,6 +320,23 @@ fn bindings(v: &Variant) -> Vec<TokenStream> {
         .collect()
 }
 
+/// The types of a variant's fields in its view (`mutable`: in-place view): the
+/// field's view, or `Nested` for a field that would hold the enum's own view.
+fn field_view_types(e: &Enum, v: &Variant, mutable: bool) -> Vec<TokenStream> {
+    let private = &e.private;
+    let (nested, view) =
+        if mutable { (quote!(NestedMut), quote!(ViewMut)) } else { (quote!(Nested), quote!(View)) };
+    let field = |f: &crate::ast::Field| {
+        let ty = &f.stored;
+        if f.nested {
+            quote!(#private::#nested<'__mmf, #ty>)
+        } else {
+            quote!(<#ty as #private::Mapped>::#view<'__mmf>)
+        }
+    };
+    v.fields.iter().map(field).collect()
+}
+
 fn view_enum(e: &Enum) -> TokenStream {
     let private = &e.private;
     let ident = e.input.ident;
@@ -327,18 +344,7 @@ fn view_enum(e: &Enum) -> TokenStream {
     let view = &e.view;
     let variants = e.variants.iter().map(|v| {
         let name = v.ident;
-        let types: Vec<_> = v
-            .fields
-            .iter()
-            .map(|f| {
-                let ty = &f.stored;
-                if f.nested {
-                    quote!(#private::Nested<'__mmf, #ty>)
-                } else {
-                    quote!(<#ty as #private::Mapped>::View<'__mmf>)
-                }
-            })
-            .collect();
+        let types = field_view_types(e, v, false);
         let doc = format!("[`{ident}::{name}`]: its fields' views.");
         let body = build(quote!(#name), v, &types);
         quote!(#[doc = #doc] #body)
@@ -440,18 +446,7 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
     let ident_ty = &e.ty(ident);
     let variants = e.variants.iter().map(|v| {
         let name = v.ident;
-        let types: Vec<_> = v
-            .fields
-            .iter()
-            .map(|f| {
-                let ty = &f.stored;
-                if f.nested {
-                    quote!(#private::NestedMut<'__mmf, #ty>)
-                } else {
-                    quote!(<#ty as #private::Mapped>::ViewMut<'__mmf>)
-                }
-            })
-            .collect();
+        let types = field_view_types(e, v, true);
         let doc = format!("[`{ident}::{name}`]: its fields' in-place views.");
         let body = build(quote!(#name), v, &types);
         quote!(#[doc = #doc] #body)
@@ -883,14 +878,7 @@ fn generic_items(e: &Enum) -> (TokenStream, TokenStream) {
         return (quote!(#name), TokenStream::new());
     }
     let private = &e.private;
-    let (impl_generics, ident_ty, where_clause) =
-        (e.impl_generics(), e.ty(ident), e.where_clause());
-    let base = format!("{ident}<");
-    let params = e.generics.type_params().enumerate().map(|(i, p)| {
-        let param = &p.ident;
-        let comma = (i > 0).then(|| quote!(.text(", ")));
-        quote!(#comma.type_name(<#param as #private::Mapped>::LAYOUT))
-    });
+    let ident_ty = e.ty(ident);
     let checks =
         e.variant_raws.iter().enumerate().filter_map(|(i, vraw)| {
             mirror::same_layout_check(&variant_struct(e, i, vraw.as_ref()?))
@@ -899,17 +887,6 @@ fn generic_items(e: &Enum) -> (TokenStream, TokenStream) {
         let () = <#ident_ty>::__MMF_SAME_LAYOUT;
         <#ident_ty>::__MMF_NAME.as_str()
     });
-    let items = quote! {
-        #[automatically_derived]
-        impl #impl_generics #ident_ty #where_clause {
-            #[doc(hidden)]
-            const __MMF_NAME: &'static #private::Message = &#private::Message::new()
-                .text(#base)
-                #(#params)*
-                .text(">");
-            #[doc(hidden)]
-            const __MMF_SAME_LAYOUT: () = { #(#checks)* };
-        }
-    };
+    let items = generics::instantiation_items(ident, &e.generics, quote!(#(#checks)*), private);
     (name, items)
 }

@@ -93,27 +93,10 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
     // A generic struct: the name of the instantiation, and the check that
     // every field has the layout it was measured with.
     let (name, check, checked) = if s.is_generic() {
-        let base = format!("{ident}<");
-        let params = s.generics.type_params().enumerate().map(|(i, p)| {
-            let ident = &p.ident;
-            let comma = (i > 0).then(|| quote!(.text(", ")));
-            quote!(#comma.type_name(<#ident as #private::Mapped>::LAYOUT))
-        });
-        let check = mirror::same_layout_check(s);
+        let checks = mirror::same_layout_check(s).unwrap_or_default();
         (
             quote!(#ident::#args::__MMF_NAME.as_str()),
-            quote! {
-                #[automatically_derived]
-                impl #impl_generics #ident #args #where_clause {
-                    #[doc(hidden)]
-                    const __MMF_NAME: &'static #private::Message = &#private::Message::new()
-                        .text(#base)
-                        #(#params)*
-                        .text(">");
-                    #[doc(hidden)]
-                    const __MMF_SAME_LAYOUT: () = { #check };
-                }
-            },
+            crate::generics::instantiation_items(ident, &s.generics, checks, private),
             quote!(let () = #ident::#args::__MMF_SAME_LAYOUT;),
         )
     } else {

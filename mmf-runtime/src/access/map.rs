@@ -251,45 +251,6 @@ pub fn tuple_key_hash(hashes: &[u64]) -> u64 {
     map_key_hash(&buffer[..8 * hashes.len()])
 }
 
-macro_rules! tuple_keys {
-    ($(($($T:ident $i:tt $f:ident $E:ident),+);)*) => {$(
-        // A tuple of keys orders as Rust orders tuples: element by element.
-        impl<$($T: MapKey),+> MapKey for ($($T,)+)
-        where
-            ($($T::Raw,)+): crate::format::tuple::Arrange<$($E = $T::Raw),+> + 'static,
-        {
-            type Query<'q>
-                = ($($T::Query<'q>,)+)
-            where
-                Self: 'q;
-            #[inline]
-            fn as_query(&self) -> Self::Query<'_> {
-                ($(self.$i.as_query(),)+)
-            }
-            fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering {
-                Ordering::Equal $(.then_with(|| $T::compare_queries(&a.$i, &b.$i)))+
-            }
-            fn query_hash(query: &Self::Query<'_>) -> u64 {
-                tuple_key_hash(&[$($T::query_hash(&query.$i)),+])
-            }
-            fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering {
-                Ordering::Equal $(.then_with(|| $T::compare(&a.$i, &b.$i)))+
-            }
-            fn key_hash(key: &Self::View<'_>) -> u64 {
-                tuple_key_hash(&[$($T::key_hash(&key.$i)),+])
-            }
-            unsafe fn compare_stored(
-                raw: &Self::Raw,
-                file: FileRef<'_>,
-                query: &Self::Query<'_>,
-            ) -> Ordering {
-                // SAFETY: the caller's promise covers every element.
-                Ordering::Equal $(.then_with(|| unsafe { $T::compare_stored(&raw.$f, file, &query.$i) }))+
-            }
-        }
-    )*};
-}
-
 /// Orders two sequences of keys as Rust orders slices: element by element,
 /// then the shorter first.
 fn compare_sequences<A, B>(
@@ -311,7 +272,31 @@ fn compare_sequences<A, B>(
     }
 }
 
-// An array of keys: element by element, hashed from its elements' hashes.
+/// `MapKey`'s methods for an array or list of keys, whose query is a
+/// reference to its elements and whose view a `ListView`: element by element,
+/// hashed from its elements' hashes.
+macro_rules! sequence_key {
+    () => {
+        fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering {
+            compare_sequences(a.iter(), b.iter(), |x, y| {
+                T::compare_queries(&x.as_query(), &y.as_query())
+            })
+        }
+        fn query_hash(query: &Self::Query<'_>) -> u64 {
+            let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(&x.as_query())).collect();
+            tuple_key_hash(&hashes)
+        }
+        fn compare(a: &ListView<'_, T>, b: &ListView<'_, T>) -> Ordering {
+            compare_sequences(a.iter(), b.iter(), |x, y| T::compare(&x, &y))
+        }
+        fn key_hash(key: &ListView<'_, T>) -> u64 {
+            let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(&x)).collect();
+            tuple_key_hash(&hashes)
+        }
+    };
+}
+
+// An array of keys.
 impl<T: MapKey, const N: usize> MapKey for [T; N] {
     type Query<'q>
         = &'q [T; N]
@@ -320,22 +305,7 @@ impl<T: MapKey, const N: usize> MapKey for [T; N] {
     fn as_query(&self) -> &[T; N] {
         self
     }
-    fn compare_queries(a: &&[T; N], b: &&[T; N]) -> Ordering {
-        compare_sequences(a.iter(), b.iter(), |x, y| {
-            T::compare_queries(&x.as_query(), &y.as_query())
-        })
-    }
-    fn query_hash(query: &&[T; N]) -> u64 {
-        let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(&x.as_query())).collect();
-        tuple_key_hash(&hashes)
-    }
-    fn compare(a: &ListView<'_, T>, b: &ListView<'_, T>) -> Ordering {
-        compare_sequences(a.iter(), b.iter(), |x, y| T::compare(&x, &y))
-    }
-    fn key_hash(key: &ListView<'_, T>) -> u64 {
-        let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(&x)).collect();
-        tuple_key_hash(&hashes)
-    }
+    sequence_key!();
     unsafe fn compare_stored(raw: &[T::Raw; N], file: FileRef<'_>, query: &&[T; N]) -> Ordering {
         compare_sequences(raw.iter(), query.iter(), |r, q| {
             // SAFETY: the caller's promise covers every element.
@@ -353,22 +323,7 @@ impl<T: MapKey> MapKey for Vec<T> {
     fn as_query(&self) -> &[T] {
         self
     }
-    fn compare_queries(a: &&[T], b: &&[T]) -> Ordering {
-        compare_sequences(a.iter(), b.iter(), |x, y| {
-            T::compare_queries(&x.as_query(), &y.as_query())
-        })
-    }
-    fn query_hash(query: &&[T]) -> u64 {
-        let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(&x.as_query())).collect();
-        tuple_key_hash(&hashes)
-    }
-    fn compare(a: &ListView<'_, T>, b: &ListView<'_, T>) -> Ordering {
-        compare_sequences(a.iter(), b.iter(), |x, y| T::compare(&x, &y))
-    }
-    fn key_hash(key: &ListView<'_, T>) -> u64 {
-        let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(&x)).collect();
-        tuple_key_hash(&hashes)
-    }
+    sequence_key!();
     unsafe fn compare_stored(raw: &RawVec<T::Raw>, file: FileRef<'_>, query: &&[T]) -> Ordering {
         // SAFETY: the caller's promise covers the list's block.
         let stored = unsafe { file.block::<T::Raw>(raw.offset, raw.len) }.unwrap_or_default();
@@ -414,22 +369,6 @@ impl<T: MapKey> MapKey for Option<T> {
             unsafe { T::compare_stored(r, file, q) }
         })
     }
-}
-
-tuple_keys! {
-    (A 0 _0 E0);
-    (A 0 _0 E0, B 1 _1 E1);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8, J 9 _9 E9);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8, J 9 _9 E9, K 10 _10 E10);
-    (A 0 _0 E0, B 1 _1 E1, C 2 _2 E2, D 3 _3 E3, E 4 _4 E4, F 5 _5 E5, G 6 _6 E6, H 7 _7 E7, I 8 _8 E8, J 9 _9 E9, K 10 _10 E10,
-     L 11 _11 E11);
 }
 
 /// How many home slots a hash table of `n` entries has: the smallest power

@@ -1,7 +1,11 @@
-//! [`Mapped`] for tuples of up to 12 elements, stored as [`RawTuple`].
+//! [`Mapped`] for tuples of up to 12 elements, stored as [`RawTuple`], and
+//! [`MapKey`] for tuples of keys.
 
 use crate::__private::Message;
 use crate::access::file_ref::{FileMut, FileRef};
+use core::cmp::Ordering;
+
+use crate::access::map::{MapKey, tuple_key_hash};
 use crate::access::mapped::{Inline, Mapped, Plain};
 use crate::access::validate::Validator;
 use crate::access::write::Writer;
@@ -103,6 +107,41 @@ macro_rules! tuples {
         where
             ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,
         {}
+
+        // A tuple of keys orders as Rust orders tuples: element by element.
+        impl<$($T: MapKey),+> MapKey for ($($T,)+)
+        where
+            ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,
+        {
+            type Query<'q>
+                = ($($T::Query<'q>,)+)
+            where
+                Self: 'q;
+            #[inline]
+            fn as_query(&self) -> Self::Query<'_> {
+                ($(self.$i.as_query(),)+)
+            }
+            fn compare_queries(a: &Self::Query<'_>, b: &Self::Query<'_>) -> Ordering {
+                Ordering::Equal $(.then_with(|| $T::compare_queries(&a.$i, &b.$i)))+
+            }
+            fn query_hash(query: &Self::Query<'_>) -> u64 {
+                tuple_key_hash(&[$($T::query_hash(&query.$i)),+])
+            }
+            fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering {
+                Ordering::Equal $(.then_with(|| $T::compare(&a.$i, &b.$i)))+
+            }
+            fn key_hash(key: &Self::View<'_>) -> u64 {
+                tuple_key_hash(&[$($T::key_hash(&key.$i)),+])
+            }
+            unsafe fn compare_stored(
+                raw: &Self::Raw,
+                file: FileRef<'_>,
+                query: &Self::Query<'_>,
+            ) -> Ordering {
+                // SAFETY: the caller's promise covers every element.
+                Ordering::Equal $(.then_with(|| unsafe { $T::compare_stored(&raw.$f, file, &query.$i) }))+
+            }
+        }
     )*};
 }
 
