@@ -54,6 +54,20 @@ fn expected(db: &HikingDatabase) -> String {
     )
 }
 
+fn label_of(reading: &Reading<Coord>) -> &str {
+    match reading {
+        Reading::Series { label, .. } => label,
+        _ => panic!("a series"),
+    }
+}
+
+fn points_of(reading: &Reading<Coord>) -> f64 {
+    match reading {
+        Reading::Series { values, .. } => values[1].z,
+        _ => panic!("a series"),
+    }
+}
+
 /// The second file every reader reads, for enums with data, and its line.
 fn everything_file(dir: &Path) -> (std::path::PathBuf, String) {
     let path = dir.join("everything.mmf");
@@ -63,7 +77,7 @@ fn everything_file(dir: &Path) -> (std::path::PathBuf, String) {
     let Shape::Path { name, points, .. } = &value.shape else { panic!("shape is a path") };
     let Some(Marker::Peak { height, .. }) = value.marker else { panic!("marker is a peak") };
     let line = format!(
-        "shapes={} label={label} path={name} points={} z={} peak={height} boxed={} x={} lon={} pair={}:{}",
+        "shapes={} label={label} path={name} points={} z={} peak={height} boxed={} x={} lon={} pair={}:{} child={} series={} series_z={}",
         value.shapes.len(),
         points.len(),
         points[1].z,
@@ -72,6 +86,9 @@ fn everything_file(dir: &Path) -> (std::path::PathBuf, String) {
         value.lat_lon.1,
         value.named_counts[0].0,
         value.named_counts[0].1,
+        value.tree.children[0].name,
+        label_of(&value.reading),
+        points_of(&value.reading),
     );
     (path, line)
 }
@@ -134,14 +151,21 @@ int main(int argc, char **argv) {
     const Coord *near = (const Coord *)((const char *)file2 + e->maybe_boxed.value.offset);
     /* Tuples: structs with fields _0, _1, …. */
     const Tuple_String_u32 *pair = &Everything_named_counts(file2, e)[0];
+    /* A type that contains itself, and a generic enum's instantiation. */
+    const Node *child = &Node_children(file2, &e->tree)[0];
+    if (e->reading.tag != Reading_Coord_TAG_Series) return 9;
+    const Reading_Coord_Series *series = &e->reading.Series;
+    const Coord *values = (const Coord *)mmf_vec_data(file2, series->values);
     printf("shapes=%llu label=%.*s path=%.*s points=%llu z=%.17g peak=%g boxed=%.*s x=%.17g"
-           " lon=%.17g pair=%.*s:%u\n",
+           " lon=%.17g pair=%.*s:%u child=%.*s series=%.*s series_z=%.17g\n",
            (unsigned long long)Everything_shapes_len(e),
            (int)label->Label._0.len, mmf_str_data(file2, label->Label._0),
            (int)path->name.len, mmf_str_data(file2, path->name),
            (unsigned long long)path->points.len, points[1].z, e->marker.value.Peak.height,
            (int)boxed->date.len, mmf_str_data(file2, boxed->date), near->x, e->lat_lon._1,
-           (int)pair->_0.len, mmf_str_data(file2, pair->_0), pair->_1);
+           (int)pair->_0.len, mmf_str_data(file2, pair->_0), pair->_1,
+           (int)child->name.len, mmf_str_data(file2, child->name),
+           (int)series->label.len, mmf_str_data(file2, series->label), values[1].z);
     return 0;
 }
 "#,
@@ -222,11 +246,15 @@ class Program
             Check(e.maybe_boxed.Tag == 1);
             var near = file.Deref<Mmf.Everything.Coord>(e.maybe_boxed.value);
             var pair = file.Element<Mmf.Everything.Tuple_String_u32>(e.named_counts, 0);
-            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5} boxed={6} x={7} lon={8} pair={9}:{10}",
+            var child = file.Element<Mmf.Everything.Node>(e.tree.children, 0);
+            Check(e.reading.Tag == Mmf.Everything.Reading_Coord.TagSeries);
+            var value = file.Element<Mmf.Everything.Coord>(e.reading.Series.values, 1);
+            Console.WriteLine("shapes={0} label={1} path={2} points={3} z={4} peak={5} boxed={6} x={7} lon={8} pair={9}:{10} child={11} series={12} series_z={13}",
                 e.shapes.Len, file.Text(label.Label._0), file.Text(path.name), path.points.Len,
                 point.z.ToString("R", inv), e.marker.value.Peak.height.ToString("R", inv),
                 file.Text(boxed.date), near.x.ToString("R", inv), e.lat_lon._1.ToString("R", inv),
-                file.Text(pair._0), pair._1);
+                file.Text(pair._0), pair._1, file.Text(child.name), file.Text(e.reading.Series.label),
+                value.z.ToString("R", inv));
         }
     }
 
@@ -293,10 +321,14 @@ boxed = e_file.deref(ev.Hike, e.boxed)
 assert e.maybe_boxed.tag == 1
 near = e_file.deref(ev.Coord, e.maybe_boxed.value)
 pair = e_file.element(ev.Tuple_String_u32, e.named_counts, 0)
-print("shapes=%d label=%s path=%s points=%d z=%r peak=%r boxed=%s x=%r lon=%r pair=%s:%d" % (
+child = e_file.element(ev.Node, e.tree.children, 0)
+assert e.reading.tag == ev.Reading_Coord.TAG_Series
+value = e_file.element(ev.Coord, e.reading.Series.values, 1)
+print("shapes=%d label=%s path=%s points=%d z=%r peak=%r boxed=%s x=%r lon=%r pair=%s:%d child=%s series=%s series_z=%r" % (
     e.shapes.len, e_file.text(label.Label._0), e_file.text(path.name), path.points.len, point.z,
     e.marker.value.Peak.height, e_file.text(boxed.date), near.x, e.lat_lon._1,
-    e_file.text(pair._0), pair._1))
+    e_file.text(pair._0), pair._1, e_file.text(child.name), e_file.text(e.reading.Series.label),
+    value.z))
 "#,
     )
     .unwrap();

@@ -45,8 +45,10 @@ fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     assert_eq!(z, Some(ScalarValue::F64(value.hikes[0].gps_track[2].z)));
     assert_eq!(root.path("hikes")?.len(), Some(2));
     assert_eq!(root.path("hikes")?.elements().count(), 2);
-    assert_eq!(root.fields().count(), 52);
-    assert_eq!(root.fields().last().map(|(name, _)| name), Some("by_route"));
+    assert_eq!(root.fields().count(), 53);
+    assert_eq!(root.fields().last().map(|(name, _)| name), Some("reading"));
+    assert_eq!(root.path("reading")?.layout().name, "Reading<Coord>");
+    assert_eq!(root.path("reading.Series.label")?.as_str(), Some("track"));
     assert_eq!(root.path("by_difficulty[Hard]")?.scalar(), Some(ScalarValue::U32(3)));
     let visits = root.path(r#"by_year_and_peak[(2024, "Rigi")]"#)?.scalar();
     assert_eq!(visits, Some(ScalarValue::U8(2)));

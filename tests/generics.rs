@@ -149,13 +149,6 @@ pub enum Either<L, R> {
     Neither,
 }
 
-/// Only some variants use the parameter.
-#[derive(Mapped, Debug, Clone, PartialEq)]
-pub enum Reading<T> {
-    Values(Vec<T>),
-    Missing,
-}
-
 #[test]
 fn generic_enums_round_trip_match_and_name_their_instantiation() {
     let value: Vec<Either<u8, Coord>> = vec![
@@ -177,12 +170,15 @@ fn generic_enums_round_trip_match_and_name_their_instantiation() {
     assert_eq!(image.root().path("[1].Right.note").unwrap().as_str(), Some("Rigi"));
     assert_eq!(image.root().path("[0].Left.0").unwrap().scalar(), Some(mmf::ScalarValue::U8(3)));
 
-    let mut bytes = mmf::to_bytes(&Reading::Values(vec![1.5f64, 2.5]));
+    let series = Reading::Series { label: "z".into(), values: vec![1.5f64, 2.5] };
+    let mut bytes = mmf::to_bytes(&series);
     {
         let mut reading = mmf::from_bytes_mut::<Reading<f64>>(&mut bytes).unwrap();
-        if let ReadingVariantMut::Values(mut values) = reading.variant_mut() {
+        if let ReadingVariantMut::Series { mut values, .. } = reading.variant_mut() {
             values.as_mut_slice()[1] = 3.5;
         }
+        let changed = Reading::Series { label: "z".into(), values: vec![1.5, 3.5] };
+        assert_eq!(reading.to_owned(), changed);
         assert_eq!(reading.set(Reading::Missing), Ok(()));
     }
     assert_eq!(mmf::from_bytes_owned::<Reading<f64>>(&bytes).unwrap(), Reading::Missing);

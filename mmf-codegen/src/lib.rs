@@ -95,7 +95,7 @@ fn variant_structs(layout: &DynLayout) -> Vec<(&DynVariant, DynLayout)> {
         .map(|v| {
             let align = v.fields().iter().map(|f| f.layout.align).max().unwrap_or(1);
             let fields = DynLayout {
-                name: format!("{}_{}", layout.name, v.name),
+                name: format!("{}_{}", identifier(&layout.name), v.name),
                 size: layout.size,
                 align,
                 kind: DynKind::Struct(v.fields().to_vec()),

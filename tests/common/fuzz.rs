@@ -420,6 +420,14 @@ impl Source<'_> {
                     ((bytes, route), self.byte() as i8)
                 })
                 .collect(),
+            reading: match self.len(2) {
+                0 => super::Reading::Value(self.coord()),
+                1 => super::Reading::Series {
+                    label: self.text(),
+                    values: (0..self.len(3)).map(|_| self.coord()).collect(),
+                },
+                _ => super::Reading::Missing,
+            },
         }
     }
 

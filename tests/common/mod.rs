@@ -103,6 +103,14 @@ pub enum Expr {
     Nothing,
 }
 
+/// A generic enum with data.
+#[derive(Mapped, Debug, Clone, PartialEq)]
+pub enum Reading<T> {
+    Value(T),
+    Series { label: String, values: Vec<T> },
+    Missing,
+}
+
 /// Every row of the type table at least once.
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Everything {
@@ -158,6 +166,7 @@ pub struct Everything {
     pub by_year_and_peak: std::collections::HashMap<(u16, String), u8>,
     pub by_difficulty: std::collections::HashMap<Difficulty, u32>,
     pub by_route: std::collections::BTreeMap<(Option<[u8; 2]>, Vec<String>), i8>,
+    pub reading: Reading<Coord>,
 }
 
 pub fn coord(i: usize) -> Coord {
@@ -251,6 +260,7 @@ pub fn everything() -> Everything {
             ((Some([1, 2]), vec!["Rigi".to_owned()]), 5),
         ]
         .into(),
+        reading: Reading::Series { label: "track".into(), values: vec![coord(11), coord(12)] },
     }
 }
 
