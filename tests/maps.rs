@@ -230,8 +230,8 @@ fn tuples_of_keys_are_keys() {
     assert_eq!(view.get((2000, "peak-99")), None);
     // The schema reader validates and finds them too, keys written as tuples.
     let image = mmf::DynImage::new(&bytes).unwrap();
-    let found = image.root().map_get(r#"(2003, "peak-4")"#).and_then(|v| v.scalar());
-    assert_eq!(found, Some(mmf::ScalarValue::U32(103)));
+    let found = image.root().map_get(r#"(2003, "peak-1")"#).and_then(|v| v.scalar());
+    assert_eq!(found, Some(mmf::ScalarValue::U32(28)));
     assert!(image.root().map_get("(2003)").is_none());
     #[derive(mmf::Mapped)]
     struct Log {
@@ -241,8 +241,8 @@ fn tuples_of_keys_are_keys() {
     let log = Log { visits: visits.clone(), years: [-44, 1291].into() };
     let bytes = mmf::to_bytes(&log);
     let image = mmf::DynImage::new(&bytes).unwrap();
-    let found = image.root().path(r#"visits[(2003, "peak-4")]"#).unwrap().scalar();
-    assert_eq!(found, Some(mmf::ScalarValue::U32(103)));
+    let found = image.root().path(r#"visits[(2003, "peak-1")]"#).unwrap().scalar();
+    assert_eq!(found, Some(mmf::ScalarValue::U32(28)));
     assert_eq!(image.root().path("years[-44]").unwrap().scalar(), Some(mmf::ScalarValue::I64(-44)));
 
     let sorted: BTreeMap<(bool, char, i64), u8> =
@@ -310,7 +310,8 @@ pub enum Grade {
 #[test]
 fn arrays_lists_options_and_fieldless_enums_are_keys() {
     use std::collections::{BTreeMap, BTreeSet};
-    let ids: HashMap<[u8; 16], u32> = (0..200u32).map(|i| ([i as u8; 16], i)).collect();
+    let n: u32 = if cfg!(miri) { 20 } else { 200 };
+    let ids: HashMap<[u8; 16], u32> = (0..n).map(|i| ([i as u8; 16], i)).collect();
     let bytes = mmf::to_bytes(&ids);
     let view = mmf::from_bytes::<HashMap<[u8; 16], u32>>(&bytes).unwrap();
     assert_eq!(view.get(&[7; 16]), Some(7));
