@@ -80,9 +80,9 @@ pub mod __private {
     pub use crate::access::write::Writer;
     pub use crate::format::error::{Error, PathSegment, Problem, Result};
     pub use crate::format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+    pub use crate::format::padding::{Align, Mod16};
     pub use crate::format::raw::RawData;
     pub use crate::format::raw::map_key_hash;
-    pub use crate::format::tuple::{Align, Mod16};
     pub use bytemuck;
     pub use core;
     pub use std::borrow::Cow;

@@ -12,12 +12,7 @@
 
 use std::cell::Cell;
 
-/// How many levels of recursive types a value may nest, counted from the
-/// outermost value of a recursive type. Validation refuses deeper values with
-/// [`Problem::NestedTooDeep`](crate::Problem::NestedTooDeep); writing one
-/// panics. A file needs at least 8 bytes per level, so 1,000,000 levels
-/// allow 8 MB of nothing but nesting.
-pub const MAX_NESTING: u32 = 1_000_000;
+pub use crate::format::layout::MAX_NESTING;
 
 /// Levels run on the caller's thread, whose stack size mmf does not know.
 /// A level of a linked list of boxes takes about 860 bytes of stack
@@ -82,7 +77,7 @@ pub fn deep<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, TooDeep> {
     })
 }
 
-/// [`deep`] for `write` and `read`, whose callers cannot take an error:
+/// `deep` for `write` and `read`, whose callers cannot take an error:
 /// panics past [`MAX_NESTING`] levels (validation refuses such files, so only
 /// writing such a value can) or when no thread can be started.
 pub fn deep_or_panic<R: Send>(f: impl FnOnce() -> R + Send) -> R {

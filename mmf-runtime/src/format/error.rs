@@ -337,7 +337,7 @@ impl fmt::Display for Problem {
             Problem::NestedTooDeep { offset, levels } => write!(
                 f,
                 "the value at offset {offset} nests {levels} levels deep in its own type, more than the {} mmf reads",
-                crate::access::deep::MAX_NESTING
+                crate::format::layout::MAX_NESTING
             ),
             Problem::InvalidMap { offset, reason } => {
                 write!(f, "the map at offset {offset} is invalid: {reason}")

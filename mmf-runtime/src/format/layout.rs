@@ -7,6 +7,13 @@
 //! time. The same tree is encoded into every file (see [`crate::schema`]) and
 //! hashed into [`Mapped::SCHEMA_HASH`](crate::Mapped::SCHEMA_HASH).
 
+/// How many levels of recursive types a value may nest, counted from the
+/// outermost value of a recursive type. Validation refuses deeper values with
+/// [`Problem::NestedTooDeep`](crate::Problem::NestedTooDeep); writing one
+/// panics. A file needs at least 8 bytes per level, so 1,000,000 levels
+/// allow 8 MB of nothing but nesting.
+pub const MAX_NESTING: u32 = 1_000_000;
+
 /// The layout of one stored type: its name, the size and alignment of its
 /// stored form (`T::Raw`), and what kind of value it is.
 ///

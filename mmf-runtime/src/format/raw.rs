@@ -21,7 +21,7 @@ use core::marker::PhantomData;
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::format::tuple::{Align, Alignment, ArrayMod16, Mod16, SumMod16};
+use crate::format::padding::{Align, Alignment, ArrayMod16, Mod16, SumMod16};
 
 /// A stored form: plain data that may appear in a file.
 ///
@@ -36,10 +36,10 @@ use crate::format::tuple::{Align, Alignment, ArrayMod16, Mod16, SumMod16};
 pub unsafe trait RawData: Pod + fmt::Debug {
     /// The padding between an `Option`'s tag byte and a value of this type.
     type OptionPad: Pod;
-    /// `size_of::<Self>() % 16` as a [`Mod16`](crate::format::tuple::Mod16),
+    /// `size_of::<Self>() % 16` as a [`Mod16`](crate::tuple::Mod16),
     /// or an expression of them evaluated when a tuple needs it.
     type SizeMod16;
-    /// `align_of::<Self>()` as an [`Align`](crate::format::tuple::Align).
+    /// `align_of::<Self>()` as an [`Align`](crate::tuple::Align).
     type Align: Alignment;
 }
 
