@@ -14,8 +14,6 @@ pub struct Input<'a> {
     pub generics: &'a syn::Generics,
     pub attrs: attr::Container,
     pub data: Body<'a>,
-    /// Whether some field names the type itself (`children: Vec<Node>`).
-    pub recursive: bool,
 }
 
 pub enum Body<'a> {
@@ -75,7 +73,27 @@ pub enum Style {
     Named,
 }
 
-impl Body<'_> {
+impl<'a> Body<'a> {
+    /// Every field: a struct's, or every variant's in order.
+    pub fn fields(&self) -> Vec<&Field<'a>> {
+        match self {
+            Body::Struct { fields, .. } => fields.iter().collect(),
+            Body::Enum { variants, .. } => variants.iter().flat_map(|v| &v.fields).collect(),
+            Body::Union => Vec::new(),
+        }
+    }
+
+    /// Every field, to change.
+    pub fn fields_mut(&mut self) -> Vec<&mut Field<'a>> {
+        match self {
+            Body::Struct { fields, .. } => fields.iter_mut().collect(),
+            Body::Enum { variants, .. } => {
+                variants.iter_mut().flat_map(|v| &mut v.fields).collect()
+            }
+            Body::Union => Vec::new(),
+        }
+    }
+
     /// Whether this is an enum some variant of which has fields (or braces
     /// or parentheses), and so is stored as a tag and the variant's fields.
     pub fn has_data(&self) -> bool {
@@ -134,14 +152,12 @@ impl<'a> Input<'a> {
             }
             Data::Union(_) => Body::Union,
         };
-        Input {
-            ident: &input.ident,
-            vis: &input.vis,
-            generics: &input.generics,
-            attrs,
-            data,
-            recursive: false,
-        }
+        Input { ident: &input.ident, vis: &input.vis, generics: &input.generics, attrs, data }
+    }
+
+    /// Whether some field names the type itself (`children: Vec<Node>`).
+    pub fn is_recursive(&self) -> bool {
+        self.data.fields().iter().any(|f| f.recursive)
     }
 }
 

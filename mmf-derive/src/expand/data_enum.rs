@@ -320,6 +320,22 @@ fn bindings(v: &Variant) -> Vec<TokenStream> {
         .collect()
 }
 
+/// A pattern matching variant `v` of the value, binding its fields, and the
+/// bindings as the fields' stored types take them: a field stored out of
+/// line as `Indirect(value)`.
+fn value_pattern(e: &Enum, v: &Variant) -> (TokenStream, Vec<TokenStream>) {
+    let (private, ident, vname) = (&e.private, e.input.ident, v.ident);
+    let b = bindings(v);
+    let pattern = build(quote!(#ident::#vname), v, &b);
+    let values = v
+        .fields
+        .iter()
+        .zip(&b)
+        .map(|(f, b)| if f.indirect { quote!(#private::Indirect::wrap(#b)) } else { quote!(#b) })
+        .collect();
+    (pattern, values)
+}
+
 /// The types of a variant's fields in its view (`mutable`: in-place view): the
 /// field's view, or `Nested` for a field that would hold the enum's own view.
 fn field_view_types(e: &Enum, v: &Variant, mutable: bool) -> Vec<TokenStream> {
@@ -382,7 +398,7 @@ fn view_enum(e: &Enum) -> TokenStream {
     });
     let all_types: Vec<_> = e.variants.iter().flat_map(|v| &v.fields).map(|f| &f.stored).collect();
     // A recursive enum's bound would require itself: its views are always `Debug`.
-    let bounded: &[&syn::Type] = if e.input.recursive { &[] } else { &all_types };
+    let bounded: &[&syn::Type] = if e.input.is_recursive() { &[] } else { &all_types };
     let predicates = e.predicates();
     let where_clause = e.where_clause();
     let view_generics = e.view_impl_generics();
@@ -627,19 +643,8 @@ fn mapped_impl(e: &Enum) -> TokenStream {
 
     // `write`: per variant, the tag and the fields' stored forms.
     let write_arms = e.variants.iter().enumerate().map(|(i, v)| {
-        let vname = v.ident;
         let d = &e.discriminants[i];
-        let b = bindings(v);
-        let pattern = build(quote!(#ident::#vname), v, &b);
-        // A field stored out of line is written as `Indirect(value)`.
-        let values: Vec<_> = v
-            .fields
-            .iter()
-            .zip(&b)
-            .map(
-                |(f, b)| if f.indirect { quote!(#private::Indirect::wrap(#b)) } else { quote!(#b) },
-            )
-            .collect();
+        let (pattern, values) = value_pattern(e, v);
         let fields = match e.variant_raws[i].as_ref().map(|vraw| e.ty(vraw)) {
             None => quote!(),
             Some(vraw) => {
@@ -658,19 +663,8 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     // `write_reusing`: a variant held before too reuses its fields' blocks.
     let reuse_arms = e.variants.iter().enumerate().filter_map(|(i, v)| {
         let vraw = e.ty(e.variant_raws[i].as_ref()?);
-        let vname = v.ident;
         let d = &e.discriminants[i];
-        let b = bindings(v);
-        let pattern = build(quote!(#ident::#vname), v, &b);
-        // A field stored out of line is written as `Indirect(value)`.
-        let values: Vec<_> = v
-            .fields
-            .iter()
-            .zip(&b)
-            .map(
-                |(f, b)| if f.indirect { quote!(#private::Indirect::wrap(#b)) } else { quote!(#b) },
-            )
-            .collect();
+        let (pattern, values) = value_pattern(e, v);
         let idents: Vec<_> = v.fields.iter().map(|f| &f.ident).collect();
         let tys: Vec<_> = v.fields.iter().map(|f| &f.stored).collect();
         Some(quote! {

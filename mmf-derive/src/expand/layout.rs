@@ -34,7 +34,7 @@ pub fn deeper(
     part: Part,
     body: TokenStream,
 ) -> TokenStream {
-    match (input.recursive, part) {
+    match (input.is_recursive(), part) {
         (false, _) => body,
         (true, Part::WriteOrRead) => quote!(#private::deep_or_panic(move || { #body })),
         (true, Part::Validate) => quote!(v.nested(v.offset_of(raw), move |v| { #body })),
@@ -43,7 +43,7 @@ pub fn deeper(
 
 /// For a type that contains itself, its name for `Recur`'s layout.
 pub fn recursive_name(input: &crate::ast::Input, private: &TokenStream) -> TokenStream {
-    if !input.recursive {
+    if !input.is_recursive() {
         return TokenStream::new();
     }
     let ident = input.ident;

@@ -90,15 +90,8 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
     let private = private_path(&input);
     recursive_fields(&mut input, &private);
     // A field holding the type itself would make its bound require itself.
-    let field_types: Vec<&syn::Type> = match &input.data {
-        Body::Struct { fields, .. } => {
-            fields.iter().filter(|f| !f.recursive).map(|f| f.ty).collect()
-        }
-        Body::Enum { variants, .. } => {
-            variants.iter().flat_map(|v| &v.fields).filter(|f| !f.recursive).map(|f| f.ty).collect()
-        }
-        Body::Union => Vec::new(),
-    };
+    let field_types: Vec<&syn::Type> =
+        input.data.fields().into_iter().filter(|f| !f.recursive).map(|f| f.ty).collect();
     let bounded =
         generics::bounded(input.generics, &field_types, input.attrs.bound.as_deref(), &private);
     store_fields(&mut input, &private);
@@ -153,13 +146,8 @@ fn store_fields(input: &mut Input, private: &TokenStream) {
     if params.is_empty() {
         return;
     }
-    let fields: Vec<&mut Field> = match &mut input.data {
-        Body::Struct { fields, .. } => fields.iter_mut().collect(),
-        Body::Enum { variants, .. } => variants.iter_mut().flat_map(|v| &mut v.fields).collect(),
-        Body::Union => Vec::new(),
-    };
     let proxy: syn::Type = syn::parse_quote!(#private::Proxy);
-    for field in fields {
+    for field in input.data.fields_mut() {
         if generics::depends(field.ty, &params) {
             let ty = field.ty;
             field.stored = syn::parse_quote!(#private::Indirect<#ty>);
@@ -179,19 +167,13 @@ fn recursive_fields(input: &mut Input, private: &TokenStream) {
     let own = [ident.clone(), Ident::new("Self", ident.span())];
     let recur: syn::Type = syn::parse_quote!(#private::Recur<#ident>);
     let named: syn::Type = syn::parse_quote!(#ident);
-    let fields: Vec<&mut Field> = match &mut input.data {
-        Body::Struct { fields, .. } => fields.iter_mut().collect(),
-        Body::Enum { variants, .. } => variants.iter_mut().flat_map(|v| &mut v.fields).collect(),
-        Body::Union => Vec::new(),
-    };
-    for field in fields {
+    for field in input.data.fields_mut() {
         if generics::mentions(field.ty, &own) {
             field.stored = generics::proxied(field.ty, &own[1..], &named);
             field.proxy = field.stored.clone();
             field.layout = generics::proxied(field.ty, &own, &recur);
             field.recursive = true;
             field.nested = generics::inline_view_of(field.ty, &own);
-            input.recursive = true;
         }
     }
 }

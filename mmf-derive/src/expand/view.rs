@@ -75,7 +75,7 @@ pub fn debug_impl(s: &Struct, view_type: &syn::Ident, as_view: TokenStream) -> T
     let private = &s.private;
     let ident_str = s.input.ident.to_string();
     let tys: Vec<_> = s.fields.iter().map(|f| &f.stored).collect();
-    let bounded: &[&syn::Type] = if s.input.recursive { &[] } else { &tys };
+    let bounded: &[&syn::Type] = if s.input.is_recursive() { &[] } else { &tys };
     let (impl_generics, view_args, _) = s.view_generics();
     let predicates = s.predicates();
     let names: Vec<_> = s.fields.iter().map(|f| &f.ident).collect();

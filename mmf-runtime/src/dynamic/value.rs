@@ -630,8 +630,8 @@ impl<'k> Key<'k> {
         use crate::format::raw::map_key_hash as h;
         match *self {
             Key::Sequence(ref keys) => {
-                let hashes: Vec<u8> = keys.iter().flat_map(|k| k.hash().to_le_bytes()).collect();
-                h(&hashes)
+                let hashes: Vec<u64> = keys.iter().map(Key::hash).collect();
+                crate::access::map::tuple_key_hash(&hashes)
             }
             Key::Str(s) => h(s.as_bytes()),
             Key::Scalar(ScalarValue::U8(v)) => h(&v.to_le_bytes()),
