@@ -45,14 +45,14 @@ pub fn map_key(s: &Struct) -> TokenStream {
                     #(.then_with(|| #keys::compare_queries(&a.#index, &b.#index)))*
             }
             fn query_hash(query: &Self::Query<'_>) -> u64 {
-                #private::tuple_key_hash(&[#(#keys::query_hash(&query.#index)),*])
+                #private::tuple_key_hash([#(#keys::query_hash(&query.#index)),*])
             }
             fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> ::core::cmp::Ordering {
                 ::core::cmp::Ordering::Equal
                     #(.then_with(|| #keys::compare(&a.#idents(), &b.#idents())))*
             }
             fn key_hash(key: &Self::View<'_>) -> u64 {
-                #private::tuple_key_hash(&[#(#keys::key_hash(&key.#idents())),*])
+                #private::tuple_key_hash([#(#keys::key_hash(&key.#idents())),*])
             }
             unsafe fn compare_stored(
                 raw: &<Self as #private::Mapped>::Raw,

@@ -236,19 +236,23 @@ macro_rules! string_keys {
 }
 string_keys!(String, Box<str>);
 
-/// The hash of a tuple key (or a `#[mmf(key)]` struct's) from its elements'
-/// hashes: [`map_key_hash`] of their little-endian bytes, one after the other.
+/// The hash of a composite key (a tuple, array, list, option or
+/// `#[mmf(key)]` struct) from its elements' hashes: [`map_key_hash`] of their
+/// little-endian bytes, one after the other — computed word by word, as
+/// `map_key_hash` does for a multiple of 8 bytes, without gathering them.
 #[doc(hidden)]
-pub fn tuple_key_hash(hashes: &[u64]) -> u64 {
-    let mut buffer = [0u8; 8 * 16];
-    if hashes.len() > 16 {
-        let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
-        return map_key_hash(&bytes);
+pub fn tuple_key_hash<I>(hashes: I) -> u64
+where
+    I: IntoIterator<Item = u64>,
+    I::IntoIter: ExactSizeIterator,
+{
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let hashes = hashes.into_iter();
+    let mut h = (8 * hashes.len() as u64).wrapping_mul(K);
+    for word in hashes {
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
     }
-    for (chunk, hash) in buffer.chunks_exact_mut(8).zip(hashes) {
-        chunk.copy_from_slice(&hash.to_le_bytes());
-    }
-    map_key_hash(&buffer[..8 * hashes.len()])
+    (h ^ (h >> 32)) | 1
 }
 
 /// Orders two sequences of keys as Rust orders slices: element by element,
@@ -283,15 +287,13 @@ macro_rules! sequence_key {
             })
         }
         fn query_hash(query: &Self::Query<'_>) -> u64 {
-            let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(&x.as_query())).collect();
-            tuple_key_hash(&hashes)
+            tuple_key_hash(query.iter().map(|x| T::query_hash(&x.as_query())))
         }
         fn compare(a: &ListView<'_, T>, b: &ListView<'_, T>) -> Ordering {
             compare_sequences(a.iter(), b.iter(), |x, y| T::compare(&x, &y))
         }
         fn key_hash(key: &ListView<'_, T>) -> u64 {
-            let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(&x)).collect();
-            tuple_key_hash(&hashes)
+            tuple_key_hash(key.iter().map(|x| T::key_hash(&x)))
         }
     };
 }
@@ -348,15 +350,13 @@ impl<T: MapKey> MapKey for Option<T> {
         compare_sequences(a.iter(), b.iter(), |x, y| T::compare_queries(x, y))
     }
     fn query_hash(query: &Self::Query<'_>) -> u64 {
-        let hashes: Vec<u64> = query.iter().map(|x| T::query_hash(x)).collect();
-        tuple_key_hash(&hashes)
+        tuple_key_hash(query.iter().map(|x| T::query_hash(x)))
     }
     fn compare(a: &Option<T::View<'_>>, b: &Option<T::View<'_>>) -> Ordering {
         compare_sequences(a.iter(), b.iter(), |x, y| T::compare(x, y))
     }
     fn key_hash(key: &Option<T::View<'_>>) -> u64 {
-        let hashes: Vec<u64> = key.iter().map(|x| T::key_hash(x)).collect();
-        tuple_key_hash(&hashes)
+        tuple_key_hash(key.iter().map(|x| T::key_hash(x)))
     }
     unsafe fn compare_stored(
         raw: &crate::format::raw::RawOption<T::Raw>,
@@ -1083,4 +1083,19 @@ maps! {
 sets! {
     "HashSet": HashSet<K, S>, [K: MapKey, S: BuildHasher + Default], true;
     "BTreeSet": BTreeSet<K>, [K: MapKey], false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{map_key_hash, tuple_key_hash};
+
+    #[test]
+    fn a_composite_hash_is_map_key_hash_of_the_elements_hashes() {
+        for n in [0usize, 1, 2, 3, 17] {
+            let hashes: Vec<u64> =
+                (0..n as u64).map(|i| i.wrapping_mul(0x1234_5678_9abc_def1)).collect();
+            let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+            assert_eq!(tuple_key_hash(hashes.iter().copied()), map_key_hash(&bytes), "{n}");
+        }
+    }
 }

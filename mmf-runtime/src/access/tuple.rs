@@ -125,13 +125,13 @@ macro_rules! tuples {
                 Ordering::Equal $(.then_with(|| $T::compare_queries(&a.$i, &b.$i)))+
             }
             fn query_hash(query: &Self::Query<'_>) -> u64 {
-                tuple_key_hash(&[$($T::query_hash(&query.$i)),+])
+                tuple_key_hash([$($T::query_hash(&query.$i)),+])
             }
             fn compare(a: &Self::View<'_>, b: &Self::View<'_>) -> Ordering {
                 Ordering::Equal $(.then_with(|| $T::compare(&a.$i, &b.$i)))+
             }
             fn key_hash(key: &Self::View<'_>) -> u64 {
-                tuple_key_hash(&[$($T::key_hash(&key.$i)),+])
+                tuple_key_hash([$($T::key_hash(&key.$i)),+])
             }
             unsafe fn compare_stored(
                 raw: &Self::Raw,

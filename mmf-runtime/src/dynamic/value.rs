@@ -630,8 +630,7 @@ impl<'k> Key<'k> {
         use crate::format::raw::map_key_hash as h;
         match *self {
             Key::Sequence(ref keys) => {
-                let hashes: Vec<u64> = keys.iter().map(Key::hash).collect();
-                crate::access::map::tuple_key_hash(&hashes)
+                crate::access::map::tuple_key_hash(keys.iter().map(Key::hash))
             }
             Key::Str(s) => h(s.as_bytes()),
             Key::Scalar(ScalarValue::U8(v)) => h(&v.to_le_bytes()),
