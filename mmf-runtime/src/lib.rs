@@ -22,8 +22,8 @@
 //! |---|---|---|
 //! | `format/` | what a file is: `header.rs` (the 64-byte header), `schema.rs` (the embedded schema's encoding and hash), `tables.rs` (reading its records), `diff.rs` (what differs between two schemas), `layout.rs` (the layout table of a type), `raw.rs` (stored forms: `RawStr`, `RawVec`, `RawOption`), `error.rs` | nothing |
 //! | `access/` | the `Mapped` trait (`mapped.rs`) and what its methods take: `file_ref.rs` (checked offsets into a file image), `validate.rs` (the validator, and checking a header for a type), `write.rs` (the writer), `view.rs` (list views, in-place views); `impls.rs` (numbers, strings, lists, options, arrays) | `format` |
-//! | `storage/` | where bytes live: `bytes.rs` (in memory), `file.rs` (`MappedFile`, `MappedFileMut`), `shared/` (`SharedWriter`, `SharedReader`), `open.rs` (opening and creating by path while others replace files), `options.rs`, `lock.rs`, `map.rs`; `unix.rs` / `windows.rs` | `format`, `access` |
-//! | `dynamic/` | reading by the embedded schema: `decode.rs` (`DynLayout`), `validate.rs`, `value.rs` (`DynValue` cursors), `file.rs` (`DynImage`, `DynFile`), `edit.rs` (`SharedWriter::set` by path) | all three |
+//! | `dynamic/` | reading by the embedded schema: `decode.rs` (`DynLayout`), `validate.rs`, `value.rs` (`DynValue` cursors) | `format`, `access` |
+//! | `storage/` | where bytes live: `bytes.rs` (in memory), `file.rs` (`MappedFile`, `MappedFileMut`), `shared/` (`SharedWriter`, `SharedReader`, `edit.rs`: `SharedWriter::set` by path), `dyn_file.rs` (`DynImage`, `DynFile`), `open.rs` (opening and creating by path while others replace files), `options.rs`, `lock.rs`, `map.rs`; `unix.rs` / `windows.rs` | all three |
 //!
 //! Where to look: validation of a list is `access/impls.rs` (its
 //! `Mapped::validate`) with the block rules in `access/validate.rs`; the lock
@@ -46,7 +46,7 @@ pub use access::map::{MapKey, MapView, MapViewMut, SetView};
 pub use access::mapped::{Inline, Mapped, Plain};
 pub use access::view::{Iter, IterMut, ListView, ListViewMut, Nested, NestedMut, ValueMut};
 pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
-pub use dynamic::file::{DynFile, DynImage};
+pub use storage::dyn_file::{DynFile, DynImage};
 pub use dynamic::value::{DynValue, ScalarValue};
 pub use format::error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use format::header::{

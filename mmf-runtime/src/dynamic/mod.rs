@@ -8,7 +8,5 @@
 //! read outside the data.
 
 pub(crate) mod decode;
-pub(crate) mod edit;
-pub(crate) mod file;
 pub(crate) mod validate;
 pub(crate) mod value;

@@ -3,9 +3,10 @@
 //! ([`MappedFile`](crate::MappedFile), [`MappedFileMut`](crate::MappedFileMut)),
 //! and in a file shared between processes ([`SharedWriter`](crate::SharedWriter),
 //! [`SharedReader`](crate::SharedReader)). Platform code is in `unix.rs` and
-//! `windows.rs`. Imports `format` and `access`.
+//! `windows.rs`. Imports `format`, `access` and `dynamic`.
 
 pub(crate) mod bytes;
+pub(crate) mod dyn_file;
 pub(crate) mod file;
 pub(crate) mod lock;
 pub(crate) mod map;

@@ -37,6 +37,7 @@
 //! by path follows a file that a create or a compaction replaced meanwhile
 //! (see `storage/open.rs`).
 
+pub(crate) mod edit;
 pub(crate) mod reader;
 pub(crate) mod writer;
 
