@@ -213,8 +213,8 @@ pub use mmf_derive::Mapped;
 
 pub use mmf_runtime::{
     AlignedBytes, BUFFER_ALIGN, DynField, DynFile, DynImage, DynKind, DynLayout, DynValue,
-    DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, FieldLayout, FieldPath,
-    HEADER_LEN, Header, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
+    DefaultImage, DefaultValue, DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, FieldLayout, FieldPath,
+    Frozen, HEADER_LEN, Header, Image, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
     MAX_NESTING, MapKey, MapOptions, MapView, MapViewMut, Mapped, MappedFile, MappedFileMut,
     Nested, NestedMut, PathSegment, Plain, Problem, RawBox, RawData, RawMap, RawOption, RawStr,
     RawTuple, RawVec, Result, Scalar, ScalarValue, SetView, SharedReader, SharedWriter, ValueMut,

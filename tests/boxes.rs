@@ -64,7 +64,7 @@ fn the_same_value_gives_the_same_bytes() {
 /// The offset of the `start` box in a `Trail` image.
 fn start_box(bytes: &[u8]) -> usize {
     let view = mmf::from_bytes::<Trail>(bytes).unwrap();
-    std::ptr::from_ref(&view.raw().start) as usize - bytes.as_ptr() as usize
+    std::ptr::from_ref(&view.raw().unwrap().start) as usize - bytes.as_ptr() as usize
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn a_box_pointing_outside_the_file_or_into_another_block_is_refused() {
 
     // Two boxes sharing one block would let two `&mut` alias: refused.
     let view = mmf::from_bytes::<Trail>(&good).unwrap();
-    let name = view.raw().name.offset;
+    let name = view.raw().unwrap().name.offset;
     let mut bytes = good.clone();
     bytes[at..at + 8].copy_from_slice(&name.to_ne_bytes());
     let err = mmf::from_bytes::<Trail>(&bytes).unwrap_err();

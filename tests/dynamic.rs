@@ -121,7 +121,7 @@ fn a_file_opens_without_its_type() -> Result<(), Error> {
 fn invalid_values_are_refused_with_their_path() {
     let bytes = mmf::to_bytes(&everything());
     let typed = mmf::from_bytes::<Everything>(&bytes).unwrap();
-    let flag_at = typed.raw().flags.offset as usize + 1;
+    let flag_at = typed.raw().unwrap().flags.offset as usize + 1;
     let mut bad = AlignedBytes::from_slice(&bytes);
     bad[flag_at] = 7;
     let err = DynImage::new(&bad).err().unwrap();

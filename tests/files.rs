@@ -24,7 +24,7 @@ fn create_open_update_reopen() -> mmf::Result<()> {
     let hike = file.root().hikes().get(3).unwrap();
     let date: &str = hike.date();
     assert_eq!(date, db.hikes[3].date);
-    let track: &[CoordRaw] = hike.gps_track().as_slice();
+    let track: &[CoordRaw] = hike.gps_track().try_as_slice().unwrap();
     assert_eq!(track.len(), 50);
     assert_eq!(file.header().generation, 0);
     drop(file);
@@ -204,7 +204,7 @@ fn map_options_and_flushing_one_range() -> mmf::Result<()> {
     let db = database(3, 100);
     let mut file = mmf::MapOptions::new().populate(true).create(&path, &db)?;
     file.root_mut().hikes_mut().get_mut(2).unwrap().gps_track_mut().as_mut_slice()[50].z = -1.0;
-    let raw = &file.root().hikes().get(2).unwrap().gps_track().as_slice()[50];
+    let raw = &file.root().hikes().get(2).unwrap().gps_track().try_as_slice().unwrap()[50];
     let range = file.range_of(raw).expect("inside the file");
     assert_eq!(range.end - range.start, 24);
     file.flush_range(range.clone())?;

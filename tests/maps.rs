@@ -108,7 +108,7 @@ fn values_change_in_place_and_maps_nest() {
     }
     let view = mmf::from_bytes::<Everything>(&bytes).unwrap();
     assert_eq!(view.counts().get("Säntis"), Some(42));
-    assert_eq!(view.hikes_by_year().get(2024).unwrap().gps_track()[0].z, -1.0);
+    assert_eq!(view.hikes_by_year().get(2024).unwrap().gps_track().get(0).unwrap().z(), -1.0);
     value.counts.insert("Säntis".into(), 42);
     value.hikes_by_year.get_mut(&2024).unwrap().gps_track[0].z = -1.0;
     assert_eq!(view.to_owned(), value);

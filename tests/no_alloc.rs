@@ -56,7 +56,7 @@ fn reading_and_updating_in_place_allocate_nothing() {
         let mut sum = 0.0;
         for hike in root.hikes() {
             sum += hike.date().len() as f64 + hike.description().len() as f64;
-            for c in hike.gps_track().as_slice() {
+            for c in hike.gps_track().try_as_slice().unwrap() {
                 sum += c.x + c.y + c.z;
             }
             sum += hike.gps_track().iter().map(|c| c.z()).sum::<f64>();

@@ -62,14 +62,14 @@ fn a_publish_writes_only_what_changed() -> TestResult {
 
     // One coordinate: that track, the hikes list, the root; other tracks are shared.
     let before = writer.header().data_len;
-    let track_4 = writer.root().hikes().get(4).unwrap().raw().gps_track.offset;
+    let track_4 = writer.root().hikes().get(4).unwrap().raw().unwrap().gps_track.offset;
     writer.update(|db| db.hikes[3].gps_track[999].z = -1.0)?;
     let grown = writer.header().data_len - before;
     assert!(grown < 1000 * 24 + hikes_block + 128, "grew {grown} bytes");
     let root = writer.root();
     assert_eq!(root.hikes().get(3).unwrap().gps_track().get(999).unwrap().z(), -1.0);
     assert_eq!(
-        root.hikes().get(4).unwrap().raw().gps_track.offset,
+        root.hikes().get(4).unwrap().raw().unwrap().gps_track.offset,
         track_4,
         "an unchanged track is shared"
     );

@@ -38,6 +38,7 @@ use rkyv::rancor::Error as RkyvError;
     rkyv::Serialize,
     rkyv::Deserialize,
 )]
+#[mmf(frozen)]
 struct Coord {
     x: f64,
     y: f64,
@@ -188,7 +189,7 @@ fn native_sum(db: &HikingDatabase) -> f64 {
 fn mmf_sum(root: HikingDatabaseView<'_>) -> f64 {
     let mut sum = 0.0;
     for hike in root.hikes() {
-        for c in hike.gps_track().as_slice() {
+        for c in hike.gps_track().try_as_slice().unwrap() {
             sum += c.x + c.y + c.z;
         }
     }
@@ -416,7 +417,7 @@ fn update_and_flush(c: &mut Criterion, d: &Data) {
     file.flush().unwrap();
     let middle = d.db.hikes.len() / 2;
     let target =
-        file.range_of(&file.root().hikes().get(middle).unwrap().gps_track().as_slice()[0]).unwrap();
+        file.range_of(&file.root().hikes().get(middle).unwrap().gps_track().try_as_slice().unwrap()[0]).unwrap();
     let z_at = target.start as usize + 16;
     let mut value = 0.0;
     g.bench_function(BenchmarkId::new("mmf_flush_range", d.label), |b| {

@@ -147,7 +147,7 @@ fn verify_exits_with_the_error_of_a_broken_file() {
     let mut bytes = std::fs::read(&path).unwrap();
     let aligned = mmf::AlignedBytes::from_slice(&bytes);
     let view = mmf::from_bytes::<HikingDatabase>(&aligned).unwrap();
-    let date_len_at = view.raw().hikes.offset as usize + size_of::<HikeRaw>() + 8;
+    let date_len_at = view.raw().unwrap().hikes.offset as usize + size_of::<HikeRaw>() + 8;
     bytes[date_len_at..date_len_at + 8].copy_from_slice(&1_000_000u64.to_ne_bytes());
     std::fs::write(&path, &bytes).unwrap();
     let output = mmf(&["verify"], &path);

@@ -63,6 +63,8 @@ pub struct Variant<'a> {
     pub fields: Vec<Field<'a>>,
     /// `= expr`, if given.
     pub discriminant: Option<&'a syn::Expr>,
+    /// `#[mmf(other)]`: the fallback for values of variants it does not know.
+    pub other: Option<Span>,
 }
 
 /// How a variant's fields are written.
@@ -129,8 +131,9 @@ impl<'a> Input<'a> {
                     .variants
                     .iter()
                     .map(|variant| {
-                        attr::Field::from_attrs(cx, &variant.attrs, Place::Variant);
+                        let attrs = attr::Field::from_attrs(cx, &variant.attrs, Place::Variant);
                         Variant {
+                            other: attrs.other,
                             ident: &variant.ident,
                             style: match variant.fields {
                                 Fields::Unit => Style::Unit,

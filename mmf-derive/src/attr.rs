@@ -25,12 +25,21 @@ pub struct Container {
     pub bound: Option<Vec<syn::WherePredicate>>,
     /// `#[mmf(key)]`: the struct can key a stored map, field by field.
     pub key: Option<Span>,
+    /// `#[mmf(frozen)]`: the struct's layout never changes; views hand out
+    /// its stored form.
+    pub frozen: Option<Span>,
 }
 
 /// `#[mmf(...)]` on a field.
 #[derive(Default)]
 pub struct Field {
     pub offset: Option<Pinned<usize>>,
+    /// `#[mmf(default = expr)]`: what a file without the field reads as.
+    pub default: Option<syn::Expr>,
+    /// `#[mmf(renamed_from = "old")]`, any number of times.
+    pub renamed_from: Vec<LitStr>,
+    /// `#[mmf(other)]` on a variant: unknown values read as it.
+    pub other: Option<Span>,
 }
 
 /// Where an attribute appears: each place takes its own keys.
@@ -46,10 +55,11 @@ pub enum Place {
 impl Place {
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Place::Struct => &["crate", "size", "align", "schema", "bound", "key"],
+            Place::Struct => &["crate", "size", "align", "schema", "bound", "key", "frozen"],
             Place::Enum => &["crate", "schema", "key"],
-            Place::Field => &["offset"],
-            Place::Variant | Place::VariantField => &[],
+            Place::Field => &["offset", "default", "renamed_from"],
+            Place::Variant => &["other"],
+            Place::VariantField => &[],
         }
     }
 
@@ -95,7 +105,19 @@ fn parse(
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             let allowed = place.keys();
             if !allowed.contains(&key.as_str()) {
-                let known = ["crate", "size", "align", "schema", "offset", "bound", "key"];
+                let known = [
+                    "crate",
+                    "size",
+                    "align",
+                    "schema",
+                    "offset",
+                    "bound",
+                    "key",
+                    "frozen",
+                    "default",
+                    "renamed_from",
+                    "other",
+                ];
                 let message = if known.contains(&key.as_str()) {
                     format!("mmf attribute `{key}` does not apply to {}", place.name())
                 } else if allowed.is_empty() {
@@ -157,6 +179,30 @@ fn parse(
                     }
                     let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
                     set_once(cx, &mut container.key, span, &meta, "key");
+                }
+                "frozen" | "other" => {
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        return Err(
+                            meta.error(format!("`{key}` takes no value: write `#[mmf({key})]`"))
+                        );
+                    }
+                    let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
+                    let slot = if key == "frozen" { &mut container.frozen } else { &mut field.other };
+                    set_once(cx, slot, span, &meta, &key);
+                }
+                "default" => {
+                    let expr: syn::Expr = meta
+                        .value()
+                        .map_err(|_| meta.error("expected `default = <expression>`"))?
+                        .parse()?;
+                    set_once(cx, &mut field.default, expr, &meta, "default");
+                }
+                "renamed_from" => {
+                    let lit: LitStr = meta
+                        .value()
+                        .map_err(|_| meta.error("expected `renamed_from = \"old_name\"`"))?
+                        .parse()?;
+                    field.renamed_from.push(lit);
                 }
                 "offset" => {
                     let pinned = parse_int(&meta, "offset")?;

@@ -76,6 +76,7 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
             );
         }
         Body::Struct { fields, .. } => {
+            evolution_attrs(cx, input, fields);
             for field in fields {
                 field_type::check(cx, field.ty, input.ident, !input.generics.params.is_empty());
                 if VIEW_METHODS.contains(&field.name.as_str()) {
@@ -90,6 +91,20 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
             }
         }
         Body::Enum { repr, variants } => {
+            let others: Vec<_> = variants.iter().filter_map(|v| v.other).collect();
+            if input.data.has_data() {
+                for &span in &others {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        "`other` applies to variants of fieldless enums; an enum with data cannot gain variants an older program reads",
+                    ));
+                }
+            } else if let [_, second, ..] = others[..] {
+                cx.syn_error(syn::Error::new(
+                    second,
+                    "only one variant can be `other`: values this program does not know read as it",
+                ));
+            }
             for field in variants.iter().flat_map(|v| &v.fields) {
                 field_type::check(cx, field.ty, input.ident, !input.generics.params.is_empty());
             }
@@ -106,6 +121,31 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
                 cx.error_spanned_by(
                     input.ident,
                     "a fieldless `Mapped` enum needs `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]` to fix its stored size",
+                );
+            }
+        }
+    }
+}
+
+/// `default` and `renamed_from` describe how a struct changed: not for a
+/// `frozen` one, and no earlier name may be a field's name now.
+fn evolution_attrs(cx: &mut Ctxt, input: &Input, fields: &[crate::ast::Field]) {
+    for field in fields {
+        if let Some(frozen) = input.attrs.frozen
+            && (field.attrs.default.is_some() || !field.attrs.renamed_from.is_empty())
+        {
+            let _ = frozen;
+            cx.error_spanned_by(
+                &field.member,
+                "a `frozen` struct never changes, so its fields take no `default` or `renamed_from`; remove `frozen` to let the struct evolve",
+            );
+        }
+        for old in &field.attrs.renamed_from {
+            let name = old.value();
+            if fields.iter().any(|f| f.name == name) {
+                cx.error_spanned_by(
+                    old,
+                    format!("`{name}` is the name of a field now; `renamed_from` names a field's earlier name"),
                 );
             }
         }

@@ -43,7 +43,7 @@ mod storage;
 
 pub use access::deep::MAX_NESTING;
 pub use access::map::{MapKey, MapView, MapViewMut, SetView};
-pub use access::mapped::{Inline, Mapped, Plain};
+pub use access::mapped::{Frozen, Inline, Mapped, Plain};
 pub use access::view::{Iter, IterMut, ListView, ListViewMut, Nested, NestedMut, ValueMut};
 pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
 pub use storage::dyn_file::{DynFile, DynImage};
@@ -52,12 +52,14 @@ pub use format::error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use format::header::{
     FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, HEADER_LEN, Header, MAGIC,
 };
-pub use format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+pub use format::layout::{
+    DefaultImage, DefaultValue, FieldLayout, Kind, Layout, Scalar, VariantLayout,
+};
 pub use format::raw::{RawBox, RawData, RawMap, RawOption, RawStr, RawVec, map_key_hash};
 pub use format::schema;
 pub use format::tuple::{self, RawTuple};
 pub use storage::bytes::{
-    AlignedBytes, BUFFER_ALIGN, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
+    AlignedBytes, BUFFER_ALIGN, Image, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
     to_bytes,
 };
 pub use storage::file::{MappedFile, MappedFileMut};
@@ -69,17 +71,24 @@ pub use storage::shared::writer::SharedWriter;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::access::deep::deep_or_panic;
+    pub use crate::access::evolve::{
+        DefaultOf, Evolved, NoDefault, default_image, evolved_discriminant,
+    };
     pub use crate::access::file_ref::{FileMut, FileRef};
     pub use crate::access::impls::{Indirect, Proxy, Recur, RecursiveType};
     pub use crate::access::map::{MapKey, tuple_key_hash};
     pub use crate::access::mapped::{
-        Check, DebugView, FieldDebug, Inline, IsInline, IsPlain, Mapped, Plain,
+        Check, DebugView, FieldDebug, Frozen, Inline, IsInline, IsPlain, Mapped, Plain,
     };
     pub use crate::access::validate::Validator;
-    pub use crate::access::view::{Nested, NestedMut, StructMut, StructRef, ValueMut};
+    pub use crate::access::view::{
+        EvolvedRef, Nested, NestedMut, StructMut, StructRef, ValueMut,
+    };
     pub use crate::access::write::Writer;
     pub use crate::format::error::{Error, PathSegment, Problem, Result};
-    pub use crate::format::layout::{FieldLayout, Kind, Layout, Scalar, VariantLayout};
+    pub use crate::format::layout::{
+        DefaultValue, FieldLayout, Kind, Layout, Scalar, VariantLayout,
+    };
     pub use crate::format::padding::{Align, Mod16};
     pub use crate::format::raw::RawData;
     pub use crate::format::raw::map_key_hash;

@@ -542,11 +542,11 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
             /// A read-only view.
             #[inline]
             pub fn as_view(&self) -> #view_anon {
-                let inner = self.inner.as_ref();
+                let (raw, file) = self.inner.shared();
                 // SAFETY: `&self` keeps every `&mut` from this view away while
                 // the result lives; the view was made with `Mapped::view_mut`'s
                 // promise, which covers `view`'s.
-                unsafe { <#ident_ty as #private::Mapped>::view(inner.raw(), inner.file()) }
+                unsafe { <#ident_ty as #private::Mapped>::view(raw, file) }
             }
 
             /// The variant held, with in-place views of its fields.
@@ -578,15 +578,15 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
             /// The stored form itself, as it lies in the file.
             #[inline]
             pub fn raw(&self) -> &#raw {
-                self.inner.as_ref().raw()
+                self.inner.shared().0
             }
 
             /// Copies the value out of the file.
             #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
             pub fn to_owned(&self) -> #ident_ty {
-                let inner = self.inner.as_ref();
+                let (raw, file) = self.inner.shared();
                 // SAFETY: as for `as_view`.
-                unsafe { <#ident_ty as #private::Mapped>::read(inner.raw(), inner.file()) }
+                unsafe { <#ident_ty as #private::Mapped>::read(raw, file) }
             }
         }
 
@@ -632,12 +632,14 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                             + ::core::mem::offset_of!(#vraw, #fident),
                         size: ::core::mem::size_of::<<#ty as #private::Mapped>::Raw>(),
                         layout: <#layout as #private::Mapped>::LAYOUT,
+                        renamed_from: &[],
+                        default: ::core::option::Option::None,
                     }
                 }
             })
         });
         quote! {
-            #private::VariantLayout { name: #vname, discriminant: #d as u64, fields: &[#(#fields),*] }
+            #private::VariantLayout { name: #vname, discriminant: #d as u64, fields: &[#(#fields),*], other: false }
         }
     });
 
@@ -812,7 +814,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                 kind: #private::Kind::Enum {
                     repr: #private::Scalar::#scalar,
                     variants: &[#(#variant_layouts),*],
-                },
+                }, frozen: false,
             };
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = false #(|| <#all_types as #private::Mapped>::HAS_BLOCKS)*;
@@ -851,6 +853,11 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         }
 
         #recursive_name
+
+        // SAFETY: resolving refuses a file that stores an enum with data, or
+        // anything in it, otherwise than the program.
+        #[automatically_derived]
+        unsafe impl #impl_generics #private::Frozen for #ident_ty #where_clause {}
 
         // SAFETY: when every field of every variant is `Inline`, `write`
         // allocates nothing.

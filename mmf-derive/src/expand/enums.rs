@@ -11,6 +11,7 @@ pub fn enum_impl(
     input: &Input,
     repr: &Repr,
     variants: &[&Ident],
+    others: &[bool],
     private: &TokenStream,
 ) -> TokenStream {
     let ident = input.ident;
@@ -83,9 +84,14 @@ pub fn enum_impl(
                     kind: #private::Kind::Enum {
                         repr: #private::Scalar::#scalar,
                         variants: &[#(
-                            #private::VariantLayout { name: #variant_names, discriminant: #consts as u64, fields: &[] }
+                            #private::VariantLayout {
+                                name: #variant_names,
+                                discriminant: #consts as u64,
+                                fields: &[],
+                                other: #others,
+                            }
                         ),*],
-                    },
+                    }, frozen: false,
                 };
                 const CHECKED: bool = true;
                 const HAS_BLOCKS: bool = false;
@@ -126,6 +132,26 @@ pub fn enum_impl(
                 #[inline]
                 unsafe fn read(raw: &#int, _: #private::FileRef<'_>) -> Self {
                     Self::__mmf_from_raw(*raw).unwrap_or(#ident::#first)
+                }
+
+                #[inline]
+                unsafe fn view_evolved<'__mmf>(
+                    at: ::core::ptr::NonNull<u8>,
+                    how: &'__mmf #private::Evolved,
+                    _: #private::FileRef<'__mmf>,
+                ) -> Self {
+                    // SAFETY: the caller's promise: `at` is the file's stored discriminant.
+                    let known = unsafe { #private::evolved_discriminant(at, how) };
+                    known.and_then(|d| Self::__mmf_from_raw(d as #int)).unwrap_or(#ident::#first)
+                }
+
+                unsafe fn read_evolved(
+                    at: ::core::ptr::NonNull<u8>,
+                    how: &#private::Evolved,
+                    file: #private::FileRef<'_>,
+                ) -> Self {
+                    // SAFETY: the caller's promise, passed on.
+                    unsafe { <Self as #private::Mapped>::view_evolved(at, how, file) }
                 }
             }
 

@@ -104,6 +104,27 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
         (quote!(#name), quote!(), quote!())
     };
 
+    let renamed_from: Vec<_> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let names = &f.attrs.renamed_from;
+            quote!(&[#(#names),*])
+        })
+        .collect();
+    let defaults: Vec<_> = s.fields.iter().map(|f| default_value(s, f)).collect();
+    let evolved = evolved_methods(s);
+    let frozen = s.input.attrs.frozen.is_some();
+    // A frozen struct's files store it as the program does (resolving
+    // refuses any other), so views may hand out its stored form.
+    let frozen_impl = frozen.then(|| {
+        quote! {
+            // SAFETY: `LAYOUT.frozen` makes resolving refuse a file that stores
+            // the struct, or anything in it, otherwise.
+            #[automatically_derived]
+            unsafe impl #impl_generics #private::Frozen for #ident #args #where_clause {}
+        }
+    });
     let recursive_name = recursive_name(s.input, private);
     let write = deeper(
         s.input,
@@ -163,8 +184,11 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
                         offset: ::core::mem::offset_of!(#raw #args, #idents),
                         size: ::core::mem::size_of::<<#tys as #private::Mapped>::Raw>(),
                         layout: <#layouts as #private::Mapped>::LAYOUT,
+                        renamed_from: #renamed_from,
+                        default: #defaults,
                     }
                 ),*]),
+                frozen: #frozen,
             };
             const CHECKED: bool = false #(|| <#tys as #private::Mapped>::CHECKED)*;
             const HAS_BLOCKS: bool = false #(|| <#tys as #private::Mapped>::HAS_BLOCKS)*;
@@ -208,9 +232,12 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
                 #checked
                 #read
             }
+
+            #evolved
         }
 
         #recursive_name
+        #frozen_impl
 
         // SAFETY: the stored form is the fields' stored forms and zeroed padding;
         // when every field is `Plain`, every bit pattern of it is valid.
@@ -222,5 +249,80 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
         #[automatically_derived]
         unsafe impl #view_impl_generics #private::Inline for #ident #args
         where #predicates #(#private::Check<'__mmf, #tys>: #private::IsInline<#tys>),* {}
+    }
+}
+
+/// `FieldLayout::default` of a field: its `#[mmf(default = …)]`, else its
+/// type's `Default` if it has one (`DefaultOf`), else `None`.
+fn default_value(s: &Struct, field: &crate::ast::Field) -> TokenStream {
+    let private = &s.private;
+    let (ty, stored) = (field.ty, &field.stored);
+    match &field.attrs.default {
+        Some(expr) => {
+            let value = if field.indirect {
+                quote!(#private::Indirect::<#ty>(#expr))
+            } else {
+                quote!(#expr)
+            };
+            quote! {
+                ::core::option::Option::Some(#private::DefaultValue(|| {
+                    let value: #stored = #value;
+                    #private::default_image::<#stored>(&value)
+                }))
+            }
+        }
+        None if field.indirect || field.recursive => quote!(::core::option::Option::None),
+        None => quote!({
+            use #private::NoDefault as _;
+            #private::DefaultOf::<#ty>::VALUE
+        }),
+    }
+}
+
+/// `view_evolved` and `read_evolved`: views and values of the struct as a
+/// file stores it otherwise than the program. Not for `frozen` types (a
+/// file must store them as the program does) nor ones that contain
+/// themselves (not resolved yet), which keep the trait's defaults.
+fn evolved_methods(s: &Struct) -> TokenStream {
+    if s.input.attrs.frozen.is_some() || s.input.is_recursive() {
+        return TokenStream::new();
+    }
+    let private = &s.private;
+    let ident = s.input.ident;
+    let (view, args) = (&s.view, s.args());
+    let view_args = s.view_args_with(quote!('__mmf));
+    let reads = s.fields.iter().enumerate().map(|(index, f)| {
+        let ty = &f.stored;
+        let unwrap = f.indirect.then(|| quote!(.0));
+        // SAFETY (in the expansion): field `index` is of type `ty`.
+        quote!(unsafe { evolved.read::<#ty>(#index) } #unwrap)
+    });
+    let members: Vec<_> = s.fields.iter().map(|f| &f.member).collect();
+    let rebuild = if s.tuple {
+        quote!(#ident(#(#reads),*))
+    } else {
+        quote!(#ident { #(#members: #reads),* })
+    };
+    quote! {
+        #[inline]
+        unsafe fn view_evolved<'__mmf>(
+            at: ::core::ptr::NonNull<u8>,
+            how: &'__mmf #private::Evolved,
+            file: #private::FileRef<'__mmf>,
+        ) -> #view #view_args {
+            // SAFETY: the caller's promise, passed on.
+            #view { inner: unsafe { #private::StructRef::evolved(at, how, file) } }
+        }
+
+        unsafe fn read_evolved(
+            at: ::core::ptr::NonNull<u8>,
+            how: &#private::Evolved,
+            file: #private::FileRef<'_>,
+        ) -> Self {
+            // SAFETY: the caller's promise, passed on to every field.
+            let evolved = unsafe { #private::EvolvedRef::new(at, how, file) };
+            let _ = ::core::marker::PhantomData::<#ident #args>;
+            #rebuild
+        }
     }
 }

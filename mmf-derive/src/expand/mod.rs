@@ -132,7 +132,8 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         }
         Body::Enum { repr: Some(repr), variants } => {
             let idents: Vec<_> = variants.iter().map(|v| v.ident).collect();
-            enums::enum_impl(&input, repr, &idents, &private)
+            let others: Vec<_> = variants.iter().map(|v| v.other.is_some()).collect();
+            enums::enum_impl(&input, repr, &idents, &others, &private)
         }
         Body::Enum { repr: None, .. } | Body::Union => unreachable!("refused by `check`"),
     }
@@ -201,7 +202,7 @@ fn fallback(input: &Input, node: &DeriveInput) -> TokenStream {
                 type View<'__mmf> = ();
                 type ViewMut<'__mmf> = ();
                 const LAYOUT: &'static #private::Layout = &#private::Layout {
-                    name: #name, size: 0, align: 1, kind: #private::Kind::Struct(&[]),
+                    name: #name, size: 0, align: 1, kind: #private::Kind::Struct(&[]), frozen: false,
                 };
                 const CHECKED: bool = false;
                 const HAS_BLOCKS: bool = false;

@@ -12,7 +12,7 @@ pub fn view(s: &Struct) -> TokenStream {
     let (raw, view) = (&s.raw, &s.view);
     let (impl_generics, view_args, where_clause) = s.view_generics();
     let args = s.args();
-    let accessors = s.fields.iter().map(|f| {
+    let accessors = s.fields.iter().enumerate().map(|(index, f)| {
         let (name, ty, fvis) = (&f.ident, &f.stored, f.vis);
         let doc = format!("The field [`{ident}::{}`].", f.name);
         quote! {
@@ -20,12 +20,41 @@ pub fn view(s: &Struct) -> TokenStream {
             #[inline]
             #fvis fn #name(&self) -> <#ty as #private::Mapped>::View<'__mmf> {
                 let inner = self.inner;
-                // SAFETY: the promise this view was made with (`Mapped::view`)
-                // covers everything reachable from its fields.
-                unsafe { <#ty as #private::Mapped>::view(&inner.raw().#name, inner.file()) }
+                // SAFETY: the promise this view was made with (`Mapped::view`
+                // or `Mapped::view_evolved`) covers everything reachable from
+                // its fields; field `index` is of type `ty`.
+                unsafe {
+                    match inner.get() {
+                        ::core::result::Result::Ok(raw) => {
+                            <#ty as #private::Mapped>::view(&raw.#name, inner.file())
+                        }
+                        ::core::result::Result::Err(evolved) => evolved.field::<#ty>(#index),
+                    }
+                }
             }
         }
     });
+    let raw_method = if s.input.attrs.frozen.is_some() {
+        quote! {
+            /// The stored form itself, as it lies in the file (the type is
+            /// `frozen`: every file that opens stores it as this program does).
+            #[inline]
+            pub fn raw(&self) -> &'__mmf #raw #args {
+                self.inner.frozen()
+            }
+        }
+    } else {
+        quote! {
+            /// The stored form itself, as it lies in the file; `None` if the
+            /// file stores this type otherwise than this program (a file
+            /// written by another version of it). Mark a struct that never
+            /// changes `#[mmf(frozen)]` to get it without the `Option`.
+            #[inline]
+            pub fn raw(&self) -> ::core::option::Option<&'__mmf #raw #args> {
+                self.inner.get().ok()
+            }
+        }
+    };
     let doc = format!(
         "A read-only view of a [`{ident}`] in a file: one accessor per field, reading in place."
     );
@@ -49,18 +78,21 @@ pub fn view(s: &Struct) -> TokenStream {
         impl #impl_generics #view #view_args #where_clause {
             #(#accessors)*
 
-            /// The stored form itself, as it lies in the file.
-            #[inline]
-            pub fn raw(&self) -> &'__mmf #raw #args {
-                self.inner.raw()
-            }
+            #raw_method
 
             /// Copies the value out of the file.
             #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
             pub fn to_owned(&self) -> #ident #args {
                 let inner = self.inner;
                 // SAFETY: as for the accessors.
-                unsafe { <#ident #args as #private::Mapped>::read(inner.raw(), inner.file()) }
+                unsafe {
+                    match inner.get() {
+                        ::core::result::Result::Ok(raw) => {
+                            <#ident #args as #private::Mapped>::read(raw, inner.file())
+                        }
+                        ::core::result::Result::Err(evolved) => evolved.read_whole::<#ident #args>(),
+                    }
+                }
             }
         }
 

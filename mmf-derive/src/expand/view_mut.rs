@@ -90,7 +90,7 @@ pub fn view_mut(s: &Struct) -> TokenStream {
             /// The stored form itself, as it lies in the file.
             #[inline]
             pub fn raw(&self) -> &#raw #args {
-                self.as_view().raw()
+                self.inner.shared().0
             }
 
             /// Copies the value out of the file.

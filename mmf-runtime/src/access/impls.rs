@@ -1,9 +1,11 @@
 //! [`Mapped`] for the built-in types of the type table.
 
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 
+use crate::access::evolve::{Evolved, Number, Shape, Spread, boxed_at, never_evolved, widened};
 use crate::access::file_ref::{FileMut, FileRef};
-use crate::access::mapped::{Inline, Mapped, Plain};
+use crate::access::mapped::{Frozen, Inline, Mapped, Plain};
 use crate::access::validate::Validator;
 use crate::access::view::{ListView, ListViewMut, ValueMut};
 use crate::access::write::Writer;
@@ -23,7 +25,7 @@ macro_rules! numbers {
                 name: stringify!($t),
                 size: size_of::<$t>(),
                 align: align_of::<$t>(),
-                kind: Kind::Scalar(Scalar::$scalar),
+                kind: Kind::Scalar(Scalar::$scalar), frozen: false,
             };
             const CHECKED: bool = false;
             const HAS_BLOCKS: bool = false;
@@ -47,9 +49,26 @@ macro_rules! numbers {
             unsafe fn read(raw: &$t, _: FileRef<'_>) -> $t {
                 *raw
             }
+            #[inline]
+            unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, _: FileRef<'a>) -> $t {
+                // SAFETY: the caller's promise: `at` is the narrower number.
+                match unsafe { widened(at, how) } {
+                    // Resolving widens only to a number of the same kind that
+                    // holds every value of the narrower one.
+                    Number::Unsigned(n) => n as $t,
+                    Number::Signed(n) => n as $t,
+                    Number::Float(n) => n as $t,
+                }
+            }
+            unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> $t {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { Self::view_evolved(at, how, file) }
+            }
         }
         // SAFETY: every bit pattern of a number is a valid number.
         unsafe impl Plain for $t {}
+        // SAFETY: a list's element is never widened (resolving refuses it).
+        unsafe impl Frozen for $t {}
         // SAFETY: `write` allocates nothing.
         unsafe impl Inline for $t {}
     )*};
@@ -68,7 +87,7 @@ unsafe impl Mapped for bool {
     type View<'a> = bool;
     type ViewMut<'a> = ValueMut<'a, bool>;
     const LAYOUT: &'static Layout =
-        &Layout { name: "bool", size: 1, align: 1, kind: Kind::Scalar(Scalar::Bool) };
+        &Layout { name: "bool", size: 1, align: 1, kind: Kind::Scalar(Scalar::Bool), frozen: false };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = false;
     #[inline]
@@ -95,6 +114,8 @@ unsafe impl Mapped for bool {
 }
 // SAFETY: `write` allocates nothing.
 unsafe impl Inline for bool {}
+// SAFETY: stored as one byte in every file.
+unsafe impl Frozen for bool {}
 
 // SAFETY: stored as a `u32`; `validate` accepts only scalar values and views read
 // any other value as U+FFFD, so no bit pattern can do harm; no offsets.
@@ -103,7 +124,7 @@ unsafe impl Mapped for char {
     type View<'a> = char;
     type ViewMut<'a> = ValueMut<'a, char>;
     const LAYOUT: &'static Layout =
-        &Layout { name: "char", size: 4, align: 4, kind: Kind::Scalar(Scalar::Char) };
+        &Layout { name: "char", size: 4, align: 4, kind: Kind::Scalar(Scalar::Char), frozen: false };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = false;
     #[inline]
@@ -132,6 +153,8 @@ unsafe impl Mapped for char {
 }
 // SAFETY: `write` allocates nothing.
 unsafe impl Inline for char {}
+// SAFETY: stored as a `u32` in every file.
+unsafe impl Frozen for char {}
 
 /// Writes UTF-8 text as a block and returns its stored form.
 fn write_str(s: &str, w: &mut Writer<'_>) -> RawStr {
@@ -152,7 +175,7 @@ macro_rules! strings {
             type Raw = RawStr;
             type View<'a> = &'a str;
             type ViewMut<'a> = &'a str;
-            const LAYOUT: &'static Layout = &Layout { name: "str", size: 16, align: 8, kind: Kind::Str };
+            const LAYOUT: &'static Layout = &Layout { name: "str", size: 16, align: 8, kind: Kind::Str, frozen: false };
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
             #[inline]
@@ -186,7 +209,9 @@ macro_rules! strings {
                 ($from)(s)
             }
         }
-    )*};
+            // SAFETY: stored as an offset and a length in every file.
+        unsafe impl Frozen for $t {}
+)*};
 }
 
 strings!(String => String::from, Box<str> => Box::<str>::from);
@@ -299,6 +324,25 @@ unsafe fn view_list_mut<'a, T: Mapped>(
     }
 }
 
+/// A list whose elements the file stores otherwise than the program.
+///
+/// # Safety
+///
+/// As for [`Mapped::view_evolved`], with `at` a list's stored form.
+unsafe fn view_spread_list<'a, T: Mapped>(
+    at: NonNull<u8>,
+    how: &'a Evolved,
+    file: FileRef<'a>,
+) -> ListView<'a, T> {
+    let Shape::List(element) = &how.shape else { never_evolved("Vec") };
+    // SAFETY: a list's stored form is a `RawVec` in every file; the caller's
+    // promise covers its block, which `Spread::resolve` checks again.
+    unsafe {
+        let raw = at.cast::<RawVec<T::Raw>>().as_ref();
+        ListView::spread(Spread::resolve(file, raw.offset, raw.len, element), file)
+    }
+}
+
 macro_rules! lists {
     ($($t:ty => $from:expr),*) => {$(
         // SAFETY: `write` allocates the list's block and its elements' blocks;
@@ -314,7 +358,7 @@ macro_rules! lists {
                     size_of::<T::Raw>() > 0,
                     "mmf cannot store lists of zero-sized types: give the element type a field"
                 );
-                &Layout { name: "Vec", size: 16, align: 8, kind: Kind::List(T::LAYOUT) }
+                &Layout { name: "Vec", size: 16, align: 8, kind: Kind::List(T::LAYOUT), frozen: false }
             };
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
@@ -343,7 +387,18 @@ macro_rules! lists {
                 // SAFETY: the caller's promise, passed on.
                 ($from)(unsafe { view_list::<T>(raw, file) }.to_vec())
             }
+            #[inline]
+            unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> ListView<'a, T> {
+                // SAFETY: the caller's promise, passed on.
+                unsafe { view_spread_list(at, how, file) }
+            }
+            unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+                // SAFETY: the caller's promise, passed on.
+                ($from)(unsafe { view_spread_list::<T>(at, how, file) }.to_vec())
+            }
         }
+        // SAFETY: stored as an offset and a length in every file.
+        unsafe impl<T: Mapped> Frozen for $t {}
     )*};
 }
 
@@ -409,7 +464,7 @@ unsafe impl<T: Mapped> Mapped for Indirect<T> {
             size_of::<T::Raw>() > 0,
             "mmf cannot box zero-sized types: give the boxed type a field"
         );
-        &Layout { name: "Box", size: 8, align: 8, kind: Kind::Box(T::LAYOUT) }
+        &Layout { name: "Box", size: 8, align: 8, kind: Kind::Box(T::LAYOUT), frozen: false }
     };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = true;
@@ -465,7 +520,26 @@ unsafe impl<T: Mapped> Mapped for Indirect<T> {
         // SAFETY: the caller's promise, passed on to the value.
         Indirect(unsafe { T::read(boxed(raw.offset, file), file) })
     }
+    #[inline]
+    unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> T::View<'a> {
+        // SAFETY: a box's stored form is a `RawBox` in every file; the caller's
+        // promise covers the value, which `boxed_at` resolves with checks.
+        unsafe {
+            let (at, how, file) = boxed_at(file, at.cast::<RawBox<T::Raw>>().as_ref().offset, how);
+            T::view_evolved(at, how, file)
+        }
+    }
+    unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+        // SAFETY: as in `view_evolved`.
+        unsafe {
+            let (at, how, file) = boxed_at(file, at.cast::<RawBox<T::Raw>>().as_ref().offset, how);
+            Indirect(T::read_evolved(at, how, file))
+        }
+    }
 }
+
+// SAFETY: stored as an offset in every file.
+unsafe impl<T: Mapped> Frozen for Indirect<T> {}
 
 // SAFETY: stored as `Indirect<T>`, whose promises these pass on.
 unsafe impl<T: Mapped> Mapped for Box<T> {
@@ -505,7 +579,19 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
         // SAFETY: the caller's promise, passed on.
         Box::new(unsafe { Indirect::<T>::read(raw, file) }.0)
     }
+    #[inline]
+    unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> T::View<'a> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Indirect::<T>::view_evolved(at, how, file) }
+    }
+    unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+        // SAFETY: the caller's promise, passed on.
+        Box::new(unsafe { Indirect::<T>::read_evolved(at, how, file) }.0)
+    }
 }
+
+// SAFETY: stored as an offset in every file.
+unsafe impl<T: Mapped> Frozen for Box<T> {}
 
 /// What a recursive type's offset table names for the type itself inside
 /// its own fields: the derive lists `children: Vec<Node>` with the layout of
@@ -534,7 +620,7 @@ unsafe impl<T: RecursiveType> Mapped for Recur<T> {
         name: T::NAME,
         size: size_of::<T::Raw>(),
         align: align_of::<T::Raw>(),
-        kind: Kind::Recursive,
+        kind: Kind::Recursive, frozen: false,
     };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = true;
@@ -574,7 +660,7 @@ unsafe impl Mapped for Proxy {
     type View<'a> = ();
     type ViewMut<'a> = ();
     const LAYOUT: &'static Layout =
-        &Layout { name: "Proxy", size: 0, align: 1, kind: Kind::Struct(&[]) };
+        &Layout { name: "Proxy", size: 0, align: 1, kind: Kind::Struct(&[]), frozen: false };
     const CHECKED: bool = false;
     const HAS_BLOCKS: bool = false;
     fn write(&self, _: &mut Writer<'_>) {}
@@ -598,7 +684,7 @@ unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
         name: "array",
         size: size_of::<[T::Raw; N]>(),
         align: align_of::<[T::Raw; N]>(),
-        kind: Kind::Array { element: T::LAYOUT, len: N },
+        kind: Kind::Array { element: T::LAYOUT, len: N }, frozen: false,
     };
     const CHECKED: bool = T::CHECKED && N > 0;
     const HAS_BLOCKS: bool = T::HAS_BLOCKS && N > 0;
@@ -635,6 +721,8 @@ unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
 }
 // SAFETY: the elements are the whole value, and plain elements accept any bits.
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
+// SAFETY: resolving refuses a file that stores an array's element otherwise.
+unsafe impl<T: Frozen, const N: usize> Frozen for [T; N] {}
 // SAFETY: inline elements allocate nothing.
 unsafe impl<T: Inline, const N: usize> Inline for [T; N] {}
 
@@ -649,7 +737,7 @@ unsafe impl<T: Mapped> Mapped for Option<T> {
         name: "Option",
         size: size_of::<RawOption<T::Raw>>(),
         align: align_of::<RawOption<T::Raw>>(),
-        kind: Kind::Option(T::LAYOUT),
+        kind: Kind::Option(T::LAYOUT), frozen: false,
     };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = T::HAS_BLOCKS;
@@ -708,6 +796,22 @@ unsafe impl<T: Mapped> Mapped for Option<T> {
         // SAFETY: the caller's promise, passed on to the value.
         (raw.tag == 1).then(|| unsafe { T::read(&raw.value, file) })
     }
+    #[inline]
+    unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> Self::View<'a> {
+        let Shape::Option { payload, value } = &how.shape else { never_evolved("Option") };
+        // SAFETY: the caller's promise: the tag is the stored form's first byte,
+        // and resolving placed the value `payload` bytes after it.
+        unsafe { (at.read() == 1).then(|| T::view_evolved(at.add(*payload), value, file)) }
+    }
+    unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+        let Shape::Option { payload, value } = &how.shape else { never_evolved("Option") };
+        // SAFETY: as in `view_evolved`.
+        unsafe { (at.read() == 1).then(|| T::read_evolved(at.add(*payload), value, file)) }
+    }
 }
+
+// SAFETY: resolving refuses a file that stores an option's value otherwise
+// where the option is a list's or an array's element.
+unsafe impl<T: Frozen> Frozen for Option<T> {}
 // SAFETY: an option of an inline value allocates nothing.
 unsafe impl<T: Inline> Inline for Option<T> {}

@@ -23,7 +23,7 @@ use std::hash::BuildHasher;
 
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::impls::Proxy;
-use crate::access::mapped::Mapped;
+use crate::access::mapped::{Frozen, Mapped};
 use crate::access::validate::Validator;
 use crate::access::write::Writer;
 use crate::format::error::{Error, PathSegment, Problem, Result};
@@ -962,7 +962,7 @@ macro_rules! maps {
                     name: $name,
                     size: 56,
                     align: 8,
-                    kind: Kind::Map { key: K::LAYOUT, value: Some(V::LAYOUT), hashed: $hashed },
+                    kind: Kind::Map { key: K::LAYOUT, value: Some(V::LAYOUT), hashed: $hashed }, frozen: false,
                 }
             };
             const CHECKED: bool = true;
@@ -1026,6 +1026,8 @@ macro_rules! maps {
                 view.keys.occupied().filter_map(read).collect()
             }
         }
+        // SAFETY: stored as three lists and a length in every file.
+        unsafe impl<$($gen)*> Frozen for $t {}
     )*};
 }
 
@@ -1040,7 +1042,7 @@ macro_rules! sets {
                 name: $name,
                 size: 56,
                 align: 8,
-                kind: Kind::Map { key: K::LAYOUT, value: None, hashed: $hashed },
+                kind: Kind::Map { key: K::LAYOUT, value: None, hashed: $hashed }, frozen: false,
             };
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
@@ -1072,6 +1074,8 @@ macro_rules! sets {
                 view.keys.occupied().filter_map(read).collect()
             }
         }
+        // SAFETY: stored as three lists and a length in every file.
+        unsafe impl<$($gen)*> Frozen for $t {}
     )*};
 }
 

@@ -2,6 +2,9 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use crate::access::evolve::{Evolved, never_evolved};
 
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::validate::Validator;
@@ -120,6 +123,39 @@ pub unsafe trait Mapped: Sized {
     /// As for [`Mapped::view`], for the duration of the call.
     #[doc(hidden)]
     unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self;
+
+    /// A read-only view of a value a file stores otherwise than this program
+    /// (`how`, resolved when the file was opened); for the types that can
+    /// differ: structs, fieldless enums, numbers, and lists, options and
+    /// boxes of them.
+    ///
+    /// # Safety
+    ///
+    /// `at` must point to the file's stored form (`how.size` bytes, aligned as
+    /// it needs) inside `file` or an image that outlives `'a`, validated by
+    /// the file's schema and resolved into `how` for this type; as for
+    /// [`Mapped::view`], no `&mut` may be live to any byte reachable from it.
+    #[doc(hidden)]
+    unsafe fn view_evolved<'a>(
+        at: NonNull<u8>,
+        how: &'a Evolved,
+        file: FileRef<'a>,
+    ) -> Self::View<'a> {
+        let _ = (at, how, file);
+        never_evolved(Self::LAYOUT.name)
+    }
+
+    /// Rebuilds the owned value from a stored form a file stores otherwise
+    /// than this program.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_evolved`], for the duration of the call.
+    #[doc(hidden)]
+    unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+        let _ = (at, how, file);
+        never_evolved(Self::LAYOUT.name)
+    }
 }
 
 /// A [`Mapped`] type whose stored form is its whole value and accepts every bit
@@ -177,6 +213,39 @@ pub unsafe trait Plain: Mapped {}
     note = "strings and lists live in blocks of their own; write a new file with `MappedFileMut::create` to change them"
 )]
 pub unsafe trait Inline: Mapped {}
+
+/// A [`Mapped`] type that every file stores exactly as the program does:
+/// views can hand out its stored form ([`ListView::as_slice`](crate::ListView::as_slice),
+/// a `frozen` struct view's `raw()`). Numbers, `bool`, `char`, strings,
+/// lists, boxes, maps (their stored forms are offsets and lengths, whatever
+/// they point to), enums with data, arrays, options and tuples of frozen
+/// types, and structs marked `#[mmf(frozen)]`. Other structs may gain,
+/// lose or move fields between versions of a program, and fieldless enums
+/// may gain variants, so a file written by another version may store them
+/// otherwise (see the README's "Changing your types").
+///
+/// # Safety
+///
+/// Resolving a file's layouts must never let the file store the type
+/// otherwise than `Self::LAYOUT` says where views hand out its stored form:
+/// as a list's or an array's element, or as a `frozen` struct.
+///
+/// # Example
+///
+/// ```
+/// fn first<T: mmf_runtime::Frozen>(list: mmf_runtime::ListView<'_, T>) -> Option<&T::Raw> {
+///     list.as_slice().first()
+/// }
+/// let bytes = mmf_runtime::to_bytes(&vec![3u32, 4]);
+/// assert_eq!(first(mmf_runtime::from_bytes::<Vec<u32>>(&bytes)?), Some(&3));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a file written by another version of the program may store `{Self}` otherwise",
+    label = "`{Self}` is not `Frozen`",
+    note = "use `try_as_slice()`, which gives `None` for such a file, or mark the struct `#[mmf(frozen)]` if its layout will never change"
+)]
+pub unsafe trait Frozen: Mapped {}
 
 /// Helper for conditional trait bounds in generated code: `Check<'a, T>:
 /// IsPlain` holds exactly when `T: Plain`, but unlike `T: Plain` the bound names

@@ -6,6 +6,7 @@
 //! one place where modules import in a circle.
 
 pub(crate) mod deep;
+pub(crate) mod evolve;
 pub(crate) mod file_ref;
 pub(crate) mod impls;
 pub(crate) mod map;

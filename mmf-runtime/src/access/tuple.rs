@@ -6,7 +6,7 @@ use crate::access::file_ref::{FileMut, FileRef};
 use core::cmp::Ordering;
 
 use crate::access::map::{MapKey, tuple_key_hash};
-use crate::access::mapped::{Inline, Mapped, Plain};
+use crate::access::mapped::{Frozen, Inline, Mapped, Plain};
 use crate::access::validate::Validator;
 use crate::access::write::Writer;
 use crate::format::error::Result;
@@ -47,12 +47,11 @@ macro_rules! tuples {
                     size_of::<Self::Raw>()
                 },
                 align: align_of::<Self::Raw>(),
-                kind: Kind::Struct(&[$(FieldLayout {
-                    name: stringify!($i),
-                    offset: core::mem::offset_of!(<Self as Mapped>::Raw, $f),
-                    size: size_of::<$T::Raw>(),
-                    layout: $T::LAYOUT,
-                }),+]),
+                kind: Kind::Struct(&[$(FieldLayout::new(
+                    stringify!($i),
+                    core::mem::offset_of!(<Self as Mapped>::Raw, $f),
+                    $T::LAYOUT,
+                )),+]), frozen: false,
             };
             const CHECKED: bool = false $(|| $T::CHECKED)+;
             const HAS_BLOCKS: bool = false $(|| $T::HAS_BLOCKS)+;
@@ -104,6 +103,11 @@ macro_rules! tuples {
         {}
         // SAFETY: inline elements allocate nothing.
         unsafe impl<$($T: Inline),+> Inline for ($($T,)+)
+        where
+            ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,
+        {}
+        // SAFETY: resolving refuses a file that stores a tuple's element otherwise.
+        unsafe impl<$($T: Frozen),+> Frozen for ($($T,)+)
         where
             ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,
         {}

@@ -324,12 +324,6 @@ pub(crate) unsafe fn read_root<T: Mapped>(data: FileRef<'_>, header: &Header) ->
     unsafe { T::read(root_raw::<T>(data, header), data) }
 }
 
-/// Checks an image's header for `T` and, if asked, validates its object graph.
-pub(crate) fn check_image<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
-    // SAFETY: `bytes` is borrowed shared, so nothing writes it meanwhile.
-    unsafe { check_header::<T>(FileRef::new(bytes), Header::read(bytes)?, graph) }
-}
-
 /// Checks `header`, read from the start of `file`, for `T` and, if asked,
 /// validates the object graph it points to.
 ///

@@ -7,9 +7,12 @@
 //! validation, views return wrong values (an empty list, an empty string), never
 //! bytes from outside the mapping.
 
+use crate::access::evolve::{self, Evolved, Spread};
 use crate::access::file_ref::{FileMut, FileRef};
-use crate::access::mapped::{Inline, Mapped, Plain};
+use crate::access::mapped::{Frozen, Inline, Mapped, Plain};
 use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
 use core::ops::{Index, IndexMut};
 use core::slice::SliceIndex;
 
@@ -27,8 +30,11 @@ use core::slice::SliceIndex;
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub struct ListView<'a, T: Mapped> {
+    /// The elements, when the file stores them as the program does; else empty.
     items: &'a [T::Raw],
     file: FileRef<'a>,
+    /// The elements, when the file stores them otherwise.
+    spread: Option<Spread<'a>>,
 }
 
 impl<T: Mapped> Clone for ListView<'_, T> {
@@ -46,47 +52,93 @@ impl<'a, T: Mapped> ListView<'a, T> {
     /// As for [`Mapped::view`], for every element.
     #[doc(hidden)]
     pub unsafe fn new(items: &'a [T::Raw], file: FileRef<'a>) -> Self {
-        ListView { items, file }
+        ListView { items, file, spread: None }
+    }
+
+    /// A view of elements the file stores otherwise than the program.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_evolved`], for every element of `spread`.
+    pub(crate) unsafe fn spread(spread: Spread<'a>, file: FileRef<'a>) -> Self {
+        ListView { items: &[], file, spread: Some(spread) }
     }
 
     /// The number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        self.items.len()
+        match &self.spread {
+            None => self.items.len(),
+            Some(spread) => spread.len,
+        }
     }
 
     /// Whether there are no elements.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
     /// A view of element `index`, or `None` if it is out of range.
     #[inline]
     pub fn get(&self, index: usize) -> Option<T::View<'a>> {
-        let raw = self.items.get(index)?;
-        // SAFETY: the element is part of this list, which `ListView::new` was
-        // promised is free of `&mut` for `'a`.
-        Some(unsafe { T::view(raw, self.file) })
+        match self.items.get(index) {
+            // SAFETY: the element is part of this list, which `ListView::new` was
+            // promised is free of `&mut` for `'a`.
+            Some(raw) => Some(unsafe { T::view(raw, self.file) }),
+            None => self.get_spread(index),
+        }
+    }
+
+    /// [`get`](Self::get), for elements the file stores otherwise.
+    #[inline]
+    fn get_spread(&self, index: usize) -> Option<T::View<'a>> {
+        let spread = self.spread.as_ref()?;
+        // SAFETY: the element lies in the list's block (`Spread::at`), which
+        // `ListView::spread` was promised is free of `&mut` and stored as
+        // `spread.how` says.
+        Some(unsafe { T::view_evolved(spread.at(index)?, spread.how, self.file) })
     }
 
     /// An iterator over views of the elements.
     #[inline]
     pub fn iter(&self) -> Iter<'a, T> {
-        Iter { items: self.items.iter(), file: self.file }
+        Iter { items: self.items.iter(), file: self.file, spread: self.spread, front: 0 }
     }
 
-    /// The stored elements themselves: for plain elements such as numbers or
-    /// `CoordRaw`, exactly the values, read straight from the file.
+    /// The stored elements themselves, if the file stores them as this
+    /// program does: for plain elements such as numbers or `CoordRaw`,
+    /// exactly the values, read straight from the file. `None` for a list
+    /// whose element type a file written by another version of the program
+    /// stores otherwise; [`as_slice`](Self::as_slice) for element types that
+    /// cannot differ.
     #[inline]
-    pub fn as_slice(&self) -> &'a [T::Raw] {
-        self.items
+    pub fn try_as_slice(&self) -> Option<&'a [T::Raw]> {
+        self.spread.is_none().then_some(self.items)
     }
 
     /// Copies the elements into an owned vector.
     pub fn to_vec(&self) -> Vec<T> {
-        // SAFETY: as in `get`, for each element.
-        self.items.iter().map(|raw| unsafe { T::read(raw, self.file) }).collect()
+        match &self.spread {
+            // SAFETY: as in `get`, for each element.
+            None => self.items.iter().map(|raw| unsafe { T::read(raw, self.file) }).collect(),
+            Some(spread) => (0..spread.len)
+                .filter_map(|i| spread.at(i))
+                // SAFETY: as in `get_spread`, for each element.
+                .map(|at| unsafe { T::read_evolved(at, spread.how, self.file) })
+                .collect(),
+        }
+    }
+}
+
+impl<'a, T: Frozen> ListView<'a, T> {
+    /// The stored elements themselves: for plain elements such as numbers or
+    /// `[u8; 16]`, exactly the values, read straight from the file. For
+    /// element types that every file stores as the program does ([`Frozen`]);
+    /// [`try_as_slice`](Self::try_as_slice) for the others.
+    #[inline]
+    pub fn as_slice(&self) -> &'a [T::Raw] {
+        self.items
     }
 }
 
@@ -102,7 +154,7 @@ impl<'a, T: Mapped> ListView<'a, T> {
 /// assert_eq!(&id[1..], &[1, 2, 3]);
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
-impl<T: Plain, I: SliceIndex<[T::Raw]>> Index<I> for ListView<'_, T> {
+impl<T: Plain + Frozen, I: SliceIndex<[T::Raw]>> Index<I> for ListView<'_, T> {
     type Output = I::Output;
 
     fn index(&self, index: I) -> &I::Output {
@@ -139,28 +191,60 @@ where
 pub struct Iter<'a, T: Mapped> {
     items: core::slice::Iter<'a, T::Raw>,
     file: FileRef<'a>,
+    /// Elements the file stores otherwise, from `front` to `spread.len`.
+    spread: Option<Spread<'a>>,
+    front: usize,
+}
+
+impl<'a, T: Mapped> Iter<'a, T> {
+    /// The element view at `index` of `spread`.
+    #[inline]
+    fn spread_view(&self, index: usize) -> Option<T::View<'a>> {
+        let spread = self.spread.as_ref()?;
+        // SAFETY: elements of a `ListView`, see `ListView::get_spread`.
+        Some(unsafe { T::view_evolved(spread.at(index)?, spread.how, self.file) })
+    }
+
+    fn spread_left(&self) -> usize {
+        self.spread.as_ref().map_or(0, |s| s.len - self.front)
+    }
 }
 
 impl<'a, T: Mapped> Iterator for Iter<'a, T> {
     type Item = T::View<'a>;
     #[inline]
     fn next(&mut self) -> Option<T::View<'a>> {
-        let raw = self.items.next()?;
-        // SAFETY: elements of a `ListView`, see `ListView::get`.
-        Some(unsafe { T::view(raw, self.file) })
+        match self.items.next() {
+            // SAFETY: elements of a `ListView`, see `ListView::get`.
+            Some(raw) => Some(unsafe { T::view(raw, self.file) }),
+            None if self.spread_left() > 0 => {
+                self.front += 1;
+                self.spread_view(self.front - 1)
+            }
+            None => None,
+        }
     }
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.items.size_hint()
+        let len = self.items.len() + self.spread_left();
+        (len, Some(len))
     }
 }
 
 impl<T: Mapped> DoubleEndedIterator for Iter<'_, T> {
     #[inline]
     fn next_back(&mut self) -> Option<Self::Item> {
-        let raw = self.items.next_back()?;
-        // SAFETY: elements of a `ListView`, see `ListView::get`.
-        Some(unsafe { T::view(raw, self.file) })
+        match self.items.next_back() {
+            // SAFETY: elements of a `ListView`, see `ListView::get`.
+            Some(raw) => Some(unsafe { T::view(raw, self.file) }),
+            None if self.spread_left() > 0 => {
+                let spread = self.spread.as_mut()?;
+                spread.len -= 1;
+                let index = spread.len;
+                self.spread_view(index)
+            }
+            None => None,
+        }
     }
 }
 
@@ -215,7 +299,7 @@ impl<'a, T: Mapped> ListViewMut<'a, T> {
     /// A read-only view of the list.
     #[inline]
     pub fn as_view(&self) -> ListView<'_, T> {
-        ListView { items: self.items, file: self.file.as_ref() }
+        ListView { items: self.items, file: self.file.as_ref(), spread: None }
     }
 
     /// A read-only view of element `index`.
@@ -390,8 +474,11 @@ impl<T: Inline + fmt::Debug> fmt::Debug for ValueMut<'_, T> {
 /// The inside of a generated `…View`: a stored struct and its file.
 #[doc(hidden)]
 pub struct StructRef<'a, R> {
-    raw: &'a R,
+    at: NonNull<R>,
+    /// How the file stores the struct, if otherwise than the program.
+    evolved: Option<&'a Evolved>,
     file: FileRef<'a>,
+    _raw: PhantomData<&'a R>,
 }
 
 impl<R> Clone for StructRef<'_, R> {
@@ -401,19 +488,96 @@ impl<R> Clone for StructRef<'_, R> {
 }
 impl<R> Copy for StructRef<'_, R> {}
 
+/// A struct a file stores otherwise than the program: where it is, and how.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct EvolvedRef<'a> {
+    at: NonNull<u8>,
+    how: &'a Evolved,
+    file: FileRef<'a>,
+}
+
+impl<'a> EvolvedRef<'a> {
+    /// The view of field `index`, of type `F`.
+    ///
+    /// # Safety
+    ///
+    /// Field `index` of the struct must be of type `F`.
+    #[inline]
+    pub unsafe fn field<F: Mapped>(self, index: usize) -> F::View<'a> {
+        // SAFETY: `StructRef::evolved`'s promise, and the caller's on `F`.
+        unsafe { evolve::field_view::<F>(self.at, self.how, index, self.file) }
+    }
+
+    /// A struct the file stores as `how` says.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_evolved`].
+    #[inline]
+    pub unsafe fn new(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> Self {
+        EvolvedRef { at, how, file }
+    }
+
+    /// The owned value of the whole struct, of type `T`.
+    ///
+    /// # Safety
+    ///
+    /// `how` must have been resolved for `T`.
+    pub unsafe fn read_whole<T: Mapped>(self) -> T {
+        // SAFETY: `new`'s promise, and the caller's on `T`.
+        unsafe { T::read_evolved(self.at, self.how, self.file) }
+    }
+
+    /// The owned value of field `index`, of type `F`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`EvolvedRef::field`].
+    pub unsafe fn read<F: Mapped>(self, index: usize) -> F {
+        // SAFETY: as in `field`.
+        unsafe { evolve::field_read::<F>(self.at, self.how, index, self.file) }
+    }
+}
+
 impl<'a, R> StructRef<'a, R> {
     /// # Safety
     ///
     /// As for [`Mapped::view`].
     #[inline]
     pub unsafe fn new(raw: &'a R, file: FileRef<'a>) -> Self {
-        StructRef { raw, file }
+        StructRef { at: NonNull::from(raw), evolved: None, file, _raw: PhantomData }
     }
 
-    /// The stored struct.
+    /// A struct the file stores as `how` says.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Mapped::view_evolved`], for the struct whose stored form is `R`.
     #[inline]
-    pub fn raw(self) -> &'a R {
-        self.raw
+    pub unsafe fn evolved(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> Self {
+        StructRef { at: at.cast(), evolved: Some(how), file, _raw: PhantomData }
+    }
+
+    /// The stored struct, if the file stores it as the program does; else
+    /// where it is and how it is stored.
+    #[inline]
+    pub fn get(self) -> Result<&'a R, EvolvedRef<'a>> {
+        match self.evolved {
+            // SAFETY: made by `new` from a `&'a R`.
+            None => Ok(unsafe { self.at.as_ref() }),
+            Some(how) => Err(EvolvedRef { at: self.at.cast(), how, file: self.file }),
+        }
+    }
+
+    /// The stored struct of a `frozen` type, which files store as the
+    /// program does (resolving refuses a file that does not).
+    #[inline]
+    pub fn frozen(self) -> &'a R {
+        match self.get() {
+            Ok(raw) => raw,
+            Err(_) => evolve::never_evolved(core::any::type_name::<R>()),
+        }
     }
 
     /// The file.
@@ -446,7 +610,16 @@ impl<'a, R> StructMut<'a, R> {
     /// A read-only view of the stored struct.
     #[inline]
     pub fn as_ref(&self) -> StructRef<'_, R> {
-        StructRef { raw: self.raw, file: self.file.as_ref() }
+        let (raw, file) = self.shared();
+        // SAFETY: `&self` keeps every `&mut` from this view away while the
+        // result lives, which `Mapped::view_mut`'s promise covers.
+        unsafe { StructRef::new(raw, file) }
+    }
+
+    /// The stored struct and the file, read-only.
+    #[inline]
+    pub fn shared(&self) -> (&R, FileRef<'_>) {
+        (self.raw, self.file.as_ref())
     }
 
     /// The stored struct, writable, and the file.

@@ -172,7 +172,7 @@ impl DynLayout {
                                 name: v.name,
                                 size: layout.size,
                                 align: layout.align,
-                                kind: Kind::Struct(v.fields),
+                                kind: Kind::Struct(v.fields), frozen: false,
                             };
                             DynLayout::convert(&payload, enclosing, next, false)
                         } else {

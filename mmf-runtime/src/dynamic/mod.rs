@@ -8,5 +8,6 @@
 //! read outside the data.
 
 pub(crate) mod decode;
+pub(crate) mod resolve;
 pub(crate) mod validate;
 pub(crate) mod value;

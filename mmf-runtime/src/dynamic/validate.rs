@@ -9,17 +9,29 @@ use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::header::Header;
 use crate::format::layout::Scalar;
 
+/// What validation by schema checks beyond the layout.
+#[derive(Default)]
+pub(crate) struct Rules {
+    /// The types that contain themselves (their layouts' addresses): each
+    /// value of one is a level of nesting, as a value of a recursive Rust type
+    /// is (see `access::deep`). As addresses, so that the set can cross threads.
+    pub targets: Vec<usize>,
+    /// Fieldless enums (layout addresses) whose values must be among these
+    /// discriminants: the variants a program reading the file knows.
+    pub strict_enums: Vec<(usize, Vec<u64>)>,
+}
+
 /// Validates the value at `value` as its layout says, as `Mapped::validate`
 /// does for Rust types; one level deeper if it is of a recursive type.
-fn validate(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize]) -> Result<()> {
-    if targets.contains(&(value.layout as *const DynLayout as usize)) {
-        v.nested(value.at, |v| validate_value(value, v, targets))
+fn validate(value: DynValue<'_>, v: &mut Validator<'_>, rules: &Rules) -> Result<()> {
+    if rules.targets.contains(&(value.layout as *const DynLayout as usize)) {
+        v.nested(value.at, |v| validate_value(value, v, rules))
     } else {
-        validate_value(value, v, targets)
+        validate_value(value, v, rules)
     }
 }
 
-fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize]) -> Result<()> {
+fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, rules: &Rules) -> Result<()> {
     let at = value.at;
     match &value.layout.kind {
         DynKind::Scalar(Scalar::Bool) => match value.bytes::<1>(0) {
@@ -46,14 +58,14 @@ fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize])
             }
             if element.checked() {
                 for (i, item) in value.elements().enumerate() {
-                    validate(item, v, targets)
+                    validate(item, v, rules)
                         .map_err(|e| e.within(PathSegment::Index(i as u64)))?;
                 }
             }
             Ok(())
         }
         DynKind::Map { key, value: values, hashed } => {
-            validate_map(value, key, values.as_deref(), *hashed, v, targets)
+            validate_map(value, key, values.as_deref(), *hashed, v, rules)
         }
         // Readers resolve references as they step into them; one left means the
         // reference named nothing (`DynLayout::from_layout` of a made-up layout).
@@ -65,13 +77,13 @@ fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize])
             let offset = u64::from_ne_bytes(value.bytes(0).ok_or_else(|| out_of_bounds(value))?);
             v.block_bytes(offset, 1, inner.size, inner.align)?;
             let target = value.deref_box().ok_or_else(|| out_of_bounds(value))?;
-            if inner.checked() { validate(target, v, targets) } else { Ok(()) }
+            if inner.checked() { validate(target, v, rules) } else { Ok(()) }
         }
         DynKind::Option(_) => match value.bytes::<1>(0) {
             Some([0]) => Ok(()),
             Some([1]) => {
                 let inner = value.option().flatten().ok_or_else(|| out_of_bounds(value))?;
-                validate(inner, v, targets).map_err(|e| e.within(PathSegment::Some))
+                validate(inner, v, rules).map_err(|e| e.within(PathSegment::Some))
             }
             Some([tag]) => {
                 Err(Error::invalid(Problem::InvalidOptionTag { offset: at, value: tag }))
@@ -81,15 +93,22 @@ fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, targets: &[usize])
         DynKind::Struct(_) => {
             for (name, field) in value.fields() {
                 if field.layout.checked() {
-                    validate(field, v, targets)
+                    validate(field, v, rules)
                         .map_err(|e| e.within(PathSegment::Field(name.to_owned().into())))?;
                 }
             }
             Ok(())
         }
         DynKind::Enum { .. } => match value.variant().ok_or_else(|| out_of_bounds(value))? {
+            (discriminant, Some(name)) if !rules.knows(value.layout, discriminant) => {
+                Err(Error::invalid(Problem::UnknownVariant {
+                    offset: at,
+                    variant: name.to_owned().into(),
+                    enum_name: value.layout.name.clone().into(),
+                }))
+            }
             (_, Some(name)) => match value.variant_value() {
-                Some(payload) if payload.layout.checked() => validate(payload, v, targets)
+                Some(payload) if payload.layout.checked() => validate(payload, v, rules)
                     .map_err(|e| e.within(PathSegment::Field(name.to_owned().into()))),
                 _ => Ok(()),
             },
@@ -109,7 +128,7 @@ fn validate_map<'a>(
     value: Option<&'a DynLayout>,
     hashed: bool,
     v: &mut Validator<'_>,
-    targets: &[usize],
+    rules: &Rules,
 ) -> Result<()> {
     use crate::access::map::{home_of, home_slots, slot_tag};
     let invalid = |reason| Error::invalid(Problem::InvalidMap { offset: map.at, reason });
@@ -132,7 +151,7 @@ fn validate_map<'a>(
     };
     for i in (0..slots).filter(|&i| occupied[i as usize]) {
         let k = map.map_slot(key, keys, i).ok_or_else(|| out_of_bounds(map))?;
-        validate(k, v, targets).map_err(|e| {
+        validate(k, v, rules).map_err(|e| {
             e.within(PathSegment::Index(i)).within(PathSegment::Field("keys".into()))
         })?;
     }
@@ -147,7 +166,7 @@ fn validate_map<'a>(
                 for i in (0..slots).filter(|&i| occupied[i as usize]) {
                     let value =
                         map.map_slot(layout, values, i).ok_or_else(|| out_of_bounds(map))?;
-                    validate(value, v, targets).map_err(|e| {
+                    validate(value, v, rules).map_err(|e| {
                         e.within(PathSegment::Index(i)).within(PathSegment::Field("values".into()))
                     })?;
                 }
@@ -212,15 +231,39 @@ pub(crate) unsafe fn check_dyn(file: FileRef<'_>, header: Header) -> Result<(Hea
     // SAFETY: the caller's promise.
     let schema = unsafe { header.schema_bytes(data) }?.ok_or(Error::NoSchema)?;
     let layout = DynLayout::decode(schema)?;
-    header.check_root(layout.size, layout.align)?;
-    let root = header.root_offset;
-    let root_value = DynValue { layout: &layout, root: &layout, file: data, at: root };
-    // Each value of a type that contains itself is a level of nesting, as a
-    // value of a recursive Rust type is (see `access::deep`). As addresses,
-    // so that the set can cross threads.
-    let targets: Vec<usize> =
-        layout.recursion_targets().into_iter().map(|t| t as *const DynLayout as usize).collect();
     // SAFETY: the caller's promise.
-    unsafe { Validator::run(data, &header, layout.size, |v| validate(root_value, v, &targets)) }?;
+    unsafe { validate_by(data, &header, &layout, Vec::new()) }?;
     Ok((header, layout))
+}
+
+/// Validates the object graph of `data` by `layout`, its embedded schema
+/// decoded, refusing values of enum variants `strict_enums` leaves out.
+///
+/// # Safety
+///
+/// No byte of `data` may be written while this runs.
+pub(crate) unsafe fn validate_by(
+    data: FileRef<'_>,
+    header: &Header,
+    layout: &DynLayout,
+    strict_enums: Vec<(usize, Vec<u64>)>,
+) -> Result<()> {
+    header.check_root(layout.size, layout.align)?;
+    let root_value = DynValue { layout, root: layout, file: data, at: header.root_offset };
+    let targets =
+        layout.recursion_targets().into_iter().map(|t| t as *const DynLayout as usize).collect();
+    let rules = Rules { targets, strict_enums };
+    // SAFETY: the caller's promise.
+    unsafe { Validator::run(data, header, layout.size, |v| validate(root_value, v, &rules)) }
+}
+
+impl Rules {
+    /// Whether a program reading the file knows this variant of `layout`.
+    fn knows(&self, layout: &DynLayout, discriminant: u64) -> bool {
+        let at = layout as *const DynLayout as usize;
+        match self.strict_enums.iter().find(|(node, _)| *node == at) {
+            Some((_, known)) => known.contains(&discriminant),
+            None => true,
+        }
+    }
 }

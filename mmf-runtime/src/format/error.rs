@@ -118,6 +118,21 @@ pub enum Error {
         /// How many differences there are in all.
         different: usize,
     },
+    /// The file stores the root type as another version of the program
+    /// does, which this program can read (see the README's "Changing your
+    /// types"), but not through the function called.
+    #[error(
+        "the file stores `{type_name}` as another version of the program does{}; {remedy}",
+        differences_text(differences, differences.len())
+    )]
+    OtherVersion {
+        /// The root type's name.
+        type_name: &'static str,
+        /// What differs, by field path.
+        differences: Vec<String>,
+        /// What to do instead.
+        remedy: &'static str,
+    },
     /// A header field is out of range.
     #[error("header field `{field}` at offset {offset}: {problem}")]
     Header {
@@ -290,6 +305,17 @@ pub enum Problem {
         /// The enum's name.
         enum_name: std::borrow::Cow<'static, str>,
     },
+    /// A value of an enum variant the program reading the file does not
+    /// know (the file was written by a newer version of it), and the enum
+    /// has no `#[mmf(other)]` variant to read such values as.
+    UnknownVariant {
+        /// Where the discriminant is.
+        offset: u64,
+        /// The variant's name, from the file's embedded schema.
+        variant: std::borrow::Cow<'static, str>,
+        /// The enum's name.
+        enum_name: std::borrow::Cow<'static, str>,
+    },
     /// A recursive type nested in itself more than
     /// [`MAX_NESTING`](crate::MAX_NESTING) times: more than a legitimate file
     /// holds, and more than reading it could afford.
@@ -342,6 +368,10 @@ impl fmt::Display for Problem {
             Problem::InvalidMap { offset, reason } => {
                 write!(f, "the map at offset {offset} is invalid: {reason}")
             }
+            Problem::UnknownVariant { offset, ref variant, ref enum_name } => write!(
+                f,
+                "variant `{variant}` of enum `{enum_name}` at offset {offset} is unknown to this program (the file was written by a newer version); give one variant `#[mmf(other)]` to read such values as it"
+            ),
             Problem::UnknownDiscriminant { offset, value, ref enum_name } => {
                 write!(f, "unknown discriminant {value} for enum `{enum_name}` at offset {offset}")
             }

@@ -37,6 +37,10 @@ pub struct Layout {
     pub align: usize,
     /// What the stored bytes mean.
     pub kind: Kind,
+    /// Whether the type is a struct marked `#[mmf(frozen)]`: a file must
+    /// store it, and everything in it, exactly as this layout says. Not part
+    /// of the schema: a frozen struct's files are its unfrozen files.
+    pub frozen: bool,
 }
 
 /// What kind of value a [`Layout`] describes.
@@ -142,6 +146,72 @@ pub struct FieldLayout {
     pub size: usize,
     /// The layout of the field's type.
     pub layout: &'static Layout,
+    /// Names the field had in earlier versions of the type
+    /// (`#[mmf(renamed_from = "…")]`): a file that has a field of such a name
+    /// and none of this one's reads it as this field.
+    pub renamed_from: &'static [&'static str],
+    /// The value a file without this field reads as: `#[mmf(default = …)]`,
+    /// or the type's `Default`; `None` if it has neither.
+    pub default: Option<DefaultValue>,
+}
+
+impl FieldLayout {
+    /// A field without earlier names, whose default is unknown.
+    pub const fn new(name: &'static str, offset: usize, layout: &'static Layout) -> Self {
+        FieldLayout { name, offset, size: layout.size, layout, renamed_from: &[], default: None }
+    }
+}
+
+/// How to make a field's default value in stored form (see
+/// [`FieldLayout::default`]); made by the derive. Two are always equal: the
+/// default is not part of a layout's identity (nor of its schema hash).
+#[derive(Clone, Copy)]
+pub struct DefaultValue(pub fn() -> DefaultImage);
+
+impl PartialEq for DefaultValue {
+    fn eq(&self, _: &DefaultValue) -> bool {
+        true
+    }
+}
+impl Eq for DefaultValue {}
+
+impl core::fmt::Debug for DefaultValue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DefaultValue")
+    }
+}
+
+/// A value's stored form and its blocks, alone in a small image: the stored
+/// form at offset 0, offsets in it counted from there.
+#[derive(Debug, Clone)]
+pub struct DefaultImage {
+    pub(crate) chunks: Box<[Chunk]>,
+    pub(crate) len: usize,
+}
+
+/// 16 bytes aligned as the most aligned stored form (`u128`).
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(16))]
+pub(crate) struct Chunk(pub [u8; 16]);
+
+impl DefaultImage {
+    /// A zeroed image of `len` bytes.
+    pub(crate) fn zeroed(len: usize) -> Self {
+        DefaultImage { chunks: vec![Chunk([0; 16]); len.div_ceil(16)].into(), len }
+    }
+
+    /// The image's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `Chunk` is 16 initialized bytes without padding, so the
+        // chunks are `16 * chunks.len() >= len` initialized bytes.
+        unsafe { core::slice::from_raw_parts(self.chunks.as_ptr().cast::<u8>(), self.len) }
+    }
+
+    /// The image's bytes, writable.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`, and `&mut self` makes the access exclusive.
+        unsafe { core::slice::from_raw_parts_mut(self.chunks.as_mut_ptr().cast::<u8>(), self.len) }
+    }
 }
 
 /// One variant of an enum.
@@ -154,6 +224,9 @@ pub struct VariantLayout {
     /// Its fields, with offsets from the start of the enum's stored form
     /// (`0`, `1`, … for a tuple variant; none for a unit variant).
     pub fields: &'static [FieldLayout],
+    /// Whether values of variants this program does not know read as this
+    /// one (`#[mmf(other)]`, on one variant of a fieldless enum).
+    pub other: bool,
 }
 
 /// Whether some variant of an enum has fields: it is then stored as its

@@ -331,6 +331,7 @@ const fn payload(layout: &Layout, variant: &VariantLayout) -> Layout {
         size: layout.size,
         align: layout.align,
         kind: Kind::Struct(variant.fields),
+        frozen: false,
     }
 }
 
@@ -441,19 +442,19 @@ mod tests {
     use crate::format::diff::differences;
     use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
 
-    const U64: Layout = Layout { name: "u64", size: 8, align: 8, kind: Kind::Scalar(Scalar::U64) };
-    const F64: Layout = Layout { name: "f64", size: 8, align: 8, kind: Kind::Scalar(Scalar::F64) };
+    const U64: Layout = Layout { name: "u64", size: 8, align: 8, kind: Kind::Scalar(Scalar::U64), frozen: false };
+    const F64: Layout = Layout { name: "f64", size: 8, align: 8, kind: Kind::Scalar(Scalar::F64), frozen: false };
 
     const fn field(name: &'static str, offset: usize, layout: &'static Layout) -> FieldLayout {
-        FieldLayout { name, offset, size: layout.size, layout }
+        FieldLayout::new(name, offset, layout)
     }
 
     #[test]
     fn fields_added_removed_and_changed_are_named_by_path() {
         static OLD: [FieldLayout; 2] = [field("x", 0, &F64), field("y", 8, &F64)];
         static NEW: [FieldLayout; 2] = [field("x", 0, &U64), field("t", 8, &U64)];
-        let old = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&OLD) };
-        let new = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&NEW) };
+        let old = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&OLD), frozen: false };
+        let new = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&NEW), frozen: false };
         let (shown, count) = differences(&encode(&old), &encode(&new));
         assert_eq!(
             shown,

@@ -7,8 +7,11 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::mapped::Mapped;
-use crate::access::validate::{check_image, read_root, view_root};
+use std::sync::Arc;
+
+use crate::access::validate::view_root;
 use crate::access::write::{plan, write_image};
+use crate::dynamic::resolve::{Evolution, check_for, read_root_in, view_root_in};
 use crate::format::error::{Error, Result};
 use crate::format::header::Header;
 
@@ -113,13 +116,99 @@ pub fn to_bytes<T: Mapped>(value: &T) -> AlignedBytes {
     out
 }
 
-/// Checks that `bytes` is aligned for `T`, then its header and, if asked, its graph.
-fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
+/// Checks that `bytes` is aligned for `T`, then its header and, if asked, its
+/// graph; an image stored as another version of the program does is
+/// resolved (and its graph always validated).
+fn check_any_version<T: Mapped>(
+    bytes: &[u8],
+    graph: bool,
+) -> Result<(Header, Option<Arc<Evolution>>)> {
     let align = const { T::LAYOUT.max_align() };
     if !(bytes.as_ptr() as usize).is_multiple_of(align) {
         return Err(Error::MisalignedBuffer { address: bytes.as_ptr() as usize, align });
     }
-    check_image::<T>(bytes, graph)
+    // SAFETY: `bytes` is borrowed shared, so nothing writes it meanwhile.
+    unsafe { check_for::<T>(FileRef::new(bytes), Header::read(bytes)?, graph) }
+}
+
+/// [`check_any_version`], for functions that view images stored exactly as
+/// the program does.
+fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool, remedy: &'static str) -> Result<Header> {
+    match check_any_version::<T>(bytes, graph)? {
+        (header, None) => Ok(header),
+        (_, Some(evolution)) => Err(Error::OtherVersion {
+            type_name: T::LAYOUT.name,
+            differences: evolution.differences.clone(),
+            remedy,
+        }),
+    }
+}
+
+/// Why an image or file of another version cannot be changed in place.
+pub(crate) const CANNOT_CHANGE: &str = "this program can read it (`MappedFile`, `SharedReader`, `Image`) but not change it in place: rewrite it in this program's layout with `mmf::upgrade` first";
+
+/// What to use instead of `from_bytes` for an image of another version.
+const USE_IMAGE: &str = "`from_bytes` views only images stored as this program does: open it with `Image::new`, which keeps what it resolved for its views";
+
+/// A validated file image in memory, of any version of `T` this program can
+/// read: what [`from_bytes`] is for an image written by another version of
+/// the program, whose differences are resolved once, here, and followed by
+/// the views.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::Image;
+///
+/// let bytes = mmf_runtime::to_bytes(&vec![1u16, 2]);
+/// let image = Image::<Vec<u16>>::new(&bytes)?;
+/// assert_eq!(image.root().get(1), Some(2));
+/// assert!(!image.is_other_version());
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub struct Image<'a, T: Mapped> {
+    bytes: &'a [u8],
+    header: Header,
+    evolution: Option<Arc<Evolution>>,
+    _type: core::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, T: Mapped> Image<'a, T> {
+    /// Validates `bytes` as a file image of `T`, or of another version of
+    /// `T` that this program can read.
+    ///
+    /// # Errors
+    ///
+    /// As for [`from_bytes`], except that an image of another version is
+    /// refused only if this program cannot read it.
+    pub fn new(bytes: &'a [u8]) -> Result<Self> {
+        let (header, evolution) = check_any_version::<T>(bytes, true)?;
+        let bytes = &bytes[..header.data_len as usize];
+        Ok(Image { bytes, header, evolution, _type: core::marker::PhantomData })
+    }
+
+    /// A view of the root.
+    pub fn root(&self) -> T::View<'_> {
+        // SAFETY: `bytes` is borrowed shared for the view's lifetime, and was
+        // checked for `T` by `check_for`.
+        unsafe { view_root_in::<T>(FileRef::new(self.bytes), &self.header, self.evolution.as_deref()) }
+    }
+
+    /// Copies the root out of the image.
+    pub fn to_owned(&self) -> T {
+        // SAFETY: as in `root`.
+        unsafe { read_root_in::<T>(FileRef::new(self.bytes), &self.header, self.evolution.as_deref()) }
+    }
+
+    /// Whether the image stores `T` as another version of the program does.
+    pub fn is_other_version(&self) -> bool {
+        self.evolution.is_some()
+    }
+
+    /// The image's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
 }
 
 /// Validates `bytes` as a file image of `T` and returns a view of its root.
@@ -140,7 +229,7 @@ fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool) -> Result<Header> {
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
-    let header = check_buffer::<T>(bytes, true)?;
+    let header = check_buffer::<T>(bytes, true, USE_IMAGE)?;
     // SAFETY: `bytes` is borrowed shared for the view's lifetime.
     Ok(unsafe { view_root::<T>(FileRef::new(&bytes[..header.data_len as usize]), &header) })
 }
@@ -160,9 +249,7 @@ pub fn from_bytes<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn from_bytes_owned<T: Mapped>(bytes: &[u8]) -> Result<T> {
-    let header = check_buffer::<T>(bytes, true)?;
-    // SAFETY: `bytes` is borrowed shared for the call.
-    Ok(unsafe { read_root::<T>(FileRef::new(&bytes[..header.data_len as usize]), &header) })
+    Ok(Image::<T>::new(bytes)?.to_owned())
 }
 
 /// Like [`from_bytes`], without validating the object graph: only the header
@@ -178,7 +265,7 @@ pub fn from_bytes_owned<T: Mapped>(bytes: &[u8]) -> Result<T> {
 ///
 /// Header problems, as [`from_bytes`] reports them.
 pub unsafe fn from_bytes_unchecked<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_>> {
-    let header = check_buffer::<T>(bytes, false)?;
+    let header = check_buffer::<T>(bytes, false, USE_IMAGE)?;
     // SAFETY: `bytes` is borrowed shared for the view's lifetime.
     Ok(unsafe { view_root::<T>(FileRef::new(&bytes[..header.data_len as usize]), &header) })
 }
@@ -200,7 +287,7 @@ pub unsafe fn from_bytes_unchecked<T: Mapped>(bytes: &[u8]) -> Result<T::View<'_
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn from_bytes_mut<T: Mapped>(bytes: &mut [u8]) -> Result<T::ViewMut<'_>> {
-    let header = check_buffer::<T>(bytes, true)?;
+    let header = check_buffer::<T>(bytes, true, CANNOT_CHANGE)?;
     let data = &mut bytes[..header.data_len as usize];
     // SAFETY: validation proved that the root and all blocks are disjoint, and
     // `bytes` is borrowed exclusively for the view's lifetime.

@@ -15,10 +15,13 @@ use memmap2::{MmapMut, MmapRaw};
 
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::mapped::Mapped;
-use crate::access::validate::{check_header, read_root, view_root};
-use crate::format::error::Result;
+use std::sync::Arc;
+
+use crate::access::validate::{read_root, view_root};
+use crate::dynamic::resolve::{Evolution, check_for, read_root_in, view_root_in};
+use crate::format::error::{Error, Result};
 use crate::format::header::Header;
-use crate::storage::bytes::root_mut;
+use crate::storage::bytes::{CANNOT_CHANGE, root_mut};
 use crate::storage::map::{load_header, raw_file};
 use crate::storage::open::{NewFile, Opened, TempPath, open_locked, open_reader, write_new_file};
 use crate::storage::options::{Access, MapOptions, io_error};
@@ -87,6 +90,8 @@ impl MapOptions {
 pub struct MappedFile<T: Mapped> {
     map: MmapRaw,
     header: Header,
+    /// How the file stores `T`, if otherwise than this program.
+    evolution: Option<Arc<Evolution>>,
     path: PathBuf,
     // Holds the shared lock; declared after `map`, so it is unmapped first.
     _file: File,
@@ -136,10 +141,11 @@ impl<T: Mapped> MappedFile<T> {
         let opened = open_reader(path, options, false, |whole, header| {
             // SAFETY: `open_reader` holds the shared lock and lets us borrow
             // the version's blocks.
-            unsafe { check_header::<T>(whole, header, check_graph) }
+            unsafe { check_for::<T>(whole, header, check_graph) }
         })?;
-        let Opened { file, map, checked: header } = opened;
-        Ok(MappedFile { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
+        let Opened { file, map, checked: (header, evolution) } = opened;
+        let path = path.to_owned();
+        Ok(MappedFile { map, header, evolution, path, _file: file, _type: PhantomData })
     }
 
     /// The bytes in use (header, root, blocks), as mapped.
@@ -160,14 +166,24 @@ impl<T: Mapped> MappedFile<T> {
 
     /// A view of the root object.
     pub fn root(&self) -> T::View<'_> {
-        // SAFETY: `data` keeps the reachable bytes unwritten while borrowed.
-        unsafe { view_root::<T>(self.data(), &self.header) }
+        // SAFETY: `data` keeps the reachable bytes unwritten while borrowed;
+        // the file was checked for `T` by `check_for`.
+        unsafe { view_root_in::<T>(self.data(), &self.header, self.evolution.as_deref()) }
     }
 
     /// Copies the root object out of the file.
     pub fn to_owned(&self) -> T {
         // SAFETY: as in `root`.
-        unsafe { read_root::<T>(self.data(), &self.header) }
+        unsafe { read_root_in::<T>(self.data(), &self.header, self.evolution.as_deref()) }
+    }
+
+    /// Whether the file stores `T` as another version of the program does:
+    /// written before or after a change to `T` that this program can read
+    /// (see the README's "Changing your types"). Its views then resolve the
+    /// differences; [`upgrade`](crate::upgrade) rewrites it in this
+    /// program's layout.
+    pub fn is_other_version(&self) -> bool {
+        self.evolution.is_some()
     }
 
     /// The file's header.
@@ -280,7 +296,14 @@ impl<T: Mapped> MappedFileMut<T> {
             .map_err(io_error("cannot map", path))?;
         let whole = FileRef::new(&map);
         // SAFETY: `map` is borrowed shared for the call.
-        let header = unsafe { check_header::<T>(whole, load_header(whole)?, true) }?;
+        let (header, evolution) = unsafe { check_for::<T>(whole, load_header(whole)?, true) }?;
+        if let Some(evolution) = evolution {
+            return Err(Error::OtherVersion {
+                type_name: T::LAYOUT.name,
+                differences: evolution.differences.clone(),
+                remedy: CANNOT_CHANGE,
+            });
+        }
         Ok(MappedFileMut { map, header, path: path.to_owned(), _file: file, _type: PhantomData })
     }
 

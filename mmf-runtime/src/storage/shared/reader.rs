@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use memmap2::MmapRaw;
 
 use crate::access::mapped::Mapped;
-use crate::access::validate::{check_header, view_root};
+use crate::dynamic::resolve::{Evolution, check_for, view_root_in};
+use std::sync::Arc;
 use crate::format::error::Result;
 use crate::format::header::{FLAG_SUPERSEDED, Header};
 use crate::storage::map::{load_header, map_read_only, raw_file};
@@ -54,6 +55,8 @@ pub struct SharedReader<T: Mapped> {
     map: MmapRaw,
     /// The version views show, validated.
     header: Header,
+    /// How that version stores `T`, if otherwise than this program.
+    evolution: Option<Arc<Evolution>>,
     path: PathBuf,
     options: MapOptions,
     // Holds the shared lock; declared after `map`, so it is unmapped first.
@@ -76,10 +79,11 @@ impl<T: Mapped> SharedReader<T> {
         let opened = open_reader(path, options, true, |whole, header| {
             // SAFETY: `open_reader` holds the shared lock and lets us borrow
             // the version's blocks.
-            unsafe { check_header::<T>(whole, header, true) }
+            unsafe { check_for::<T>(whole, header, true) }
         })?;
-        let Opened { file, map, checked: header } = opened;
-        Ok(SharedReader { map, header, path: path.to_owned(), options, file, _type: PhantomData })
+        let Opened { file, map, checked: (header, evolution) } = opened;
+        let path = path.to_owned();
+        Ok(SharedReader { map, header, evolution, path, options, file, _type: PhantomData })
     }
 
     /// The header of the latest version.
@@ -88,12 +92,13 @@ impl<T: Mapped> SharedReader<T> {
         load_header(unsafe { raw_file(map, u64::MAX) })
     }
 
-    /// Validates the version `header` names in `map`.
-    fn check(map: &MmapRaw, header: Header) -> Result<Header> {
+    /// Validates the version `header` names in `map`, and resolves it if it
+    /// stores `T` as another version of the program does.
+    fn check(map: &MmapRaw, header: Header) -> Result<(Header, Option<Arc<Evolution>>)> {
         // SAFETY: we hold the shared lock. The handle covers the whole mapping,
         // but only the version's blocks are borrowed, and only while checked;
         // the writer may be appending past them.
-        unsafe { check_header::<T>(raw_file(map, u64::MAX), header, true) }
+        unsafe { check_for::<T>(raw_file(map, u64::MAX), header, true) }
     }
 
     /// Moves to the latest published version, if it is not the one views show;
@@ -127,7 +132,7 @@ impl<T: Mapped> SharedReader<T> {
                 Err(e) => return Err(e),
             }
         }
-        self.header = Self::check(&self.map, latest)?;
+        (self.header, self.evolution) = Self::check(&self.map, latest)?;
         Ok(true)
     }
 
@@ -154,7 +159,10 @@ impl<T: Mapped> SharedReader<T> {
     /// A view of the version last read, without looking for a newer one.
     pub fn view(&self) -> T::View<'_> {
         // SAFETY: we hold the shared lock; the version's bytes are never written.
-        unsafe { view_root::<T>(raw_file(&self.map, self.header.data_len), &self.header) }
+        unsafe {
+            let data = raw_file(&self.map, self.header.data_len);
+            view_root_in::<T>(data, &self.header, self.evolution.as_deref())
+        }
     }
 
     /// The generation of the version last read (see

@@ -1,0 +1,355 @@
+//! Reading a file whose layout of a type differs from the program's (schema
+//! evolution): the differences are resolved once per open into an
+//! [`Evolved`] tree, and views of such types follow it — a field at another
+//! offset, a field the file lacks read as its default, list elements a
+//! different size apart, a number stored narrower. Where a file's layout is
+//! the program's, nothing here is used: views take their usual path.
+
+use core::ptr::NonNull;
+
+use crate::access::file_ref::FileRef;
+use crate::access::mapped::Mapped;
+use crate::access::write::Writer;
+use crate::format::layout::{DefaultImage, Scalar};
+
+/// How a file stores a value of one of the program's types whose layout
+/// differs there: made by resolving the file's schema against the program's
+/// layouts when the file is opened (`MappedFile::open`, [`crate::Image`],
+/// `SharedReader`), used by views of the value.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Evolved {
+    /// The size of the file's stored form: how far apart list elements are.
+    pub(crate) size: usize,
+    /// The alignment of the file's stored form.
+    pub(crate) align: usize,
+    pub(crate) shape: Shape,
+}
+
+/// What differs, by kind of type.
+#[derive(Debug)]
+pub(crate) enum Shape {
+    /// A struct: where the file holds each of the program's fields, in the
+    /// program's order.
+    Struct(Box<[Source]>),
+    /// A number stored as a narrower one of the same kind.
+    Widened(Scalar),
+    /// A fieldless enum whose file knows variants the program does not, or
+    /// numbers them otherwise: `(file discriminant, program discriminant)`,
+    /// sorted; unknown values read as `other` (checked on open to be present
+    /// only when the program has a fallback variant).
+    Enum { repr: Scalar, map: Box<[(u64, u64)]>, other: Option<u64> },
+    /// A list (`Vec`, `Box<[T]>`) of elements that differ.
+    List(Box<Evolved>),
+    /// An option of a value that differs, `payload` bytes after the tag.
+    Option { payload: usize, value: Box<Evolved> },
+    /// A box of a value that differs; `zeroed` is its file form's zero
+    /// value, viewed if the box stops resolving (the file changed after it was
+    /// validated).
+    Box { value: Box<Evolved>, zeroed: DefaultImage },
+}
+
+/// Where the file holds one of the program's fields.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// At `offset` in the file's struct; `value` says how its type differs,
+    /// `None` if it does not.
+    At { offset: usize, value: Option<Box<Evolved>> },
+    /// Nowhere: the field reads as this default value.
+    Missing(DefaultImage),
+}
+
+impl Evolved {
+    fn fields(&self) -> &[Source] {
+        match &self.shape {
+            Shape::Struct(fields) => fields,
+            _ => &[],
+        }
+    }
+}
+
+/// What a type's `view_evolved` / `read_evolved` is when the type cannot
+/// differ from the program's in a file: resolving never gives it an
+/// [`Evolved`], so this is not reached.
+#[cold]
+pub(crate) fn never_evolved(name: &str) -> ! {
+    unreachable!("files are checked on open to store `{name}` as the program does")
+}
+
+/// A pointer `offset` bytes after `at`.
+///
+/// # Safety
+///
+/// `at + offset` must lie in the allocation `at` points into.
+#[inline]
+unsafe fn add(at: NonNull<u8>, offset: usize) -> NonNull<u8> {
+    // SAFETY: the caller's promise.
+    unsafe { at.add(offset) }
+}
+
+/// `F`'s stored form at `at`, which stores it as the program does.
+///
+/// # Safety
+///
+/// `at` must point to `size_of::<F::Raw>()` bytes aligned for `F::Raw`, free
+/// of `&mut` for `'a`.
+#[inline]
+unsafe fn raw_at<'a, F: Mapped>(at: NonNull<u8>) -> &'a F::Raw {
+    // SAFETY: the caller's promise; `F::Raw: Pod` accepts any bytes.
+    unsafe { at.cast::<F::Raw>().as_ref() }
+}
+
+/// The view of a value stored at `at` as `how` says (`None`: as the program
+/// stores it).
+///
+/// # Safety
+///
+/// `at` must point to the file form's bytes (`how.size`, or `F::Raw`'s size),
+/// aligned for it, inside `file`'s bytes or a default image that outlives
+/// `'a`, validated by the file's schema and free of `&mut` for `'a`.
+#[inline]
+pub(crate) unsafe fn view_at<'a, F: Mapped>(
+    at: NonNull<u8>,
+    how: Option<&'a Evolved>,
+    file: FileRef<'a>,
+) -> F::View<'a> {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match how {
+            None => F::view(raw_at::<F>(at), file),
+            Some(how) => F::view_evolved(at, how, file),
+        }
+    }
+}
+
+/// [`view_at`], reading the owned value.
+///
+/// # Safety
+///
+/// As for [`view_at`].
+pub(crate) unsafe fn read_at<F: Mapped>(
+    at: NonNull<u8>,
+    how: Option<&Evolved>,
+    file: FileRef<'_>,
+) -> F {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match how {
+            None => F::read(raw_at::<F>(at), file),
+            Some(how) => F::read_evolved(at, how, file),
+        }
+    }
+}
+
+/// A default image's stored form and the file to resolve its offsets in.
+fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
+    let bytes = image.bytes();
+    (NonNull::from(bytes).cast(), FileRef::new(bytes))
+}
+
+/// The view of field `index` of the evolved struct at `at`.
+///
+/// # Safety
+///
+/// As for [`view_at`], for a struct stored as `how` says, and field `index`
+/// of the program's struct must be of type `F` (the struct `how` was
+/// resolved for).
+#[inline]
+pub unsafe fn field_view<'a, F: Mapped>(
+    at: NonNull<u8>,
+    how: &'a Evolved,
+    index: usize,
+    file: FileRef<'a>,
+) -> F::View<'a> {
+    // SAFETY: resolving proved that the field lies inside the file's struct,
+    // aligned as its file form needs; a default image holds `F`'s stored form
+    // (the caller's promise on `F`) at offset 0, aligned to 16.
+    unsafe {
+        match &how.fields()[index] {
+            Source::At { offset, value } => view_at::<F>(add(at, *offset), value.as_deref(), file),
+            Source::Missing(image) => {
+                let (at, file) = default_view(image);
+                view_at::<F>(at, None, file)
+            }
+        }
+    }
+}
+
+/// [`field_view`], reading the owned value.
+///
+/// # Safety
+///
+/// As for [`field_view`].
+pub unsafe fn field_read<F: Mapped>(
+    at: NonNull<u8>,
+    how: &Evolved,
+    index: usize,
+    file: FileRef<'_>,
+) -> F {
+    // SAFETY: as in `field_view`.
+    unsafe {
+        match &how.fields()[index] {
+            Source::At { offset, value } => read_at::<F>(add(at, *offset), value.as_deref(), file),
+            Source::Missing(image) => {
+                let (at, file) = default_view(image);
+                read_at::<F>(at, None, file)
+            }
+        }
+    }
+}
+
+/// A number stored narrower: its value, converted without loss.
+///
+/// # Safety
+///
+/// `at` must point to the narrower number, aligned for it.
+#[inline]
+pub(crate) unsafe fn widened(at: NonNull<u8>, how: &Evolved) -> Number {
+    // SAFETY: the caller's promise; every bit pattern is a valid number.
+    unsafe {
+        let p = at;
+        match how.shape {
+            Shape::Widened(Scalar::U8) => Number::Unsigned(p.cast::<u8>().read().into()),
+            Shape::Widened(Scalar::U16) => Number::Unsigned(p.cast::<u16>().read().into()),
+            Shape::Widened(Scalar::U32) => Number::Unsigned(p.cast::<u32>().read().into()),
+            Shape::Widened(Scalar::U64) => Number::Unsigned(p.cast::<u64>().read().into()),
+            Shape::Widened(Scalar::I8) => Number::Signed(p.cast::<i8>().read().into()),
+            Shape::Widened(Scalar::I16) => Number::Signed(p.cast::<i16>().read().into()),
+            Shape::Widened(Scalar::I32) => Number::Signed(p.cast::<i32>().read().into()),
+            Shape::Widened(Scalar::I64) => Number::Signed(p.cast::<i64>().read().into()),
+            Shape::Widened(Scalar::F32) => Number::Float(p.cast::<f32>().read().into()),
+            _ => never_evolved("a number"),
+        }
+    }
+}
+
+/// A number read from a narrower stored form.
+#[derive(Clone, Copy)]
+pub(crate) enum Number {
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+}
+
+/// The program's discriminant of the fieldless enum value at `at`, stored
+/// as `how` says; `None` if the value is one the program does not know and
+/// has no fallback for (possible only if the file changed after it was
+/// checked).
+///
+/// # Safety
+///
+/// `at` must point to the file's stored discriminant, aligned for it.
+#[inline]
+pub unsafe fn evolved_discriminant(at: NonNull<u8>, how: &Evolved) -> Option<u64> {
+    let Shape::Enum { repr, map, other } = &how.shape else { return None };
+    // SAFETY: the caller's promise; every bit pattern is a valid integer.
+    let stored = unsafe {
+        match repr {
+            Scalar::U8 => at.cast::<u8>().read().into(),
+            Scalar::U16 => at.cast::<u16>().read().into(),
+            _ => u64::from(at.cast::<u32>().read()),
+        }
+    };
+    match map.binary_search_by_key(&stored, |&(file, _)| file) {
+        Ok(i) => Some(map[i].1),
+        Err(_) => *other,
+    }
+}
+
+/// The elements of a list whose element type differs in the file: `len`
+/// file forms `how.size` bytes apart from `base`.
+#[derive(Clone, Copy)]
+pub(crate) struct Spread<'a> {
+    pub base: NonNull<u8>,
+    pub len: usize,
+    pub how: &'a Evolved,
+}
+
+impl<'a> Spread<'a> {
+    /// The list block at `offset` of `len` elements stored as `how` says, or
+    /// no elements if the block does not lie inside the file or is
+    /// misaligned.
+    ///
+    /// # Safety
+    ///
+    /// No `&mut` to the block's bytes may be live for `'a`.
+    pub unsafe fn resolve(file: FileRef<'a>, offset: u64, len: u64, how: &'a Evolved) -> Self {
+        let bytes = len.saturating_mul(how.size as u64);
+        // SAFETY: the caller's promise.
+        let block = unsafe { file.block::<u8>(offset, bytes) };
+        match block {
+            Some(block) if (block.as_ptr() as usize) % how.align == 0 => {
+                Spread { base: NonNull::from(block).cast(), len: len as usize, how }
+            }
+            _ => Spread { base: NonNull::dangling(), len: 0, how },
+        }
+    }
+
+    /// Element `index`'s stored form, which lies inside the block.
+    pub fn at(&self, index: usize) -> Option<NonNull<u8>> {
+        // SAFETY: `index < len`, so the element lies inside the block.
+        (index < self.len).then(|| unsafe { add(self.base, index * self.how.size) })
+    }
+}
+
+/// The stored form of a box whose value differs in the file: the value's
+/// bytes, or its zero value's if the box does not resolve.
+///
+/// # Safety
+///
+/// No `&mut` to the value's bytes may be live for `'a`.
+pub(crate) unsafe fn boxed_at<'a>(
+    file: FileRef<'a>,
+    offset: u64,
+    how: &'a Evolved,
+) -> (NonNull<u8>, &'a Evolved, FileRef<'a>) {
+    let Shape::Box { value, zeroed } = &how.shape else { never_evolved("Box") };
+    // SAFETY: the caller's promise.
+    match unsafe { Spread::resolve(file, offset, 1, value) }.at(0) {
+        Some(at) => (at, value, file),
+        None => {
+            let (at, file) = default_view(zeroed);
+            (at, value, file)
+        }
+    }
+}
+
+/// Writes `value`'s stored form and blocks into an image of their own: a
+/// field's default for files that lack the field.
+pub fn default_image<T: Mapped>(value: &T) -> DefaultImage {
+    let size = size_of::<T::Raw>() as u64;
+    let mut w = Writer::measure_from(0);
+    w.alloc(size, align_of::<T::Raw>() as u64);
+    value.write(&mut w);
+    let mut image = DefaultImage::zeroed(w.end() as usize);
+    let mut w = Writer::over_from(image.bytes_mut(), 0);
+    w.alloc(size, align_of::<T::Raw>() as u64);
+    let raw = value.write(&mut w);
+    w.put(0, &raw);
+    image
+}
+
+/// `Default::default()` of `T` in stored form, for [`DefaultOf`].
+fn default_image_of<T: Mapped + Default>() -> DefaultImage {
+    default_image(&T::default())
+}
+
+/// `DefaultOf::<T>::VALUE`, with [`NoDefault`] in scope: how to make `T`'s
+/// `Default` value in stored form if `T: Default`, else `None` (the derive
+/// fills `FieldLayout::default` with it).
+#[doc(hidden)]
+pub struct DefaultOf<T>(core::marker::PhantomData<T>);
+
+impl<T: Mapped + Default> DefaultOf<T> {
+    /// `T::default()`, in stored form.
+    pub const VALUE: Option<crate::format::layout::DefaultValue> =
+        Some(crate::format::layout::DefaultValue(default_image_of::<T>));
+}
+
+/// What `DefaultOf::<T>::VALUE` is when `T` is not `Default`.
+#[doc(hidden)]
+pub trait NoDefault {
+    /// No default.
+    const VALUE: Option<crate::format::layout::DefaultValue> = None;
+}
+impl<T> NoDefault for DefaultOf<T> {}

@@ -1,0 +1,443 @@
+//! Resolving a file's layout against the program's (schema evolution): once
+//! per open, the file's embedded schema and the program's `LAYOUT` are walked
+//! together, and every difference the program can read is turned into an
+//! [`Evolved`] node its views follow; the others are listed, by field path.
+
+use std::sync::Arc;
+
+use crate::access::evolve::{Evolved, Shape, Source, Spread};
+use crate::access::file_ref::FileRef;
+use crate::access::mapped::Mapped;
+use crate::access::validate::{check_header, read_root, view_root};
+use crate::dynamic::decode::{DynField, DynKind, DynLayout};
+use crate::dynamic::validate::validate_by;
+use crate::format::error::{Error, Result};
+use crate::format::header::Header;
+use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, Scalar, has_data};
+
+/// How a file written by another version of the program stores its root
+/// type: resolved once per open, followed by views of it.
+#[derive(Debug)]
+pub(crate) struct Evolution {
+    root: Option<Box<Evolved>>,
+    /// What differs, by field path, for messages.
+    pub differences: Vec<String>,
+}
+
+/// Checks `header` for `T` and, if asked, validates the object graph. A file
+/// whose schema is not `T`'s but one `T` can read (see the README's
+/// "Changing your types") is validated by its embedded schema, always, and
+/// resolved: the `Evolution` its views follow.
+///
+/// # Safety
+///
+/// No byte of the version `header` names may be written while this runs.
+pub(crate) unsafe fn check_for<T: Mapped>(
+    file: FileRef<'_>,
+    header: Header,
+    graph: bool,
+) -> Result<(Header, Option<Arc<Evolution>>)> {
+    // SAFETY: the caller's promise.
+    let mismatch = match unsafe { check_header::<T>(file, header, graph) } {
+        Ok(header) => return Ok((header, None)),
+        Err(e @ Error::SchemaMismatch { .. }) => e,
+        Err(e) => return Err(e),
+    };
+    let data = file.prefix(header.data_len);
+    // SAFETY: the caller's promise.
+    let Ok(Some(schema)) = (unsafe { header.schema_bytes(data) }) else { return Err(mismatch) };
+    let file_layout = DynLayout::decode(schema)?;
+    // Fields find each other by name; the root, by its type's name: a file
+    // of another root type is a mistake far more often than a rename.
+    let resolved = match resolve(&file_layout, T::LAYOUT)
+        .and_then(|r| if file_layout.name == T::LAYOUT.name { Ok(r) } else { Err(Vec::new()) })
+    {
+        Ok(resolved) => resolved,
+        Err(problems) => {
+            let Error::SchemaMismatch {
+                found,
+                found_name,
+                expected,
+                expected_name,
+                differences: changes,
+                different: changed,
+            } = mismatch
+            else {
+                unreachable!("matched above")
+            };
+            // Why the program cannot read the file, then what changed.
+            let different = problems.len() + changed;
+            let differences = problems.into_iter().chain(changes).take(8).collect();
+            return Err(Error::SchemaMismatch {
+                found,
+                found_name,
+                expected,
+                expected_name,
+                differences,
+                different,
+            });
+        }
+    };
+    // SAFETY: the caller's promise.
+    unsafe { validate_by(data, &header, &file_layout, resolved.strict_enums) }?;
+    let differences = match mismatch {
+        Error::SchemaMismatch { differences, .. } => differences,
+        _ => Vec::new(),
+    };
+    Ok((header, Some(Arc::new(Evolution { root: resolved.root, differences }))))
+}
+
+/// A view of the root of an image checked by [`check_for`].
+///
+/// # Safety
+///
+/// As for [`view_root`].
+pub(crate) unsafe fn view_root_in<'a, T: Mapped>(
+    data: FileRef<'a>,
+    header: &Header,
+    evolution: Option<&'a Evolution>,
+) -> T::View<'a> {
+    match evolution.and_then(|e| e.root.as_deref()) {
+        // SAFETY: the caller's promise; a root resolved as stored like the
+        // program's has `T::Raw`'s size and alignment, which `check_root` checked.
+        None => unsafe { view_root::<T>(data, header) },
+        // SAFETY: validation checked the root's place for the file's layout
+        // (`check_root`), and its graph by the schema `how` was resolved from.
+        Some(how) => unsafe { T::view_evolved(root_at(data, header, how), how, data) },
+    }
+}
+
+/// The owned root of an image checked by [`check_for`].
+///
+/// # Safety
+///
+/// As for [`view_root`], for the duration of the call.
+pub(crate) unsafe fn read_root_in<T: Mapped>(
+    data: FileRef<'_>,
+    header: &Header,
+    evolution: Option<&Evolution>,
+) -> T {
+    match evolution.and_then(|e| e.root.as_deref()) {
+        // SAFETY: as in `view_root_in`.
+        None => unsafe { read_root::<T>(data, header) },
+        // SAFETY: as in `view_root_in`.
+        Some(how) => unsafe { T::read_evolved(root_at(data, header, how), how, data) },
+    }
+}
+
+/// Where the root lies, stored as `how` says.
+///
+/// # Safety
+///
+/// The root's bytes must not be written while `'a` lasts.
+unsafe fn root_at<'a>(
+    data: FileRef<'a>,
+    header: &Header,
+    how: &'a Evolved,
+) -> core::ptr::NonNull<u8> {
+    // SAFETY: the caller's promise.
+    match unsafe { Spread::resolve(data, header.root_offset, 1, how) }.at(0) {
+        Some(at) => at,
+        None => unreachable!("validation checked the root's place"),
+    }
+}
+
+/// How a file stores the program's root type: `None` if exactly as the
+/// program does.
+pub(crate) struct Resolved {
+    pub root: Option<Box<Evolved>>,
+    /// The file's fieldless enums that hold variants the program does not
+    /// know and has no `other` variant for: each node (by address) and the
+    /// discriminants the program can read. Validation refuses a file that
+    /// holds any other value there.
+    pub strict_enums: Vec<(usize, Vec<u64>)>,
+}
+
+/// Resolves `file` (the file's layout of the root) against `program`; the
+/// differences the program cannot read, by path, if there are any.
+pub(crate) fn resolve(file: &DynLayout, program: &'static Layout) -> Result<Resolved, Vec<String>> {
+    let mut walk = Walk { problems: Vec::new(), strict_enums: Vec::new() };
+    let root = walk.resolve(file, program, &mut String::new(), Place::Field);
+    if walk.problems.is_empty() {
+        Ok(Resolved { root, strict_enums: walk.strict_enums })
+    } else {
+        Err(walk.problems)
+    }
+}
+
+/// Whether `file` stores exactly what `program` describes: same sizes,
+/// offsets, kinds and field and variant names. Names of types may differ.
+pub(crate) fn same(file: &DynLayout, program: &Layout) -> bool {
+    if file.size != program.size as u64 || file.align != program.align as u64 {
+        return false;
+    }
+    match (&file.kind, &program.kind) {
+        (DynKind::Scalar(a), Kind::Scalar(b)) => a == b,
+        (DynKind::Str, Kind::Str) => true,
+        (DynKind::List(a), Kind::List(b))
+        | (DynKind::Option(a), Kind::Option(b))
+        | (DynKind::Box(a), Kind::Box(b)) => same(a, b),
+        (DynKind::Array { element: a, len: n }, Kind::Array { element: b, len: m }) => {
+            *n == *m as u64 && same(a, b)
+        }
+        (
+            DynKind::Map { key: ka, value: va, hashed: ha },
+            Kind::Map { key: kb, value: vb, hashed: hb },
+        ) => {
+            ha == hb
+                && same(ka, kb)
+                && match (va, vb) {
+                    (Some(a), Some(b)) => same(a, b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        }
+        (DynKind::Struct(a), Kind::Struct(b)) => same_fields(a, b),
+        (DynKind::Enum { repr: ra, variants: va }, Kind::Enum { repr: rb, variants: vb }) => {
+            ra == rb
+                && va.len() == vb.len()
+                && va.iter().zip(vb.iter()).all(|(a, b)| {
+                    a.name == b.name
+                        && a.discriminant == b.discriminant
+                        && same_fields(a.fields(), b.fields)
+                })
+        }
+        (DynKind::Recursive { .. }, Kind::Recursive) => file.name == program.name,
+        _ => false,
+    }
+}
+
+fn same_fields(file: &[DynField], program: &[FieldLayout]) -> bool {
+    file.len() == program.len()
+        && file.iter().zip(program).all(|(a, b)| {
+            a.name == b.name && a.offset == b.offset as u64 && same(&a.layout, b.layout)
+        })
+}
+
+/// Where a value is: the program reads numbers stored narrower only as a
+/// struct's fields, so that lists and arrays of numbers keep handing out
+/// their stored forms.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Field,
+    Element,
+}
+
+struct Walk {
+    problems: Vec<String>,
+    strict_enums: Vec<(usize, Vec<u64>)>,
+}
+
+impl Walk {
+    fn problem(&mut self, path: &str, text: String) {
+        let path = if path.is_empty() { "the root" } else { path };
+        self.problems.push(format!("{path}: {text}"));
+    }
+
+    fn resolve(
+        &mut self,
+        file: &DynLayout,
+        program: &'static Layout,
+        path: &mut String,
+        place: Place,
+    ) -> Option<Box<Evolved>> {
+        if same(file, program) {
+            return None;
+        }
+        let evolved = |shape| Some(Box::new(evolved(file, shape)));
+        if program.frozen {
+            let name = program.name;
+            self.problem(
+                path,
+                format!(
+                    "the file stores `{name}` otherwise, and `{name}` is `frozen`: {}",
+                    describe_change(file, program)
+                ),
+            );
+            return None;
+        }
+        match (&file.kind, &program.kind) {
+            (DynKind::Struct(file_fields), Kind::Struct(fields))
+                if !program.name.starts_with('(')
+                    && !file.name.starts_with('(')
+                    && !holds_itself(program) =>
+            {
+                let known = |f: &&FieldLayout| {
+                    file_fields.iter().any(|g| g.name == f.name || f.renamed_from.contains(&&*g.name))
+                };
+                if !fields.is_empty() && !fields.iter().any(|f| known(&f)) {
+                    // Nothing in common: another type, not another version of it.
+                    self.problem(path, format!("{} (no field in common)", describe_change(file, program)));
+                    return None;
+                }
+                let sources = fields
+                    .iter()
+                    .map(|field| self.field(file_fields, field, path))
+                    .collect::<Vec<_>>();
+                evolved(Shape::Struct(sources.into()))
+            }
+            (DynKind::Scalar(from), Kind::Scalar(to)) if place == Place::Field && widens(*from, *to) => {
+                evolved(Shape::Widened(*from))
+            }
+            (DynKind::Enum { repr, variants: file_variants }, Kind::Enum { repr: to, variants })
+                if repr == to && !file.has_data() && !has_data(variants) =>
+            {
+                let other = variants.iter().find(|v| v.other).map(|v| v.discriminant);
+                let mut map = Vec::new();
+                let mut unknown = Vec::new();
+                for v in file_variants {
+                    match variants.iter().find(|p| p.name == v.name) {
+                        Some(p) => map.push((v.discriminant, p.discriminant)),
+                        None => unknown.push(v.name.as_str()),
+                    }
+                }
+                if !unknown.is_empty() && other.is_none() {
+                    // Readable as long as no value is of those variants.
+                    let known = map.iter().map(|&(file, _)| file).collect();
+                    self.strict_enums.push((file as *const DynLayout as usize, known));
+                }
+                map.sort_unstable();
+                evolved(Shape::Enum { repr: *repr, map: map.into(), other })
+            }
+            (DynKind::List(file_element), Kind::List(element)) => {
+                path.push_str("[_]");
+                let value = self.inner(file_element, element, path, Place::Element);
+                path.truncate(path.len() - 3);
+                value.and_then(|value| evolved(Shape::List(value)))
+            }
+            (DynKind::Option(file_value), Kind::Option(value)) => {
+                path.push('?');
+                let resolved = self.inner(file_value, value, path, place);
+                path.pop();
+                let payload = file_value.align as usize;
+                resolved.and_then(|value| evolved(Shape::Option { payload, value }))
+            }
+            (DynKind::Box(file_value), Kind::Box(value)) => {
+                let resolved = self.inner(file_value, value, path, Place::Element);
+                let zeroed = DefaultImage::zeroed(file_value.size as usize);
+                resolved.and_then(|value| evolved(Shape::Box { value, zeroed }))
+            }
+            _ => {
+                self.problem(path, describe_change(file, program));
+                None
+            }
+        }
+    }
+
+    /// A value inside a list, option or box: it differs (else the whole would
+    /// not), so `None` means it cannot be read.
+    fn inner(
+        &mut self,
+        file: &DynLayout,
+        program: &'static Layout,
+        path: &mut String,
+        place: Place,
+    ) -> Option<Box<Evolved>> {
+        let before = self.problems.len();
+        let resolved = self.resolve(file, program, path, place);
+        if resolved.is_none() && self.problems.len() == before {
+            // `same` held for the inside but not the whole: sizes disagree.
+            self.problem(path, describe_change(file, program));
+        }
+        resolved
+    }
+
+    /// Where the file holds the program's `field`: by its name, else by an
+    /// earlier name; else its default.
+    fn field(&mut self, file_fields: &[DynField], field: &FieldLayout, path: &mut String) -> Source {
+        let found = file_fields.iter().find(|f| f.name == field.name).or_else(|| {
+            field.renamed_from.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old))
+        });
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(field.name);
+        let source = match found {
+            Some(file_field) => {
+                let before = self.problems.len();
+                let value = self.resolve(&file_field.layout, field.layout, path, Place::Field);
+                if self.problems.len() > before {
+                    Source::Missing(DefaultImage::zeroed(0))
+                } else {
+                    Source::At { offset: file_field.offset as usize, value }
+                }
+            }
+            None => match field.default {
+                Some(default) => Source::Missing((default.0)()),
+                None => {
+                    self.problem(
+                        path,
+                        format!(
+                            "the file lacks this field, and `{}` has no `Default`: give the field `#[mmf(default = …)]`",
+                            field.layout.name
+                        ),
+                    );
+                    Source::Missing(DefaultImage::zeroed(0))
+                }
+            },
+        };
+        path.truncate(len);
+        source
+    }
+}
+
+/// Whether a layout reaches a type inside itself (`Kind::Recursive`).
+fn holds_itself(layout: &Layout) -> bool {
+    let fields_hold = |fields: &[FieldLayout]| fields.iter().any(|f| holds_itself(f.layout));
+    match layout.kind {
+        Kind::Recursive => true,
+        Kind::Scalar(_) | Kind::Str => false,
+        Kind::List(inner) | Kind::Option(inner) | Kind::Box(inner) => holds_itself(inner),
+        Kind::Array { element, .. } => holds_itself(element),
+        Kind::Map { key, value, .. } => holds_itself(key) || value.is_some_and(holds_itself),
+        Kind::Struct(fields) => fields_hold(fields),
+        Kind::Enum { variants, .. } => variants.iter().any(|v| fields_hold(v.fields)),
+    }
+}
+
+fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
+    Evolved { size: file.size as usize, align: file.align as usize, shape }
+}
+
+/// Whether every value of `from` is a value of `to`, of the same kind of
+/// number: `u32` → `u64`, `i16` → `i64`, `u8` → `i16`, `f32` → `f64`.
+pub(crate) fn widens(from: Scalar, to: Scalar) -> bool {
+    use Scalar::*;
+    let rank = |s| match s {
+        U8 | I8 => 1,
+        U16 | I16 => 2,
+        U32 | I32 | F32 => 3,
+        U64 | I64 | F64 => 4,
+        _ => 9,
+    };
+    let unsigned = |s| matches!(s, U8 | U16 | U32 | U64);
+    let signed = |s| matches!(s, I8 | I16 | I32 | I64);
+    let float = |s| matches!(s, F32 | F64);
+    rank(from) < rank(to)
+        && rank(to) < 9
+        && ((unsigned(from) && (unsigned(to) || signed(to)))
+            || (signed(from) && signed(to))
+            || (float(from) && float(to)))
+}
+
+/// What a refused change is, in words: both types.
+fn describe_change(file: &DynLayout, program: &Layout) -> String {
+    let program_dyn = DynLayout::from_layout(program);
+    let why = match (&file.kind, &program.kind) {
+        (DynKind::Scalar(_), Kind::Scalar(_)) => {
+            " (a number can only widen, as a struct's field, to a type that holds all its values)"
+        }
+        (DynKind::Struct(_), Kind::Struct(_)) => " (tuples cannot change)",
+        (DynKind::Enum { .. }, Kind::Enum { .. }) => {
+            " (enums with data cannot change; fieldless enums can gain variants)"
+        }
+        (DynKind::Array { .. }, Kind::Array { .. }) => " (arrays' elements cannot change)",
+        (DynKind::Map { .. }, Kind::Map { .. }) => " (maps' keys and values cannot change)",
+        (DynKind::Recursive { .. }, _) | (_, Kind::Recursive) => {
+            " (types that contain themselves cannot change)"
+        }
+        _ => "",
+    };
+    format!("the file stores `{file}`, this program reads `{program_dyn}`{why}")
+}
