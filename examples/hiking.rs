@@ -113,7 +113,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let opened = start.elapsed();
     let root = file.root();
     let total_points: usize = root.hikes().iter().map(|h| h.gps_track().len()).sum();
-    let total_distance: f64 = root.hikes().iter().map(|h| distance(h.gps_track().try_as_slice().unwrap())).sum();
+    let total_distance: f64 =
+        root.hikes().iter().map(|h| distance(h.gps_track().try_as_slice().unwrap())).sum();
     println!("opened and validated in {opened:.1?}: {:?}", root.description());
     println!(
         "  {} hikes, {} GPS points, {} bytes, {:.1} km walked",

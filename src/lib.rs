@@ -212,14 +212,14 @@
 pub use mmf_derive::Mapped;
 
 pub use mmf_runtime::{
-    AlignedBytes, BUFFER_ALIGN, DynField, DynFile, DynImage, DynKind, DynLayout, DynValue,
-    DefaultImage, DefaultValue, DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION, FieldLayout, FieldPath,
-    Frozen, HEADER_LEN, Header, Image, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC,
-    MAX_NESTING, MapKey, MapOptions, MapView, MapViewMut, Mapped, MappedFile, MappedFileMut,
-    Nested, NestedMut, PathSegment, Plain, Problem, RawBox, RawData, RawMap, RawOption, RawStr,
-    RawTuple, RawVec, Result, Scalar, ScalarValue, SetView, SharedReader, SharedWriter, ValueMut,
-    VariantLayout, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
-    map_key_hash, schema, to_bytes, tuple,
+    AlignedBytes, BUFFER_ALIGN, DefaultImage, DefaultValue, DynField, DynFile, DynImage, DynKind,
+    DynLayout, DynValue, DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION,
+    FieldLayout, FieldPath, Frozen, HEADER_LEN, Header, Image, Inline, Iter, IterMut, Kind, Layout,
+    ListView, ListViewMut, MAGIC, MAX_NESTING, MapKey, MapOptions, MapView, MapViewMut, Mapped,
+    MappedFile, MappedFileMut, Nested, NestedMut, PathSegment, Plain, Problem, RawBox, RawData,
+    RawMap, RawOption, RawStr, RawTuple, RawVec, Result, Scalar, ScalarValue, SetView,
+    SharedReader, SharedWriter, ValueMut, VariantLayout, from_bytes, from_bytes_mut,
+    from_bytes_owned, from_bytes_unchecked, map_key_hash, schema, to_bytes, tuple,
 };
 
 /// Reader code for other languages (the default feature `codegen`).

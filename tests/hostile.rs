@@ -67,7 +67,8 @@ fn length_times_size_overflow_is_caught() {
     let view = mmf::from_bytes::<HikingDatabase>(&good).unwrap();
     let track = offset_in(
         &good,
-        (&view.hikes().get(1).unwrap().raw().unwrap().gps_track as *const mmf::RawVec<CoordRaw>).cast(),
+        (&view.hikes().get(1).unwrap().raw().unwrap().gps_track as *const mmf::RawVec<CoordRaw>)
+            .cast(),
     );
     let offset = view.hikes().get(1).unwrap().raw().unwrap().gps_track.offset;
     // 24-byte elements: this length times 24 wraps around to a small number.

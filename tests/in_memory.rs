@@ -576,7 +576,9 @@ fn an_image_of_another_version_is_read_through_image_not_from_bytes() {
     let bytes = mmf::to_bytes(&later);
     let message = err::<HikingDatabase>(&bytes);
     assert!(
-        message.contains("hikes[_].gps_track[_].t: u64, in the file only: this program has no such field"),
+        message.contains(
+            "hikes[_].gps_track[_].t: u64, in the file only: this program has no such field"
+        ),
         "{message}"
     );
     assert_eq!(mmf::from_bytes_owned::<HikingDatabase>(&bytes).unwrap().description, "Alps");

@@ -416,8 +416,9 @@ fn update_and_flush(c: &mut Criterion, d: &Data) {
     // Start from a clean file, as a long-lived file is: only the change is dirty.
     file.flush().unwrap();
     let middle = d.db.hikes.len() / 2;
-    let target =
-        file.range_of(&file.root().hikes().get(middle).unwrap().gps_track().try_as_slice().unwrap()[0]).unwrap();
+    let target = file
+        .range_of(&file.root().hikes().get(middle).unwrap().gps_track().try_as_slice().unwrap()[0])
+        .unwrap();
     let z_at = target.start as usize + 16;
     let mut value = 0.0;
     g.bench_function(BenchmarkId::new("mmf_flush_range", d.label), |b| {

@@ -352,7 +352,9 @@ fn bench_publish(c: &mut Criterion, db: &HikingDatabase) {
         b.iter(|| {
             n += 1;
             file.root_mut().set_points(black_box(n));
-            let range = file.range_of(file.root().raw().expect("written by this program")).expect("the root");
+            let range = file
+                .range_of(file.root().raw().expect("written by this program"))
+                .expect("the root");
             file.flush_range(range).expect("flush");
         })
     });

@@ -46,7 +46,6 @@ pub use access::map::{MapKey, MapView, MapViewMut, SetView};
 pub use access::mapped::{Frozen, Inline, Mapped, Plain};
 pub use access::view::{Iter, IterMut, ListView, ListViewMut, Nested, NestedMut, ValueMut};
 pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
-pub use storage::dyn_file::{DynFile, DynImage};
 pub use dynamic::value::{DynValue, ScalarValue};
 pub use format::error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use format::header::{
@@ -59,9 +58,10 @@ pub use format::raw::{RawBox, RawData, RawMap, RawOption, RawStr, RawVec, map_ke
 pub use format::schema;
 pub use format::tuple::{self, RawTuple};
 pub use storage::bytes::{
-    AlignedBytes, BUFFER_ALIGN, Image, from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked,
-    to_bytes,
+    AlignedBytes, BUFFER_ALIGN, Image, from_bytes, from_bytes_mut, from_bytes_owned,
+    from_bytes_unchecked, to_bytes,
 };
+pub use storage::dyn_file::{DynFile, DynImage};
 pub use storage::file::{MappedFile, MappedFileMut};
 pub use storage::options::MapOptions;
 pub use storage::shared::reader::SharedReader;
@@ -81,9 +81,7 @@ pub mod __private {
         Check, DebugView, FieldDebug, Frozen, Inline, IsInline, IsPlain, Mapped, Plain,
     };
     pub use crate::access::validate::Validator;
-    pub use crate::access::view::{
-        EvolvedRef, Nested, NestedMut, StructMut, StructRef, ValueMut,
-    };
+    pub use crate::access::view::{EvolvedRef, Nested, NestedMut, StructMut, StructRef, ValueMut};
     pub use crate::access::write::Writer;
     pub use crate::format::error::{Error, PathSegment, Problem, Result};
     pub use crate::format::layout::{

@@ -86,8 +86,13 @@ unsafe impl Mapped for bool {
     type Raw = u8;
     type View<'a> = bool;
     type ViewMut<'a> = ValueMut<'a, bool>;
-    const LAYOUT: &'static Layout =
-        &Layout { name: "bool", size: 1, align: 1, kind: Kind::Scalar(Scalar::Bool), frozen: false };
+    const LAYOUT: &'static Layout = &Layout {
+        name: "bool",
+        size: 1,
+        align: 1,
+        kind: Kind::Scalar(Scalar::Bool),
+        frozen: false,
+    };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = false;
     #[inline]
@@ -123,8 +128,13 @@ unsafe impl Mapped for char {
     type Raw = u32;
     type View<'a> = char;
     type ViewMut<'a> = ValueMut<'a, char>;
-    const LAYOUT: &'static Layout =
-        &Layout { name: "char", size: 4, align: 4, kind: Kind::Scalar(Scalar::Char), frozen: false };
+    const LAYOUT: &'static Layout = &Layout {
+        name: "char",
+        size: 4,
+        align: 4,
+        kind: Kind::Scalar(Scalar::Char),
+        frozen: false,
+    };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = false;
     #[inline]
@@ -521,7 +531,11 @@ unsafe impl<T: Mapped> Mapped for Indirect<T> {
         Indirect(unsafe { T::read(boxed(raw.offset, file), file) })
     }
     #[inline]
-    unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> T::View<'a> {
+    unsafe fn view_evolved<'a>(
+        at: NonNull<u8>,
+        how: &'a Evolved,
+        file: FileRef<'a>,
+    ) -> T::View<'a> {
         // SAFETY: a box's stored form is a `RawBox` in every file; the caller's
         // promise covers the value, which `boxed_at` resolves with checks.
         unsafe {
@@ -580,7 +594,11 @@ unsafe impl<T: Mapped> Mapped for Box<T> {
         Box::new(unsafe { Indirect::<T>::read(raw, file) }.0)
     }
     #[inline]
-    unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> T::View<'a> {
+    unsafe fn view_evolved<'a>(
+        at: NonNull<u8>,
+        how: &'a Evolved,
+        file: FileRef<'a>,
+    ) -> T::View<'a> {
         // SAFETY: the caller's promise, passed on.
         unsafe { Indirect::<T>::view_evolved(at, how, file) }
     }
@@ -620,7 +638,8 @@ unsafe impl<T: RecursiveType> Mapped for Recur<T> {
         name: T::NAME,
         size: size_of::<T::Raw>(),
         align: align_of::<T::Raw>(),
-        kind: Kind::Recursive, frozen: false,
+        kind: Kind::Recursive,
+        frozen: false,
     };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = true;
@@ -684,7 +703,8 @@ unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
         name: "array",
         size: size_of::<[T::Raw; N]>(),
         align: align_of::<[T::Raw; N]>(),
-        kind: Kind::Array { element: T::LAYOUT, len: N }, frozen: false,
+        kind: Kind::Array { element: T::LAYOUT, len: N },
+        frozen: false,
     };
     const CHECKED: bool = T::CHECKED && N > 0;
     const HAS_BLOCKS: bool = T::HAS_BLOCKS && N > 0;
@@ -737,7 +757,8 @@ unsafe impl<T: Mapped> Mapped for Option<T> {
         name: "Option",
         size: size_of::<RawOption<T::Raw>>(),
         align: align_of::<RawOption<T::Raw>>(),
-        kind: Kind::Option(T::LAYOUT), frozen: false,
+        kind: Kind::Option(T::LAYOUT),
+        frozen: false,
     };
     const CHECKED: bool = true;
     const HAS_BLOCKS: bool = T::HAS_BLOCKS;
@@ -797,7 +818,11 @@ unsafe impl<T: Mapped> Mapped for Option<T> {
         (raw.tag == 1).then(|| unsafe { T::read(&raw.value, file) })
     }
     #[inline]
-    unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> Self::View<'a> {
+    unsafe fn view_evolved<'a>(
+        at: NonNull<u8>,
+        how: &'a Evolved,
+        file: FileRef<'a>,
+    ) -> Self::View<'a> {
         let Shape::Option { payload, value } = &how.shape else { never_evolved("Option") };
         // SAFETY: the caller's promise: the tag is the stored form's first byte,
         // and resolving placed the value `payload` bytes after it.

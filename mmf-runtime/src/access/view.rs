@@ -12,8 +12,8 @@ use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::mapped::{Frozen, Inline, Mapped, Plain};
 use core::fmt;
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 use core::ops::{Index, IndexMut};
+use core::ptr::NonNull;
 use core::slice::SliceIndex;
 
 /// A read-only view of a list (`Vec<T>`, `Box<[T]>`) or array (`[T; N]`).
@@ -238,10 +238,10 @@ impl<T: Mapped> DoubleEndedIterator for Iter<'_, T> {
             // SAFETY: elements of a `ListView`, see `ListView::get`.
             Some(raw) => Some(unsafe { T::view(raw, self.file) }),
             None if self.spread_left() > 0 => {
-                let spread = self.spread.as_mut()?;
-                spread.len -= 1;
-                let index = spread.len;
-                self.spread_view(index)
+                let index = self.spread.as_ref()?.len - 1;
+                let view = self.spread_view(index);
+                self.spread.as_mut()?.len = index;
+                view
             }
             None => None,
         }

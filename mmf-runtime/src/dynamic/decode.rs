@@ -172,7 +172,8 @@ impl DynLayout {
                                 name: v.name,
                                 size: layout.size,
                                 align: layout.align,
-                                kind: Kind::Struct(v.fields), frozen: false,
+                                kind: Kind::Struct(v.fields),
+                                frozen: false,
                             };
                             DynLayout::convert(&payload, enclosing, next, false)
                         } else {

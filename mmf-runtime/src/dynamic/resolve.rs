@@ -263,11 +263,16 @@ impl Walk {
                     && !holds_itself(program) =>
             {
                 let known = |f: &&FieldLayout| {
-                    file_fields.iter().any(|g| g.name == f.name || f.renamed_from.contains(&&*g.name))
+                    file_fields
+                        .iter()
+                        .any(|g| g.name == f.name || f.renamed_from.contains(&&*g.name))
                 };
                 if !fields.is_empty() && !fields.iter().any(|f| known(&f)) {
                     // Nothing in common: another type, not another version of it.
-                    self.problem(path, format!("{} (no field in common)", describe_change(file, program)));
+                    self.problem(
+                        path,
+                        format!("{} (no field in common)", describe_change(file, program)),
+                    );
                     return None;
                 }
                 let sources = fields
@@ -276,12 +281,15 @@ impl Walk {
                     .collect::<Vec<_>>();
                 evolved(Shape::Struct(sources.into()))
             }
-            (DynKind::Scalar(from), Kind::Scalar(to)) if place == Place::Field && widens(*from, *to) => {
+            (DynKind::Scalar(from), Kind::Scalar(to))
+                if place == Place::Field && widens(*from, *to) =>
+            {
                 evolved(Shape::Widened(*from))
             }
-            (DynKind::Enum { repr, variants: file_variants }, Kind::Enum { repr: to, variants })
-                if repr == to && !file.has_data() && !has_data(variants) =>
-            {
+            (
+                DynKind::Enum { repr, variants: file_variants },
+                Kind::Enum { repr: to, variants },
+            ) if repr == to && !file.has_data() && !has_data(variants) => {
                 let other = variants.iter().find(|v| v.other).map(|v| v.discriminant);
                 let mut map = Vec::new();
                 let mut unknown = Vec::new();
@@ -344,7 +352,12 @@ impl Walk {
 
     /// Where the file holds the program's `field`: by its name, else by an
     /// earlier name; else its default.
-    fn field(&mut self, file_fields: &[DynField], field: &FieldLayout, path: &mut String) -> Source {
+    fn field(
+        &mut self,
+        file_fields: &[DynField],
+        field: &FieldLayout,
+        path: &mut String,
+    ) -> Source {
         let found = file_fields.iter().find(|f| f.name == field.name).or_else(|| {
             field.renamed_from.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old))
         });

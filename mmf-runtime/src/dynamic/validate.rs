@@ -58,8 +58,7 @@ fn validate_value(value: DynValue<'_>, v: &mut Validator<'_>, rules: &Rules) -> 
             }
             if element.checked() {
                 for (i, item) in value.elements().enumerate() {
-                    validate(item, v, rules)
-                        .map_err(|e| e.within(PathSegment::Index(i as u64)))?;
+                    validate(item, v, rules).map_err(|e| e.within(PathSegment::Index(i as u64)))?;
                 }
             }
             Ok(())

@@ -442,8 +442,10 @@ mod tests {
     use crate::format::diff::differences;
     use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
 
-    const U64: Layout = Layout { name: "u64", size: 8, align: 8, kind: Kind::Scalar(Scalar::U64), frozen: false };
-    const F64: Layout = Layout { name: "f64", size: 8, align: 8, kind: Kind::Scalar(Scalar::F64), frozen: false };
+    const U64: Layout =
+        Layout { name: "u64", size: 8, align: 8, kind: Kind::Scalar(Scalar::U64), frozen: false };
+    const F64: Layout =
+        Layout { name: "f64", size: 8, align: 8, kind: Kind::Scalar(Scalar::F64), frozen: false };
 
     const fn field(name: &'static str, offset: usize, layout: &'static Layout) -> FieldLayout {
         FieldLayout::new(name, offset, layout)
@@ -453,8 +455,10 @@ mod tests {
     fn fields_added_removed_and_changed_are_named_by_path() {
         static OLD: [FieldLayout; 2] = [field("x", 0, &F64), field("y", 8, &F64)];
         static NEW: [FieldLayout; 2] = [field("x", 0, &U64), field("t", 8, &U64)];
-        let old = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&OLD), frozen: false };
-        let new = Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&NEW), frozen: false };
+        let old =
+            Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&OLD), frozen: false };
+        let new =
+            Layout { name: "Coord", size: 16, align: 8, kind: Kind::Struct(&NEW), frozen: false };
         let (shown, count) = differences(&encode(&old), &encode(&new));
         assert_eq!(
             shown,

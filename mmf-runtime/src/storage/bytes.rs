@@ -191,13 +191,17 @@ impl<'a, T: Mapped> Image<'a, T> {
     pub fn root(&self) -> T::View<'_> {
         // SAFETY: `bytes` is borrowed shared for the view's lifetime, and was
         // checked for `T` by `check_for`.
-        unsafe { view_root_in::<T>(FileRef::new(self.bytes), &self.header, self.evolution.as_deref()) }
+        unsafe {
+            view_root_in::<T>(FileRef::new(self.bytes), &self.header, self.evolution.as_deref())
+        }
     }
 
     /// Copies the root out of the image.
     pub fn to_owned(&self) -> T {
         // SAFETY: as in `root`.
-        unsafe { read_root_in::<T>(FileRef::new(self.bytes), &self.header, self.evolution.as_deref()) }
+        unsafe {
+            read_root_in::<T>(FileRef::new(self.bytes), &self.header, self.evolution.as_deref())
+        }
     }
 
     /// Whether the image stores `T` as another version of the program does.

@@ -9,12 +9,12 @@ use memmap2::MmapRaw;
 
 use crate::access::mapped::Mapped;
 use crate::dynamic::resolve::{Evolution, check_for, view_root_in};
-use std::sync::Arc;
 use crate::format::error::Result;
 use crate::format::header::{FLAG_SUPERSEDED, Header};
 use crate::storage::map::{load_header, map_read_only, raw_file};
 use crate::storage::open::{Opened, open_reader, replaced};
 use crate::storage::options::MapOptions;
+use std::sync::Arc;
 
 impl MapOptions {
     /// Opens a file for shared reading, as [`SharedReader::open`] does.

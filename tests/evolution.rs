@@ -1,0 +1,328 @@
+//! Schema evolution: files written by one version of the types, read by
+//! another, both ways, zero-copy.
+
+use mmf::{Mapped, MappedFile, MappedFileMut};
+
+/// The first version of a program's types.
+mod v1 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Coord {
+        pub x: f64,
+        pub y: f64,
+        pub z: f32,
+    }
+
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Difficulty {
+        Easy,
+        Hard,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Hike {
+        pub title: String,
+        pub year: u16,
+        pub difficulty: Difficulty,
+        pub track: Vec<Coord>,
+        pub start: Option<Coord>,
+        pub summit: Box<Coord>,
+        pub obsolete: u32,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Book {
+        pub owner: String,
+        pub hikes: Vec<Hike>,
+    }
+}
+
+/// The second version: fields added (with and without defaults), one removed,
+/// one renamed, one widened, and a variant added.
+mod v2 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Coord {
+        pub t: u64,
+        pub x: f64,
+        pub y: f64,
+        pub z: f64,
+    }
+
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Difficulty {
+        Easy,
+        Medium,
+        Hard,
+        #[mmf(other)]
+        Unknown,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Hike {
+        #[mmf(renamed_from = "title")]
+        pub name: String,
+        pub year: u32,
+        pub difficulty: Difficulty,
+        pub track: Vec<Coord>,
+        pub start: Option<Coord>,
+        pub summit: Box<Coord>,
+        #[mmf(default = String::from("Switzerland"))]
+        pub country: String,
+        pub tags: Vec<String>,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Book {
+        pub owner: String,
+        pub hikes: Vec<Hike>,
+    }
+}
+
+fn coord(i: usize) -> v1::Coord {
+    v1::Coord { x: i as f64, y: i as f64 * 2.0, z: i as f32 / 2.0 }
+}
+
+fn old_book() -> v1::Book {
+    let hike = |i: usize| v1::Hike {
+        title: format!("Hike {i}"),
+        year: 2000 + i as u16,
+        difficulty: if i % 2 == 0 { v1::Difficulty::Easy } else { v1::Difficulty::Hard },
+        track: (0..5 + i).map(coord).collect(),
+        start: (i % 2 == 1).then(|| coord(100 + i)),
+        summit: Box::new(coord(200 + i)),
+        obsolete: 7,
+    };
+    v1::Book { owner: "Ana".into(), hikes: (0..4).map(hike).collect() }
+}
+
+fn new_coord(c: &v1::Coord) -> v2::Coord {
+    v2::Coord { t: 0, x: c.x, y: c.y, z: c.z.into() }
+}
+
+/// What a program of version 2 should read from `old_book()`.
+fn old_book_as_v2() -> v2::Book {
+    let hikes = old_book()
+        .hikes
+        .iter()
+        .map(|h| v2::Hike {
+            name: h.title.clone(),
+            year: h.year.into(),
+            difficulty: match h.difficulty {
+                v1::Difficulty::Easy => v2::Difficulty::Easy,
+                v1::Difficulty::Hard => v2::Difficulty::Hard,
+            },
+            track: h.track.iter().map(new_coord).collect(),
+            start: h.start.as_ref().map(new_coord),
+            summit: Box::new(new_coord(&h.summit)),
+            country: "Switzerland".into(),
+            tags: Vec::new(),
+        })
+        .collect();
+    v2::Book { owner: "Ana".into(), hikes }
+}
+
+#[test]
+fn a_newer_program_reads_an_older_file_through_views() {
+    let bytes = mmf::to_bytes(&old_book());
+    let image = mmf::Image::<v2::Book>::new(&bytes).unwrap();
+    assert!(image.is_other_version());
+    let root = image.root();
+    assert_eq!(root.owner(), "Ana");
+    let hike = root.hikes().get(3).unwrap();
+    assert_eq!(hike.name(), "Hike 3", "renamed_from");
+    assert_eq!(hike.year(), 2003u32, "widened");
+    assert_eq!(hike.difficulty(), v2::Difficulty::Hard, "variants by name");
+    assert_eq!(hike.country(), "Switzerland", "#[mmf(default)]");
+    assert!(hike.tags().is_empty(), "Default");
+    assert!(hike.raw().is_none(), "the stored form is not the program's");
+    // A list of elements a different size apart: get, iterate both ways, count.
+    let track = hike.track();
+    assert_eq!(track.len(), 8);
+    assert!(track.try_as_slice().is_none());
+    assert_eq!(track.get(7).unwrap().x(), 7.0);
+    assert_eq!(track.get(7).unwrap().t(), 0);
+    assert_eq!(track.get(8).map(|c| c.x()), None);
+    let xs: Vec<f64> = track.iter().map(|c| c.x()).collect();
+    assert_eq!(xs, (0..8).map(|i| i as f64).collect::<Vec<_>>());
+    let back: Vec<f64> = track.iter().rev().map(|c| c.y()).collect();
+    assert_eq!(back, (0..8).rev().map(|i| i as f64 * 2.0).collect::<Vec<_>>());
+    assert_eq!(track.iter().len(), 8);
+    assert_eq!(hike.start().unwrap().z(), 51.5, "an option of a changed struct");
+    assert_eq!(hike.summit().x(), 203.0, "a box of a changed struct");
+    assert_eq!(image.to_owned(), old_book_as_v2());
+    assert_eq!(mmf::from_bytes_owned::<v2::Book>(&bytes).unwrap(), old_book_as_v2());
+}
+
+#[test]
+fn an_older_program_reads_a_newer_file_and_ignores_what_it_does_not_know() {
+    let mut book = old_book_as_v2();
+    book.hikes[0].tags = vec!["snow".into()];
+    book.hikes[1].track[0].t = 99;
+    let bytes = mmf::to_bytes(&book);
+    // `year` and `z` were widened: an old reader cannot narrow them back.
+    let err = mmf::Image::<v1::Book>::new(&bytes).err().unwrap().to_string();
+    assert!(
+        err.contains("hikes[_].year: the file stores `u32`, this program reads `u16`"),
+        "{err}"
+    );
+    assert!(err.contains("hikes[_].track[_].z: the file stores `f64`"), "{err}");
+
+    /// The old program without the widened fields: it reads the new file.
+    mod v1b {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Coord {
+            pub x: f64,
+            pub y: f64,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Hike {
+            pub title: String,
+            pub track: Vec<Coord>,
+            pub obsolete: u32,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Book {
+            pub owner: String,
+            pub hikes: Vec<Hike>,
+        }
+    }
+    let image = mmf::Image::<v1b::Book>::new(&bytes).unwrap();
+    let hike = image.root().hikes().get(1).unwrap();
+    // `title` became `name`: the old program sees its default, as for `obsolete`.
+    assert_eq!((hike.title(), hike.obsolete()), ("", 0));
+    assert_eq!(hike.track().get(1).unwrap().y(), 2.0);
+    assert_eq!(image.to_owned().hikes[3].track.len(), 8);
+}
+
+#[test]
+fn an_older_program_skips_fields_added_later() {
+    // Version 1 of `Coord` reads version 2's, which has `t` first and `z` wider:
+    // here only the fields kept as they were.
+    mod old {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Coord {
+            pub x: f64,
+            pub y: f64,
+        }
+    }
+    let new = vec![v2::Coord { t: 5, x: 1.0, y: 2.0, z: 3.0 }; 3];
+    let bytes = mmf::to_bytes(&new);
+    let image = mmf::Image::<Vec<old::Coord>>::new(&bytes).unwrap();
+    let list = image.root();
+    assert_eq!(list.len(), 3);
+    assert_eq!((list.get(2).unwrap().x(), list.get(2).unwrap().y()), (1.0, 2.0));
+    assert_eq!(image.to_owned(), vec![old::Coord { x: 1.0, y: 2.0 }; 3]);
+}
+
+#[test]
+fn an_unknown_variant_is_refused_only_where_a_value_holds_it() {
+    mod old {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+        #[repr(u8)]
+        pub enum Difficulty {
+            Easy,
+            Hard,
+        }
+    }
+    use v2::Difficulty::*;
+    let known = mmf::to_bytes(&vec![Easy, Hard, Easy]);
+    let image = mmf::Image::<Vec<old::Difficulty>>::new(&known).unwrap();
+    assert_eq!(
+        image.to_owned(),
+        vec![old::Difficulty::Easy, old::Difficulty::Hard, old::Difficulty::Easy]
+    );
+    let unknown = mmf::to_bytes(&vec![Easy, Medium]);
+    let err = mmf::Image::<Vec<old::Difficulty>>::new(&unknown).err().unwrap().to_string();
+    assert!(err.contains("variant `Medium` of enum `Difficulty`"), "{err}");
+    assert!(err.starts_with("[1]: variant `Medium`"), "{err}");
+    // With a fallback, unknown values read as it.
+    mod newer {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+        #[repr(u8)]
+        pub enum Difficulty {
+            Easy,
+            Hard,
+            Extreme,
+        }
+    }
+    let bytes = mmf::to_bytes(&vec![newer::Difficulty::Extreme, newer::Difficulty::Hard]);
+    let image = mmf::Image::<Vec<v2::Difficulty>>::new(&bytes).unwrap();
+    assert_eq!(image.to_owned(), vec![Unknown, Hard]);
+}
+
+#[test]
+fn unrelated_changes_are_refused_naming_the_path_and_both_types() {
+    mod changed {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Book {
+            pub owner: Vec<u8>,
+            pub hikes: Vec<String>,
+        }
+    }
+    let bytes = mmf::to_bytes(&old_book());
+    let err = mmf::Image::<changed::Book>::new(&bytes).err().unwrap().to_string();
+    assert!(err.contains("owner: the file stores `String`, this program reads `Vec<u8>`"), "{err}");
+    assert!(err.contains("hikes[_]: the file stores `Hike"), "{err}");
+    // A field the file lacks whose type has no `Default` and no attribute.
+    mod no_default {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+        #[repr(u8)]
+        pub enum Side {
+            Left,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Book {
+            pub owner: String,
+            pub side: Side,
+        }
+    }
+    let err = mmf::Image::<no_default::Book>::new(&bytes).err().unwrap().to_string();
+    assert!(err.contains("side: the file lacks this field, and `Side` has no `Default`"), "{err}");
+}
+
+#[test]
+fn files_of_another_version_open_read_only_and_refuse_in_place_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.mmf");
+    drop(MappedFileMut::create(&path, &old_book()).unwrap());
+    let file = MappedFile::<v2::Book>::open(&path).unwrap();
+    assert!(file.is_other_version());
+    assert_eq!(file.root().hikes().get(1).unwrap().track().get(2).unwrap().y(), 4.0);
+    assert_eq!(file.to_owned(), old_book_as_v2());
+    drop(file);
+    let err = MappedFileMut::<v2::Book>::open(&path).unwrap_err().to_string();
+    assert!(err.contains("not change it in place"), "{err}");
+    let mut reader = mmf::SharedReader::<v2::Book>::open(&path).unwrap();
+    assert_eq!(reader.latest().unwrap().hikes().get(2).unwrap().name(), "Hike 2");
+    // The same program's file is exactly as before.
+    let file = MappedFile::<v1::Book>::open(&path).unwrap();
+    assert!(!file.is_other_version());
+    assert!(file.root().hikes().get(0).unwrap().raw().is_some());
+}
+
+#[test]
+fn the_default_is_not_part_of_the_schema() {
+    assert_eq!(v2::Hike::LAYOUT, v2::Hike::LAYOUT);
+    #[derive(Mapped)]
+    struct A {
+        #[mmf(default = 5)]
+        _n: u32,
+    }
+    #[derive(Mapped)]
+    struct B {
+        _n: u32,
+    }
+    // Same name needed for the same hash: compare the layouts' encodings.
+    assert_eq!(mmf::schema::encode(A::LAYOUT).len(), mmf::schema::encode(B::LAYOUT).len());
+}
