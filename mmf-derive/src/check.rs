@@ -131,10 +131,9 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
 /// `frozen` one, and no earlier name may be a field's name now.
 fn evolution_attrs(cx: &mut Ctxt, input: &Input, fields: &[crate::ast::Field]) {
     for field in fields {
-        if let Some(frozen) = input.attrs.frozen
+        if input.attrs.frozen.is_some()
             && (field.attrs.default.is_some() || !field.attrs.renamed_from.is_empty())
         {
-            let _ = frozen;
             cx.error_spanned_by(
                 &field.member,
                 "a `frozen` struct never changes, so its fields take no `default` or `renamed_from`; remove `frozen` to let the struct evolve",

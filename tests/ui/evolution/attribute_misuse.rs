@@ -1,0 +1,56 @@
+use mmf::Mapped;
+
+// A frozen struct never changes, so its fields have nothing to describe.
+#[derive(Mapped)]
+#[mmf(frozen)]
+struct Point {
+    #[mmf(default = 1.0)]
+    x: f64,
+    #[mmf(renamed_from = "why")]
+    y: f64,
+}
+
+// An earlier name must not be a name in use now.
+#[derive(Mapped)]
+struct Hike {
+    #[mmf(renamed_from = "date")]
+    name: String,
+    date: String,
+}
+
+// `other` takes no value.
+#[derive(Mapped, Clone, Copy)]
+#[repr(u8)]
+enum Valued {
+    A,
+    #[mmf(other = 1)]
+    B,
+}
+
+// One fallback at most.
+#[derive(Mapped, Clone, Copy)]
+#[repr(u8)]
+enum Twice {
+    #[mmf(other)]
+    A,
+    #[mmf(other)]
+    B,
+}
+
+// Enums with data cannot gain variants.
+#[derive(Mapped)]
+enum Shape {
+    Circle(f64),
+    #[mmf(other)]
+    Other,
+}
+
+// `frozen` applies to structs.
+#[derive(Mapped, Clone, Copy)]
+#[repr(u8)]
+#[mmf(frozen)]
+enum Side {
+    Left,
+}
+
+fn main() {}
