@@ -91,7 +91,7 @@ fn old_book() -> v1::Book {
     let hike = |i: usize| v1::Hike {
         title: format!("Hike {i}"),
         year: 2000 + i as u16,
-        difficulty: if i % 2 == 0 { v1::Difficulty::Easy } else { v1::Difficulty::Hard },
+        difficulty: if i.is_multiple_of(2) { v1::Difficulty::Easy } else { v1::Difficulty::Hard },
         track: (0..5 + i).map(coord).collect(),
         start: (i % 2 == 1).then(|| coord(100 + i)),
         summit: Box::new(coord(200 + i)),

@@ -212,11 +212,11 @@ pub(crate) unsafe fn widened(at: NonNull<u8>, how: &Evolved) -> Number {
             Shape::Widened(Scalar::U8) => Number::Unsigned(p.cast::<u8>().read().into()),
             Shape::Widened(Scalar::U16) => Number::Unsigned(p.cast::<u16>().read().into()),
             Shape::Widened(Scalar::U32) => Number::Unsigned(p.cast::<u32>().read().into()),
-            Shape::Widened(Scalar::U64) => Number::Unsigned(p.cast::<u64>().read().into()),
+            Shape::Widened(Scalar::U64) => Number::Unsigned(p.cast::<u64>().read()),
             Shape::Widened(Scalar::I8) => Number::Signed(p.cast::<i8>().read().into()),
             Shape::Widened(Scalar::I16) => Number::Signed(p.cast::<i16>().read().into()),
             Shape::Widened(Scalar::I32) => Number::Signed(p.cast::<i32>().read().into()),
-            Shape::Widened(Scalar::I64) => Number::Signed(p.cast::<i64>().read().into()),
+            Shape::Widened(Scalar::I64) => Number::Signed(p.cast::<i64>().read()),
             Shape::Widened(Scalar::F32) => Number::Float(p.cast::<f32>().read().into()),
             _ => never_evolved("a number"),
         }
@@ -278,7 +278,7 @@ impl<'a> Spread<'a> {
         // SAFETY: the caller's promise.
         let block = unsafe { file.block::<u8>(offset, bytes) };
         match block {
-            Some(block) if (block.as_ptr() as usize) % how.align == 0 => {
+            Some(block) if (block.as_ptr() as usize).is_multiple_of(how.align) => {
                 Spread { base: NonNull::from(block).cast(), len: len as usize, how }
             }
             _ => Spread { base: NonNull::dangling(), len: 0, how },
