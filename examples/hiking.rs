@@ -17,6 +17,7 @@ use mmf::{Mapped, MappedFile, MappedFileMut};
 
 /// A point of a GPS track: metres east and north of the start, metres above sea level.
 #[derive(Mapped, Debug, Clone, PartialEq)]
+#[mmf(frozen)]
 struct Coord {
     x: f64,
     y: f64,
@@ -113,8 +114,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let opened = start.elapsed();
     let root = file.root();
     let total_points: usize = root.hikes().iter().map(|h| h.gps_track().len()).sum();
-    let total_distance: f64 =
-        root.hikes().iter().map(|h| distance(h.gps_track().try_as_slice().unwrap())).sum();
+    let total_distance: f64 = root.hikes().iter().map(|h| distance(h.gps_track().as_slice())).sum();
     println!("opened and validated in {opened:.1?}: {:?}", root.description());
     println!(
         "  {} hikes, {} GPS points, {} bytes, {:.1} km walked",

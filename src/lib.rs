@@ -37,8 +37,7 @@
 //! let file = MappedFile::<HikingDatabase>::open(&path)?; // validated once
 //! let hike = file.root().hikes().get(0).unwrap();
 //! assert_eq!(hike.date(), "2024-07-14"); // a &str into the mapping
-//! let track: &[CoordRaw] = hike.gps_track().as_slice();
-//! assert_eq!(track[2].z, 2502.0);
+//! assert_eq!(hike.gps_track().get(2).unwrap().z(), 2502.0); // a load from the mapping
 //! drop(file);
 //!
 //! let mut file = MappedFileMut::<HikingDatabase>::open(&path)?;
@@ -219,7 +218,7 @@ pub use mmf_runtime::{
     MappedFile, MappedFileMut, Nested, NestedMut, PathSegment, Plain, Problem, RawBox, RawData,
     RawMap, RawOption, RawStr, RawTuple, RawVec, Result, Scalar, ScalarValue, SetView,
     SharedReader, SharedWriter, ValueMut, VariantLayout, from_bytes, from_bytes_mut,
-    from_bytes_owned, from_bytes_unchecked, map_key_hash, schema, to_bytes, tuple,
+    from_bytes_owned, from_bytes_unchecked, map_key_hash, schema, to_bytes, tuple, upgrade,
 };
 
 /// Reader code for other languages (the default feature `codegen`).

@@ -62,7 +62,7 @@ pub use storage::bytes::{
     from_bytes_unchecked, to_bytes,
 };
 pub use storage::dyn_file::{DynFile, DynImage};
-pub use storage::file::{MappedFile, MappedFileMut};
+pub use storage::file::{MappedFile, MappedFileMut, upgrade};
 pub use storage::options::MapOptions;
 pub use storage::shared::reader::SharedReader;
 pub use storage::shared::writer::SharedWriter;

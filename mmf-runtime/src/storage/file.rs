@@ -408,3 +408,35 @@ impl<T: Mapped> fmt::Debug for MappedFileMut<T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Rewrites the file at `path` in this program's layout of `T`, if it stores
+/// `T` as another version of the program does (see the README's "Changing
+/// your types"): reads it, then writes the value to a temporary file beside
+/// it and renames that over it, so that readers see the old file or the new
+/// one, never a mix. Returns whether it rewrote the file.
+///
+/// # Errors
+///
+/// As for [`MappedFile::open`] (a file this program cannot read is left as
+/// it is) and [`MappedFileMut::create`].
+///
+/// # Example
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("numbers.mmf");
+/// drop(mmf_runtime::MappedFileMut::create(&path, &vec![1u32, 2])?);
+/// assert!(!mmf_runtime::upgrade::<Vec<u32>>(&path)?); // already this layout
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub fn upgrade<T: Mapped>(path: impl AsRef<Path>) -> Result<bool> {
+    let path = path.as_ref();
+    let file = MappedFile::<T>::open(path)?;
+    if !file.is_other_version() {
+        return Ok(false);
+    }
+    let value = file.to_owned();
+    drop(file);
+    drop(MappedFileMut::create(path, &value)?);
+    Ok(true)
+}
