@@ -262,12 +262,9 @@ impl Walk {
                     && !file.name.starts_with('(')
                     && !holds_itself(program) =>
             {
-                let known = |f: &&FieldLayout| {
-                    file_fields
-                        .iter()
-                        .any(|g| g.name == f.name || f.renamed_from.contains(&&*g.name))
-                };
-                if !fields.is_empty() && !fields.iter().any(|f| known(&f)) {
+                if !fields.is_empty()
+                    && !fields.iter().any(|f| find_field(file_fields, f).is_some())
+                {
                     // Nothing in common: another type, not another version of it.
                     self.problem(
                         path,
@@ -358,9 +355,7 @@ impl Walk {
         field: &FieldLayout,
         path: &mut String,
     ) -> Source {
-        let found = file_fields.iter().find(|f| f.name == field.name).or_else(|| {
-            field.renamed_from.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old))
-        });
+        let found = find_field(file_fields, field);
         let len = path.len();
         if !path.is_empty() {
             path.push('.');
@@ -407,6 +402,14 @@ fn holds_itself(layout: &Layout) -> bool {
         Kind::Struct(fields) => fields_hold(fields),
         Kind::Enum { variants, .. } => variants.iter().any(|v| fields_hold(v.fields)),
     }
+}
+
+/// The file's field that holds the program's `field`: by its name, else by
+/// an earlier name.
+fn find_field<'f>(file_fields: &'f [DynField], field: &FieldLayout) -> Option<&'f DynField> {
+    file_fields.iter().find(|f| f.name == field.name).or_else(|| {
+        field.renamed_from.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old))
+    })
 }
 
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
