@@ -1,7 +1,7 @@
 //! Schema evolution: files written by one version of the types, read by
 //! another, both ways, zero-copy.
 
-use mmf::{Mapped, MappedFile, MappedFileMut};
+use mmf::{Mapped, MappedFile, MappedFileMut, SharedWriter};
 
 /// The first version of a program's types.
 mod v1 {
@@ -338,4 +338,62 @@ fn the_default_is_not_part_of_the_schema() {
     }
     // Same name needed for the same hash: compare the layouts' encodings.
     assert_eq!(mmf::schema::encode(A::LAYOUT).len(), mmf::schema::encode(B::LAYOUT).len());
+}
+
+#[test]
+fn a_file_the_program_cannot_read_is_refused_and_its_own_file_is_not_rewritten() -> mmf::Result<()>
+{
+    /// `Entry.at` widened: the old program cannot read it back.
+    mod wide {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Entry {
+            pub text: String,
+            pub at: u64,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Log {
+            pub seq: u64,
+            pub entries: Vec<Entry>,
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.mmf");
+    let log = wide::Log { seq: 1, entries: vec![wide::Entry { text: "a".into(), at: 1 << 40 }] };
+    drop(SharedWriter::create(&path, &log)?);
+    /// The older program.
+    mod narrow {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Entry {
+            pub text: String,
+            pub at: u32,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Log {
+            pub seq: u64,
+            pub entries: Vec<Entry>,
+        }
+    }
+    let err = SharedWriter::<narrow::Log>::open_upgrading(&path).unwrap_err().to_string();
+    assert!(err.contains("entries[_].at: the file stores `u64`"), "{err}");
+    let writer = SharedWriter::<wide::Log>::open_upgrading(&path)?;
+    assert_eq!(writer.to_owned(), log);
+    assert_eq!(writer.generation(), 0, "not rewritten");
+    drop(writer);
+
+    // The other way: the newer program opens the older program's file.
+    let old = narrow::Log { seq: 2, entries: vec![narrow::Entry { text: "b".into(), at: 7 }] };
+    drop(SharedWriter::create(&path, &old)?);
+    let err = SharedWriter::<wide::Log>::open(&path).unwrap_err().to_string();
+    assert!(err.contains("open_upgrading"), "{err}");
+    let mut writer = SharedWriter::<wide::Log>::open_upgrading(&path)?;
+    assert_eq!(writer.generation(), 2, "rewritten as the next version");
+    assert_eq!(writer.to_owned().entries[0].at, 7);
+    writer.update(|log| log.entries[0].at = 1 << 40)?;
+    drop(writer);
+    let file = MappedFile::<wide::Log>::open(&path)?;
+    assert!(!file.is_other_version());
+    assert_eq!(file.root().entries().get(0).unwrap().at(), 1 << 40);
+    Ok(())
 }

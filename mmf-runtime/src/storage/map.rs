@@ -7,8 +7,6 @@ use std::path::Path;
 use memmap2::MmapRaw;
 
 use crate::access::file_ref::FileRef;
-use crate::access::mapped::Mapped;
-use crate::access::validate::check_header;
 use crate::format::error::{Error, Result};
 use crate::format::header::{HEADER_LEN, Header};
 use crate::storage::options::{MapOptions, io_error};
@@ -30,19 +28,6 @@ pub(crate) fn load_header(map: FileRef<'_>) -> Result<Header> {
     // SAFETY: a mapping is page-aligned and `map` has at least `HEADER_LEN` bytes;
     // mmf writes a mapped header that others may read only with atomic stores.
     unsafe { Header::load(map.base()) }
-}
-
-/// Reads the header of a mapping and checks it for `T` and, if asked, the
-/// object graph it points to.
-///
-/// # Safety
-///
-/// As for [`raw_file`]: the caller must hold a lock on the mapped file.
-pub(crate) unsafe fn check_mapping<T: Mapped>(map: &MmapRaw, graph: bool) -> Result<Header> {
-    // SAFETY: the caller's promise.
-    let whole = unsafe { raw_file(map, u64::MAX) };
-    // SAFETY: as above: the bytes the check borrows are not written meanwhile.
-    unsafe { check_header::<T>(whole, load_header(whole)?, graph) }
 }
 
 /// A whole read-only mapping, for checking and viewing without a reference to

@@ -172,6 +172,14 @@ impl<T: Mapped> SharedReader<T> {
         self.header.generation
     }
 
+    /// Whether the version last read stores `T` as another version of the
+    /// program does (see [`MappedFile::is_other_version`](crate::MappedFile::is_other_version)):
+    /// a shared file changes layout when a newer writer takes it over with
+    /// [`SharedWriter::open_upgrading`](crate::SharedWriter::open_upgrading).
+    pub fn is_other_version(&self) -> bool {
+        self.evolution.is_some()
+    }
+
     /// The header of the version last read.
     pub fn header(&self) -> &Header {
         &self.header

@@ -12,11 +12,12 @@ use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::access::validate::{read_root, root_raw, view_root};
 use crate::access::write::Writer;
+use crate::dynamic::resolve::{check_for, read_root_in};
 use crate::format::error::{Error, Result};
 use crate::format::header::{
     DATA_LEN_WORD, FLAG_SUPERSEDED, FLAGS_WORD, GENERATION_WORD, HEADER_LEN, Header, ROOT_WORD,
 };
-use crate::storage::map::{check_mapping, raw_file};
+use crate::storage::map::{load_header, raw_file};
 use crate::storage::open::{
     NewFile, TempPath, finish_compaction, open_locked, sibling, write_new_file,
 };
@@ -44,7 +45,21 @@ impl MapOptions {
     ///
     /// As for [`SharedWriter::open`](crate::SharedWriter::open).
     pub fn open_shared_writer<T: Mapped>(self, path: impl AsRef<Path>) -> Result<SharedWriter<T>> {
-        SharedWriter::open_with(path.as_ref(), self)
+        SharedWriter::open_with(path.as_ref(), self, false)
+    }
+
+    /// Opens a file for shared writing, rewriting it in the program's layout
+    /// if another version of the program wrote it, as
+    /// [`SharedWriter::open_upgrading`](crate::SharedWriter::open_upgrading) does.
+    ///
+    /// # Errors
+    ///
+    /// As for [`SharedWriter::open_upgrading`](crate::SharedWriter::open_upgrading).
+    pub fn open_shared_writer_upgrading<T: Mapped>(
+        self,
+        path: impl AsRef<Path>,
+    ) -> Result<SharedWriter<T>> {
+        SharedWriter::open_with(path.as_ref(), self, true)
     }
 }
 
@@ -102,9 +117,57 @@ impl<T: Mapped> SharedWriter<T> {
     /// # Errors
     ///
     /// [`Error::Locked`](crate::Error::Locked) if another shared writer or an in-place writer holds
-    /// the file; as for [`MappedFileMut::open`](crate::MappedFileMut::open) otherwise.
+    /// the file; [`Error::OtherVersion`](crate::Error::OtherVersion) if another version of the
+    /// program wrote it (see [`open_upgrading`](Self::open_upgrading)); as for
+    /// [`MappedFileMut::open`](crate::MappedFileMut::open) otherwise.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         MapOptions::new().open_shared_writer(path)
+    }
+
+    /// Opens an existing file for shared writing, as [`open`](Self::open)
+    /// does, and if another version of the program wrote it (one this
+    /// program can read: see the README's "Changing your types"), first
+    /// publishes its latest version in this program's layout: the value as
+    /// this program reads it, written to a new file renamed over the old one,
+    /// as [`compact`](Self::compact) does. Readers move to it on their next
+    /// read, and readers of either version keep reading every version after
+    /// it — a rolling upgrade of a shared file, without stopping anyone.
+    ///
+    /// What this program does not know of the old file (fields it removed,
+    /// variants it lacks) is not carried over: call it from the newer program.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmf_runtime::{SharedReader, SharedWriter};
+    ///
+    /// mod old {
+    ///     #[derive(mmf_derive::Mapped, Debug, Clone, PartialEq)]
+    ///     #[mmf(crate = "mmf_runtime")]
+    ///     pub struct Counter { pub count: u32 }
+    /// }
+    /// mod new {
+    ///     #[derive(mmf_derive::Mapped, Debug, Clone, PartialEq)]
+    ///     #[mmf(crate = "mmf_runtime")]
+    ///     pub struct Counter { pub count: u32, pub label: String }
+    /// }
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// let path = tmp.path().join("counter.mmf");
+    /// drop(SharedWriter::create(&path, &old::Counter { count: 1 })?);
+    /// let mut old_reader = SharedReader::<old::Counter>::open(&path)?;
+    ///
+    /// let mut writer = SharedWriter::<new::Counter>::open_upgrading(&path)?;
+    /// writer.update(|c| (c.count, c.label) = (2, "laps".into()))?;
+    /// assert_eq!(old_reader.read(|c| c.count())?, 2);
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`open`](Self::open), and as for [`compact`](Self::compact)
+    /// when the file is rewritten.
+    pub fn open_upgrading(path: impl AsRef<Path>) -> Result<Self> {
+        MapOptions::new().open_shared_writer_upgrading(path)
     }
 
     /// Like [`open`](Self::open), but waits while another writer holds the file.
@@ -125,12 +188,17 @@ impl<T: Mapped> SharedWriter<T> {
         Ok(Self::from_parts(map.into(), file, header, path, options, writer_lock))
     }
 
-    pub(crate) fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
+    pub(crate) fn open_with(path: &Path, options: MapOptions, upgrade: bool) -> Result<Self> {
         let writer_lock = take_writer_lock(path, options.wait)?;
-        Self::open_locked(path, options, writer_lock)
+        Self::open_locked(path, options, writer_lock, upgrade)
     }
 
-    fn open_locked(path: &Path, options: MapOptions, writer_lock: File) -> Result<Self> {
+    fn open_locked(
+        path: &Path,
+        options: MapOptions,
+        writer_lock: File,
+        upgrade: bool,
+    ) -> Result<Self> {
         // A compaction on Windows that stopped half-way is finished first.
         finish_compaction(path);
         let file = open_locked(path, Access::Shared, true, options.wait)?;
@@ -138,10 +206,30 @@ impl<T: Mapped> SharedWriter<T> {
         // process writes or truncates it but us, and we write only past the data
         // in use, and the header's words atomically.
         let map = options.mmap_options().map_raw(&file).map_err(io_error("cannot map", path))?;
-        // SAFETY: we hold the shared lock, as `check_mapping` asks.
-        let header = unsafe { check_mapping::<T>(&map, true) }?;
+        // SAFETY: we hold the shared lock, as `raw_file` asks.
+        let whole = unsafe { raw_file(&map, u64::MAX) };
+        // SAFETY: the bytes the check borrows are published, never written.
+        let (header, evolution) = unsafe { check_for::<T>(whole, load_header(whole)?, true) }?;
+        let upgraded = match evolution {
+            None => None,
+            Some(evolution) if upgrade => {
+                // SAFETY: as above; `check_for` validated the version for
+                // reading as `evolution` says.
+                Some(unsafe { read_root_in::<T>(whole, &header, Some(&evolution)) })
+            }
+            Some(evolution) => {
+                return Err(Error::OtherVersion {
+                    type_name: T::LAYOUT.name,
+                    differences: evolution.differences.clone(),
+                    remedy: "this program can read it but not publish to it in its layout: open it with `SharedWriter::open_upgrading`, which rewrites it in this program's layout first",
+                });
+            }
+        };
         let mut writer = Self::from_parts(map, file, header, path, options, writer_lock);
         writer.recover();
+        if let Some(value) = upgraded {
+            writer.replace_with(&value)?;
+        }
         Ok(writer)
     }
 
@@ -327,6 +415,12 @@ impl<T: Mapped> SharedWriter<T> {
     /// old file is then still in place and in use.
     pub fn compact(&mut self) -> Result<()> {
         let value = self.to_owned();
+        self.replace_with(&value)
+    }
+
+    /// Writes `value` alone to a new file and renames it over this one, as
+    /// [`compact`](Self::compact) describes.
+    fn replace_with(&mut self, value: &T) -> Result<()> {
         let temp = sibling(&self.path, "compact");
         // Left by a writer that stopped while writing it.
         match std::fs::remove_file(&temp) {
@@ -336,7 +430,7 @@ impl<T: Mapped> SharedWriter<T> {
             _ => {}
         }
         let NewFile { file, mut map, mut header } =
-            write_new_file(&temp, &value, Access::Shared, self.options)?;
+            write_new_file(&temp, value, Access::Shared, self.options)?;
         header.generation = self.header.generation + 2;
         let at = core::mem::offset_of!(Header, generation);
         map[at..at + 8].copy_from_slice(&header.generation.to_ne_bytes());
