@@ -397,3 +397,115 @@ fn a_file_the_program_cannot_read_is_refused_and_its_own_file_is_not_rewritten()
     assert_eq!(file.root().entries().get(0).unwrap().at(), 1 << 40);
     Ok(())
 }
+
+/// Two versions of a small program that read each other's files, on
+/// conditions: `title` renamed, a variant added, `side` removed, `count` added.
+mod before {
+    use mmf::Mapped;
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Kind {
+        Walk,
+        Climb,
+    }
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Side {
+        pub left: bool,
+    }
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Trip {
+        pub title: String,
+        pub kind: Kind,
+        pub side: Side,
+    }
+}
+
+mod after {
+    use mmf::Mapped;
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Kind {
+        Walk,
+        Ride,
+        Climb,
+    }
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Trip {
+        #[mmf(renamed_from = "title")]
+        pub name: String,
+        pub kind: Kind,
+        pub count: u32,
+    }
+}
+
+#[test]
+fn saved_schemas_say_per_direction_which_program_reads_which_files() {
+    use mmf::schema::{self, Verdict};
+    let saved = schema::encode(before::Trip::LAYOUT);
+    let c = schema::compatibility_with::<after::Trip>(&saved).unwrap();
+    assert_eq!(c.new_reads_old, Verdict::Reads, "{c}");
+    let Verdict::ReadsIf(conditions) = &c.old_reads_new else { panic!("{c}") };
+    assert_eq!(conditions.len(), 2, "{c}");
+    assert!(
+        conditions[0].starts_with("kind: a file must not hold variant `Ride` of `Kind`"),
+        "{c}"
+    );
+    assert!(
+        conditions[1].starts_with(
+            "side: the file lacks this field: the program reads it only if `Side` has a `Default`"
+        ),
+        "{c}"
+    );
+    assert!(c.both_ways());
+    let report = c.to_string();
+    assert!(
+        report.starts_with(
+            "old files in the new program: yes\nnew files in the old program: yes, if\n  - kind:"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("differences:\n  - "), "{report}");
+    schema::assert_compatible::<after::Trip>(&saved);
+    // The verdicts are what opening does: the new program reads the old file.
+    let old = before::Trip {
+        title: "Rigi".into(),
+        kind: before::Kind::Climb,
+        side: before::Side { left: true },
+    };
+    let image_bytes = mmf::to_bytes(&old);
+    let image = mmf::Image::<after::Trip>::new(&image_bytes).unwrap();
+    assert_eq!(
+        image.to_owned(),
+        after::Trip { name: "Rigi".into(), kind: after::Kind::Climb, count: 0 }
+    );
+
+    // Known by schemas alone, the rename is a removal and an addition:
+    // both read as their defaults (`String` has one).
+    let c = schema::compatibility(&saved, &schema::encode(after::Trip::LAYOUT)).unwrap();
+    assert!(matches!(c.new_reads_old, Verdict::Reads), "{c}");
+    assert!(c.differences.iter().any(|d| d.starts_with("name: String, new in new")), "{c}");
+
+    // A breaking change: each direction says why, and the assertion fails.
+    let saved = schema::encode(v2::Book::LAYOUT);
+    let c = schema::compatibility_with::<v1::Book>(&saved).unwrap();
+    let Verdict::Refuses(reasons) = &c.new_reads_old else { panic!("{c}") };
+    assert!(
+        reasons[0].starts_with("hikes[_].year: the file stores `u32`, this program reads `u16`"),
+        "{c}"
+    );
+    assert!(!c.both_ways());
+    let panic = std::panic::catch_unwind(|| schema::assert_compatible::<v1::Book>(&saved));
+    let message = *panic.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.starts_with(
+            "`Book` breaks compatibility with the saved schema:\nold files in the new program: no\n"
+        ),
+        "{message}"
+    );
+    // A saved schema of another root type is refused both ways.
+    let c = schema::compatibility_with::<after::Trip>(&saved).unwrap();
+    assert!(
+        matches!(&c.old_reads_new, Verdict::Refuses(r) if r[0].contains("cannot be renamed")),
+        "{c}"
+    );
+}

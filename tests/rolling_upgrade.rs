@@ -134,41 +134,49 @@ fn old_readers_keep_reading_through_a_rolling_upgrade() -> mmf::Result<()> {
     let path = tmp.path().join("log.mmf");
     let mut old_writer = SharedWriter::create(&path, &v1::Log::new(1))?;
     old_writer.sync_on_publish(false);
-    let child = child_test("child_reads_with_the_old_types", "MMF_TEST_ROLLING_FILE", &path)
+    let mut child = child_test("child_reads_with_the_old_types", "MMF_TEST_ROLLING_FILE", &path)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn the old reader");
-    wait_for(&path, "ready");
-    for seq in 2..=OLD_LAST {
-        old_writer.publish(&v1::Log::new(seq))?;
-    }
-    wait_for(&path, "seen-old-last");
-    drop(old_writer);
+    // The writers' side; the old reader is stopped if it fails.
+    let writers = (|| -> mmf::Result<()> {
+        wait_for(&path, "ready");
+        for seq in 2..=OLD_LAST {
+            old_writer.publish(&v1::Log::new(seq))?;
+        }
+        wait_for(&path, "seen-old-last");
+        drop(old_writer);
 
-    // The new program's writer: plain `open` says how, `open_upgrading` takes over.
-    let err = SharedWriter::<v2::Log>::open(&path).unwrap_err();
-    assert!(matches!(err, Error::OtherVersion { .. }), "{err}");
-    assert!(err.to_string().contains("open_upgrading"), "{err}");
-    let mut new_reader = SharedReader::<v2::Log>::open(&path)?;
-    assert!(new_reader.is_other_version());
-    let mut writer = SharedWriter::<v2::Log>::open_upgrading(&path)?;
-    writer.sync_on_publish(false);
-    let upgraded = writer.to_owned();
-    assert_eq!(upgraded.seq, OLD_LAST);
-    assert_eq!((upgraded.owner.as_str(), upgraded.entries[3].at), ("nobody", 30));
-    for seq in OLD_LAST + 1..=NEW_LAST {
-        writer.publish(&v2::Log::new(seq))?;
-        let log = new_reader.latest()?;
-        assert_eq!((log.seq(), log.owner()), (seq, "Ana"));
+        // The new program's writer: plain `open` says how, `open_upgrading` takes over.
+        let err = SharedWriter::<v2::Log>::open(&path).unwrap_err();
+        assert!(matches!(err, Error::OtherVersion { .. }), "{err}");
+        assert!(err.to_string().contains("open_upgrading"), "{err}");
+        let mut new_reader = SharedReader::<v2::Log>::open(&path)?;
+        assert!(new_reader.is_other_version());
+        let mut writer = SharedWriter::<v2::Log>::open_upgrading(&path)?;
+        writer.sync_on_publish(false);
+        let upgraded = writer.to_owned();
+        assert_eq!(upgraded.seq, OLD_LAST);
+        assert_eq!((upgraded.owner.as_str(), upgraded.entries[3].at), ("nobody", 30));
+        for seq in OLD_LAST + 1..=NEW_LAST {
+            writer.publish(&v2::Log::new(seq))?;
+            let log = new_reader.latest()?;
+            assert_eq!((log.seq(), log.owner()), (seq, "Ana"));
+        }
+        assert!(!new_reader.is_other_version(), "the file is now the new program's own");
+        // Opening it again takes the usual path: nothing left to upgrade.
+        let generation = writer.generation();
+        drop(writer);
+        let writer = SharedWriter::<v2::Log>::open_upgrading(&path)?;
+        assert_eq!(writer.generation(), generation, "not rewritten");
+        Ok(())
+    })();
+    if let Err(e) = writers {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
     }
-    assert!(!new_reader.is_other_version(), "the file is now the new program's own");
-    // Opening it again takes the usual path: nothing left to upgrade.
-    drop(writer);
-    let writer = SharedWriter::<v2::Log>::open_upgrading(&path)?;
-    assert_eq!(writer.generation() % 2, 0);
-    drop(writer);
-
     let output = child.wait_with_output().expect("the old reader's report");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));

@@ -4,6 +4,7 @@
 //! mmf info FILE                          header, root type, sizes, generation
 //! mmf schema FILE [--binary]             the embedded schema as Rust declarations, with offsets
 //! mmf diff A B                           what differs between two files' (or saved) schemas
+//! mmf compat OLD NEW                      whether each version reads the other's files
 //! mmf verify FILE                        full validation; exit status 1 with the error if invalid
 //! mmf dump FILE [PATH] [--json] [--limit N]
 //! mmf codegen --lang c|csharp|python FILE
@@ -54,6 +55,17 @@ enum Command {
         a: PathBuf,
         /// The second file or schema.
         b: PathBuf,
+    },
+    /// Say, per direction, whether the programs that wrote OLD and NEW read
+    /// each other's files, and list what differs: each of OLD and NEW is an
+    /// mmf file or a schema saved with `mmf schema --binary`. Exits with
+    /// status 0 if each reads the other's files (maybe on conditions it
+    /// lists), 1 if not.
+    Compat {
+        /// The older file or schema.
+        old: PathBuf,
+        /// The newer file or schema.
+        new: PathBuf,
     },
     /// Validate the whole file by its embedded schema. Exits with status 0 if
     /// it is valid, 1 with the error (field path and offset) if not.
@@ -170,6 +182,14 @@ fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
                         "the schemas differ ({hash_a:#018x}, {hash_b:#018x}) but lay out the same"
                     )?;
                 }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Compat { old, new } => {
+            let (old, new) = (info::schema_of(&old)?, info::schema_of(&new)?);
+            let compatibility = mmf_runtime::schema::compatibility(&old, &new)?;
+            writeln!(out, "{compatibility}")?;
+            if !compatibility.both_ways() {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -242,7 +242,7 @@ fn codegen_writes_what_the_library_generates() {
 
 #[test]
 fn every_command_has_help() {
-    for command in ["info", "schema", "verify", "dump", "codegen"] {
+    for command in ["info", "schema", "diff", "compat", "verify", "dump", "codegen"] {
         let mut help = Command::new(env!("CARGO_BIN_EXE_mmf"));
         help.args([command, "--help"]);
         let help = stdout(&run(help));
@@ -329,4 +329,37 @@ fn diff_lists_what_changed_between_files_and_saved_schemas() {
     let output = run(same);
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("same schema (0x"));
+}
+
+#[test]
+fn compat_says_per_direction_which_program_reads_which_files() {
+    let (dir, old) = file("old.mmf");
+    let new = dir.path().join("new.mmf");
+    {
+        let _guard = LOCKS_OR_SPAWN.lock().unwrap_or_else(PoisonError::into_inner);
+        let db = later::HikingDatabase { description: "Alps".into(), hikes: Vec::new() };
+        drop(MappedFileMut::create(&new, &db).unwrap());
+    }
+    let mut compat = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    compat.arg("compat").arg(&old).arg(&new);
+    let output = run(compat);
+    assert_eq!(output.status.code(), Some(1), "the old program cannot read new files");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "old files in the new program: yes\n\
+         new files in the old program: no\n  \
+         - hikes[_].summit?: the file stores `u32`, this program reads `u16` (a number can only widen, as a struct's field, to a type that holds all its values)\n\
+         differences:\n  \
+         - hikes[_].difficulty: variant `Medium` is new in new\n  \
+         - hikes[_].summit?: u16 in old, u32 in new\n  \
+         - hikes[_].gps_track[_].t: u64, new in new: old lacks it\n"
+    );
+    let mut same = Command::new(env!("CARGO_BIN_EXE_mmf"));
+    same.arg("compat").arg(&new).arg(&new);
+    let output = run(same);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "old files in the new program: yes\nnew files in the old program: yes\nno differences\n"
+    );
 }

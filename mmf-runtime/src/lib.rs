@@ -55,7 +55,6 @@ pub use format::layout::{
     DefaultImage, DefaultValue, FieldLayout, Kind, Layout, Scalar, VariantLayout,
 };
 pub use format::raw::{RawBox, RawData, RawMap, RawOption, RawStr, RawVec, map_key_hash};
-pub use format::schema;
 pub use format::tuple::{self, RawTuple};
 pub use storage::bytes::{
     AlignedBytes, BUFFER_ALIGN, Image, from_bytes, from_bytes_mut, from_bytes_owned,
@@ -66,6 +65,18 @@ pub use storage::file::{MappedFile, MappedFileMut, upgrade};
 pub use storage::options::MapOptions;
 pub use storage::shared::reader::SharedReader;
 pub use storage::shared::writer::SharedWriter;
+
+/// The embedded schema every file carries: its encoding ([`encode`](schema::encode),
+/// laid out as the README's "File format" says), its [`hash`](schema::hash),
+/// what differs between two ([`differences`](schema::differences)), and
+/// whether two versions of a program read each other's files
+/// ([`compatibility`](schema::compatibility), [`assert_compatible`](schema::assert_compatible)).
+pub mod schema {
+    pub use crate::dynamic::compat::{
+        Compatibility, Verdict, assert_compatible, compatibility, compatibility_with,
+    };
+    pub use crate::format::schema::*;
+}
 
 /// What generated code names; not part of the public API.
 #[doc(hidden)]

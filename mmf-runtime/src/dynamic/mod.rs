@@ -7,6 +7,7 @@
 //! bounds, so a schema or a file that lies gives wrong values or `None`, never a
 //! read outside the data.
 
+pub(crate) mod compat;
 pub(crate) mod decode;
 pub(crate) mod resolve;
 pub(crate) mod validate;

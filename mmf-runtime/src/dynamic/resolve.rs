@@ -13,7 +13,7 @@ use crate::dynamic::decode::{DynField, DynKind, DynLayout};
 use crate::dynamic::validate::validate_by;
 use crate::format::error::{Error, Result};
 use crate::format::header::Header;
-use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, Scalar, has_data};
+use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, Scalar};
 
 /// How a file written by another version of the program stores its root
 /// type: resolved once per open, followed by views of it.
@@ -156,38 +156,99 @@ pub(crate) struct Resolved {
     /// discriminants the program can read. Validation refuses a file that
     /// holds any other value there.
     pub strict_enums: Vec<(usize, Vec<u64>)>,
+    /// What must hold for the program to read every file of this layout,
+    /// by path: values it must not hold, and, where the program is known by
+    /// its schema alone, defaults it must have.
+    pub conditions: Vec<String>,
 }
 
 /// Resolves `file` (the file's layout of the root) against `program`; the
 /// differences the program cannot read, by path, if there are any.
 pub(crate) fn resolve(file: &DynLayout, program: &'static Layout) -> Result<Resolved, Vec<String>> {
-    let mut walk = Walk { problems: Vec::new(), strict_enums: Vec::new() };
+    resolve_against(file, Program { layout: &DynLayout::from_layout(program), rust: Some(program) })
+}
+
+/// [`resolve`], for a program known by its layout (`rust`) or its schema
+/// alone (`rust: None`: then the result serves as a verdict, not for views).
+pub(crate) fn resolve_against(
+    file: &DynLayout,
+    program: Program<'_>,
+) -> Result<Resolved, Vec<String>> {
+    let mut walk = Walk { problems: Vec::new(), strict_enums: Vec::new(), conditions: Vec::new() };
     let root = walk.resolve(file, program, &mut String::new(), Place::Field);
     if walk.problems.is_empty() {
-        Ok(Resolved { root, strict_enums: walk.strict_enums })
+        Ok(Resolved { root, strict_enums: walk.strict_enums, conditions: walk.conditions })
     } else {
         Err(walk.problems)
     }
 }
 
+/// The program's side of a resolution: its layout of a type and, where the
+/// program is the Rust code at hand, the type's [`Layout`], which also says
+/// what the schema does not: earlier field names, defaults, `frozen`
+/// structs and `other` variants.
+#[derive(Clone, Copy)]
+pub(crate) struct Program<'p> {
+    pub layout: &'p DynLayout,
+    pub rust: Option<&'static Layout>,
+}
+
+impl<'p> Program<'p> {
+    fn frozen(self) -> bool {
+        self.rust.is_some_and(|l| l.frozen)
+    }
+
+    /// The value inside a list, option or box.
+    fn inner(self, layout: &'p DynLayout) -> Program<'p> {
+        let rust = self.rust.and_then(|l| match l.kind {
+            Kind::List(inner) | Kind::Option(inner) | Kind::Box(inner) => Some(inner),
+            _ => None,
+        });
+        Program { layout, rust }
+    }
+
+    /// Field `index` of a struct, and its Rust declaration if known.
+    fn field(
+        self,
+        fields: &'p [DynField],
+        index: usize,
+    ) -> (Program<'p>, Option<&'static FieldLayout>) {
+        let rust = self.rust.and_then(|l| match l.kind {
+            Kind::Struct(fields) => fields.get(index),
+            _ => None,
+        });
+        (Program { layout: &fields[index].layout, rust: rust.map(|f| f.layout) }, rust)
+    }
+
+    /// The discriminant of the variant unknown values read as, if any.
+    fn other(self) -> Option<u64> {
+        match self.rust?.kind {
+            Kind::Enum { variants, .. } => {
+                variants.iter().find(|v| v.other).map(|v| v.discriminant)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Whether `file` stores exactly what `program` describes: same sizes,
 /// offsets, kinds and field and variant names. Names of types may differ.
-pub(crate) fn same(file: &DynLayout, program: &Layout) -> bool {
-    if file.size != program.size as u64 || file.align != program.align as u64 {
+pub(crate) fn same(file: &DynLayout, program: &DynLayout) -> bool {
+    if file.size != program.size || file.align != program.align {
         return false;
     }
     match (&file.kind, &program.kind) {
-        (DynKind::Scalar(a), Kind::Scalar(b)) => a == b,
-        (DynKind::Str, Kind::Str) => true,
-        (DynKind::List(a), Kind::List(b))
-        | (DynKind::Option(a), Kind::Option(b))
-        | (DynKind::Box(a), Kind::Box(b)) => same(a, b),
-        (DynKind::Array { element: a, len: n }, Kind::Array { element: b, len: m }) => {
-            *n == *m as u64 && same(a, b)
+        (DynKind::Scalar(a), DynKind::Scalar(b)) => a == b,
+        (DynKind::Str, DynKind::Str) => true,
+        (DynKind::List(a), DynKind::List(b))
+        | (DynKind::Option(a), DynKind::Option(b))
+        | (DynKind::Box(a), DynKind::Box(b)) => same(a, b),
+        (DynKind::Array { element: a, len: n }, DynKind::Array { element: b, len: m }) => {
+            n == m && same(a, b)
         }
         (
             DynKind::Map { key: ka, value: va, hashed: ha },
-            Kind::Map { key: kb, value: vb, hashed: hb },
+            DynKind::Map { key: kb, value: vb, hashed: hb },
         ) => {
             ha == hb
                 && same(ka, kb)
@@ -197,26 +258,27 @@ pub(crate) fn same(file: &DynLayout, program: &Layout) -> bool {
                     _ => false,
                 }
         }
-        (DynKind::Struct(a), Kind::Struct(b)) => same_fields(a, b),
-        (DynKind::Enum { repr: ra, variants: va }, Kind::Enum { repr: rb, variants: vb }) => {
+        (DynKind::Struct(a), DynKind::Struct(b)) => same_fields(a, b),
+        (DynKind::Enum { repr: ra, variants: va }, DynKind::Enum { repr: rb, variants: vb }) => {
             ra == rb
                 && va.len() == vb.len()
                 && va.iter().zip(vb.iter()).all(|(a, b)| {
                     a.name == b.name
                         && a.discriminant == b.discriminant
-                        && same_fields(a.fields(), b.fields)
+                        && same_fields(a.fields(), b.fields())
                 })
         }
-        (DynKind::Recursive { .. }, Kind::Recursive) => file.name == program.name,
+        (DynKind::Recursive { .. }, DynKind::Recursive { .. }) => file.name == program.name,
         _ => false,
     }
 }
 
-fn same_fields(file: &[DynField], program: &[FieldLayout]) -> bool {
+fn same_fields(file: &[DynField], program: &[DynField]) -> bool {
     file.len() == program.len()
-        && file.iter().zip(program).all(|(a, b)| {
-            a.name == b.name && a.offset == b.offset as u64 && same(&a.layout, b.layout)
-        })
+        && file
+            .iter()
+            .zip(program)
+            .all(|(a, b)| a.name == b.name && a.offset == b.offset && same(&a.layout, &b.layout))
 }
 
 /// Where a value is: the program reads numbers stored narrower only as a
@@ -231,104 +293,134 @@ enum Place {
 struct Walk {
     problems: Vec<String>,
     strict_enums: Vec<(usize, Vec<u64>)>,
+    conditions: Vec<String>,
+}
+
+/// `path`, or "the root" for the empty path.
+fn at(path: &str) -> &str {
+    if path.is_empty() { "the root" } else { path }
 }
 
 impl Walk {
     fn problem(&mut self, path: &str, text: String) {
-        let path = if path.is_empty() { "the root" } else { path };
-        self.problems.push(format!("{path}: {text}"));
+        self.problems.push(format!("{}: {text}", at(path)));
+    }
+
+    fn condition(&mut self, path: &str, text: String) {
+        self.conditions.push(format!("{}: {text}", at(path)));
     }
 
     fn resolve(
         &mut self,
         file: &DynLayout,
-        program: &'static Layout,
+        program: Program<'_>,
         path: &mut String,
         place: Place,
     ) -> Option<Box<Evolved>> {
-        if same(file, program) {
+        let layout = program.layout;
+        if same(file, layout) {
             return None;
         }
         let evolved = |shape| Some(Box::new(evolved(file, shape)));
-        if program.frozen {
-            let name = program.name;
+        if program.frozen() {
+            let name = &layout.name;
             self.problem(
                 path,
                 format!(
                     "the file stores `{name}` otherwise, and `{name}` is `frozen`: {}",
-                    describe_change(file, program)
+                    describe_change(file, layout)
                 ),
             );
             return None;
         }
-        match (&file.kind, &program.kind) {
-            (DynKind::Struct(file_fields), Kind::Struct(fields))
-                if !program.name.starts_with('(')
+        match (&file.kind, &layout.kind) {
+            (DynKind::Struct(file_fields), DynKind::Struct(fields))
+                if !layout.name.starts_with('(')
                     && !file.name.starts_with('(')
-                    && !holds_itself(program) =>
+                    && !holds_itself(layout) =>
             {
-                if !fields.is_empty()
-                    && !fields.iter().any(|f| find_field(file_fields, f).is_some())
-                {
+                let rust_fields = (0..fields.len()).map(|i| program.field(fields, i).1);
+                let found: Vec<_> = fields
+                    .iter()
+                    .zip(rust_fields)
+                    .map(|(field, rust)| find_field(file_fields, &field.name, rust))
+                    .collect();
+                if !fields.is_empty() && found.iter().all(Option::is_none) {
                     // Nothing in common: another type, not another version of it.
                     self.problem(
                         path,
-                        format!("{} (no field in common)", describe_change(file, program)),
+                        format!("{} (no field in common)", describe_change(file, layout)),
                     );
                     return None;
                 }
-                let sources = fields
-                    .iter()
-                    .map(|field| self.field(file_fields, field, path))
+                let sources = found
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, file_field)| {
+                        self.field(file_field, &fields[i].name, program.field(fields, i), path)
+                    })
                     .collect::<Vec<_>>();
                 evolved(Shape::Struct(sources.into()))
             }
-            (DynKind::Scalar(from), Kind::Scalar(to))
+            (DynKind::Scalar(from), DynKind::Scalar(to))
                 if place == Place::Field && widens(*from, *to) =>
             {
                 evolved(Shape::Widened(*from))
             }
             (
                 DynKind::Enum { repr, variants: file_variants },
-                Kind::Enum { repr: to, variants },
-            ) if repr == to && !file.has_data() && !has_data(variants) => {
-                let other = variants.iter().find(|v| v.other).map(|v| v.discriminant);
+                DynKind::Enum { repr: to, variants },
+            ) if repr == to && !file.has_data() && !layout.has_data() => {
+                let other = program.other();
                 let mut map = Vec::new();
                 let mut unknown = Vec::new();
                 for v in file_variants {
                     match variants.iter().find(|p| p.name == v.name) {
                         Some(p) => map.push((v.discriminant, p.discriminant)),
-                        None => unknown.push(v.name.as_str()),
+                        None => unknown.push(format!("`{}`", v.name)),
                     }
                 }
                 if !unknown.is_empty() && other.is_none() {
                     // Readable as long as no value is of those variants.
                     let known = map.iter().map(|&(file, _)| file).collect();
                     self.strict_enums.push((file as *const DynLayout as usize, known));
+                    let fallback = if program.rust.is_some() {
+                        ""
+                    } else {
+                        ", unless the program reads such values as an `#[mmf(other)]` variant"
+                    };
+                    self.condition(
+                        path,
+                        format!(
+                            "a file must not hold variant {} of `{}`{fallback}",
+                            unknown.join(", "),
+                            layout.name
+                        ),
+                    );
                 }
                 map.sort_unstable();
                 evolved(Shape::Enum { repr: *repr, map: map.into(), other })
             }
-            (DynKind::List(file_element), Kind::List(element)) => {
+            (DynKind::List(file_element), DynKind::List(element)) => {
                 path.push_str("[_]");
-                let value = self.inner(file_element, element, path, Place::Element);
+                let value = self.inner(file_element, program.inner(element), path, Place::Element);
                 path.truncate(path.len() - 3);
                 value.and_then(|value| evolved(Shape::List(value)))
             }
-            (DynKind::Option(file_value), Kind::Option(value)) => {
+            (DynKind::Option(file_value), DynKind::Option(value)) => {
                 path.push('?');
-                let resolved = self.inner(file_value, value, path, place);
+                let resolved = self.inner(file_value, program.inner(value), path, place);
                 path.pop();
                 let payload = file_value.align as usize;
                 resolved.and_then(|value| evolved(Shape::Option { payload, value }))
             }
-            (DynKind::Box(file_value), Kind::Box(value)) => {
-                let resolved = self.inner(file_value, value, path, Place::Element);
+            (DynKind::Box(file_value), DynKind::Box(value)) => {
+                let resolved = self.inner(file_value, program.inner(value), path, Place::Element);
                 let zeroed = DefaultImage::zeroed(file_value.size as usize);
                 resolved.and_then(|value| evolved(Shape::Box { value, zeroed }))
             }
             _ => {
-                self.problem(path, describe_change(file, program));
+                self.problem(path, describe_change(file, layout));
                 None
             }
         }
@@ -339,7 +431,7 @@ impl Walk {
     fn inner(
         &mut self,
         file: &DynLayout,
-        program: &'static Layout,
+        program: Program<'_>,
         path: &mut String,
         place: Place,
     ) -> Option<Box<Evolved>> {
@@ -347,74 +439,107 @@ impl Walk {
         let resolved = self.resolve(file, program, path, place);
         if resolved.is_none() && self.problems.len() == before {
             // `same` held for the inside but not the whole: sizes disagree.
-            self.problem(path, describe_change(file, program));
+            self.problem(path, describe_change(file, program.layout));
         }
         resolved
     }
 
-    /// Where the file holds the program's `field`: by its name, else by an
-    /// earlier name; else its default.
+    /// Where the file holds the program's field `field_name` of layout
+    /// `program` (declared as `rust`, if known), found as `file_field`;
+    /// else its default.
     fn field(
         &mut self,
-        file_fields: &[DynField],
-        field: &FieldLayout,
+        file_field: Option<&DynField>,
+        field_name: &str,
+        (program, rust): (Program<'_>, Option<&'static FieldLayout>),
         path: &mut String,
     ) -> Source {
-        let found = find_field(file_fields, field);
         let len = path.len();
         if !path.is_empty() {
             path.push('.');
         }
-        path.push_str(field.name);
-        let source = match found {
-            Some(file_field) => {
+        path.push_str(field_name);
+        let name = &program.layout.name;
+        let source = match (file_field, rust) {
+            (Some(file_field), _) => {
                 let before = self.problems.len();
-                let value = self.resolve(&file_field.layout, field.layout, path, Place::Field);
+                let value = self.resolve(&file_field.layout, program, path, Place::Field);
                 if self.problems.len() > before {
                     Source::Missing(DefaultImage::zeroed(0))
                 } else {
                     Source::At { offset: file_field.offset as usize, value }
                 }
             }
-            None => match field.default {
-                Some(default) => Source::Missing((default.0)()),
-                None => {
-                    self.problem(
+            (None, Some(FieldLayout { default: Some(default), .. })) => {
+                Source::Missing((default.0)())
+            }
+            (None, Some(_)) => {
+                self.problem(
+                    path,
+                    format!(
+                        "the file lacks this field, and `{name}` has no `Default`: give the field `#[mmf(default = …)]`"
+                    ),
+                );
+                Source::Missing(DefaultImage::zeroed(0))
+            }
+            (None, None) => {
+                // Known by its schema only: whether it has a default is not.
+                if !has_builtin_default(program.layout) {
+                    self.condition(
                         path,
                         format!(
-                            "the file lacks this field, and `{}` has no `Default`: give the field `#[mmf(default = …)]`",
-                            field.layout.name
+                            "the file lacks this field: the program reads it only if `{name}` has a `Default` or the field a `#[mmf(default = …)]`"
                         ),
                     );
-                    Source::Missing(DefaultImage::zeroed(0))
                 }
-            },
+                Source::Missing(DefaultImage::zeroed(0))
+            }
         };
         path.truncate(len);
         source
     }
 }
-
-/// Whether a layout reaches a type inside itself (`Kind::Recursive`).
-fn holds_itself(layout: &Layout) -> bool {
-    let fields_hold = |fields: &[FieldLayout]| fields.iter().any(|f| holds_itself(f.layout));
-    match layout.kind {
-        Kind::Recursive => true,
-        Kind::Scalar(_) | Kind::Str => false,
-        Kind::List(inner) | Kind::Option(inner) | Kind::Box(inner) => holds_itself(inner),
-        Kind::Array { element, .. } => holds_itself(element),
-        Kind::Map { key, value, .. } => holds_itself(key) || value.is_some_and(holds_itself),
-        Kind::Struct(fields) => fields_hold(fields),
-        Kind::Enum { variants, .. } => variants.iter().any(|v| fields_hold(v.fields)),
+/// Whether a layout reaches a type inside itself ([`DynKind::Recursive`]).
+fn holds_itself(layout: &DynLayout) -> bool {
+    let fields_hold = |fields: &[DynField]| fields.iter().any(|f| holds_itself(&f.layout));
+    match &layout.kind {
+        DynKind::Recursive { .. } => true,
+        DynKind::Scalar(_) | DynKind::Str => false,
+        DynKind::List(inner) | DynKind::Option(inner) | DynKind::Box(inner) => holds_itself(inner),
+        DynKind::Array { element, .. } => holds_itself(element),
+        DynKind::Map { key, value, .. } => {
+            holds_itself(key) || value.as_deref().is_some_and(holds_itself)
+        }
+        DynKind::Struct(fields) => fields_hold(fields),
+        DynKind::Enum { variants, .. } => variants.iter().any(|v| fields_hold(v.fields())),
     }
 }
 
-/// The file's field that holds the program's `field`: by its name, else by
-/// an earlier name.
-fn find_field<'f>(file_fields: &'f [DynField], field: &FieldLayout) -> Option<&'f DynField> {
-    file_fields.iter().find(|f| f.name == field.name).or_else(|| {
-        field.renamed_from.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old))
-    })
+/// Whether every Rust type stored as `layout` has a `Default`: numbers,
+/// `bool`, `char`, strings, lists, options and maps do; structs and enums
+/// may not, nor arrays longer than 32.
+fn has_builtin_default(layout: &DynLayout) -> bool {
+    match &layout.kind {
+        DynKind::Scalar(_) | DynKind::Str | DynKind::List(_) | DynKind::Option(_) => true,
+        DynKind::Map { .. } => true,
+        DynKind::Box(inner) => has_builtin_default(inner),
+        DynKind::Array { element, len } => *len <= 32 && has_builtin_default(element),
+        DynKind::Struct(_) | DynKind::Enum { .. } | DynKind::Recursive { .. } => false,
+    }
+}
+
+/// The file's field that holds the program's field `name` (declared as
+/// `rust`, if known): by its name, else by an earlier name.
+fn find_field<'f>(
+    file_fields: &'f [DynField],
+    name: &str,
+    rust: Option<&FieldLayout>,
+) -> Option<&'f DynField> {
+    let earlier = rust.map_or(&[][..], |f| f.renamed_from);
+    file_fields
+        .iter()
+        .find(|f| f.name == name)
+        .or_else(|| earlier.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old)))
 }
 
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
@@ -443,22 +568,21 @@ pub(crate) fn widens(from: Scalar, to: Scalar) -> bool {
 }
 
 /// What a refused change is, in words: both types.
-fn describe_change(file: &DynLayout, program: &Layout) -> String {
-    let program_dyn = DynLayout::from_layout(program);
+fn describe_change(file: &DynLayout, program: &DynLayout) -> String {
     let why = match (&file.kind, &program.kind) {
-        (DynKind::Scalar(_), Kind::Scalar(_)) => {
+        (DynKind::Scalar(_), DynKind::Scalar(_)) => {
             " (a number can only widen, as a struct's field, to a type that holds all its values)"
         }
-        (DynKind::Struct(_), Kind::Struct(_)) => " (tuples cannot change)",
-        (DynKind::Enum { .. }, Kind::Enum { .. }) => {
+        (DynKind::Struct(_), DynKind::Struct(_)) => " (tuples cannot change)",
+        (DynKind::Enum { .. }, DynKind::Enum { .. }) => {
             " (enums with data cannot change; fieldless enums can gain variants)"
         }
-        (DynKind::Array { .. }, Kind::Array { .. }) => " (arrays' elements cannot change)",
-        (DynKind::Map { .. }, Kind::Map { .. }) => " (maps' keys and values cannot change)",
-        (DynKind::Recursive { .. }, _) | (_, Kind::Recursive) => {
+        (DynKind::Array { .. }, DynKind::Array { .. }) => " (arrays' elements cannot change)",
+        (DynKind::Map { .. }, DynKind::Map { .. }) => " (maps' keys and values cannot change)",
+        (DynKind::Recursive { .. }, _) | (_, DynKind::Recursive { .. }) => {
             " (types that contain themselves cannot change)"
         }
         _ => "",
     };
-    format!("the file stores `{file}`, this program reads `{program_dyn}`{why}")
+    format!("the file stores `{file}`, this program reads `{program}`{why}")
 }
