@@ -10,10 +10,11 @@ use std::fmt::Debug;
 
 use mmf::{AlignedBytes, Mapped};
 
-use super::{Difficulty, Everything, HikingDatabase, Marker, Padded, Pair, Shape, Weather};
+use super::{Difficulty, Everything, HikingDatabase, Marker, Padded, Pair, Shape, Weather, later};
 
-/// The schemas the fuzzers exercise, chosen by an input's first byte.
-pub const SCHEMAS: usize = 4;
+/// The schemas the fuzzers exercise, chosen by an input's first byte; the
+/// last opens images of the earlier hiking types with the later ones.
+pub const SCHEMAS: usize = 5;
 
 /// Runs the checks for the schema `selector` picks on `bytes`.
 pub fn check_schema(selector: u8, bytes: &[u8]) {
@@ -21,7 +22,45 @@ pub fn check_schema(selector: u8, bytes: &[u8]) {
         0 => check::<Everything>(bytes, Some(update_everything)),
         1 => check::<HikingDatabase>(bytes, Some(update_database)),
         2 => check::<Vec<Padded>>(bytes, None),
-        _ => check::<Vec<Vec<Option<String>>>>(bytes, None),
+        3 => check::<Vec<Vec<Option<String>>>>(bytes, None),
+        _ => check_other_version::<later::HikingDatabase>(bytes),
+    }
+}
+
+/// `input` with the header's schema hash set to the hash of the schema it
+/// holds (if it holds one in bounds): a hostile file that passes the hash
+/// check with any schema it likes.
+pub fn with_schema_hash_fixed(input: &[u8]) -> AlignedBytes {
+    let mut bytes = AlignedBytes::from_slice(input);
+    if let Ok(header) = mmf::Header::read(&bytes) {
+        let (at, len) = (header.schema_offset as usize, header.schema_len as usize);
+        if let Some(schema) = at.checked_add(len).and_then(|end| bytes.get(at..end)) {
+            // The schema hash is the header's word at offset 16.
+            let hash = mmf::schema::hash_bytes(schema);
+            bytes[16..24].copy_from_slice(&hash.to_ne_bytes());
+        }
+    }
+    bytes
+}
+
+/// Opens `input`, its schema hash fixed to whatever schema it holds, as a
+/// `T` of any version the program reads: if accepted, its views traverse
+/// (through the differences resolved at open), and the value rebuilds and
+/// re-encodes as a fixed point; the schema reader accepts it too.
+pub fn check_other_version<T>(input: &[u8])
+where
+    T: Mapped,
+    for<'a> T::View<'a>: Debug,
+{
+    let bytes = with_schema_hash_fixed(input);
+    let Ok(image) = mmf::Image::<T>::new(&bytes) else { return };
+    let _ = format!("{:?}", image.root());
+    let owned = image.to_owned();
+    let encoded = mmf::to_bytes(&owned);
+    let reopened = mmf::from_bytes_owned::<T>(&encoded).expect("a re-encoded value is valid");
+    assert!(mmf::to_bytes(&reopened)[..] == encoded[..], "encoding is not a fixed point");
+    if let Err(e) = mmf::DynImage::new(&bytes) {
+        panic!("read as another version, refused by its schema: {e}");
     }
 }
 
@@ -224,6 +263,7 @@ pub fn seeds() -> Vec<AlignedBytes> {
         mmf::to_bytes(&super::database(3, 4)),
         mmf::to_bytes(&(0..4).map(super::padded).collect::<Vec<_>>()),
         mmf::to_bytes(&vec![vec![Some("a".to_owned()), None], vec![], vec![Some(String::new())]]),
+        mmf::to_bytes(&super::database(3, 4)),
     ]
 }
 

@@ -25,6 +25,72 @@ pub struct HikingDatabase {
     pub hikes: Vec<Hike>,
 }
 
+/// The hiking types of a later version of the program, which reads files of
+/// the types above and whose files those read (schema evolution): `Coord`
+/// gained a field before the others, `Hike` renamed one, lost one and gained
+/// two, `HikingDatabase` gained one with a default.
+pub mod later {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Coord {
+        pub t: u32,
+        pub x: f64,
+        pub y: f64,
+        pub z: f64,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Hike {
+        #[mmf(renamed_from = "date")]
+        pub day: String,
+        pub gps_track: Vec<Coord>,
+        pub rating: u8,
+        pub summit: Option<Coord>,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct HikingDatabase {
+        pub hikes: Vec<Hike>,
+        pub description: String,
+        #[mmf(default = String::from("unknown"))]
+        pub owner: String,
+    }
+
+    impl HikingDatabase {
+        /// What this version reads from a file of the earlier one.
+        pub fn from_earlier(db: &super::HikingDatabase) -> HikingDatabase {
+            let coord = |c: &super::Coord| Coord { t: 0, x: c.x, y: c.y, z: c.z };
+            let hike = |h: &super::Hike| Hike {
+                day: h.date.clone(),
+                gps_track: h.gps_track.iter().map(coord).collect(),
+                rating: 0,
+                summit: None,
+            };
+            HikingDatabase {
+                hikes: db.hikes.iter().map(hike).collect(),
+                description: db.description.clone(),
+                owner: "unknown".into(),
+            }
+        }
+
+        /// What the earlier version reads from a file of this one: the
+        /// renamed field is not found under its old name.
+        pub fn to_earlier(&self) -> super::HikingDatabase {
+            let coord = |c: &Coord| super::Coord { x: c.x, y: c.y, z: c.z };
+            let hike = |h: &Hike| super::Hike {
+                date: String::new(),
+                description: String::new(),
+                gps_track: h.gps_track.iter().map(coord).collect(),
+            };
+            super::HikingDatabase {
+                description: self.description.clone(),
+                hikes: self.hikes.iter().map(hike).collect(),
+            }
+        }
+    }
+}
+
 #[derive(Mapped, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 #[mmf(key)]
