@@ -290,3 +290,87 @@ fn disjoint_blocks_in_any_order_are_accepted() {
     assert_eq!(path, "[1]");
     assert!(matches!(problem, Problem::Overlap { .. }), "{problem:?}");
 }
+
+/// A file that swaps in a schema of its own, with the hash to match, and
+/// claims a layout the later types can read (an evolved layout): its blocks
+/// are validated by the schema it claims, so a claim its bytes do not back
+/// is refused, and one they do back reads wrong values inside the data at
+/// worst, never outside.
+#[test]
+fn a_hostile_schema_claiming_a_readable_layout_is_validated_by_its_claims() {
+    /// The earlier hiking types, but with coordinates claimed 32 bytes long.
+    mod wider {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Coord {
+            pub x: f64,
+            pub y: f64,
+            pub z: f64,
+            pub w: f64,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Hike {
+            pub date: String,
+            pub description: String,
+            pub gps_track: Vec<Coord>,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct HikingDatabase {
+            pub description: String,
+            pub hikes: Vec<Hike>,
+        }
+    }
+    let with_schema = |image: &[u8], schema: &[u8]| {
+        let mut bytes = image.to_vec();
+        bytes.resize(bytes.len().next_multiple_of(8), 0);
+        let at = bytes.len() as u64;
+        bytes.extend_from_slice(schema);
+        put_u64(&mut bytes, 16, mmf::schema::hash_bytes(schema));
+        let end = bytes.len() as u64;
+        put_u64(&mut bytes, 32, end);
+        put_u64(&mut bytes, 40, at);
+        put_u64(&mut bytes, 48, schema.len() as u64);
+        AlignedBytes::from_slice(&bytes)
+    };
+    let good = mmf::to_bytes(&database(2, 3));
+    let header = mmf::Header::read(&good).unwrap();
+    let image = &good[..header.schema_offset as usize];
+    let claimed = with_schema(image, &mmf::schema::encode(wider::HikingDatabase::LAYOUT));
+    // The tracks' claimed 3 × 32 bytes run into the blocks after them.
+    let err = mmf::Image::<later::HikingDatabase>::new(&claimed).err().expect("refused");
+    assert!(err.to_string().contains("overlaps bytes"), "{err}");
+    // Claimed 16 bytes apart, the coordinates lie inside the data: read, wrongly.
+    mod narrower {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Coord {
+            pub x: f64,
+            pub z: f64,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Hike {
+            pub date: String,
+            pub description: String,
+            pub gps_track: Vec<Coord>,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct HikingDatabase {
+            pub description: String,
+            pub hikes: Vec<Hike>,
+        }
+    }
+    let claimed = with_schema(image, &mmf::schema::encode(narrower::HikingDatabase::LAYOUT));
+    let read = mmf::Image::<later::HikingDatabase>::new(&claimed).unwrap();
+    let track: Vec<(f64, f64, f64)> = read
+        .root()
+        .hikes()
+        .get(0)
+        .unwrap()
+        .gps_track()
+        .iter()
+        .map(|c| (c.x(), c.y(), c.z()))
+        .collect();
+    let real = &database(2, 3).hikes[0].gps_track;
+    assert_eq!(track[0], (real[0].x, 0.0, real[0].y), "x, then `z` where `y` is, `y` missing");
+    assert_eq!(track.len(), 3);
+}
