@@ -182,6 +182,10 @@
 /// | `#[mmf(schema = 0x…)]` | struct, enum | the schema hash must be this: any change of the file format fails the build and prints the new hash |
 /// | `#[mmf(key)]` | struct, fieldless enum | the type can key a stored map: a struct's fields are keys, compared field by field; an enum by its discriminant |
 /// | `#[mmf(bound = "…")]` | generic struct or enum | the where predicates instead of the inferred `T: Mapped` |
+/// | `#[mmf(frozen)]` | struct | the layout never changes: lists of it hand out stored forms |
+/// | `#[mmf(default = expr)]` | field | what a file written before the field existed reads as |
+/// | `#[mmf(renamed_from = "old")]` | field, struct, enum | an earlier name, by which files of older versions are read |
+/// | `#[mmf(other)]` | variant of a fieldless enum | values of variants this program does not know read as it |
 ///
 /// # Example
 ///

@@ -505,7 +505,35 @@ fn saved_schemas_say_per_direction_which_program_reads_which_files() {
     // A saved schema of another root type is refused both ways.
     let c = schema::compatibility_with::<after::Trip>(&saved).unwrap();
     assert!(
-        matches!(&c.old_reads_new, Verdict::Refuses(r) if r[0].contains("cannot be renamed")),
+        matches!(&c.old_reads_new, Verdict::Refuses(r) if r[0].contains("root type renamed")),
         "{c}"
     );
+}
+
+#[test]
+fn a_renamed_root_type_opens_files_of_its_earlier_name() {
+    mod renamed {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        #[mmf(renamed_from = "Book")]
+        pub struct Logbook {
+            pub owner: String,
+        }
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Ledger {
+            pub owner: String,
+        }
+    }
+    let bytes = mmf::to_bytes(&old_book());
+    let image = mmf::Image::<renamed::Logbook>::new(&bytes).unwrap();
+    assert_eq!(image.root().owner(), "Ana");
+    // Without the attribute, the error says what to write.
+    let err = mmf::Image::<renamed::Ledger>::new(&bytes).err().unwrap().to_string();
+    assert!(err.contains("the file's root type is `Book`, this program's `Ledger` (if `Ledger` is `Book` renamed, say so with `#[mmf(renamed_from = \"Book\")]`)"), "{err}");
+    // The compatibility check knows the earlier name in the newer program only.
+    let c =
+        mmf::schema::compatibility_with::<renamed::Logbook>(&mmf::schema::encode(v1::Book::LAYOUT))
+            .unwrap();
+    assert!(c.new_reads_old.reads(), "{c}");
+    assert!(!c.old_reads_new.reads(), "{c}");
 }

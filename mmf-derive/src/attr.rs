@@ -28,6 +28,9 @@ pub struct Container {
     /// `#[mmf(frozen)]`: the struct's layout never changes; views hand out
     /// its stored form.
     pub frozen: Option<Span>,
+    /// `#[mmf(renamed_from = "Old")]`, any number of times: earlier names of
+    /// the type, by which a file's root type is found.
+    pub renamed_from: Vec<LitStr>,
 }
 
 /// `#[mmf(...)]` on a field.
@@ -55,8 +58,10 @@ pub enum Place {
 impl Place {
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Place::Struct => &["crate", "size", "align", "schema", "bound", "key", "frozen"],
-            Place::Enum => &["crate", "schema", "key"],
+            Place::Struct => {
+                &["crate", "size", "align", "schema", "bound", "key", "frozen", "renamed_from"]
+            }
+            Place::Enum => &["crate", "schema", "key", "renamed_from"],
             Place::Field => &["offset", "default", "renamed_from"],
             Place::Variant => &["other"],
             Place::VariantField => &[],
@@ -202,7 +207,10 @@ fn parse(
                         .value()
                         .map_err(|_| meta.error("expected `renamed_from = \"old_name\"`"))?
                         .parse()?;
-                    field.renamed_from.push(lit);
+                    match place {
+                        Place::Struct | Place::Enum => container.renamed_from.push(lit),
+                        _ => field.renamed_from.push(lit),
+                    }
                 }
                 "offset" => {
                     let pinned = parse_int(&meta, "offset")?;

@@ -67,6 +67,18 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
     {
         cx.error_spanned_by(first, "`bound` applies to generic types only");
     }
+    // An earlier name of the type must not be its name now.
+    for old in &input.attrs.renamed_from {
+        if old.value() == input.ident.to_string() {
+            cx.error_spanned_by(
+                old,
+                format!(
+                    "`{}` is the type's name now; `renamed_from` names an earlier name",
+                    old.value()
+                ),
+            );
+        }
+    }
     match &input.data {
         Body::Union => {
             let syn::Data::Union(data) = &node.data else { unreachable!() };

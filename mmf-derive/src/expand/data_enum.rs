@@ -605,6 +605,7 @@ fn view_mut(e: &Enum) -> (TokenStream, TokenStream) {
 }
 
 fn mapped_impl(e: &Enum) -> TokenStream {
+    let earlier_names = super::renamed_from(e.input);
     let where_clause = e.where_clause();
     let predicates = e.predicates();
     let (impl_generics, view_generics) = (e.impl_generics(), e.view_impl_generics());
@@ -816,6 +817,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                     variants: &[#(#variant_layouts),*],
                 }, frozen: false,
             };
+            #earlier_names
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = false #(|| <#all_types as #private::Mapped>::HAS_BLOCKS)*;
 

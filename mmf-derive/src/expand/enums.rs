@@ -25,6 +25,7 @@ pub fn enum_impl(
         input.attrs.schema.as_ref().map(|schema| asserts::schema_pin(private, ident, schema));
     let checks = asserts::checks(private, ident, quote!(#pins));
     // `#[mmf(key)]`: keyed by its discriminant, in the discriminants' order.
+    let earlier_names = super::renamed_from(input);
     let map_key = input.attrs.key.map(|_| {
         quote! {
             #[automatically_derived]
@@ -93,6 +94,7 @@ pub fn enum_impl(
                         ),*],
                     }, frozen: false,
                 };
+                #earlier_names
                 const CHECKED: bool = true;
                 const HAS_BLOCKS: bool = false;
 

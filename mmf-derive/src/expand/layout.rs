@@ -162,6 +162,7 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
     );
     let read = deeper(s.input, private, Part::WriteOrRead, rebuild);
 
+    let earlier_names = super::renamed_from(s.input);
     quote! {
         #check
 
@@ -190,6 +191,7 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
                 ),*]),
                 frozen: #frozen,
             };
+            #earlier_names
             const CHECKED: bool = false #(|| <#tys as #private::Mapped>::CHECKED)*;
             const HAS_BLOCKS: bool = false #(|| <#tys as #private::Mapped>::HAS_BLOCKS)*;
 

@@ -179,6 +179,14 @@ fn recursive_fields(input: &mut Input, private: &TokenStream) {
     }
 }
 
+/// `const RENAMED_FROM` for the type's `Mapped` impl, if the type names
+/// earlier names of its own.
+fn renamed_from(input: &Input) -> Option<TokenStream> {
+    let names = &input.attrs.renamed_from;
+    (!names.is_empty())
+        .then(|| quote!(const RENAMED_FROM: &'static [&'static str] = &[#(#names),*];))
+}
+
 fn private_path(input: &Input) -> TokenStream {
     match &input.attrs.krate {
         Some(path) => quote!(#path::__private),

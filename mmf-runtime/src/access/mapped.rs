@@ -59,6 +59,11 @@ pub unsafe trait Mapped: Sized {
     const LAYOUT: &'static Layout;
     /// A stable hash of [`Self::LAYOUT`]'s canonical encoding (see [`crate::schema`]).
     const SCHEMA_HASH: u64 = crate::format::schema::hash(Self::LAYOUT);
+    /// Names this type had in earlier versions of the program
+    /// (`#[mmf(renamed_from = "…")]` on the type): a file whose root type has
+    /// one of them opens as this type. Types below the root are matched by
+    /// where they are, whatever their names.
+    const RENAMED_FROM: &'static [&'static str] = &[];
     /// Whether some bit patterns of `Raw` are invalid and need checking.
     #[doc(hidden)]
     const CHECKED: bool;

@@ -146,7 +146,7 @@ pub fn compatibility_with<T: Mapped>(old: &[u8]) -> Result<Compatibility> {
     let old_layout = DynLayout::decode(old)?;
     let new = crate::format::schema::encode(T::LAYOUT);
     let new_layout = DynLayout::from_layout(T::LAYOUT);
-    Ok(judge(old, &old_layout, &new, &new_layout, Some(T::LAYOUT)))
+    Ok(judge(old, &old_layout, &new, &new_layout, Some((T::LAYOUT, T::RENAMED_FROM))))
 }
 
 /// Panics, with the report of [`compatibility_with`], unless this
@@ -176,18 +176,21 @@ pub fn assert_compatible<T: Mapped>(old: &[u8]) {
     }
 }
 
+/// The verdicts; `rust` is the newer program's Rust layout and earlier
+/// names of its root type, if known.
 fn judge(
     old: &[u8],
     old_layout: &DynLayout,
     new: &[u8],
     new_layout: &DynLayout,
-    rust: Option<&'static Layout>,
+    rust: Option<(&'static Layout, &[&str])>,
 ) -> Compatibility {
-    let verdict = |file: &DynLayout, program: Program<'_>| {
-        if file.name != program.layout.name {
+    let verdict = |file: &DynLayout, program: Program<'_>, earlier_names: &[&str]| {
+        let name = &program.layout.name;
+        if file.name != *name && !earlier_names.contains(&file.name.as_str()) {
             return Verdict::Refuses(vec![format!(
-                "the root: the file's root type is `{}`, the program's `{}` (the root type cannot be renamed)",
-                file.name, program.layout.name
+                "the root: the file's root type is `{}`, the program's `{name}` (a root type renamed needs `#[mmf(renamed_from = \"{}\")]` in the program that reads it)",
+                file.name, file.name
             )]);
         }
         match resolve_against(file, program) {
@@ -196,9 +199,14 @@ fn judge(
             Ok(resolved) => Verdict::ReadsIf(resolved.conditions),
         }
     };
+    let (layout, earlier_names) = rust.map_or((None, &[][..]), |(l, names)| (Some(l), names));
     Compatibility {
         differences: crate::format::diff::compare(old, new, ["old", "new"], usize::MAX).0,
-        new_reads_old: verdict(old_layout, Program { layout: new_layout, rust }),
-        old_reads_new: verdict(new_layout, Program { layout: old_layout, rust: None }),
+        new_reads_old: verdict(
+            old_layout,
+            Program { layout: new_layout, rust: layout },
+            earlier_names,
+        ),
+        old_reads_new: verdict(new_layout, Program { layout: old_layout, rust: None }, &[]),
     }
 }

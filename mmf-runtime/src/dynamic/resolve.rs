@@ -47,10 +47,19 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     // SAFETY: the caller's promise.
     let Ok(Some(schema)) = (unsafe { header.schema_bytes(data) }) else { return Err(mismatch) };
     let file_layout = DynLayout::decode(schema)?;
-    // Fields find each other by name; the root, by its type's name: a file
-    // of another root type is a mistake far more often than a rename.
+    // Fields find each other by name; the root, by its type's name or an
+    // earlier one: a file of another root type is a mistake far more often
+    // than a rename.
     let resolved = match resolve(&file_layout, T::LAYOUT)
-        .and_then(|r| if file_layout.name == T::LAYOUT.name { Ok(r) } else { Err(Vec::new()) })
+        .and_then(|r| {
+            if is_root_name::<T>(&file_layout.name) {
+                return Ok(r);
+            }
+            let (file, program) = (&file_layout.name, T::LAYOUT.name);
+            Err(vec![format!(
+                "the root: the file's root type is `{file}`, this program's `{program}` (if `{program}` is `{file}` renamed, say so with `#[mmf(renamed_from = \"{file}\")]`)"
+            )])
+        })
     {
         Ok(resolved) => resolved,
         Err(problems) => {
@@ -90,6 +99,12 @@ pub(crate) unsafe fn check_for<T: Mapped>(
         _ => Vec::new(),
     };
     Ok((header, Some(Arc::new(Evolution { root: resolved.root, differences }))))
+}
+
+/// Whether a file's root type named `name` may be a `T`: `T`'s name, or
+/// one of its [`Mapped::RENAMED_FROM`].
+pub(crate) fn is_root_name<T: Mapped>(name: &str) -> bool {
+    name == T::LAYOUT.name || T::RENAMED_FROM.contains(&name)
 }
 
 /// A view of the root of an image checked by [`check_for`].

@@ -18,6 +18,13 @@ struct Hike {
     date: String,
 }
 
+// An earlier name of a type must not be its name now.
+#[derive(Mapped)]
+#[mmf(renamed_from = "Trip")]
+struct Trip {
+    a: u8,
+}
+
 // `other` takes no value.
 #[derive(Mapped, Clone, Copy)]
 #[repr(u8)]
