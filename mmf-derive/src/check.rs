@@ -69,7 +69,7 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
     }
     // An earlier name of the type must not be its name now.
     for old in &input.attrs.renamed_from {
-        if old.value() == input.ident.to_string() {
+        if *input.ident == old.value() {
             cx.error_spanned_by(
                 old,
                 format!(
