@@ -23,8 +23,15 @@ pub struct Evolved {
     pub(crate) size: usize,
     /// The alignment of the file's stored form.
     pub(crate) align: usize,
+    /// For a struct, per field of the program's: its offset in the file's
+    /// struct if the file stores it there as the program does, else
+    /// [`NOT_DIRECT`]. The one lookup a field read takes in the common case.
+    pub(crate) direct: Box<[usize]>,
     pub(crate) shape: Shape,
 }
+
+/// In [`Evolved::direct`]: the field is missing or stored otherwise.
+pub(crate) const NOT_DIRECT: usize = usize::MAX;
 
 /// What differs, by kind of type.
 #[derive(Debug)]
@@ -60,6 +67,7 @@ pub(crate) enum Source {
 }
 
 impl Evolved {
+    #[inline]
     fn fields(&self) -> &[Source] {
         match &self.shape {
             Shape::Struct(fields) => fields,
@@ -142,6 +150,7 @@ pub(crate) unsafe fn read_at<F: Mapped>(
 }
 
 /// A default image's stored form and the file to resolve its offsets in.
+#[inline]
 fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
     let bytes = image.bytes();
     (NonNull::from(bytes).cast(), FileRef::new(bytes))
@@ -156,6 +165,32 @@ fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
 /// resolved for).
 #[inline]
 pub unsafe fn field_view<'a, F: Mapped>(
+    at: NonNull<u8>,
+    how: &'a Evolved,
+    index: usize,
+    file: FileRef<'a>,
+) -> F::View<'a> {
+    match how.direct.get(index) {
+        // SAFETY: resolving proved that the field lies inside the file's
+        // struct at `offset`, stored as the program stores `F` (the caller's
+        // promise), aligned for it.
+        Some(&offset) if offset != NOT_DIRECT => unsafe {
+            F::view(raw_at::<F>(add(at, offset)), file)
+        },
+        // SAFETY: the caller's promise.
+        _ => unsafe { field_view_otherwise::<F>(at, how, index, file) },
+    }
+}
+
+/// [`field_view`] of a field the file lacks or stores otherwise: kept out
+/// of line, so that views of files of the program's own layout stay small.
+///
+/// # Safety
+///
+/// As for [`field_view`].
+#[cold]
+#[inline(never)]
+unsafe fn field_view_otherwise<'a, F: Mapped>(
     at: NonNull<u8>,
     how: &'a Evolved,
     index: usize,
@@ -273,6 +308,7 @@ impl<'a> Spread<'a> {
     /// # Safety
     ///
     /// No `&mut` to the block's bytes may be live for `'a`.
+    #[inline]
     pub unsafe fn resolve(file: FileRef<'a>, offset: u64, len: u64, how: &'a Evolved) -> Self {
         let bytes = len.saturating_mul(how.size as u64);
         // SAFETY: the caller's promise.
@@ -286,6 +322,7 @@ impl<'a> Spread<'a> {
     }
 
     /// Element `index`'s stored form, which lies inside the block.
+    #[inline]
     pub fn at(&self, index: usize) -> Option<NonNull<u8>> {
         // SAFETY: `index < len`, so the element lies inside the block.
         (index < self.len).then(|| unsafe { add(self.base, index * self.how.size) })

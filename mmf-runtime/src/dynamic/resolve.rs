@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::access::evolve::{Evolved, Shape, Source, Spread};
+use crate::access::evolve::{Evolved, NOT_DIRECT, Shape, Source, Spread};
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::access::validate::{check_header, read_root, view_root};
@@ -558,7 +558,17 @@ fn find_field<'f>(
 }
 
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
-    Evolved { size: file.size as usize, align: file.align as usize, shape }
+    let direct = match &shape {
+        Shape::Struct(fields) => fields
+            .iter()
+            .map(|f| match f {
+                Source::At { offset, value: None } => *offset,
+                _ => NOT_DIRECT,
+            })
+            .collect(),
+        _ => Box::default(),
+    };
+    Evolved { size: file.size as usize, align: file.align as usize, direct, shape }
 }
 
 /// Whether every value of `from` is a value of `to`, of the same kind of
