@@ -322,7 +322,8 @@ fn another_type_is_refused_naming_both() {
     );
     assert!(message.starts_with(&start), "{message}");
     assert!(
-        message.contains("the root: type `HikingDatabase` in the file, `Hike` in this program; ")
+        message.contains("the root: the file's root type is `HikingDatabase`, this program's `Hike` (if `Hike` is `HikingDatabase` renamed, say so with `#[mmf(renamed_from = \"HikingDatabase\")]`); "),
+        "{message}"
     );
     assert!(
         message.contains("; hikes: Vec<Hike>, in the file only: this program has no such field")

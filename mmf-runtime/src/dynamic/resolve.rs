@@ -74,14 +74,9 @@ pub(crate) unsafe fn check_for<T: Mapped>(
             else {
                 unreachable!("matched above")
             };
-            // Why the program cannot read the file, then what else changed.
-            let path = |line: &String| line.split(": ").next().unwrap_or_default().to_owned();
-            let refused: Vec<String> = problems.iter().map(path).collect();
-            let changes_len = changes.len();
-            let others: Vec<String> =
-                changes.into_iter().filter(|c| !refused.contains(&path(c))).collect();
-            let different = problems.len() + changed - (changes_len - others.len());
-            let differences = problems.into_iter().chain(others).take(8).collect();
+            // Why the program cannot read the file, then what changed.
+            let different = problems.len() + changed;
+            let differences = problems.into_iter().chain(changes).take(8).collect();
             return Err(Error::SchemaMismatch {
                 found,
                 found_name,
