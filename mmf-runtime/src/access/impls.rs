@@ -314,9 +314,23 @@ unsafe fn view_list<'a, T: Mapped>(raw: &RawVec<T::Raw>, file: FileRef<'a>) -> L
     // SAFETY: the caller's promise covers the list's block and everything
     // reachable from its elements.
     unsafe {
-        let items = file.block::<T::Raw>(raw.offset, raw.len).unwrap_or_default();
+        let items = match file.block::<T::Raw>(raw.offset, raw.len) {
+            Some(items) => items,
+            None => no_items(),
+        };
         ListView::new(items, file)
     }
+}
+
+/// The elements of a list whose block does not resolve (the file changed
+/// after it was validated): none. Out of line and opaque to the optimizer
+/// (`black_box`), so that checking a block stays a branch the processor
+/// predicts: folded into a select, the check would make every element's
+/// address wait for the list's length to load.
+#[cold]
+#[inline(never)]
+fn no_items<'a, R>() -> &'a [R] {
+    core::hint::black_box(&[])
 }
 
 /// # Safety
