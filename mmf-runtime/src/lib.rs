@@ -22,7 +22,7 @@
 //! |---|---|---|
 //! | `format/` | what a file is: `header.rs` (the 64-byte header), `schema.rs` (the embedded schema's encoding and hash), `tables.rs` (reading its records), `diff.rs` (what differs between two schemas), `layout.rs` (the layout table of a type), `raw.rs` (stored forms: `RawStr`, `RawVec`, `RawOption`), `error.rs` | nothing |
 //! | `access/` | the `Mapped` trait (`mapped.rs`) and what its methods take: `file_ref.rs` (checked offsets into a file image), `validate.rs` (the validator, and checking a header for a type), `write.rs` (the writer), `view.rs` (list views, in-place views); `impls.rs` (numbers, strings, lists, options, arrays) | `format` |
-//! | `dynamic/` | reading by the embedded schema: `decode.rs` (`DynLayout`), `validate.rs`, `value.rs` (`DynValue` cursors) | `format`, `access` |
+//! | `dynamic/` | reading by the embedded schema: `decode.rs` (`DynLayout`), `validate.rs`, `value.rs` (`DynValue` cursors), `resolve.rs` (a file of another version against the program's types), `compat.rs` (two versions' compatibility) | `format`, `access` |
 //! | `storage/` | where bytes live: `bytes.rs` (in memory), `file.rs` (`MappedFile`, `MappedFileMut`), `shared/` (`SharedWriter`, `SharedReader`, `edit.rs`: `SharedWriter::set` by path), `dyn_file.rs` (`DynImage`, `DynFile`), `open.rs` (opening and creating by path while others replace files), `options.rs`, `lock.rs`, `map.rs`; `unix.rs` / `windows.rs` | all three |
 //!
 //! Where to look: validation of a list is `access/impls.rs` (its
