@@ -507,7 +507,7 @@ fn saved_schemas_say_per_direction_which_program_reads_which_files() {
     // A saved schema of another root type is refused both ways.
     let c = schema::compatibility_with::<after::Trip>(&saved).unwrap();
     assert!(
-        matches!(&c.old_reads_new, Verdict::Refuses(r) if r[0].contains("root type renamed")),
+        matches!(&c.old_reads_new, Verdict::Refuses(r) if r[0].contains("the file's root type is `Trip`, this program's `Book`")),
         "{c}"
     );
 }

@@ -6,7 +6,7 @@ use core::fmt;
 
 use crate::access::mapped::Mapped;
 use crate::dynamic::decode::DynLayout;
-use crate::dynamic::resolve::{Program, resolve_against};
+use crate::dynamic::resolve::{Program, resolve_against, root_mismatch};
 use crate::format::error::Result;
 use crate::format::layout::Layout;
 
@@ -186,12 +186,8 @@ fn judge(
     rust: Option<(&'static Layout, &[&str])>,
 ) -> Compatibility {
     let verdict = |file: &DynLayout, program: Program<'_>, earlier_names: &[&str]| {
-        let name = &program.layout.name;
-        if file.name != *name && !earlier_names.contains(&file.name.as_str()) {
-            return Verdict::Refuses(vec![format!(
-                "the root: the file's root type is `{}`, the program's `{name}` (a root type renamed needs `#[mmf(renamed_from = \"{}\")]` in the program that reads it)",
-                file.name, file.name
-            )]);
+        if let Some(problem) = root_mismatch(&file.name, &program.layout.name, earlier_names) {
+            return Verdict::Refuses(vec![problem]);
         }
         match resolve_against(file, program) {
             Err(reasons) => Verdict::Refuses(reasons),

@@ -50,17 +50,12 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     // Fields find each other by name; the root, by its type's name or an
     // earlier one: a file of another root type is a mistake far more often
     // than a rename.
-    let resolved = match resolve(&file_layout, T::LAYOUT)
-        .and_then(|r| {
-            if is_root_name::<T>(&file_layout.name) {
-                return Ok(r);
-            }
-            let (file, program) = (&file_layout.name, T::LAYOUT.name);
-            Err(vec![format!(
-                "the root: the file's root type is `{file}`, this program's `{program}` (if `{program}` is `{file}` renamed, say so with `#[mmf(renamed_from = \"{file}\")]`)"
-            )])
-        })
-    {
+    let resolved = match resolve(&file_layout, T::LAYOUT).and_then(|r| {
+        match root_mismatch(&file_layout.name, T::LAYOUT.name, T::RENAMED_FROM) {
+            None => Ok(r),
+            Some(problem) => Err(vec![problem]),
+        }
+    }) {
         Ok(resolved) => resolved,
         Err(problems) => {
             let Error::SchemaMismatch {
@@ -96,10 +91,15 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     Ok((header, Some(Arc::new(Evolution { root: resolved.root, differences }))))
 }
 
-/// Whether a file's root type named `name` may be a `T`: `T`'s name, or
-/// one of its [`Mapped::RENAMED_FROM`].
-pub(crate) fn is_root_name<T: Mapped>(name: &str) -> bool {
-    name == T::LAYOUT.name || T::RENAMED_FROM.contains(&name)
+/// Why a file whose root type is named `file` is not one of the program's
+/// root type `program` (or an earlier name of it, `earlier`), if it is not:
+/// fields find each other by name, and the root by its type's name.
+pub(crate) fn root_mismatch(file: &str, program: &str, earlier: &[&str]) -> Option<String> {
+    (file != program && !earlier.contains(&file)).then(|| {
+        format!(
+            "the root: the file's root type is `{file}`, this program's `{program}` (if `{program}` is `{file}` renamed, say so with `#[mmf(renamed_from = \"{file}\")]`)"
+        )
+    })
 }
 
 /// A view of the root of an image checked by [`check_for`].
@@ -349,11 +349,12 @@ impl Walk {
                     && !file.name.starts_with('(')
                     && !holds_itself(layout) =>
             {
-                let rust_fields = (0..fields.len()).map(|i| program.field(fields, i).1);
+                let program_fields: Vec<_> =
+                    (0..fields.len()).map(|i| program.field(fields, i)).collect();
                 let found: Vec<_> = fields
                     .iter()
-                    .zip(rust_fields)
-                    .map(|(field, rust)| find_field(file_fields, &field.name, rust))
+                    .zip(&program_fields)
+                    .map(|(field, &(_, rust))| find_field(file_fields, &field.name, rust))
                     .collect();
                 if !fields.is_empty() && found.iter().all(Option::is_none) {
                     // Nothing in common: another type, not another version of it.
@@ -365,9 +366,9 @@ impl Walk {
                 }
                 let sources = found
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, file_field)| {
-                        self.field(file_field, &fields[i].name, program.field(fields, i), path)
+                    .zip(fields.iter().zip(program_fields))
+                    .map(|(file_field, (field, program))| {
+                        self.field(file_field, &field.name, program, path)
                     })
                     .collect::<Vec<_>>();
                 evolved(Shape::Struct(sources.into()))
