@@ -374,3 +374,48 @@ fn a_hostile_schema_claiming_a_readable_layout_is_validated_by_its_claims() {
     assert_eq!(track[0], (real[0].x, 0.0, real[0].y), "x, then `z` where `y` is, `y` missing");
     assert_eq!(track.len(), 3);
 }
+
+/// No stored type is aligned to more than 16: a schema claiming more is
+/// refused, whatever its fields allow.
+#[test]
+fn a_schema_claiming_a_larger_alignment_than_stored_types_have_is_refused() {
+    let mut bytes = mmf::to_bytes(&database(2, 3)).to_vec();
+    let header = mmf::Header::read(&bytes).unwrap();
+    let schema = header.schema_offset as usize..(header.schema_offset + header.schema_len) as usize;
+    // The root's type record follows the schema's 32-byte header; its
+    // alignment is the record's last 8 bytes.
+    let align_at = schema.start + 32 + 32;
+    assert_eq!(bytes[align_at..align_at + 8], 8u64.to_le_bytes());
+    put_u64(&mut bytes, align_at, 32);
+    let hash = mmf::schema::hash_bytes(&bytes[schema]);
+    put_u64(&mut bytes, 16, hash);
+    let bytes = AlignedBytes::from_slice(&bytes);
+    let err = mmf::Image::<later::HikingDatabase>::new(&bytes).err().expect("refused");
+    assert!(err.to_string().contains("alignment 32 is more than a stored type has (16)"), "{err}");
+    assert!(mmf::DynImage::new(&bytes).is_err());
+}
+
+/// An image must start where the file's types can be read, even where the
+/// program's own types would need less.
+#[test]
+fn an_older_image_is_refused_in_a_buffer_aligned_for_the_program_but_not_for_the_file() {
+    mod wide {
+        use mmf::Mapped;
+        #[derive(Mapped)]
+        pub struct Counter {
+            pub count: u64,
+            pub total: u128,
+        }
+    }
+    #[derive(Mapped)]
+    struct Counter {
+        count: u64,
+    }
+    let bytes = mmf::to_bytes(&wide::Counter { count: 7, total: 1 << 100 });
+    let mut shifted = vec![0u8; 8];
+    shifted.extend_from_slice(&bytes);
+    let shifted = AlignedBytes::from_slice(&shifted);
+    let err = mmf::Image::<Counter>::new(&shifted[8..]).err().expect("refused");
+    assert!(matches!(err, Error::MisalignedBuffer { align: 16, .. }), "{err}");
+    assert_eq!(mmf::Image::<Counter>::new(&bytes).unwrap().root().count(), 7);
+}

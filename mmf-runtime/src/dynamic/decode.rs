@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::format::error::Result;
-use crate::format::layout::{FieldLayout, Kind, Layout, Scalar};
+use crate::format::layout::{FieldLayout, Kind, Layout, MAX_ALIGN, Scalar};
 use crate::format::tables::{SchemaTables, TypeRecord, scalar_of_tag, unreadable};
 use crate::format::tables::{
     TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST, TAG_OPTION, TAG_RECURSIVE,
@@ -256,6 +256,34 @@ impl DynLayout {
         let mut out = Vec::new();
         visit(self, self, &mut out);
         out
+    }
+
+    /// The largest alignment of a type in this tree: where an image of it
+    /// must start.
+    ///
+    /// ```
+    /// use mmf_runtime::{DynLayout, Mapped};
+    /// assert_eq!(DynLayout::from_layout(<Vec<u16> as Mapped>::LAYOUT).max_align(), 8);
+    /// ```
+    pub fn max_align(&self) -> u64 {
+        let inner = match &self.kind {
+            DynKind::List(inner)
+            | DynKind::Option(inner)
+            | DynKind::Box(inner)
+            | DynKind::Array { element: inner, .. } => inner.max_align(),
+            DynKind::Map { key, value, .. } => {
+                key.max_align().max(value.as_ref().map_or(1, |v| v.max_align()))
+            }
+            DynKind::Struct(fields) => {
+                fields.iter().map(|f| f.layout.max_align()).max().unwrap_or(1)
+            }
+            DynKind::Enum { variants, .. } => {
+                variants.iter().map(|v| v.payload.max_align()).max().unwrap_or(1)
+            }
+            // A recursive type's alignment was counted where it encloses itself.
+            DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => 1,
+        };
+        self.align.max(inner)
     }
 
     fn find(&self, index: u32, next: &mut u32) -> Option<&DynLayout> {
@@ -591,7 +619,14 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
         }
         _ => false,
     };
-    if fits {
+    if align > MAX_ALIGN as u64 {
+        Err(unreadable(
+            at,
+            format!(
+                "type `{layout}`: alignment {align} is more than a stored type has ({MAX_ALIGN})"
+            ),
+        ))
+    } else if fits {
         Ok(())
     } else {
         Err(unreadable(

@@ -47,6 +47,11 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     // SAFETY: the caller's promise.
     let Ok(Some(schema)) = (unsafe { header.schema_bytes(data) }) else { return Err(mismatch) };
     let file_layout = DynLayout::decode(schema)?;
+    // The program's types may need less alignment than the file's.
+    let align = file_layout.max_align() as usize;
+    if !(file.base() as usize).is_multiple_of(align) {
+        return Err(Error::MisalignedBuffer { address: file.base() as usize, align });
+    }
     // Fields find each other by name; the root, by its type's name or an
     // earlier one: a file of another root type is a mistake far more often
     // than a rename.

@@ -14,6 +14,11 @@
 /// allow 8 MB of nothing but nesting.
 pub const MAX_NESTING: u32 = 1_000_000;
 
+/// The largest alignment of a stored type (a `u128`'s at most): images
+/// start at a multiple of it, so offsets that are multiples of a type's
+/// alignment are addresses that are.
+pub const MAX_ALIGN: usize = 16;
+
 /// The layout of one stored type: its name, the size and alignment of its
 /// stored form (`T::Raw`), and what kind of value it is.
 ///

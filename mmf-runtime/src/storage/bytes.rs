@@ -16,7 +16,7 @@ use crate::format::error::{Error, Result};
 use crate::format::header::Header;
 
 /// The alignment of an [`AlignedBytes`] buffer: enough for every stored type.
-pub const BUFFER_ALIGN: usize = 16;
+pub const BUFFER_ALIGN: usize = crate::format::layout::MAX_ALIGN;
 
 #[repr(C, align(16))]
 #[derive(Clone, Copy, Pod, Zeroable)]
