@@ -180,7 +180,7 @@ fn hostile_schemas_are_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(64))]
 
     /// Any change of a schema's bytes decodes to some layout or fails with an
     /// error; never a panic.
@@ -199,7 +199,7 @@ proptest! {
 
 proptest! {
     // Each case checks every byte of an image, twice.
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(16))]
 
     /// With the schema intact, reading by schema accepts exactly what reading
     /// by type accepts, for every single-byte change.

@@ -13,7 +13,7 @@ fn values() -> impl Strategy<Value = Everything> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { 64 }, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(64))]
 
     /// Compared as bytes, since a generated float may be a NaN.
     #[test]
@@ -104,7 +104,7 @@ fn databases() -> impl Strategy<Value = common::HikingDatabase> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { 64 }, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(64))]
 
     /// Files of one version read by the other, both ways, through views and
     /// owned values, compared with what each version should see.

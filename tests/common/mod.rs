@@ -5,6 +5,19 @@ use mmf::Mapped;
 
 pub mod fuzz;
 
+/// The property tests' configuration: `cases` cases drawn from a fixed seed,
+/// so that whether a test passes depends on the code alone. Set
+/// `PROPTEST_RNG_SEED` to draw other cases; the fuzz targets explore.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let default = Config::default();
+    let rng_seed = match default.rng_seed {
+        RngSeed::Random => RngSeed::Fixed(0x6d6d_6621),
+        chosen => chosen,
+    };
+    Config { cases: if cfg!(miri) { cases.min(2) } else { cases }, rng_seed, ..default }
+}
+
 #[derive(Mapped, Debug, Clone, PartialEq)]
 pub struct Coord {
     pub x: f64,
