@@ -1,7 +1,7 @@
 //! Schema evolution: files written by one version of the types, read by
 //! another, both ways, zero-copy.
 
-use mmf::{Mapped, MappedFile, MappedFileMut, SharedWriter};
+use mmf::{Error, Mapped, MappedFile, MappedFileMut, SharedWriter};
 
 /// The first version of a program's types.
 mod v1 {
@@ -538,4 +538,180 @@ fn a_renamed_root_type_opens_files_of_its_earlier_name() {
             .unwrap();
     assert!(c.new_reads_old.reads(), "{c}");
     assert!(!c.old_reads_new.reads(), "{c}");
+}
+
+/// An atlas whose points gain a field between versions, held in arrays,
+/// tuples and maps' values as well as lists.
+mod atlas_v1 {
+    use mmf::Mapped;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Point {
+        pub x: f64,
+        pub y: f64,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Atlas {
+        pub corners: [Point; 2],
+        pub labelled: (u32, Point),
+        pub huts: HashMap<String, Point>,
+        pub routes: BTreeMap<u16, Vec<Point>>,
+        pub grid: Vec<[Point; 2]>,
+        pub pairs: Vec<(u8, Point)>,
+    }
+}
+
+mod atlas_v2 {
+    use mmf::Mapped;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Point {
+        pub elevation: u32,
+        pub x: f64,
+        pub y: f64,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Atlas {
+        pub corners: [Point; 2],
+        pub labelled: (u32, Point),
+        pub huts: HashMap<String, Point>,
+        pub routes: BTreeMap<u16, Vec<Point>>,
+        pub grid: Vec<[Point; 2]>,
+        pub pairs: Vec<(u8, Point)>,
+    }
+}
+
+fn point(i: u32) -> atlas_v2::Point {
+    atlas_v2::Point { elevation: 400 + i, x: f64::from(i), y: -f64::from(i) }
+}
+
+fn atlas() -> atlas_v2::Atlas {
+    atlas_v2::Atlas {
+        corners: [point(1), point(2)],
+        labelled: (7, point(3)),
+        huts: (0..20).map(|i| (format!("hut {i}"), point(10 + i))).collect(),
+        routes: (0..5).map(|i| (2020 + i as u16, (0..i).map(point).collect())).collect(),
+        grid: (0..4).map(|i| [point(i), point(i + 50)]).collect(),
+        pairs: (0..3).map(|i| (i as u8, point(i + 90))).collect(),
+    }
+}
+
+/// What each version keeps of the other's points.
+fn older(p: &atlas_v2::Point) -> atlas_v1::Point {
+    atlas_v1::Point { x: p.x, y: p.y }
+}
+
+fn newer(p: &atlas_v1::Point) -> atlas_v2::Point {
+    atlas_v2::Point { elevation: 0, x: p.x, y: p.y }
+}
+
+fn atlas_as_v1(a: &atlas_v2::Atlas) -> atlas_v1::Atlas {
+    atlas_v1::Atlas {
+        corners: a.corners.each_ref().map(older),
+        labelled: (a.labelled.0, older(&a.labelled.1)),
+        huts: a.huts.iter().map(|(k, p)| (k.clone(), older(p))).collect(),
+        routes: a.routes.iter().map(|(&k, r)| (k, r.iter().map(older).collect())).collect(),
+        grid: a.grid.iter().map(|c| c.each_ref().map(older)).collect(),
+        pairs: a.pairs.iter().map(|(i, p)| (*i, older(p))).collect(),
+    }
+}
+
+fn atlas_as_v2(a: &atlas_v1::Atlas) -> atlas_v2::Atlas {
+    atlas_v2::Atlas {
+        corners: a.corners.each_ref().map(newer),
+        labelled: (a.labelled.0, newer(&a.labelled.1)),
+        huts: a.huts.iter().map(|(k, p)| (k.clone(), newer(p))).collect(),
+        routes: a.routes.iter().map(|(&k, r)| (k, r.iter().map(newer).collect())).collect(),
+        grid: a.grid.iter().map(|c| c.each_ref().map(newer)).collect(),
+        pairs: a.pairs.iter().map(|(i, p)| (*i, newer(p))).collect(),
+    }
+}
+
+#[test]
+fn a_struct_changes_inside_arrays_tuples_and_maps_values_both_ways() {
+    // The newer file in the older program.
+    let new = atlas();
+    let bytes = mmf::to_bytes(&new);
+    let image = mmf::Image::<atlas_v1::Atlas>::new(&bytes).unwrap();
+    let root = image.root();
+    assert_eq!(root.corners().get(1).unwrap().x(), 2.0);
+    assert!(root.corners().try_as_slice().is_none());
+    assert_eq!(root.labelled().1.y(), -3.0);
+    assert_eq!(root.huts().get("hut 7").unwrap().x(), 17.0);
+    assert!(root.huts().get("hut 70").is_none());
+    assert_eq!(root.routes().get(2024).unwrap().get(3).unwrap().x(), 3.0);
+    assert_eq!(root.grid().get(2).unwrap().get(1).unwrap().x(), 52.0);
+    assert_eq!(root.pairs().get(2).unwrap().1.x(), 92.0);
+    let seen: Vec<(String, f64)> = root.huts().iter().map(|(k, p)| (k.to_owned(), p.x())).collect();
+    assert_eq!(seen.len(), 20);
+    assert!(seen.iter().all(|(k, x)| new.huts[k].x == *x));
+    let old = atlas_as_v1(&new);
+    assert_eq!(image.to_owned(), old);
+    assert_eq!(mmf::from_bytes_owned::<atlas_v1::Atlas>(&bytes).unwrap(), old);
+
+    // The older file in the newer program: every point's elevation is its default.
+    let bytes = mmf::to_bytes(&old);
+    let image = mmf::Image::<atlas_v2::Atlas>::new(&bytes).unwrap();
+    let root = image.root();
+    let hut = root.huts().get("hut 3").unwrap();
+    assert_eq!((hut.elevation(), hut.x()), (0, 13.0));
+    assert_eq!(root.labelled().1.elevation(), 0);
+    assert_eq!(
+        format!("{:?}", root.corners().get(0).unwrap()),
+        format!("{:?}", newer(&old.corners[0]))
+    );
+    assert_eq!(image.to_owned(), atlas_as_v2(&old));
+}
+
+#[test]
+fn keys_array_lengths_and_tuple_lengths_cannot_change() {
+    mod changed {
+        use mmf::Mapped;
+        use std::collections::HashMap;
+
+        use super::atlas_v2::Point;
+
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Atlas {
+            pub corners: [Point; 3],
+            pub labelled: (u32, Point, u8),
+            pub huts: HashMap<u32, Point>,
+            pub routes: HashMap<u16, Vec<Point>>,
+            pub grid: Vec<[Point; 2]>,
+            pub pairs: Vec<(u16, Point)>,
+        }
+    }
+    let bytes = mmf::to_bytes(&atlas());
+    let err = mmf::Image::<changed::Atlas>::new(&bytes).err().unwrap();
+    let Error::SchemaMismatch { differences, .. } = &err else { panic!("{err}") };
+    let expected = [
+        "corners: the file stores `[Point; 2]`, this program reads `[Point; 3]` (an array's elements can change as a list's can, not its length)",
+        "labelled: the file stores `(u32, Point)`, this program reads `(u32, Point, u8)` (a tuple's elements can change as a list's can, not their number)",
+        "huts: the file stores `HashMap<String, Point>`, this program reads `HashMap<u32, Point>` (a map's values can change as a list's elements can, not its keys or kind)",
+        "routes: the file stores `BTreeMap<u16, Vec<Point>>`, this program reads `HashMap<u16, Vec<Point>>` (a map's values can change as a list's elements can, not its keys or kind)",
+        // A number inside a tuple widens no more than a list's element does.
+        "pairs[_].0: the file stores `u8`, this program reads `u16`",
+    ];
+    for e in expected {
+        assert!(differences.iter().any(|d| d.starts_with(e)), "{e}\n{differences:#?}");
+    }
+}
+
+#[test]
+fn lists_of_frozen_elements_hand_out_their_stored_forms_whatever_lies_behind_them() {
+    let old = atlas_as_v1(&atlas());
+    let tracks = vec![old.routes[&2023].clone(), Vec::new(), old.routes[&2024].clone()];
+    let bytes = mmf::to_bytes(&tracks);
+    let image = mmf::Image::<Vec<Vec<atlas_v2::Point>>>::new(&bytes).unwrap();
+    let lists = image.root();
+    // The inner lists' points differ; the lists themselves are an offset and
+    // a length in every file.
+    let raw = lists.as_slice();
+    assert_eq!(raw.iter().map(|l| l.len).collect::<Vec<_>>(), [3, 0, 4]);
+    assert_eq!(lists.get(2).unwrap().get(3).unwrap().x(), 3.0);
+    assert!(lists.get(0).unwrap().try_as_slice().is_none());
 }

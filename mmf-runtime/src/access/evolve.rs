@@ -8,7 +8,7 @@
 use core::ptr::NonNull;
 
 use crate::access::file_ref::FileRef;
-use crate::access::mapped::Mapped;
+use crate::access::mapped::{Frozen, Mapped};
 use crate::access::write::Writer;
 use crate::format::layout::{DefaultImage, Scalar};
 
@@ -46,7 +46,8 @@ pub(crate) enum Shape {
     /// sorted; unknown values read as `other` (checked on open to be present
     /// only when the program has a fallback variant).
     Enum { repr: Scalar, map: Box<[(u64, u64)]>, other: Option<u64> },
-    /// A list (`Vec`, `Box<[T]>`) of elements that differ.
+    /// Elements that differ, one after the other: a list's (`Vec`,
+    /// `Box<[T]>`), an array's, or a map's values.
     List(Box<Evolved>),
     /// An option of a value that differs, `payload` bytes after the tag.
     Option { payload: usize, value: Box<Evolved> },
@@ -319,6 +320,24 @@ impl<'a> Spread<'a> {
             }
             _ => Spread { base: NonNull::dangling(), len: 0, how },
         }
+    }
+
+    /// The elements as the program's stored forms, for a [`Frozen`] element
+    /// type, whose stored form every file shares even where what it points
+    /// to differs (a list of lists of a changed struct).
+    #[inline]
+    pub fn frozen_elements<T: Frozen>(&self) -> &'a [T::Raw] {
+        let fits = self.how.size == size_of::<T::Raw>()
+            && (self.base.as_ptr() as usize).is_multiple_of(align_of::<T::Raw>());
+        if !fits {
+            // Not reached: resolving gives a frozen type the program's size.
+            return &[];
+        }
+        // SAFETY: the `len` elements lie inside the file, free of `&mut` for
+        // `'a` (`Spread::resolve`'s and the view's promises), `how.size`
+        // bytes apart: `T::Raw`'s size, and aligned for it; `T::Raw: Pod`
+        // accepts any bytes, and `T: Frozen` makes them the program's form.
+        unsafe { core::slice::from_raw_parts(self.base.as_ptr().cast(), self.len) }
     }
 
     /// Element `index`'s stored form, which lies inside the block.

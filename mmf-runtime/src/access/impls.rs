@@ -752,6 +752,30 @@ unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
         // SAFETY: the caller's promise, passed on to the elements.
         core::array::from_fn(|i| unsafe { T::read(&raw[i], file) })
     }
+    #[inline]
+    unsafe fn view_evolved<'a>(
+        at: NonNull<u8>,
+        how: &'a Evolved,
+        file: FileRef<'a>,
+    ) -> ListView<'a, T> {
+        // SAFETY: the caller's promise, passed on to the elements, which lie
+        // one after the other inside the array's stored form.
+        unsafe { ListView::spread(array_elements(at, how, N), file) }
+    }
+    unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+        let elements = array_elements(at, how, N);
+        // SAFETY: as in `view_evolved`; `i < N`, so `at(i)` is some element.
+        core::array::from_fn(|i| unsafe {
+            let at = elements.at(i).unwrap_or(at);
+            T::read_evolved(at, elements.how, file)
+        })
+    }
+}
+
+/// The `len` elements of an array stored at `at` as `how` says.
+fn array_elements(at: NonNull<u8>, how: &Evolved, len: usize) -> Spread<'_> {
+    let Shape::List(element) = &how.shape else { never_evolved("array") };
+    Spread { base: at, len, how: element }
 }
 // SAFETY: the elements are the whole value, and plain elements accept any bits.
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}

@@ -30,8 +30,10 @@ use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::layout::{Kind, Layout};
 use bytemuck::Zeroable;
 
+use crate::access::evolve::{Evolved, Shape, Spread, never_evolved};
 use crate::access::view::ListView;
 use crate::format::raw::{RawMap, RawStr, RawVec, map_key_hash};
+use core::ptr::NonNull;
 
 /// A type a stored map can be keyed by: integers, `bool`, `char`, `String`,
 /// `Box<str>`; arrays, lists, options and tuples of keys; structs of keys and
@@ -534,7 +536,9 @@ impl<'a, K: MapKey> Keys<'a, K> {
 /// ```
 pub struct MapView<'a, K: Mapped, V: Mapped> {
     keys: Keys<'a, K>,
-    values: &'a [V::Raw],
+    /// Per slot, its value (a list, so that a file of another version of
+    /// the program may store values otherwise).
+    values: ListView<'a, V>,
 }
 
 impl<K: Mapped, V: Mapped> Clone for MapView<'_, K, V> {
@@ -560,9 +564,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
     /// The value of `key` (a `&str` for a string key), if the map has it.
     #[inline]
     pub fn get(&self, key: K::Query<'_>) -> Option<V::View<'a>> {
-        let i = self.keys.find(&key)?;
-        // SAFETY: the promise this view was made with covers every value.
-        self.values.get(i).map(|raw| unsafe { V::view(raw, self.keys.file) })
+        self.values.get(self.keys.find(&key)?)
     }
 
     /// Whether the map has `key`.
@@ -574,11 +576,7 @@ impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapView<'a, K, V> {
     /// The entries, in stored order.
     pub fn iter(&self) -> impl Iterator<Item = (K::View<'a>, V::View<'a>)> + 'a {
         let this = *self;
-        self.keys.occupied().filter_map(move |i| {
-            // SAFETY: as for `get`.
-            let value = this.values.get(i).map(|raw| unsafe { V::view(raw, this.keys.file) })?;
-            Some((this.keys.key(i)?, value))
-        })
+        self.keys.occupied().filter_map(move |i| Some((this.keys.key(i)?, this.values.get(i)?)))
     }
 
     /// The keys, in stored order.
@@ -618,7 +616,10 @@ pub struct MapViewMut<'a, K: Mapped, V: Mapped> {
 impl<'a, K: MapKey + 'a, V: Mapped + 'a> MapViewMut<'a, K, V> {
     /// A read-only view.
     pub fn as_view(&self) -> MapView<'_, K, V> {
-        MapView { keys: self.keys, values: self.values }
+        // SAFETY: `&self` keeps every `&mut` to the values away while the
+        // view lives; the promise this view was made with covers them.
+        let values = unsafe { ListView::new(self.values, self.file.as_ref()) };
+        MapView { keys: self.keys, values }
     }
 
     /// The number of entries.
@@ -994,8 +995,40 @@ macro_rules! maps {
                 unsafe {
                     MapView {
                         keys: Keys::new(raw, $hashed, file),
-                        values: file.block(raw.values.offset, raw.values.len).unwrap_or_default(),
+                        values: ListView::new(
+                            file.block(raw.values.offset, raw.values.len).unwrap_or_default(),
+                            file,
+                        ),
                     }
+                }
+            }
+            #[inline]
+            unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> Self::View<'a> {
+                let Shape::List(value) = &how.shape else { never_evolved($name) };
+                // SAFETY: a map's stored form is a `RawMap` in every file, and
+                // resolving checked that its keys are stored as the program's;
+                // the caller's promise covers its blocks, which
+                // `Spread::resolve` checks again for the values' stride.
+                unsafe {
+                    let raw = at.cast::<Self::Raw>().as_ref();
+                    let values = Spread::resolve(file, raw.values.offset, raw.values.len, value);
+                    MapView {
+                        keys: Keys::new(raw, $hashed, file),
+                        values: ListView::spread(values, file),
+                    }
+                }
+            }
+            unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+                let Shape::List(value) = &how.shape else { never_evolved($name) };
+                // SAFETY: as in `view_evolved`, for the duration of the call.
+                unsafe {
+                    let raw = at.cast::<Self::Raw>().as_ref();
+                    let keys = Keys::<K>::new(raw, $hashed, file);
+                    let values = Spread::resolve(file, raw.values.offset, raw.values.len, value);
+                    let read = |i: usize| -> Option<(K, V)> {
+                        Some((K::read(keys.keys.get(i)?, file), V::read_evolved(values.at(i)?, value, file)))
+                    };
+                    keys.occupied().filter_map(read).collect()
                 }
             }
             unsafe fn view_mut<'a>(raw: &'a mut Self::Raw, file: FileMut<'a>) -> Self::ViewMut<'a> {
@@ -1013,17 +1046,14 @@ macro_rules! maps {
             }
             unsafe fn read(raw: &Self::Raw, file: FileRef<'_>) -> Self {
                 // SAFETY: the caller's promise, as for `view`.
-                let view = unsafe { Self::view(raw, file) };
+                let (keys, values) = unsafe {
+                    (Keys::<K>::new(raw, $hashed, file), file.block::<V::Raw>(raw.values.offset, raw.values.len).unwrap_or_default())
+                };
                 let read = |i: usize| -> Option<(K, V)> {
                     // SAFETY: as above.
-                    unsafe {
-                        Some((
-                            K::read(view.keys.keys.get(i)?, file),
-                            V::read(view.values.get(i)?, file),
-                        ))
-                    }
+                    unsafe { Some((K::read(keys.keys.get(i)?, file), V::read(values.get(i)?, file))) }
                 };
-                view.keys.occupied().filter_map(read).collect()
+                keys.occupied().filter_map(read).collect()
             }
         }
         // SAFETY: stored as three lists and a length in every file.

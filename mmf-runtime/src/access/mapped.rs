@@ -231,9 +231,11 @@ pub unsafe trait Inline: Mapped {}
 ///
 /// # Safety
 ///
-/// Resolving a file's layouts must never let the file store the type
-/// otherwise than `Self::LAYOUT` says where views hand out its stored form:
-/// as a list's or an array's element, or as a `frozen` struct.
+/// Resolving a file's layouts must never let the file store the type's
+/// stored form otherwise than `Self::LAYOUT` says (the same size, and the
+/// same bytes mean the same), wherever views hand it out: as a list's or an
+/// array's element, or as a `frozen` struct. What the stored form points to
+/// (a list's elements, a box's value) may differ.
 ///
 /// # Example
 ///

@@ -2,8 +2,10 @@
 //! [`MapKey`] for tuples of keys.
 
 use crate::__private::Message;
+use crate::access::evolve::{Evolved, field_read, field_view};
 use crate::access::file_ref::{FileMut, FileRef};
 use core::cmp::Ordering;
+use core::ptr::NonNull;
 
 use crate::access::map::{MapKey, tuple_key_hash};
 use crate::access::mapped::{Frozen, Inline, Mapped, Plain};
@@ -93,6 +95,15 @@ macro_rules! tuples {
                 // SAFETY: the caller's promise, passed on to each element.
                 ($(unsafe { $T::read(&raw.$f, file) },)+)
             }
+            #[inline]
+            unsafe fn view_evolved<'a>(at: NonNull<u8>, how: &'a Evolved, file: FileRef<'a>) -> Self::View<'a> {
+                // SAFETY: the caller's promise; element `i` is of type `$T`.
+                ($(unsafe { field_view::<$T>(at, how, $i, file) },)+)
+            }
+            unsafe fn read_evolved(at: NonNull<u8>, how: &Evolved, file: FileRef<'_>) -> Self {
+                // SAFETY: as in `view_evolved`.
+                ($(unsafe { field_read::<$T>(at, how, $i, file) },)+)
+            }
         }
 
         // SAFETY: the stored form is the elements' (any bits) and zero-length
@@ -106,7 +117,8 @@ macro_rules! tuples {
         where
             ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,
         {}
-        // SAFETY: resolving refuses a file that stores a tuple's element otherwise.
+        // SAFETY: resolving refuses a file that stores a tuple's element
+        // otherwise, unless that element is not `Frozen`.
         unsafe impl<$($T: Frozen),+> Frozen for ($($T,)+)
         where
             ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,

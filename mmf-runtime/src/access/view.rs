@@ -141,7 +141,12 @@ impl<'a, T: Frozen> ListView<'a, T> {
     /// [`try_as_slice`](Self::try_as_slice) for the others.
     #[inline]
     pub fn as_slice(&self) -> &'a [T::Raw] {
-        self.items
+        match &self.spread {
+            None => self.items,
+            // What differs lies deeper (behind an offset): a frozen type's
+            // stored form itself is the program's.
+            Some(spread) => spread.frozen_elements::<T>(),
+        }
     }
 }
 
@@ -161,7 +166,7 @@ impl<T: Plain + Frozen, I: SliceIndex<[T::Raw]>> Index<I> for ListView<'_, T> {
     type Output = I::Output;
 
     fn index(&self, index: I) -> &I::Output {
-        &self.items[index]
+        &self.as_slice()[index]
     }
 }
 

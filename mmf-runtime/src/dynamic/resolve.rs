@@ -216,7 +216,11 @@ impl<'p> Program<'p> {
     /// The value inside a list, option or box.
     fn inner(self, layout: &'p DynLayout) -> Program<'p> {
         let rust = self.rust.and_then(|l| match l.kind {
-            Kind::List(inner) | Kind::Option(inner) | Kind::Box(inner) => Some(inner),
+            Kind::List(inner)
+            | Kind::Option(inner)
+            | Kind::Box(inner)
+            | Kind::Array { element: inner, .. } => Some(inner),
+            Kind::Map { value, .. } => value,
             _ => None,
         });
         Program { layout, rust }
@@ -350,10 +354,11 @@ impl Walk {
         }
         match (&file.kind, &layout.kind) {
             (DynKind::Struct(file_fields), DynKind::Struct(fields))
-                if !layout.name.starts_with('(')
-                    && !file.name.starts_with('(')
-                    && !holds_itself(layout) =>
+                if same_arity(file, layout) && !holds_itself(layout) =>
             {
+                // A tuple's elements change only as list elements may: its
+                // stored form is handed out where all of them are `Frozen`.
+                let place = if is_tuple(layout) { Place::Element } else { Place::Field };
                 let program_fields: Vec<_> =
                     (0..fields.len()).map(|i| program.field(fields, i)).collect();
                 let found: Vec<_> = fields
@@ -373,7 +378,7 @@ impl Walk {
                     .into_iter()
                     .zip(fields.iter().zip(program_fields))
                     .map(|(file_field, (field, program))| {
-                        self.field(file_field, &field.name, program, path)
+                        self.field(file_field, &field.name, program, path, place)
                     })
                     .collect::<Vec<_>>();
                 evolved(Shape::Struct(sources.into()))
@@ -417,7 +422,13 @@ impl Walk {
                 map.sort_unstable();
                 evolved(Shape::Enum { repr: *repr, map: map.into(), other })
             }
-            (DynKind::List(file_element), DynKind::List(element)) => {
+            // Elements one after the other: a list's, an array's, a map's values.
+            (DynKind::List(file_element), DynKind::List(element))
+            | (DynKind::Array { element: file_element, .. }, DynKind::Array { element, .. })
+            | (
+                DynKind::Map { value: Some(file_element), .. },
+                DynKind::Map { value: Some(element), .. },
+            ) if same_container(file, layout) => {
                 path.push_str("[_]");
                 let value = self.inner(file_element, program.inner(element), path, Place::Element);
                 path.truncate(path.len() - 3);
@@ -469,6 +480,7 @@ impl Walk {
         field_name: &str,
         (program, rust): (Program<'_>, Option<&'static FieldLayout>),
         path: &mut String,
+        place: Place,
     ) -> Source {
         let len = path.len();
         if !path.is_empty() {
@@ -479,7 +491,7 @@ impl Walk {
         let source = match (file_field, rust) {
             (Some(file_field), _) => {
                 let before = self.problems.len();
-                let value = self.resolve(&file_field.layout, program, path, Place::Field);
+                let value = self.resolve(&file_field.layout, program, path, place);
                 if self.problems.len() > before {
                     Source::Missing(DefaultImage::zeroed(0))
                 } else {
@@ -515,6 +527,35 @@ impl Walk {
         source
     }
 }
+/// Whether `layout` is a tuple's: named as Rust writes tuples.
+fn is_tuple(layout: &DynLayout) -> bool {
+    layout.name.starts_with('(')
+}
+
+/// Whether two structs can be versions of each other: a tuple can only be
+/// a tuple of as many elements.
+fn same_arity(file: &DynLayout, program: &DynLayout) -> bool {
+    match (&file.kind, &program.kind) {
+        (DynKind::Struct(a), DynKind::Struct(b)) if is_tuple(file) && is_tuple(program) => {
+            a.len() == b.len()
+        }
+        _ => !is_tuple(file) && !is_tuple(program),
+    }
+}
+
+/// Whether two containers differ at most in their elements: arrays of one
+/// length, maps of one kind with the same keys. Keys cannot change: where a
+/// key lies depends on its stored form.
+fn same_container(file: &DynLayout, program: &DynLayout) -> bool {
+    match (&file.kind, &program.kind) {
+        (DynKind::Array { len: a, .. }, DynKind::Array { len: b, .. }) => a == b,
+        (DynKind::Map { key: a, hashed: x, .. }, DynKind::Map { key: b, hashed: y, .. }) => {
+            x == y && same(a, b)
+        }
+        _ => true,
+    }
+}
+
 /// Whether a layout reaches a type inside itself ([`DynKind::Recursive`]).
 fn holds_itself(layout: &DynLayout) -> bool {
     let fields_hold = |fields: &[DynField]| fields.iter().any(|f| holds_itself(&f.layout));
@@ -599,12 +640,18 @@ fn describe_change(file: &DynLayout, program: &DynLayout) -> String {
         (DynKind::Scalar(_), DynKind::Scalar(_)) => {
             " (a number can only widen, as a struct's field, to a type that holds all its values)"
         }
-        (DynKind::Struct(_), DynKind::Struct(_)) => " (tuples cannot change)",
+        (DynKind::Struct(_), DynKind::Struct(_)) => {
+            " (a tuple's elements can change as a list's can, not their number)"
+        }
         (DynKind::Enum { .. }, DynKind::Enum { .. }) => {
             " (enums with data cannot change; fieldless enums can gain variants)"
         }
-        (DynKind::Array { .. }, DynKind::Array { .. }) => " (arrays' elements cannot change)",
-        (DynKind::Map { .. }, DynKind::Map { .. }) => " (maps' keys and values cannot change)",
+        (DynKind::Array { .. }, DynKind::Array { .. }) => {
+            " (an array's elements can change as a list's can, not its length)"
+        }
+        (DynKind::Map { .. }, DynKind::Map { .. }) => {
+            " (a map's values can change as a list's elements can, not its keys or kind)"
+        }
         (DynKind::Recursive { .. }, _) | (_, DynKind::Recursive { .. }) => {
             " (types that contain themselves cannot change)"
         }
