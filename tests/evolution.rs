@@ -1,7 +1,10 @@
 //! Schema evolution: files written by one version of the types, read by
 //! another, both ways, zero-copy.
 
+mod common;
+
 use mmf::{Error, Mapped, MappedFile, MappedFileMut, SharedWriter};
+use proptest::prelude::*;
 
 /// The first version of a program's types.
 mod v1 {
@@ -714,4 +717,54 @@ fn lists_of_frozen_elements_hand_out_their_stored_forms_whatever_lies_behind_the
     assert_eq!(raw.iter().map(|l| l.len).collect::<Vec<_>>(), [3, 0, 4]);
     assert_eq!(lists.get(2).unwrap().get(3).unwrap().x(), 3.0);
     assert!(lists.get(0).unwrap().try_as_slice().is_none());
+}
+
+/// An atlas of `huts` huts and routes of the given lengths.
+fn atlas_of(huts: &[u32], routes: &[u8]) -> atlas_v2::Atlas {
+    atlas_v2::Atlas {
+        corners: [point(huts.len() as u32), point(routes.len() as u32)],
+        labelled: (huts.first().copied().unwrap_or(0), point(9)),
+        huts: huts.iter().map(|&i| (format!("hut {i}"), point(i))).collect(),
+        routes: routes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (i as u16, (0..u32::from(n)).map(point).collect()))
+            .collect(),
+        grid: huts.iter().map(|&i| [point(i), point(i / 2)]).collect(),
+        pairs: routes.iter().map(|&n| (n, point(u32::from(n)))).collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(common::proptest_config(16))]
+
+    /// Any atlas reads in the other version as what that version keeps of it.
+    #[test]
+    fn any_atlas_reads_in_the_other_version(
+        huts in proptest::collection::vec(0u32..10_000, 0..40),
+        routes in proptest::collection::vec(0u8..12, 0..10),
+    ) {
+        let new = atlas_of(&huts, &routes);
+        let old = atlas_as_v1(&new);
+        prop_assert_eq!(mmf::from_bytes_owned::<atlas_v1::Atlas>(&mmf::to_bytes(&new)).unwrap(), old.clone());
+        prop_assert_eq!(mmf::from_bytes_owned::<atlas_v2::Atlas>(&mmf::to_bytes(&old)).unwrap(), atlas_as_v2(&old));
+    }
+
+    /// Every single-byte change of a newer atlas, its schema hash made to
+    /// match, is read by the older program or refused: never a panic.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn every_single_byte_corruption_of_a_newer_atlas_is_ok_or_err(
+        huts in proptest::collection::vec(0u32..10_000, 0..6),
+        routes in proptest::collection::vec(0u8..4, 0..3),
+        replacement in any::<u8>(),
+    ) {
+        let mut bytes = mmf::to_bytes(&atlas_of(&huts, &routes)).to_vec();
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            bytes[i] = if original == replacement { !original } else { replacement };
+            common::fuzz::check_other_version::<atlas_v1::Atlas>(&bytes);
+            bytes[i] = original;
+        }
+    }
 }
