@@ -76,7 +76,7 @@ fn the_same_value_gives_the_same_bytes_with_zeroed_padding() {
     let b = mmf::to_bytes(&value.clone());
     assert_eq!(&a[..], &b[..]);
     let view = mmf::from_bytes::<Vec<Marker>>(&a).unwrap();
-    let raw: &[u8] = bytemuck::cast_slice(view.as_slice());
+    let raw: &[u8] = bytemuck::cast_slice(view.try_as_slice().unwrap());
     // Flag: tag 3, one padding byte, the u8, then zeroes to 12 bytes.
     assert_eq!(&raw[..12], &[3, 0, 0, 0, 0xff, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(&raw[12..24], &[11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -144,7 +144,7 @@ fn the_variant_changes_in_place_only_to_one_stored_inline() {
         mmf::from_bytes::<Vec<Shape>>(&fresh).unwrap(),
     );
     let raw_bytes = |list: mmf::ListView<'_, Shape>| -> Vec<u8> {
-        bytemuck::cast_slice::<_, u8>(list.as_slice())[len * 3..len * 4].to_vec()
+        bytemuck::cast_slice::<_, u8>(list.try_as_slice().unwrap())[len * 3..len * 4].to_vec()
     };
     assert_eq!(raw_bytes(old), raw_bytes(new));
 }
@@ -162,7 +162,7 @@ fn an_enum_of_inline_variants_is_set_like_any_inline_field() {
 /// The offset of the first element of a `Vec<Shape>` image, and the size of one.
 fn first_element(bytes: &[u8]) -> (usize, usize) {
     let list = mmf::from_bytes::<Vec<Shape>>(bytes).unwrap();
-    let at = list.as_slice().as_ptr() as usize - bytes.as_ptr() as usize;
+    let at = list.try_as_slice().unwrap().as_ptr() as usize - bytes.as_ptr() as usize;
     (at, size_of::<<Shape as Mapped>::Raw>())
 }
 

@@ -767,4 +767,195 @@ proptest! {
             bytes[i] = original;
         }
     }
+
+    /// As above, for journals of entries that are enums with data, both ways.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn every_single_byte_corruption_of_a_journal_of_another_version_is_ok_or_err(
+        kinds in proptest::collection::vec(0u8..3, 0..6),
+        replacement in any::<u8>(),
+    ) {
+        let mut old = old_journal();
+        old.entries.retain(|_| false);
+        for (i, kind) in kinds.iter().enumerate() {
+            let p = || older(&point(i as u32));
+            old.entries.push(match kind {
+                0 => journal_v1::Entry::Walk { from: p(), to: p(), minutes: i as u16 },
+                1 => journal_v1::Entry::Note(format!("note {i}")),
+                _ => journal_v1::Entry::Rest,
+            });
+        }
+        let mut bytes = mmf::to_bytes(&old).to_vec();
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            bytes[i] = if original == replacement { !original } else { replacement };
+            common::fuzz::check_other_version::<journal_v2::Journal>(&bytes);
+            common::fuzz::check_other_version::<journal_v1b::Journal>(&bytes);
+            bytes[i] = original;
+        }
+    }
+}
+
+/// A journal of entries, an enum with data, across two versions: a variant
+/// gains a field and loses one, one is added, one is removed, and a field
+/// inside a variant is widened.
+mod journal_v1 {
+    use mmf::Mapped;
+
+    use super::atlas_v1::Point;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Entry {
+        Walk { from: Point, to: Point, minutes: u16 },
+        Note(String),
+        Rest,
+        Photo { at: Point, file: String },
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Journal {
+        pub entries: Vec<Entry>,
+        pub last: Option<Entry>,
+    }
+}
+
+mod journal_v2 {
+    use mmf::Mapped;
+
+    use super::atlas_v2::Point;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Entry {
+        Note(String),
+        Walk { from: Point, to: Point, minutes: u32, climbed: u32 },
+        Rest,
+        Swim { meters: u32 },
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Journal {
+        pub entries: Vec<Entry>,
+        pub last: Option<Entry>,
+    }
+}
+
+/// The first version without what the second changed in a way it cannot
+/// read back (a widened field, a variant it lacks aside).
+mod journal_v1b {
+    use mmf::Mapped;
+
+    use super::atlas_v1::Point;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Entry {
+        Walk { from: Point, to: Point },
+        Note(String),
+        Rest,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Journal {
+        pub entries: Vec<Entry>,
+        pub last: Option<Entry>,
+    }
+}
+
+fn old_journal() -> journal_v1::Journal {
+    use journal_v1::Entry;
+    let p = |i: u32| older(&point(i));
+    let entries = vec![
+        Entry::Note("start".into()),
+        Entry::Walk { from: p(1), to: p(2), minutes: 75 },
+        Entry::Rest,
+        Entry::Walk { from: p(3), to: p(4), minutes: 20 },
+        Entry::Note("summit".into()),
+    ];
+    journal_v1::Journal { entries, last: Some(Entry::Walk { from: p(5), to: p(6), minutes: 5 }) }
+}
+
+#[test]
+fn an_enum_with_data_changes_variant_by_variant_both_ways() {
+    use journal_v2::Entry;
+    let old = old_journal();
+    let bytes = mmf::to_bytes(&old);
+    let image = mmf::Image::<journal_v2::Journal>::new(&bytes).unwrap();
+    let entries = image.root().entries();
+    assert_eq!(entries.len(), 5);
+    match entries.get(1).unwrap() {
+        journal_v2::EntryView::Walk { from, to, minutes, climbed } => {
+            assert_eq!(
+                (from.x(), from.elevation(), to.y(), minutes, climbed),
+                (1.0, 0, -2.0, 75, 0)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(entries.get(4).unwrap(), journal_v2::EntryView::Note("summit")));
+    let walk = |i: u32, minutes| Entry::Walk {
+        from: newer(&older(&point(i))),
+        to: newer(&older(&point(i + 1))),
+        minutes,
+        climbed: 0,
+    };
+    let expected = journal_v2::Journal {
+        entries: vec![
+            Entry::Note("start".into()),
+            walk(1, 75),
+            Entry::Rest,
+            walk(3, 20),
+            Entry::Note("summit".into()),
+        ],
+        last: Some(walk(5, 5)),
+    };
+    assert_eq!(image.to_owned(), expected);
+
+    // Back: the older program reads what it knows of the newer file, as
+    // long as no value is of a variant it lacks.
+    let mut new = expected.clone();
+    new.entries.push(Entry::Note("end".into()));
+    // `minutes` widened to u32: the older program cannot read it narrower.
+    let err = mmf::Image::<journal_v1::Journal>::new(&mmf::to_bytes(&new)).err().unwrap();
+    assert!(
+        err.to_string()
+            .contains("entries[_].Walk.minutes: the file stores `u32`, this program reads `u16`"),
+        "{err}"
+    );
+    let bytes = mmf::to_bytes(&new);
+    let read = mmf::Image::<journal_v1b::Journal>::new(&bytes).unwrap().to_owned();
+    assert_eq!(read.entries.len(), 6);
+    assert_eq!(
+        read.entries[3],
+        journal_v1b::Entry::Walk { from: older(&point(3)), to: older(&point(4)) }
+    );
+    assert_eq!(read.entries[5], journal_v1b::Entry::Note("end".into()));
+    // A value of a variant the older program lacks is refused where it lies.
+    new.entries[2] = Entry::Swim { meters: 300 };
+    let err =
+        mmf::Image::<journal_v1b::Journal>::new(&mmf::to_bytes(&new)).err().unwrap().to_string();
+    assert!(err.contains("entries[2]") && err.contains("Swim"), "{err}");
+}
+
+#[test]
+fn an_enum_with_data_sharing_no_variant_or_no_field_is_refused() {
+    mod other {
+        use mmf::Mapped;
+
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub enum Entry {
+            Photo { width: u32 },
+            Video(u64),
+        }
+
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Journal {
+            pub entries: Vec<Entry>,
+            pub last: Option<Entry>,
+        }
+    }
+    let bytes = mmf::to_bytes(&old_journal());
+    let err = mmf::Image::<other::Journal>::new(&bytes).err().unwrap().to_string();
+    assert!(
+        err.contains("entries[_].Photo: the file's variant has none of this program's fields"),
+        "{err}"
+    );
 }

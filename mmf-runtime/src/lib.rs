@@ -83,7 +83,8 @@ pub mod schema {
 pub mod __private {
     pub use crate::access::deep::deep_or_panic;
     pub use crate::access::evolve::{
-        DefaultOf, Evolved, NoDefault, default_image, evolved_discriminant,
+        DefaultOf, Evolved, NoDefault, default_image, evolved_discriminant, evolved_variant,
+        field_read, field_view,
     };
     pub use crate::access::file_ref::{FileMut, FileRef};
     pub use crate::access::impls::{Indirect, Proxy, Recur, RecursiveType};

@@ -626,6 +626,16 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         let fields = e.variant_raws[i].iter().map(|vraw| e.ty(vraw)).flat_map(|vraw| {
             v.fields.iter().map(move |f| {
                 let (fname, fident, ty, layout) = (&f.name, &f.ident, &f.stored, &f.layout);
+                // What a file lacking the field reads: its type's `Default`.
+                let default = if f.indirect || f.recursive {
+                    quote!(::core::option::Option::None)
+                } else {
+                    let user_ty = f.ty;
+                    quote!({
+                        use #private::NoDefault as _;
+                        #private::DefaultOf::<#user_ty>::VALUE
+                    })
+                };
                 quote! {
                     #private::FieldLayout {
                         name: #fname,
@@ -634,7 +644,7 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                         size: ::core::mem::size_of::<<#ty as #private::Mapped>::Raw>(),
                         layout: <#layout as #private::Mapped>::LAYOUT,
                         renamed_from: &[],
-                        default: ::core::option::Option::None,
+                        default: #default,
                     }
                 }
             })
@@ -748,6 +758,16 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     };
     let view_match = rebuild(quote!(#view), quote!(view), true);
     let read_match = rebuild(quote!(#ident), quote!(read), false);
+    let evolved = evolved_methods(e);
+    // An enum that contains itself cannot change (resolving refuses it).
+    let frozen = e.input.is_recursive().then(|| {
+        quote! {
+            // SAFETY: resolving refuses a file that stores an enum that
+            // contains itself, or anything in it, otherwise than the program.
+            #[automatically_derived]
+            unsafe impl #impl_generics #private::Frozen for #ident_ty #where_clause {}
+        }
+    });
 
     let input = e.input;
     let recursive_name = layout::recursive_name(input, private);
@@ -852,14 +872,12 @@ fn mapped_impl(e: &Enum) -> TokenStream {
             unsafe fn read(raw: &#raw, file: #private::FileRef<'_>) -> Self {
                 #read
             }
+
+            #evolved
         }
 
         #recursive_name
-
-        // SAFETY: resolving refuses a file that stores an enum with data, or
-        // anything in it, otherwise than the program.
-        #[automatically_derived]
-        unsafe impl #impl_generics #private::Frozen for #ident_ty #where_clause {}
+        #frozen
 
         // SAFETY: when every field of every variant is `Inline`, `write`
         // allocates nothing.
@@ -892,4 +910,62 @@ fn generic_items(e: &Enum) -> (TokenStream, TokenStream) {
     });
     let items = generics::instantiation_items(ident, &e.generics, quote!(#(#checks)*), private);
     (name, items)
+}
+
+/// `view_evolved` and `read_evolved`: views and values of the enum as a file
+/// stores it otherwise than the program, variant by variant. Not for enums
+/// that contain themselves (not resolved yet), which keep the trait's
+/// defaults.
+fn evolved_methods(e: &Enum) -> TokenStream {
+    if e.input.is_recursive() {
+        return TokenStream::new();
+    }
+    let (private, int, ident) = (&e.private, &e.int, e.input.ident);
+    let view_ty = e.view_ty(&e.view, quote!('__mmf));
+    let view = &e.view;
+    let arms = |target: TokenStream, call: TokenStream, viewing: bool| {
+        match_tag(e, quote!(d as #int), |i| {
+            let v = &e.variants[i];
+            let values: Vec<_> = v
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(index, f)| {
+                    let ty = &f.stored;
+                    let unwrap = (f.indirect && !viewing).then(|| quote!(.0));
+                    quote! {
+                        // SAFETY: the caller's promise; field `index` of the
+                        // variant is of type `ty`.
+                        unsafe { #private::#call::<#ty>(at, fields, #index, file) } #unwrap
+                    }
+                })
+                .collect();
+            let vname = v.ident;
+            build(quote!(#target::#vname), v, &values)
+        })
+    };
+    let view_arms = arms(quote!(#view), quote!(field_view), true);
+    let read_arms = arms(quote!(#ident), quote!(field_read), false);
+    quote! {
+        #[inline]
+        unsafe fn view_evolved<'__mmf>(
+            at: ::core::ptr::NonNull<u8>,
+            how: &'__mmf #private::Evolved,
+            file: #private::FileRef<'__mmf>,
+        ) -> #view_ty {
+            // SAFETY: the caller's promise: `at` is the file's stored enum.
+            let (d, fields) = unsafe { #private::evolved_variant(at, how) };
+            #view_arms
+        }
+
+        unsafe fn read_evolved(
+            at: ::core::ptr::NonNull<u8>,
+            how: &#private::Evolved,
+            file: #private::FileRef<'_>,
+        ) -> Self {
+            // SAFETY: as in `view_evolved`.
+            let (d, fields) = unsafe { #private::evolved_variant(at, how) };
+            #read_arms
+        }
+    }
 }

@@ -46,6 +46,11 @@ pub(crate) enum Shape {
     /// sorted; unknown values read as `other` (checked on open to be present
     /// only when the program has a fallback variant).
     Enum { repr: Scalar, map: Box<[(u64, u64)]>, other: Option<u64> },
+    /// An enum with data: the variants both know, sorted by the file's
+    /// discriminant: `(file discriminant, program discriminant, fields)`,
+    /// `fields` saying where the file holds the program's fields of the
+    /// variant (a struct laid over the whole enum, as the schema lays it).
+    DataEnum { repr: Scalar, variants: Box<[(u64, u64, Evolved)]> },
     /// Elements that differ, one after the other: a list's (`Vec`,
     /// `Box<[T]>`), an array's, or a map's values.
     List(Box<Evolved>),
@@ -278,17 +283,50 @@ pub(crate) enum Number {
 #[inline]
 pub unsafe fn evolved_discriminant(at: NonNull<u8>, how: &Evolved) -> Option<u64> {
     let Shape::Enum { repr, map, other } = &how.shape else { return None };
+    // SAFETY: the caller's promise.
+    let stored = unsafe { stored_discriminant(at, *repr) };
+    match map.binary_search_by_key(&stored, |&(file, _)| file) {
+        Ok(i) => Some(map[i].1),
+        Err(_) => *other,
+    }
+}
+
+/// The discriminant stored at `at` as `repr`.
+///
+/// # Safety
+///
+/// `at` must point to the discriminant, aligned for it.
+#[inline]
+unsafe fn stored_discriminant(at: NonNull<u8>, repr: Scalar) -> u64 {
     // SAFETY: the caller's promise; every bit pattern is a valid integer.
-    let stored = unsafe {
+    unsafe {
         match repr {
             Scalar::U8 => at.cast::<u8>().read().into(),
             Scalar::U16 => at.cast::<u16>().read().into(),
             _ => u64::from(at.cast::<u32>().read()),
         }
-    };
-    match map.binary_search_by_key(&stored, |&(file, _)| file) {
-        Ok(i) => Some(map[i].1),
-        Err(_) => *other,
+    }
+}
+
+/// The program's discriminant of the enum with data at `at`, stored as
+/// `how` says, and where the file holds that variant's fields (a struct
+/// laid over the enum). A value of a variant the program does not know
+/// (possible only if the file changed after it was checked) reads as the
+/// first variant both know.
+///
+/// # Safety
+///
+/// `at` must point to the file's stored enum, aligned for it.
+#[inline]
+pub unsafe fn evolved_variant(at: NonNull<u8>, how: &Evolved) -> (u64, &Evolved) {
+    let Shape::DataEnum { repr, variants } = &how.shape else { never_evolved("an enum with data") };
+    // SAFETY: the caller's promise.
+    let stored = unsafe { stored_discriminant(at, *repr) };
+    let i = variants.binary_search_by_key(&stored, |&(file, ..)| file).unwrap_or(0);
+    match variants.get(i) {
+        Some((_, discriminant, fields)) => (*discriminant, fields),
+        // Resolving refuses an enum that shares no variant with the file's.
+        None => never_evolved("an enum with data"),
     }
 }
 

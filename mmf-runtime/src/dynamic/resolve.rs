@@ -226,17 +226,22 @@ impl<'p> Program<'p> {
         Program { layout, rust }
     }
 
-    /// Field `index` of a struct, and its Rust declaration if known.
-    fn field(
-        self,
-        fields: &'p [DynField],
-        index: usize,
-    ) -> (Program<'p>, Option<&'static FieldLayout>) {
-        let rust = self.rust.and_then(|l| match l.kind {
-            Kind::Struct(fields) => fields.get(index),
+    /// A struct's fields as Rust declares them, if known.
+    fn rust_fields(self) -> Option<&'static [FieldLayout]> {
+        self.rust.and_then(|l| match l.kind {
+            Kind::Struct(fields) => Some(fields),
             _ => None,
-        });
-        (Program { layout: &fields[index].layout, rust: rust.map(|f| f.layout) }, rust)
+        })
+    }
+
+    /// The fields of the enum's variant `name` as Rust declares them, if known.
+    fn rust_variant_fields(self, name: &str) -> Option<&'static [FieldLayout]> {
+        self.rust.and_then(|l| match l.kind {
+            Kind::Enum { variants, .. } => {
+                variants.iter().find(|v| v.name == name).map(|v| v.fields)
+            }
+            _ => None,
+        })
     }
 
     /// The discriminant of the variant unknown values read as, if any.
@@ -359,29 +364,16 @@ impl Walk {
                 // A tuple's elements change only as list elements may: its
                 // stored form is handed out where all of them are `Frozen`.
                 let place = if is_tuple(layout) { Place::Element } else { Place::Field };
-                let program_fields: Vec<_> =
-                    (0..fields.len()).map(|i| program.field(fields, i)).collect();
-                let found: Vec<_> = fields
-                    .iter()
-                    .zip(&program_fields)
-                    .map(|(field, &(_, rust))| find_field(file_fields, &field.name, rust))
-                    .collect();
-                if !fields.is_empty() && found.iter().all(Option::is_none) {
-                    // Nothing in common: another type, not another version of it.
-                    self.problem(
-                        path,
-                        format!("{} (no field in common)", describe_change(file, layout)),
-                    );
-                    return None;
+                let fields = self.fields(file_fields, fields, program.rust_fields(), path, place);
+                match fields {
+                    Some(sources) => evolved(Shape::Struct(sources)),
+                    None => {
+                        // Nothing in common: another type, not another version of it.
+                        let change = describe_change(file, layout);
+                        self.problem(path, format!("{change} (no field in common)"));
+                        None
+                    }
                 }
-                let sources = found
-                    .into_iter()
-                    .zip(fields.iter().zip(program_fields))
-                    .map(|(file_field, (field, program))| {
-                        self.field(file_field, &field.name, program, path, place)
-                    })
-                    .collect::<Vec<_>>();
-                evolved(Shape::Struct(sources.into()))
             }
             (DynKind::Scalar(from), DynKind::Scalar(to))
                 if place == Place::Field && widens(*from, *to) =>
@@ -391,7 +383,9 @@ impl Walk {
             (
                 DynKind::Enum { repr, variants: file_variants },
                 DynKind::Enum { repr: to, variants },
-            ) if repr == to && !file.has_data() && !layout.has_data() => {
+            ) if repr == to && !layout.has_data() => {
+                // The file's variants may hold data the program does not
+                // know of: the discriminant comes first either way.
                 let other = program.other();
                 let mut map = Vec::new();
                 let mut unknown = Vec::new();
@@ -422,6 +416,56 @@ impl Walk {
                 map.sort_unstable();
                 evolved(Shape::Enum { repr: *repr, map: map.into(), other })
             }
+            (
+                DynKind::Enum { repr, variants: file_variants },
+                DynKind::Enum { repr: to, variants },
+            ) if repr == to && !holds_itself(layout) => {
+                let mut known = Vec::new();
+                let mut unknown = Vec::new();
+                for v in file_variants {
+                    let Some(p) = variants.iter().find(|p| p.name == v.name) else {
+                        unknown.push(format!("`{}`", v.name));
+                        continue;
+                    };
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(&p.name);
+                    let rust = program.rust_variant_fields(&p.name);
+                    let sources = self.fields(v.fields(), p.fields(), rust, path, Place::Field);
+                    match sources {
+                        Some(sources) => {
+                            let fields = evolved_struct(&v.payload, sources);
+                            known.push((v.discriminant, p.discriminant, fields));
+                        }
+                        // A variant that had fields and shares none is another one.
+                        None => self.problem(
+                            path,
+                            String::from("the file's variant has none of this program's fields"),
+                        ),
+                    }
+                    path.truncate(len);
+                }
+                if known.is_empty() {
+                    let change = describe_change(file, layout);
+                    self.problem(path, format!("{change} (no variant in common)"));
+                    return None;
+                }
+                if !unknown.is_empty() {
+                    // Readable as long as no value is of those variants.
+                    let readable = known.iter().map(|&(file, ..)| file).collect();
+                    self.strict_enums.push((file as *const DynLayout as usize, readable));
+                    self.condition(
+                        path,
+                        format!(
+                            "a file must not hold variant {} of `{}`",
+                            unknown.join(", "),
+                            layout.name
+                        ),
+                    );
+                }
+                known.sort_unstable_by_key(|&(file, ..)| file);
+                evolved(Shape::DataEnum { repr: *repr, variants: known.into() })
+            }
             // Elements one after the other: a list's, an array's, a map's values.
             (DynKind::List(file_element), DynKind::List(element))
             | (DynKind::Array { element: file_element, .. }, DynKind::Array { element, .. })
@@ -451,6 +495,30 @@ impl Walk {
                 None
             }
         }
+    }
+
+    /// Where the file holds each of the program's `fields` (declared as
+    /// `rust`, if known), which it holds as `file_fields`; `None` if the
+    /// file has fields, the program too, and they share none.
+    fn fields(
+        &mut self,
+        file_fields: &[DynField],
+        fields: &[DynField],
+        rust: Option<&'static [FieldLayout]>,
+        path: &mut String,
+        place: Place,
+    ) -> Option<Box<[Source]>> {
+        let rust = |i: usize| rust.and_then(|r| r.get(i));
+        let found: Vec<_> =
+            (0..fields.len()).map(|i| find_field(file_fields, &fields[i].name, rust(i))).collect();
+        if !file_fields.is_empty() && !fields.is_empty() && found.iter().all(Option::is_none) {
+            return None;
+        }
+        let sources = found.into_iter().enumerate().map(|(i, file_field)| {
+            let program = Program { layout: &fields[i].layout, rust: rust(i).map(|f| f.layout) };
+            self.field(file_field, &fields[i].name, (program, rust(i)), path, place)
+        });
+        Some(sources.collect())
     }
 
     /// A value inside a list, option or box: it differs (else the whole would
@@ -599,6 +667,12 @@ fn find_field<'f>(
         .or_else(|| earlier.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old)))
 }
 
+/// A struct, or an enum's variant laid over the enum, stored as `file`
+/// says, whose fields the file holds as `sources` say.
+fn evolved_struct(file: &DynLayout, sources: Box<[Source]>) -> Evolved {
+    evolved(file, Shape::Struct(sources))
+}
+
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
     let direct = match &shape {
         Shape::Struct(fields) => fields
@@ -644,7 +718,7 @@ fn describe_change(file: &DynLayout, program: &DynLayout) -> String {
             " (a tuple's elements can change as a list's can, not their number)"
         }
         (DynKind::Enum { .. }, DynKind::Enum { .. }) => {
-            " (enums with data cannot change; fieldless enums can gain variants)"
+            " (an enum's variants are matched by name, and one that contains itself cannot change)"
         }
         (DynKind::Array { .. }, DynKind::Array { .. }) => {
             " (an array's elements can change as a list's can, not its length)"
