@@ -959,3 +959,35 @@ fn an_enum_with_data_sharing_no_variant_or_no_field_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_fieldless_enum_gains_data_and_an_enum_with_data_is_read_without_it() {
+    mod plain {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+        #[repr(u8)]
+        pub enum Weather {
+            Sun,
+            Rain,
+        }
+    }
+    mod with_data {
+        use mmf::Mapped;
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        #[repr(u8)]
+        pub enum Weather {
+            Sun,
+            Rain { millimeters: f32, note: String },
+        }
+    }
+    let bytes = mmf::to_bytes(&vec![plain::Weather::Rain, plain::Weather::Sun]);
+    let read = mmf::from_bytes_owned::<Vec<with_data::Weather>>(&bytes).unwrap();
+    let rain = with_data::Weather::Rain { millimeters: 0.0, note: String::new() };
+    assert_eq!(read, [rain, with_data::Weather::Sun]);
+
+    let rain = with_data::Weather::Rain { millimeters: 4.5, note: "heavy".into() };
+    let bytes = mmf::to_bytes(&vec![with_data::Weather::Sun, rain]);
+    let image = mmf::Image::<Vec<plain::Weather>>::new(&bytes).unwrap();
+    assert_eq!(image.root().get(1), Some(plain::Weather::Rain));
+    assert_eq!(image.to_owned(), [plain::Weather::Sun, plain::Weather::Rain]);
+}
