@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::{atlas_v1, atlas_v2, journal_v1, journal_v2};
 use mmf::{Error, Mapped, MappedFile, MappedFileMut, SharedWriter};
 use proptest::prelude::*;
 
@@ -543,51 +544,6 @@ fn a_renamed_root_type_opens_files_of_its_earlier_name() {
     assert!(!c.old_reads_new.reads(), "{c}");
 }
 
-/// An atlas whose points gain a field between versions, held in arrays,
-/// tuples and maps' values as well as lists.
-mod atlas_v1 {
-    use mmf::Mapped;
-    use std::collections::{BTreeMap, HashMap};
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Point {
-        pub x: f64,
-        pub y: f64,
-    }
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Atlas {
-        pub corners: [Point; 2],
-        pub labelled: (u32, Point),
-        pub huts: HashMap<String, Point>,
-        pub routes: BTreeMap<u16, Vec<Point>>,
-        pub grid: Vec<[Point; 2]>,
-        pub pairs: Vec<(u8, Point)>,
-    }
-}
-
-mod atlas_v2 {
-    use mmf::Mapped;
-    use std::collections::{BTreeMap, HashMap};
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Point {
-        pub elevation: u32,
-        pub x: f64,
-        pub y: f64,
-    }
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Atlas {
-        pub corners: [Point; 2],
-        pub labelled: (u32, Point),
-        pub huts: HashMap<String, Point>,
-        pub routes: BTreeMap<u16, Vec<Point>>,
-        pub grid: Vec<[Point; 2]>,
-        pub pairs: Vec<(u8, Point)>,
-    }
-}
-
 fn point(i: u32) -> atlas_v2::Point {
     atlas_v2::Point { elevation: 400 + i, x: f64::from(i), y: -f64::from(i) }
 }
@@ -793,49 +749,6 @@ proptest! {
             common::fuzz::check_other_version::<journal_v1b::Journal>(&bytes);
             bytes[i] = original;
         }
-    }
-}
-
-/// A journal of entries, an enum with data, across two versions: a variant
-/// gains a field and loses one, one is added, one is removed, and a field
-/// inside a variant is widened.
-mod journal_v1 {
-    use mmf::Mapped;
-
-    use super::atlas_v1::Point;
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub enum Entry {
-        Walk { from: Point, to: Point, minutes: u16 },
-        Note(String),
-        Rest,
-        Photo { at: Point, file: String },
-    }
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Journal {
-        pub entries: Vec<Entry>,
-        pub last: Option<Entry>,
-    }
-}
-
-mod journal_v2 {
-    use mmf::Mapped;
-
-    use super::atlas_v2::Point;
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub enum Entry {
-        Note(String),
-        Walk { from: Point, to: Point, minutes: u32, climbed: u32 },
-        Rest,
-        Swim { meters: u32 },
-    }
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Journal {
-        pub entries: Vec<Entry>,
-        pub last: Option<Entry>,
     }
 }
 

@@ -11,10 +11,13 @@ use std::fmt::Debug;
 use mmf::{AlignedBytes, Mapped};
 
 use super::{Difficulty, Everything, HikingDatabase, Marker, Padded, Pair, Shape, Weather, later};
+use super::{atlas_v1, atlas_v2, journal_v1, journal_v2};
 
 /// The schemas the fuzzers exercise, chosen by an input's first byte; the
-/// last opens images of the earlier hiking types with the later ones.
-pub const SCHEMAS: usize = 5;
+/// last three open images of earlier types with later ones: the hiking
+/// types, an atlas (structs changing inside arrays, tuples and maps' values)
+/// and a journal (an enum with data changing).
+pub const SCHEMAS: usize = 7;
 
 /// Runs the checks for the schema `selector` picks on `bytes`.
 pub fn check_schema(selector: u8, bytes: &[u8]) {
@@ -23,7 +26,9 @@ pub fn check_schema(selector: u8, bytes: &[u8]) {
         1 => check::<HikingDatabase>(bytes, Some(update_database)),
         2 => check::<Vec<Padded>>(bytes, None),
         3 => check::<Vec<Vec<Option<String>>>>(bytes, None),
-        _ => check_other_version::<later::HikingDatabase>(bytes),
+        4 => check_other_version::<later::HikingDatabase>(bytes),
+        5 => check_other_version::<atlas_v2::Atlas>(bytes),
+        _ => check_other_version::<journal_v2::Journal>(bytes),
     }
 }
 
@@ -264,7 +269,40 @@ pub fn seeds() -> Vec<AlignedBytes> {
         mmf::to_bytes(&(0..4).map(super::padded).collect::<Vec<_>>()),
         mmf::to_bytes(&vec![vec![Some("a".to_owned()), None], vec![], vec![Some(String::new())]]),
         mmf::to_bytes(&super::database(3, 4)),
+        mmf::to_bytes(&earlier_atlas()),
+        mmf::to_bytes(&earlier_journal()),
     ]
+}
+
+fn earlier_point(i: u32) -> atlas_v1::Point {
+    atlas_v1::Point { x: f64::from(i), y: -f64::from(i) }
+}
+
+/// An atlas of the earlier version, for the later one to read.
+fn earlier_atlas() -> atlas_v1::Atlas {
+    let p = earlier_point;
+    atlas_v1::Atlas {
+        corners: [p(1), p(2)],
+        labelled: (7, p(3)),
+        huts: (0..3).map(|i| (format!("hut {i}"), p(i))).collect(),
+        routes: (0..2).map(|i| (i as u16, vec![p(i); i as usize + 1])).collect(),
+        grid: vec![[p(4), p(5)]],
+        pairs: vec![(1, p(6))],
+    }
+}
+
+/// A journal of the earlier version, of variants the later one knows.
+fn earlier_journal() -> journal_v1::Journal {
+    use journal_v1::Entry;
+    let p = earlier_point;
+    journal_v1::Journal {
+        entries: vec![
+            Entry::Walk { from: p(1), to: p(2), minutes: 30 },
+            Entry::Note("lake".into()),
+            Entry::Rest,
+        ],
+        last: Some(Entry::Note("end".into())),
+    }
 }
 
 /// Target (b): the input is a list of edits to a valid image — offsets,

@@ -15,7 +15,12 @@ pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         RngSeed::Random => RngSeed::Fixed(0x6d6d_6621),
         chosen => chosen,
     };
-    Config { cases: if cfg!(miri) { cases.min(2) } else { cases }, rng_seed, ..default }
+    if cfg!(miri) {
+        // Saving failures needs the file system, which Miri isolates.
+        Config { cases: cases.min(2), rng_seed, failure_persistence: None, ..default }
+    } else {
+        Config { cases, rng_seed, ..default }
+    }
 }
 
 #[derive(Mapped, Debug, Clone, PartialEq)]
@@ -415,4 +420,92 @@ pub fn child_test(name: &str, var: &str, file: &std::path::Path) -> std::process
 /// that may come before it on the same line.
 pub fn child_report<'a>(stdout: &'a str, tag: &str) -> Option<&'a str> {
     stdout.lines().find_map(|l| l.find(tag).map(|i| &l[i + tag.len()..]))
+}
+
+/// An atlas whose points gain a field between versions, held in arrays,
+/// tuples and maps' values as well as lists.
+pub mod atlas_v1 {
+    use mmf::Mapped;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Point {
+        pub x: f64,
+        pub y: f64,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Atlas {
+        pub corners: [Point; 2],
+        pub labelled: (u32, Point),
+        pub huts: HashMap<String, Point>,
+        pub routes: BTreeMap<u16, Vec<Point>>,
+        pub grid: Vec<[Point; 2]>,
+        pub pairs: Vec<(u8, Point)>,
+    }
+}
+
+pub mod atlas_v2 {
+    use mmf::Mapped;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Point {
+        pub elevation: u32,
+        pub x: f64,
+        pub y: f64,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Atlas {
+        pub corners: [Point; 2],
+        pub labelled: (u32, Point),
+        pub huts: HashMap<String, Point>,
+        pub routes: BTreeMap<u16, Vec<Point>>,
+        pub grid: Vec<[Point; 2]>,
+        pub pairs: Vec<(u8, Point)>,
+    }
+}
+
+/// A journal of entries, an enum with data, across two versions: a variant
+/// gains a field and loses one, one is added, one is removed, and a field
+/// inside a variant is widened.
+pub mod journal_v1 {
+    use mmf::Mapped;
+
+    use super::atlas_v1::Point;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Entry {
+        Walk { from: Point, to: Point, minutes: u16 },
+        Note(String),
+        Rest,
+        Photo { at: Point, file: String },
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Journal {
+        pub entries: Vec<Entry>,
+        pub last: Option<Entry>,
+    }
+}
+
+pub mod journal_v2 {
+    use mmf::Mapped;
+
+    use super::atlas_v2::Point;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Entry {
+        Note(String),
+        Walk { from: Point, to: Point, minutes: u32, climbed: u32 },
+        Rest,
+        Swim { meters: u32 },
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Journal {
+        pub entries: Vec<Entry>,
+        pub last: Option<Entry>,
+    }
 }
