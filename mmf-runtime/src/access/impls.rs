@@ -779,7 +779,8 @@ fn array_elements(at: NonNull<u8>, how: &Evolved, len: usize) -> Spread<'_> {
 }
 // SAFETY: the elements are the whole value, and plain elements accept any bits.
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
-// SAFETY: resolving refuses a file that stores an array's element otherwise.
+// SAFETY: frozen elements are stored as the program stores them in every
+// file that opens, and so is an array of them.
 unsafe impl<T: Frozen, const N: usize> Frozen for [T; N] {}
 // SAFETY: inline elements allocate nothing.
 unsafe impl<T: Inline, const N: usize> Inline for [T; N] {}

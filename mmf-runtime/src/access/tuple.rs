@@ -117,8 +117,9 @@ macro_rules! tuples {
         where
             ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,
         {}
-        // SAFETY: resolving refuses a file that stores a tuple's element
-        // otherwise, unless that element is not `Frozen`.
+        // SAFETY: frozen elements are stored as the program stores them in
+        // every file that opens (resolving lets no number in a tuple widen),
+        // and so is a tuple of them.
         unsafe impl<$($T: Frozen),+> Frozen for ($($T,)+)
         where
             ($($T::Raw,)+): Arrange<$($E = $T::Raw),+> + 'static,

@@ -434,7 +434,8 @@ impl Walk {
                     let sources = self.fields(v.fields(), p.fields(), rust, path, Place::Field);
                     match sources {
                         Some(sources) => {
-                            let fields = evolved_struct(&v.payload, sources);
+                            // The variant's fields, laid over the whole enum.
+                            let fields = self::evolved(&v.payload, Shape::Struct(sources));
                             known.push((v.discriminant, p.discriminant, fields));
                         }
                         // A variant that had fields and shares none is another one.
@@ -595,6 +596,7 @@ impl Walk {
         source
     }
 }
+
 /// Whether `layout` is a tuple's: named as Rust writes tuples.
 fn is_tuple(layout: &DynLayout) -> bool {
     layout.name.starts_with('(')
@@ -665,12 +667,6 @@ fn find_field<'f>(
         .iter()
         .find(|f| f.name == name)
         .or_else(|| earlier.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old)))
-}
-
-/// A struct, or an enum's variant laid over the enum, stored as `file`
-/// says, whose fields the file holds as `sources` say.
-fn evolved_struct(file: &DynLayout, sources: Box<[Source]>) -> Evolved {
-    evolved(file, Shape::Struct(sources))
 }
 
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
