@@ -7,7 +7,9 @@ pub mod fuzz;
 
 /// The property tests' configuration: `cases` cases drawn from a fixed seed,
 /// so that whether a test passes depends on the code alone. Set
-/// `PROPTEST_RNG_SEED` to draw other cases; the fuzz targets explore.
+/// `PROPTEST_RNG_SEED` to draw other cases; the fuzz targets explore (and
+/// build this module without proptest).
+#[cfg(test)]
 pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
     use proptest::test_runner::{Config, RngSeed};
     let default = Config::default();
