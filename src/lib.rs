@@ -183,9 +183,9 @@
 /// | `#[mmf(key)]` | struct, fieldless enum | the type can key a stored map: a struct's fields are keys, compared field by field; an enum by its discriminant |
 /// | `#[mmf(bound = "…")]` | generic struct or enum | the where predicates instead of the inferred `T: Mapped` |
 /// | `#[mmf(frozen)]` | struct | the layout never changes: lists of it hand out stored forms |
-/// | `#[mmf(default = expr)]` | field | what a file written before the field existed reads as |
-/// | `#[mmf(renamed_from = "old")]` | field, struct, enum | an earlier name, by which files of older versions are read |
-/// | `#[mmf(other)]` | variant of a fieldless enum | values of variants this program does not know read as it |
+/// | `#[mmf(default = expr)]` | field (of a struct or an enum's variant) | what a file written before the field existed reads as |
+/// | `#[mmf(renamed_from = "old")]` | field (of a struct or an enum's variant), struct, enum | an earlier name, by which files of older versions are read |
+/// | `#[mmf(other)]` | variant without fields | values of variants this program does not know read as it |
 ///
 /// # Example
 ///

@@ -904,3 +904,45 @@ fn a_fieldless_enum_gains_data_and_an_enum_with_data_is_read_without_it() {
     assert_eq!(image.root().get(1), Some(plain::Weather::Rain));
     assert_eq!(image.to_owned(), [plain::Weather::Sun, plain::Weather::Rain]);
 }
+
+#[test]
+fn an_enum_with_data_renames_and_defaults_variant_fields_and_reads_unknown_variants_as_its_fallback()
+ {
+    mod v3 {
+        use mmf::Mapped;
+
+        use super::atlas_v1::Point;
+
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub enum Entry {
+            Walk {
+                from: Point,
+                to: Point,
+                #[mmf(renamed_from = "minutes")]
+                duration: u16,
+                #[mmf(default = 1)]
+                people: u8,
+            },
+            Note(String),
+            Rest,
+            #[mmf(other)]
+            Unknown,
+        }
+
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub struct Journal {
+            pub entries: Vec<Entry>,
+            pub last: Option<Entry>,
+        }
+    }
+    let mut old = old_journal();
+    old.entries.push(journal_v1::Entry::Photo { at: older(&point(8)), file: "lake.jpg".into() });
+    let bytes = mmf::to_bytes(&old);
+    let read = mmf::from_bytes_owned::<v3::Journal>(&bytes).unwrap();
+    let walk =
+        v3::Entry::Walk { from: older(&point(1)), to: older(&point(2)), duration: 75, people: 1 };
+    assert_eq!(read.entries[1], walk);
+    assert_eq!(read.entries[5], v3::Entry::Unknown);
+    let image = mmf::Image::<v3::Journal>::new(&bytes).unwrap();
+    assert!(matches!(image.root().entries().get(5), Some(v3::EntryView::Unknown)));
+}

@@ -64,7 +64,7 @@ impl Place {
             Place::Enum => &["crate", "schema", "key", "renamed_from"],
             Place::Field => &["offset", "default", "renamed_from"],
             Place::Variant => &["other"],
-            Place::VariantField => &[],
+            Place::VariantField => &["default", "renamed_from"],
         }
     }
 

@@ -104,14 +104,16 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
         }
         Body::Enum { repr, variants } => {
             let others: Vec<_> = variants.iter().filter_map(|v| v.other).collect();
-            if input.data.has_data() {
-                for &span in &others {
-                    cx.syn_error(syn::Error::new(
-                        span,
-                        "`other` applies to variants of fieldless enums; an enum with data cannot gain variants an older program reads",
-                    ));
-                }
-            } else if let [_, second, ..] = others[..] {
+            for v in variants.iter().filter(|v| v.other.is_some() && !v.fields.is_empty()) {
+                cx.syn_error(syn::Error::new(
+                    v.other.unwrap_or_else(|| v.ident.span()),
+                    "`other` applies to a variant without fields: values of variants this program does not know read as it",
+                ));
+            }
+            for v in variants {
+                evolution_attrs(cx, input, &v.fields);
+            }
+            if let [_, second, ..] = others[..] {
                 cx.syn_error(syn::Error::new(
                     second,
                     "only one variant can be `other`: values this program does not know read as it",
@@ -139,8 +141,9 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
     }
 }
 
-/// `default` and `renamed_from` describe how a struct changed: not for a
-/// `frozen` one, and no earlier name may be a field's name now.
+/// `default` and `renamed_from` describe how a struct (or an enum's
+/// variant) changed: not for a `frozen` struct, and no earlier name may be a
+/// field's name now.
 fn evolution_attrs(cx: &mut Ctxt, input: &Input, fields: &[crate::ast::Field]) {
     for field in fields {
         if input.attrs.frozen.is_some()

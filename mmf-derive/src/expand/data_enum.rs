@@ -623,19 +623,11 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     let variant_layouts = e.variants.iter().enumerate().map(|(i, v)| {
         let vname = v.ident.to_string();
         let d = &e.discriminants[i];
+        let other = v.other.is_some();
         let fields = e.variant_raws[i].iter().map(|vraw| e.ty(vraw)).flat_map(|vraw| {
             v.fields.iter().map(move |f| {
+                let (default, earlier) = (layout::default_value(private, f), &f.attrs.renamed_from);
                 let (fname, fident, ty, layout) = (&f.name, &f.ident, &f.stored, &f.layout);
-                // What a file lacking the field reads: its type's `Default`.
-                let default = if f.indirect || f.recursive {
-                    quote!(::core::option::Option::None)
-                } else {
-                    let user_ty = f.ty;
-                    quote!({
-                        use #private::NoDefault as _;
-                        #private::DefaultOf::<#user_ty>::VALUE
-                    })
-                };
                 quote! {
                     #private::FieldLayout {
                         name: #fname,
@@ -643,14 +635,14 @@ fn mapped_impl(e: &Enum) -> TokenStream {
                             + ::core::mem::offset_of!(#vraw, #fident),
                         size: ::core::mem::size_of::<<#ty as #private::Mapped>::Raw>(),
                         layout: <#layout as #private::Mapped>::LAYOUT,
-                        renamed_from: &[],
+                        renamed_from: &[#(#earlier),*],
                         default: #default,
                     }
                 }
             })
         });
         quote! {
-            #private::VariantLayout { name: #vname, discriminant: #d as u64, fields: &[#(#fields),*], other: false }
+            #private::VariantLayout { name: #vname, discriminant: #d as u64, fields: &[#(#fields),*], other: #other }
         }
     });
 

@@ -112,7 +112,7 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
             quote!(&[#(#names),*])
         })
         .collect();
-    let defaults: Vec<_> = s.fields.iter().map(|f| default_value(s, f)).collect();
+    let defaults: Vec<_> = s.fields.iter().map(|f| default_value(&s.private, f)).collect();
     let evolved = evolved_methods(s);
     let frozen = s.input.attrs.frozen.is_some();
     // A frozen struct's files store it as the program does (resolving
@@ -256,8 +256,7 @@ pub fn mapped_impl(s: &Struct) -> TokenStream {
 
 /// `FieldLayout::default` of a field: its `#[mmf(default = …)]`, else its
 /// type's `Default` if it has one (`DefaultOf`), else `None`.
-fn default_value(s: &Struct, field: &crate::ast::Field) -> TokenStream {
-    let private = &s.private;
+pub(super) fn default_value(private: &TokenStream, field: &crate::ast::Field) -> TokenStream {
     let (ty, stored) = (field.ty, &field.stored);
     match &field.attrs.default {
         Some(expr) => {

@@ -46,8 +46,9 @@ pub(crate) enum Shape {
     /// sorted; unknown values read as `other` (checked on open to be present
     /// only when the program has a fallback variant).
     Enum { repr: Scalar, map: Box<[(u64, u64)]>, other: Option<u64> },
-    /// An enum with data: the variants both know, sorted by the file's
-    /// discriminant: `(file discriminant, program discriminant, fields)`,
+    /// An enum with data: the variants both know (and those the program
+    /// reads as its `other` variant), sorted by the file's discriminant:
+    /// `(file discriminant, program discriminant, fields)`,
     /// `fields` saying where the file holds the program's fields of the
     /// variant (a struct laid over the whole enum, as the schema lays it).
     DataEnum { repr: Scalar, variants: Box<[(u64, u64, Evolved)]> },

@@ -399,17 +399,13 @@ impl Walk {
                     // Readable as long as no value is of those variants.
                     let known = map.iter().map(|&(file, _)| file).collect();
                     self.strict_enums.push((file as *const DynLayout as usize, known));
-                    let fallback = if program.rust.is_some() {
-                        ""
-                    } else {
-                        ", unless the program reads such values as an `#[mmf(other)]` variant"
-                    };
                     self.condition(
                         path,
                         format!(
-                            "a file must not hold variant {} of `{}`{fallback}",
+                            "a file must not hold variant {} of `{}`{}",
                             unknown.join(", "),
-                            layout.name
+                            layout.name,
+                            fallback_hint(program)
                         ),
                     );
                 }
@@ -420,11 +416,20 @@ impl Walk {
                 DynKind::Enum { repr, variants: file_variants },
                 DynKind::Enum { repr: to, variants },
             ) if repr == to && !holds_itself(layout) => {
+                let other = program.other();
                 let mut known = Vec::new();
                 let mut unknown = Vec::new();
                 for v in file_variants {
                     let Some(p) = variants.iter().find(|p| p.name == v.name) else {
-                        unknown.push(format!("`{}`", v.name));
+                        match other {
+                            // Read as the fallback, a variant without fields.
+                            Some(other) => {
+                                let fields =
+                                    self::evolved(&v.payload, Shape::Struct(Box::default()));
+                                known.push((v.discriminant, other, fields));
+                            }
+                            None => unknown.push(format!("`{}`", v.name)),
+                        }
                         continue;
                     };
                     let len = path.len();
@@ -458,9 +463,10 @@ impl Walk {
                     self.condition(
                         path,
                         format!(
-                            "a file must not hold variant {} of `{}`",
+                            "a file must not hold variant {} of `{}`{}",
                             unknown.join(", "),
-                            layout.name
+                            layout.name,
+                            fallback_hint(program)
                         ),
                     );
                 }
@@ -594,6 +600,16 @@ impl Walk {
         };
         path.truncate(len);
         source
+    }
+}
+
+/// For a program known by its schema alone, which does not say whether an
+/// enum has a fallback variant: that one would do.
+fn fallback_hint(program: Program<'_>) -> &'static str {
+    if program.rust.is_some() {
+        ""
+    } else {
+        ", unless the program reads such values as an `#[mmf(other)]` variant"
     }
 }
 

@@ -44,12 +44,23 @@ enum Twice {
     B,
 }
 
-// Enums with data cannot gain variants.
+// The fallback of an enum with data holds no fields.
 #[derive(Mapped)]
 enum Shape {
     Circle(f64),
     #[mmf(other)]
-    Other,
+    Other(u8),
+}
+
+// A variant's field, too, takes no earlier name in use now.
+#[derive(Mapped)]
+enum Step {
+    Walk {
+        #[mmf(renamed_from = "minutes")]
+        duration: u16,
+        minutes: u16,
+    },
+    Rest,
 }
 
 // `frozen` applies to structs.
