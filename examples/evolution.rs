@@ -28,9 +28,16 @@ mod v1 {
     }
 
     #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Weather {
+        Sunny,
+        Rain { millimeters: f32 },
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
     pub struct Hike {
         pub title: String,
         pub difficulty: Difficulty,
+        pub weather: Weather,
         pub gps_track: Vec<Coord>,
     }
 
@@ -43,7 +50,7 @@ mod v1 {
 
 /// Version 2: `Coord` gained a time and a wider `z`, `Hike` a renamed
 /// field, a field with a default and a list, `Difficulty` a variant and a
-/// fallback for variants yet to come.
+/// fallback for variants yet to come, `Weather` a variant and a field.
 mod v2 {
     use mmf::Mapped;
 
@@ -66,10 +73,24 @@ mod v2 {
     }
 
     #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Weather {
+        Sunny,
+        Rain {
+            millimeters: f32,
+            #[mmf(default = 1)]
+            hours: u8,
+        },
+        Snow {
+            centimeters: u16,
+        },
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
     pub struct Hike {
         #[mmf(renamed_from = "title")]
         pub name: String,
         pub difficulty: Difficulty,
+        pub weather: Weather,
         pub gps_track: Vec<Coord>,
         #[mmf(default = String::from("Switzerland"))]
         pub country: String,
@@ -95,11 +116,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             v1::Hike {
                 title: "Rigi".into(),
                 difficulty: v1::Difficulty::Easy,
+                weather: v1::Weather::Sunny,
                 gps_track: track(3),
             },
             v1::Hike {
                 title: "Eiger".into(),
                 difficulty: v1::Difficulty::Hard,
+                weather: v1::Weather::Rain { millimeters: 4.5 },
                 gps_track: track(5),
             },
         ],
@@ -114,10 +137,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for hike in file.root().hikes() {
         let last = hike.gps_track().get(hike.gps_track().len() - 1).unwrap();
         println!(
-            "  {} ({:?}, {}): {} points, the last at x = {}, z = {}, {} s",
+            "  {} ({:?}, {}, {:?}): {} points, the last at x = {}, z = {}, {} s",
             hike.name(),
             hike.difficulty(),
             hike.country(),
+            hike.weather(),
             hike.gps_track().len(),
             last.x(),
             last.z(),
