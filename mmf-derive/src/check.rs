@@ -104,13 +104,13 @@ pub fn check(cx: &mut Ctxt, input: &Input, node: &DeriveInput) {
         }
         Body::Enum { repr, variants } => {
             let others: Vec<_> = variants.iter().filter_map(|v| v.other).collect();
-            for v in variants.iter().filter(|v| v.other.is_some() && !v.fields.is_empty()) {
-                cx.syn_error(syn::Error::new(
-                    v.other.unwrap_or_else(|| v.ident.span()),
-                    "`other` applies to a variant without fields: values of variants this program does not know read as it",
-                ));
-            }
             for v in variants {
+                if let (Some(span), false) = (v.other, v.fields.is_empty()) {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        "`other` applies to a variant without fields: values of variants this program does not know read as it",
+                    ));
+                }
                 evolution_attrs(cx, input, &v.fields);
             }
             if let [_, second, ..] = others[..] {
