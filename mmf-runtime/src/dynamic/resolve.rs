@@ -396,18 +396,8 @@ impl Walk {
                     }
                 }
                 if !unknown.is_empty() && other.is_none() {
-                    // Readable as long as no value is of those variants.
-                    let known = map.iter().map(|&(file, _)| file).collect();
-                    self.strict_enums.push((file as *const DynLayout as usize, known));
-                    self.condition(
-                        path,
-                        format!(
-                            "a file must not hold variant {} of `{}`{}",
-                            unknown.join(", "),
-                            layout.name,
-                            fallback_hint(program)
-                        ),
-                    );
+                    let readable = map.iter().map(|&(file, _)| file).collect();
+                    self.strict_enum(file, readable, &unknown, program, path);
                 }
                 map.sort_unstable();
                 evolved(Shape::Enum { repr: *repr, map: map.into(), other })
@@ -457,18 +447,8 @@ impl Walk {
                     return None;
                 }
                 if !unknown.is_empty() {
-                    // Readable as long as no value is of those variants.
                     let readable = known.iter().map(|&(file, ..)| file).collect();
-                    self.strict_enums.push((file as *const DynLayout as usize, readable));
-                    self.condition(
-                        path,
-                        format!(
-                            "a file must not hold variant {} of `{}`{}",
-                            unknown.join(", "),
-                            layout.name,
-                            fallback_hint(program)
-                        ),
-                    );
+                    self.strict_enum(file, readable, &unknown, program, path);
                 }
                 known.sort_unstable_by_key(|&(file, ..)| file);
                 evolved(Shape::DataEnum { repr: *repr, variants: known.into() })
@@ -502,6 +482,31 @@ impl Walk {
                 None
             }
         }
+    }
+
+    /// The file's enum `file` holds variants the program lacks (`unknown`)
+    /// and no fallback for them: readable as long as no value is of those,
+    /// only of the `readable` discriminants, which validation checks.
+    fn strict_enum(
+        &mut self,
+        file: &DynLayout,
+        readable: Vec<u64>,
+        unknown: &[String],
+        program: Program<'_>,
+        path: &str,
+    ) {
+        self.strict_enums.push((file as *const DynLayout as usize, readable));
+        let (unknown, name) = (unknown.join(", "), &program.layout.name);
+        let fallback = if program.rust.is_some() {
+            ""
+        } else {
+            // The schema does not say whether the enum has a fallback.
+            ", unless the program reads such values as an `#[mmf(other)]` variant"
+        };
+        self.condition(
+            path,
+            format!("a file must not hold variant {unknown} of `{name}`{fallback}"),
+        );
     }
 
     /// Where the file holds each of the program's `fields` (declared as
@@ -600,16 +605,6 @@ impl Walk {
         };
         path.truncate(len);
         source
-    }
-}
-
-/// For a program known by its schema alone, which does not say whether an
-/// enum has a fallback variant: that one would do.
-fn fallback_hint(program: Program<'_>) -> &'static str {
-    if program.rust.is_some() {
-        ""
-    } else {
-        ", unless the program reads such values as an `#[mmf(other)]` variant"
     }
 }
 
