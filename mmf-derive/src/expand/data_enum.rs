@@ -938,26 +938,12 @@ fn evolved_methods(e: &Enum) -> TokenStream {
     };
     let view_arms = arms(quote!(#view), quote!(field_view), true);
     let read_arms = arms(quote!(#ident), quote!(field_read), false);
-    quote! {
-        #[inline]
-        unsafe fn view_evolved<'__mmf>(
-            at: ::core::ptr::NonNull<u8>,
-            how: &'__mmf #private::Evolved,
-            file: #private::FileRef<'__mmf>,
-        ) -> #view_ty {
-            // SAFETY: the caller's promise: `at` is the file's stored enum.
-            let (d, fields) = unsafe { #private::evolved_variant(at, how) };
-            #view_arms
-        }
-
-        unsafe fn read_evolved(
-            at: ::core::ptr::NonNull<u8>,
-            how: &#private::Evolved,
-            file: #private::FileRef<'_>,
-        ) -> Self {
-            // SAFETY: as in `view_evolved`.
-            let (d, fields) = unsafe { #private::evolved_variant(at, how) };
-            #read_arms
-        }
-    }
+    // The variant a value holds, and where the file holds its fields.
+    let variant = quote! {
+        // SAFETY: the caller's promise: `at` is the file's stored enum.
+        let (d, fields) = unsafe { #private::evolved_variant(at, how) };
+    };
+    let view_body = quote!(#variant #view_arms);
+    let read_body = quote!(#variant #read_arms);
+    layout::evolved_fns(private, view_ty, view_body, read_body)
 }

@@ -304,15 +304,35 @@ fn evolved_methods(s: &Struct) -> TokenStream {
     } else {
         quote!(#ident { #(#members: #reads),* })
     };
+    let view_body = quote! {
+        // SAFETY: the caller's promise, passed on.
+        #view { inner: unsafe { #private::StructRef::evolved(at, how, file) } }
+    };
+    let read_body = quote! {
+        // SAFETY: the caller's promise, passed on to every field.
+        let evolved = unsafe { #private::EvolvedRef::new(at, how, file) };
+        let _ = ::core::marker::PhantomData::<#ident #args>;
+        #rebuild
+    };
+    evolved_fns(private, quote!(#view #view_args), view_body, read_body)
+}
+
+/// `Mapped::view_evolved` returning `view_ty`, and `Mapped::read_evolved`,
+/// with these bodies (which see `at`, `how` and `file`).
+pub(super) fn evolved_fns(
+    private: &TokenStream,
+    view_ty: TokenStream,
+    view_body: TokenStream,
+    read_body: TokenStream,
+) -> TokenStream {
     quote! {
         #[inline]
         unsafe fn view_evolved<'__mmf>(
             at: ::core::ptr::NonNull<u8>,
             how: &'__mmf #private::Evolved,
             file: #private::FileRef<'__mmf>,
-        ) -> #view #view_args {
-            // SAFETY: the caller's promise, passed on.
-            #view { inner: unsafe { #private::StructRef::evolved(at, how, file) } }
+        ) -> #view_ty {
+            #view_body
         }
 
         unsafe fn read_evolved(
@@ -320,10 +340,7 @@ fn evolved_methods(s: &Struct) -> TokenStream {
             how: &#private::Evolved,
             file: #private::FileRef<'_>,
         ) -> Self {
-            // SAFETY: the caller's promise, passed on to every field.
-            let evolved = unsafe { #private::EvolvedRef::new(at, how, file) };
-            let _ = ::core::marker::PhantomData::<#ident #args>;
-            #rebuild
+            #read_body
         }
     }
 }
