@@ -133,7 +133,7 @@ fn invalid_values_are_refused_with_their_path() {
 fn nested_lists(depth: u32) -> Vec<u8> {
     let names = b"Vec".repeat(depth as usize).into_iter().chain(*b"u8").collect::<Vec<u8>>();
     let mut s = b"MMFS".to_vec();
-    for word in [2, depth + 1, 0, 0, names.len() as u32, 0, 0] {
+    for word in [3, depth + 1, 0, 0, names.len() as u32, 0, 0] {
         s.extend(u32::to_le_bytes(word));
     }
     for i in 0..depth {

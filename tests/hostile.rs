@@ -325,7 +325,7 @@ fn a_hostile_schema_claiming_a_readable_layout_is_validated_by_its_claims() {
         bytes.resize(bytes.len().next_multiple_of(8), 0);
         let at = bytes.len() as u64;
         bytes.extend_from_slice(schema);
-        put_u64(&mut bytes, 16, mmf::schema::hash_bytes(schema));
+        put_u64(&mut bytes, 16, mmf::schema::hash_of(schema));
         let end = bytes.len() as u64;
         put_u64(&mut bytes, 32, end);
         put_u64(&mut bytes, 40, at);
@@ -387,7 +387,7 @@ fn a_schema_claiming_a_larger_alignment_than_stored_types_have_is_refused() {
     let align_at = schema.start + 32 + 32;
     assert_eq!(bytes[align_at..align_at + 8], 8u64.to_le_bytes());
     put_u64(&mut bytes, align_at, 32);
-    let hash = mmf::schema::hash_bytes(&bytes[schema]);
+    let hash = mmf::schema::hash_of(&bytes[schema]);
     put_u64(&mut bytes, 16, hash);
     let bytes = AlignedBytes::from_slice(&bytes);
     let err = mmf::Image::<later::HikingDatabase>::new(&bytes).err().expect("refused");

@@ -131,7 +131,7 @@ fn read_schema(
     file.seek(SeekFrom::Start(offset))?;
     let mut bytes = vec![0; len as usize];
     file.read_exact(&mut bytes)?;
-    let found = mmf_runtime::schema::hash_bytes(&bytes);
+    let found = mmf_runtime::schema::hash_of(&bytes);
     if found != header.schema_hash {
         let expected = header.schema_hash;
         return Ok(Err(Error::SchemaCorrupt { offset, len, found, expected }));

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mmf_runtime::DynFile;
-use mmf_runtime::schema::hash_bytes;
+use mmf_runtime::schema::hash_of;
 
 /// Inspect, verify and dump mmf files, and generate readers for them in
 /// other languages — all from the schema each file carries.
@@ -171,7 +171,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
             for line in &differences {
                 writeln!(out, "{line}")?;
             }
-            let (hash_a, hash_b) = (hash_bytes(&schema_a), hash_bytes(&schema_b));
+            let (hash_a, hash_b) = (hash_of(&schema_a), hash_of(&schema_b));
             if hash_a == hash_b {
                 writeln!(out, "same schema ({hash_a:#018x})")?;
             } else {

@@ -45,7 +45,7 @@ pub use access::deep::MAX_NESTING;
 pub use access::map::{MapKey, MapView, MapViewMut, SetView};
 pub use access::mapped::{Frozen, Inline, Mapped, Plain};
 pub use access::view::{Iter, IterMut, ListView, ListViewMut, Nested, NestedMut, ValueMut};
-pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant};
+pub use dynamic::decode::{DynField, DynKind, DynLayout, DynVariant, FieldNotes};
 pub use dynamic::value::{DynValue, ScalarValue};
 pub use format::error::{Error, FieldPath, PathSegment, Problem, Result};
 pub use format::header::{
@@ -75,6 +75,7 @@ pub mod schema {
     pub use crate::dynamic::compat::{
         Compatibility, Verdict, assert_compatible, compatibility, compatibility_with,
     };
+    pub use crate::dynamic::decode::notes_problem;
     pub use crate::format::schema::*;
 }
 

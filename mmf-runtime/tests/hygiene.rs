@@ -28,7 +28,7 @@ pub enum Kind {
 }
 
 #[derive(Mapped)]
-#[mmf(crate = "renamed", schema = 0xe8ca_97e9_475a_1abd)]
+#[mmf(crate = "renamed", schema = 0x7bc1_463d_d382_c1c6)]
 pub struct Pair(pub u16, pub Point);
 
 #[test]

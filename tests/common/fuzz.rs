@@ -41,7 +41,7 @@ pub fn with_schema_hash_fixed(input: &[u8]) -> AlignedBytes {
         let (at, len) = (header.schema_offset as usize, header.schema_len as usize);
         if let Some(schema) = at.checked_add(len).and_then(|end| bytes.get(at..end)) {
             // The schema hash is the header's word at offset 16.
-            let hash = mmf::schema::hash_bytes(schema);
+            let hash = mmf::schema::hash_of(schema);
             bytes[16..24].copy_from_slice(&hash.to_ne_bytes());
         }
     }

@@ -160,7 +160,7 @@ pub(crate) unsafe fn read_at<F: Mapped>(
 #[inline]
 fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
     let bytes = image.bytes();
-    (NonNull::from(bytes).cast(), FileRef::new(bytes))
+    (NonNull::from(image.stored()).cast(), FileRef::new(bytes))
 }
 
 /// The view of field `index` of the evolved struct at `at`.
@@ -205,7 +205,7 @@ unsafe fn field_view_otherwise<'a, F: Mapped>(
 ) -> F::View<'a> {
     // SAFETY: resolving proved that the field lies inside the file's struct,
     // aligned as its file form needs; a default image holds `F`'s stored form
-    // (the caller's promise on `F`) at offset 0, aligned to 16.
+    // (the caller's promise on `F`) at offset `DefaultImage::ROOT`, aligned to 16.
     unsafe {
         match &how.fields()[index] {
             Source::At { offset, value } => view_at::<F>(add(at, *offset), value.as_deref(), file),
@@ -412,15 +412,15 @@ pub(crate) unsafe fn boxed_at<'a>(
 /// Writes `value`'s stored form and blocks into an image of their own: a
 /// field's default for files that lack the field.
 pub fn default_image<T: Mapped>(value: &T) -> DefaultImage {
-    let size = size_of::<T::Raw>() as u64;
-    let mut w = Writer::measure_from(0);
+    let (size, root) = (size_of::<T::Raw>() as u64, DefaultImage::ROOT as u64);
+    let mut w = Writer::measure_from(root);
     w.alloc(size, align_of::<T::Raw>() as u64);
     value.write(&mut w);
-    let mut image = DefaultImage::zeroed(w.end() as usize);
-    let mut w = Writer::over_from(image.bytes_mut(), 0);
+    let mut image = DefaultImage::zeroed((w.end() - root) as usize);
+    let mut w = Writer::over_from(&mut image.bytes_mut()[DefaultImage::ROOT..], root);
     w.alloc(size, align_of::<T::Raw>() as u64);
     let raw = value.write(&mut w);
-    w.put(0, &raw);
+    w.put(root, &raw);
     image
 }
 

@@ -415,7 +415,7 @@ impl Header {
         let Some(schema) = (unsafe { data.block::<u8>(offset, end - offset) }) else {
             unreachable!("the embedded schema's range was checked")
         };
-        let found = crate::format::schema::hash_bytes(schema);
+        let found = crate::format::schema::hash_of(schema);
         if found != self.schema_hash {
             return Err(Error::SchemaCorrupt { offset, len, found, expected: self.schema_hash });
         }

@@ -134,7 +134,7 @@ pub(crate) fn plan<T: Mapped>(value: &T) -> Result<Plan> {
     let mut w = Writer::measure();
     let root_offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
     value.write(&mut w);
-    let schema = crate::format::schema::encode(T::LAYOUT);
+    let schema = crate::format::schema::encode_renamed(T::LAYOUT, T::RENAMED_FROM);
     let schema_offset = w.alloc(schema.len() as u64, 8);
     let len = w.end;
     match usize::try_from(len) {

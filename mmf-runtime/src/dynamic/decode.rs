@@ -9,8 +9,12 @@
 
 use std::fmt;
 
+use crate::access::file_ref::FileRef;
+use crate::dynamic::validate::validate_default;
+use crate::dynamic::value::DynValue;
 use crate::format::error::Result;
-use crate::format::layout::{FieldLayout, Kind, Layout, MAX_ALIGN, Scalar};
+use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, MAX_ALIGN, Scalar};
+use crate::format::notes::FieldNote;
 use crate::format::tables::{SchemaTables, TypeRecord, scalar_of_tag, unreadable};
 use crate::format::tables::{
     TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST, TAG_OPTION, TAG_RECURSIVE,
@@ -74,8 +78,9 @@ pub enum DynKind {
     },
 }
 
-/// One field of a struct in a [`DynLayout`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One field of a struct in a [`DynLayout`]. Two are equal if their names,
+/// offsets and layouts are: the notes are not part of a layout's identity.
+#[derive(Debug, Clone)]
 pub struct DynField {
     /// The field's name.
     pub name: String,
@@ -83,6 +88,65 @@ pub struct DynField {
     pub offset: u64,
     /// The field's layout.
     pub layout: DynLayout,
+    /// What the program that wrote the schema knew of the field beyond its
+    /// layout; `None` if the schema does not say (a [`DynLayout::from_layout`]
+    /// tree, whose Rust layout says it, or a schema without notes).
+    pub notes: Option<FieldNotes>,
+}
+
+impl PartialEq for DynField {
+    fn eq(&self, other: &DynField) -> bool {
+        (&self.name, self.offset, &self.layout) == (&other.name, other.offset, &other.layout)
+    }
+}
+impl Eq for DynField {}
+
+/// What a schema's notes say of one field: its earlier names and its
+/// default, as the program that wrote the schema declared them.
+///
+/// # Example
+///
+/// ```
+/// use mmf_runtime::{DynLayout, Mapped, ScalarValue};
+///
+/// #[derive(mmf_derive::Mapped)]
+/// #[mmf(crate = "mmf_runtime")]
+/// struct Coord {
+///     #[mmf(renamed_from = "height", default = 8848.0)]
+///     z: f64,
+/// }
+///
+/// let layout = DynLayout::decode(&mmf_runtime::schema::encode(Coord::LAYOUT))?;
+/// let mmf_runtime::DynKind::Struct(fields) = &layout.kind else { unreachable!() };
+/// let z = &fields[0];
+/// let notes = z.notes.as_ref().unwrap();
+/// assert_eq!(notes.renamed_from, ["height"]);
+/// let default = z.default_value(&layout).unwrap();
+/// assert_eq!(default.scalar(), Some(ScalarValue::F64(8848.0)));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FieldNotes {
+    /// The names the field had in earlier versions (`#[mmf(renamed_from = "…")]`).
+    pub renamed_from: Vec<String>,
+    /// The value a file without the field reads as, validated as one of its
+    /// layout; `None` if the field has none.
+    pub(crate) default: Option<DefaultImage>,
+}
+
+impl DynField {
+    /// The value a file without this field reads as (its
+    /// `#[mmf(default = …)]`, else its type's `Default`), if the schema's
+    /// notes say; `root` is the tree the field belongs to. See [`FieldNotes`].
+    pub fn default_value<'a>(&'a self, root: &'a DynLayout) -> Option<DynValue<'a>> {
+        let image = self.notes.as_ref()?.default.as_ref()?;
+        Some(DynValue {
+            layout: &self.layout,
+            root,
+            file: FileRef::new(image.bytes()),
+            at: DefaultImage::ROOT as u64,
+        })
+    }
 }
 
 /// One variant of an enum in a [`DynLayout`].
@@ -108,6 +172,93 @@ impl DynVariant {
     }
 }
 
+/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
+/// root type's earlier names, if its notes say.
+///
+/// Notes that cannot be read, or hold a default that is not a value of its
+/// field's type, are left out, as if the schema had none: they lie outside
+/// the hashed bytes, and a file's values do not depend on them.
+pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
+    let tables = SchemaTables::new(schema)?;
+    if let Ok(Some(notes)) = tables.notes() {
+        let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
+        let layout = tables.layout(0, &mut walk, false)?;
+        if check_defaults(&layout, &layout, &mut String::new()).is_ok() {
+            let root_names = notes.root_renamed_from.into_iter().map(str::to_owned).collect();
+            return Ok((layout, root_names));
+        }
+    }
+    Ok((tables.layout(0, &mut Walk::default(), false)?, Vec::new()))
+}
+
+/// Why readers leave out an embedded schema's notes (the earlier names and
+/// defaults that follow its tables, outside the hashed bytes): they cannot
+/// be read, or a default is not a value of its field's type. `None` if they
+/// are read, or if the schema has none or cannot be read at all.
+///
+/// ```
+/// use mmf_runtime::{Mapped, schema};
+///
+/// #[derive(mmf_derive::Mapped)]
+/// #[mmf(crate = "mmf_runtime")]
+/// struct Summit {
+///     #[mmf(default = true)]
+///     climbed: bool,
+/// }
+///
+/// let mut bytes = schema::encode(Summit::LAYOUT);
+/// assert!(schema::notes_problem(&bytes).is_none());
+/// *bytes.last_mut().unwrap() = 2; // the default of `climbed`, a `bool`
+/// let problem = schema::notes_problem(&bytes).unwrap();
+/// assert!(problem.to_string().contains("climbed"), "{problem}");
+/// // Readers leave such notes out: the file's values do not depend on them.
+/// assert!(mmf_runtime::DynLayout::decode(&bytes).is_ok());
+/// ```
+pub fn notes_problem(schema: &[u8]) -> Option<crate::Error> {
+    let tables = SchemaTables::new(schema).ok()?;
+    let notes = match tables.notes() {
+        Ok(notes) => notes?,
+        Err(e) => return Some(e),
+    };
+    let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
+    let layout = tables.layout(0, &mut walk, false).ok()?;
+    check_defaults(&layout, &layout, &mut String::new()).err()
+}
+
+/// Validates the defaults in the notes of `layout` (a node of `root`) and
+/// below it, each as a value of its field's layout; `path` names `layout`.
+fn check_defaults(layout: &DynLayout, root: &DynLayout, path: &mut String) -> Result<()> {
+    let step = |inner: &DynLayout, segment: &str, path: &mut String| {
+        let len = path.len();
+        path.push_str(segment);
+        let checked = check_defaults(inner, root, path);
+        path.truncate(len);
+        checked
+    };
+    match &layout.kind {
+        DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => Ok(()),
+        DynKind::List(inner) | DynKind::Array { element: inner, .. } => step(inner, "[_]", path),
+        DynKind::Option(inner) | DynKind::Box(inner) => step(inner, "", path),
+        DynKind::Map { key, value, .. } => {
+            step(key, ".key", path)?;
+            value.as_deref().map_or(Ok(()), |value| step(value, "[_]", path))
+        }
+        DynKind::Struct(fields) => fields.iter().try_for_each(|field| {
+            let dot = if path.is_empty() { "" } else { "." };
+            let at = format!("{dot}{}", field.name);
+            if let Some(default) = field.default_value(root) {
+                validate_default(default).map_err(|e| {
+                    unreadable(0, format!("the default of {path}{at} in its notes: {e}"))
+                })?;
+            }
+            step(&field.layout, &at, path)
+        }),
+        DynKind::Enum { variants, .. } => {
+            variants.iter().try_for_each(|v| step(&v.payload, &format!("({})", v.name), path))
+        }
+    }
+}
+
 /// How deep an embedded schema may nest types.
 const MAX_DEPTH: u32 = 64;
 
@@ -120,8 +271,7 @@ impl DynLayout {
     ///
     /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
     pub fn decode(schema: &[u8]) -> Result<DynLayout> {
-        let tables = SchemaTables::new(schema)?;
-        tables.layout(0, &mut Walk::default(), false)
+        decode_schema(schema).map(|(layout, _)| layout)
     }
 
     /// The same tree as a Rust type's [`Layout`].
@@ -371,6 +521,7 @@ fn dyn_fields(
             name: f.name.to_owned(),
             offset: f.offset as u64,
             layout: DynLayout::convert(f.layout, enclosing, next, true),
+            notes: None,
         })
         .collect()
 }
@@ -412,16 +563,32 @@ fn scalar_size_align(s: Scalar) -> (u64, u64) {
 /// [`DynLayout::node`] counts), and the structs and enums around (their
 /// record and node), which a recursive reference may name.
 #[derive(Default)]
-struct Walk {
+struct Walk<'n> {
     depth: u32,
     next: u32,
     enclosing: Vec<(u32, u32)>,
+    /// The notes of the field records, if the schema has them.
+    notes: Option<&'n [FieldNote<'n>]>,
+}
+
+impl Walk<'_> {
+    /// The notes of field record `index`, if the schema has notes.
+    fn field_notes(&self, index: u32) -> Option<FieldNotes> {
+        let note = self.notes?.get(index as usize)?;
+        let default = note.default.map(|stored| {
+            let mut image = DefaultImage::zeroed(stored.len());
+            image.bytes_mut()[DefaultImage::ROOT..].copy_from_slice(stored);
+            image
+        });
+        let renamed_from = note.renamed_from.iter().map(|&n| n.to_owned()).collect();
+        Some(FieldNotes { renamed_from, default })
+    }
 }
 
 impl SchemaTables<'_> {
     /// Type record `index` as a layout; `payload` for an enum's variant,
     /// which no recursive reference may name.
-    fn layout(&self, index: u32, walk: &mut Walk, payload: bool) -> Result<DynLayout> {
+    fn layout(&self, index: u32, walk: &mut Walk<'_>, payload: bool) -> Result<DynLayout> {
         let ty = self.type_record(index)?;
         let at = ty.at;
         if walk.depth > MAX_DEPTH {
@@ -445,7 +612,7 @@ impl SchemaTables<'_> {
         Ok(layout)
     }
 
-    fn kind(&self, ty: &TypeRecord<'_>, walk: &mut Walk) -> Result<DynKind> {
+    fn kind(&self, ty: &TypeRecord<'_>, walk: &mut Walk<'_>) -> Result<DynKind> {
         let at = ty.at;
         let mut element =
             || -> Result<DynLayout> { self.layout(self.element(ty)?.index, walk, false) };
@@ -493,6 +660,7 @@ impl SchemaTables<'_> {
                         name: field.name.to_owned(),
                         offset: field.offset,
                         layout: self.layout(field.ty.index, walk, false)?,
+                        notes: walk.field_notes(field.index),
                     });
                 }
                 DynKind::Struct(fields)

@@ -256,6 +256,24 @@ pub(crate) unsafe fn validate_by(
     unsafe { Validator::run(data, header, layout.size, |v| validate(root_value, v, &rules)) }
 }
 
+/// Validates a default from a schema's notes: `value`, at
+/// [`DefaultImage::ROOT`](crate::DefaultImage::ROOT) of its image.
+pub(crate) fn validate_default(value: DynValue<'_>) -> Result<()> {
+    let (data, layout) = (value.file, value.layout);
+    let header = Header::new(0, value.at, data.len(), 0, 0);
+    header.check_root(layout.size, layout.align)?;
+    let targets = value
+        .root
+        .recursion_targets()
+        .into_iter()
+        .map(|t| t as *const DynLayout as usize)
+        .collect();
+    let rules = Rules { targets, strict_enums: Vec::new() };
+    // SAFETY: `value.file` is an image the caller owns through a shared
+    // borrow, so nothing writes it.
+    unsafe { Validator::run(data, &header, layout.size, |v| validate(value, v, &rules)) }
+}
+
 impl Rules {
     /// Whether a program reading the file knows this variant of `layout`.
     fn knows(&self, layout: &DynLayout, discriminant: u64) -> bool {

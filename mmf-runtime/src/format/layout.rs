@@ -186,8 +186,9 @@ impl core::fmt::Debug for DefaultValue {
     }
 }
 
-/// A value's stored form and its blocks, alone in a small image: the stored
-/// form at offset 0, offsets in it counted from there.
+/// A value's stored form and its blocks, alone in a small image laid out as
+/// a file without its header: [`DefaultImage::ROOT`] zero bytes, the stored
+/// form, then its blocks, every offset counted from the image's start.
 #[derive(Debug, Clone)]
 pub struct DefaultImage {
     pub(crate) chunks: Box<[Chunk]>,
@@ -200,9 +201,19 @@ pub struct DefaultImage {
 pub(crate) struct Chunk(pub [u8; 16]);
 
 impl DefaultImage {
-    /// A zeroed image of `len` bytes.
+    /// Where the stored form starts: where a file's root would, after the
+    /// header, so that the image's blocks lie where a file's may.
+    pub const ROOT: usize = 64;
+
+    /// A zeroed image whose stored form and blocks take `len` bytes.
     pub(crate) fn zeroed(len: usize) -> Self {
+        let len = Self::ROOT + len;
         DefaultImage { chunks: vec![Chunk([0; 16]); len.div_ceil(16)].into(), len }
+    }
+
+    /// The stored form and its blocks: the image from [`DefaultImage::ROOT`] on.
+    pub(crate) fn stored(&self) -> &[u8] {
+        &self.bytes()[Self::ROOT..]
     }
 
     /// The image's bytes.

@@ -6,6 +6,7 @@ pub(crate) mod diff;
 pub(crate) mod error;
 pub(crate) mod header;
 pub(crate) mod layout;
+pub(crate) mod notes;
 pub(crate) mod padding;
 pub(crate) mod raw;
 pub mod schema;

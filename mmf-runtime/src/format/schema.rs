@@ -2,22 +2,25 @@
 //!
 //! Every file carries the encoding of its root type's layout (pointed to by the
 //! header's schema offset and length), and the header's schema hash is the
-//! 64-bit FNV-1a hash of exactly those bytes. Both are computed by `const fn`
+//! 64-bit FNV-1a hash of its tables ([`hash_of`]). Both are computed by `const fn`
 //! walks, so [`Mapped::SCHEMA_HASH`](crate::Mapped::SCHEMA_HASH) is a compile-time
-//! constant and the embedded bytes always agree with it.
+//! constant and the embedded bytes always agree with it. After the tables come
+//! the *notes*, outside the hash: each field's earlier names and default, and
+//! the root type's earlier names (the README's "File format" lays them out).
 //!
 //! The encoding is itself readable in place: a 32-byte header, then tables of
 //! fixed-size records, then the names. All integers are little-endian; every
 //! record is 8-aligned when the schema is (writers place it at a multiple of 8).
 //!
 //! ```text
-//! header    32 bytes: magic "MMFS", version u32 (= 2), type count u32,
+//! header    32 bytes: magic "MMFS", version u32 (= 3), type count u32,
 //!           field count u32, variant count u32, name bytes u32, root type u32 (= 0), 0 u32
 //! types     40 bytes each: kind u8, repr u8, 0 u16, name offset u32, name length u32,
 //!           child u32, count u64, size u64, align u64
 //! fields    24 bytes each: name offset u32, name length u32, offset u64, type u32, 0 u32
 //! variants  16 bytes each: name offset u32, name length u32, discriminant u64
 //! names     UTF-8, one after the other; offsets count from the start of this table
+//! notes     if there are any: zeros up to a multiple of 8, then the notes
 //! ```
 //!
 //! Kinds: 1–14 the scalars `u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 f32 f64 bool
@@ -390,20 +393,50 @@ pub const fn hash_bytes(bytes: &[u8]) -> u64 {
     e.hash
 }
 
-/// The canonical encoding of a layout tree, as stored in files.
+/// The schema hash of an encoded schema: [`hash_bytes`] of its tables,
+/// without the notes that may follow them (of all its bytes if it has no
+/// readable header). A file's header holds it.
 ///
 /// ```
 /// use mmf_runtime::{schema, Mapped};
 /// let bytes = schema::encode(<Vec<String> as Mapped>::LAYOUT);
-/// assert_eq!(schema::hash_bytes(&bytes), <Vec<String> as Mapped>::SCHEMA_HASH);
+/// assert_eq!(schema::hash_of(&bytes), <Vec<String> as Mapped>::SCHEMA_HASH);
+/// ```
+pub fn hash_of(schema: &[u8]) -> u64 {
+    hash_bytes(&schema[..crate::format::tables::tables_len(schema)])
+}
+
+/// The canonical encoding of a layout tree, as stored in files: its tables,
+/// then the notes of its fields' earlier names and defaults.
+///
+/// ```
+/// use mmf_runtime::{schema, Mapped};
+/// let bytes = schema::encode(<Vec<String> as Mapped>::LAYOUT);
+/// assert_eq!(schema::hash_of(&bytes), <Vec<String> as Mapped>::SCHEMA_HASH);
 /// assert_eq!(&bytes[..4], b"MMFS");
 /// ```
 pub fn encode(layout: &Layout) -> Vec<u8> {
+    encode_renamed(layout, &[])
+}
+
+/// [`encode`], with the root type's earlier names
+/// ([`Mapped::RENAMED_FROM`](crate::Mapped::RENAMED_FROM)) in the notes, as
+/// files hold it.
+///
+/// ```
+/// use mmf_runtime::{schema, Mapped};
+/// let plain = schema::encode(<u8 as Mapped>::LAYOUT);
+/// let renamed = schema::encode_renamed(<u8 as Mapped>::LAYOUT, &["Byte"]);
+/// assert_eq!(schema::hash_of(&plain), schema::hash_of(&renamed));
+/// assert!(renamed.len() > plain.len());
+/// ```
+pub fn encode_renamed(layout: &Layout, root_renamed_from: &[&str]) -> Vec<u8> {
     let mut e = Encoder { out: &mut [], len: 0, hash: FNV_OFFSET };
     e.schema(layout);
     let mut out = vec![0; e.len];
     let mut e = Encoder { out: &mut out, len: 0, hash: FNV_OFFSET };
     e.schema(layout);
+    crate::format::notes::append(&mut out, layout, root_renamed_from);
     out
 }
 

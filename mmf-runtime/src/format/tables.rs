@@ -4,9 +4,10 @@
 
 use crate::format::error::{Error, Result};
 use crate::format::layout::Scalar;
+use crate::format::notes::{self, Notes};
 
 pub(crate) const MAGIC: &[u8; 4] = b"MMFS";
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 pub(crate) const HEADER_LEN: usize = 32;
 pub(crate) const TYPE_LEN: usize = 40;
 pub(crate) const FIELD_LEN: usize = 24;
@@ -72,7 +73,10 @@ pub(crate) fn unreadable(at: usize, problem: impl Into<String>) -> Error {
 /// The tables of an embedded schema (see [`crate::schema`]), located and
 /// size-checked; records are read from them by index.
 pub(crate) struct SchemaTables<'a> {
+    /// The tables, without the notes.
     bytes: &'a [u8],
+    /// The notes; empty if there are none.
+    notes: &'a [u8],
     counts: [u32; 3],
     /// Where the field, variant and name tables start.
     starts: [usize; 3],
@@ -84,6 +88,21 @@ fn le_u32(bytes: &[u8], at: usize) -> u32 {
 
 fn le_u64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// How many of a schema's bytes are its tables (the rest are its notes),
+/// as its header says; all of them if it has no readable header.
+pub(crate) fn tables_len(bytes: &[u8]) -> usize {
+    if bytes.len() < HEADER_LEN || &bytes[..4] != MAGIC {
+        return bytes.len();
+    }
+    let [types, fields, variants, names] = [8, 12, 16, 20].map(|at| le_u32(bytes, at) as u64);
+    let len = HEADER_LEN as u64
+        + TYPE_LEN as u64 * types
+        + FIELD_LEN as u64 * fields
+        + VARIANT_LEN as u64 * variants
+        + names;
+    len.min(bytes.len() as u64) as usize
 }
 
 impl<'a> SchemaTables<'a> {
@@ -102,21 +121,35 @@ impl<'a> SchemaTables<'a> {
         let field_start = HEADER_LEN as u64 + TYPE_LEN as u64 * types;
         let variant_start = field_start + FIELD_LEN as u64 * fields;
         let name_start = variant_start + VARIANT_LEN as u64 * variants;
-        if name_start + names != bytes.len() as u64 {
-            let need = name_start + names;
+        let end = name_start + names;
+        let (len, notes_start) = (bytes.len() as u64, end.next_multiple_of(8));
+        if end != len && notes_start >= len {
             return Err(unreadable(
                 8,
-                format!("its tables need {need} bytes, it has {}", bytes.len()),
+                format!(
+                    "its tables need {end} bytes, then, if it has notes, padding to a multiple of 8 and the notes; it has {len}"
+                ),
             ));
         }
         // All inside `bytes`, so they fit in `usize`.
-        let (field_start, variant_start, name_start) =
-            (field_start as usize, variant_start as usize, name_start as usize);
+        let (field_start, variant_start, name_start, end) =
+            (field_start as usize, variant_start as usize, name_start as usize, end as usize);
+        let notes = if end == bytes.len() { &[][..] } else { &bytes[notes_start as usize..] };
         Ok(SchemaTables {
-            bytes,
+            bytes: &bytes[..end],
+            notes,
             counts: [types as u32, fields as u32, variants as u32],
             starts: [field_start, variant_start, name_start],
         })
+    }
+
+    /// The notes (see [`crate::format::notes`]), if the schema has them.
+    pub(crate) fn notes(&self) -> Result<Option<Notes<'a>>> {
+        if self.notes.is_empty() {
+            return Ok(None);
+        }
+        let start = self.bytes.len().next_multiple_of(8);
+        notes::read(self.notes, start, self.counts[1]).map(Some)
     }
 
     fn name(&self, record: usize) -> Result<&'a str> {
@@ -186,6 +219,7 @@ impl<'a> SchemaTables<'a> {
             let field_type = le_u32(self.bytes, at + 16);
             let field_type = self.range(0, field_type, 1, Some(ty.index), at)?.start;
             fields.push(FieldRecord {
+                index: i,
                 name: self.name(at)?,
                 offset: le_u64(self.bytes, at + 8),
                 ty: self.type_record(field_type)?,
@@ -225,6 +259,8 @@ pub(crate) struct TypeRecord<'a> {
 
 /// One field of a struct record, with its type's record.
 pub(crate) struct FieldRecord<'a> {
+    /// Its index in the field table.
+    pub(crate) index: u32,
     pub(crate) name: &'a str,
     pub(crate) offset: u64,
     pub(crate) ty: TypeRecord<'a>,
