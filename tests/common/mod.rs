@@ -94,12 +94,14 @@ pub mod later {
             }
         }
 
-        /// What the earlier version reads from a file of this one: the
-        /// renamed field is not found under its old name.
+        /// What the earlier version reads from a file of this one: what it
+        /// does not know is left out, and the renamed field found by its
+        /// old name, which the file's notes give.
         pub fn to_earlier(&self) -> super::HikingDatabase {
             let coord = |c: &Coord| super::Coord { x: c.x, y: c.y, z: c.z };
+            // `day` was `date`, and the file's notes say so.
             let hike = |h: &Hike| super::Hike {
-                date: String::new(),
+                date: h.day.clone(),
                 description: String::new(),
                 gps_track: h.gps_track.iter().map(coord).collect(),
             };

@@ -5,7 +5,7 @@
 use core::fmt;
 
 use crate::access::mapped::Mapped;
-use crate::dynamic::decode::DynLayout;
+use crate::dynamic::decode::{DynLayout, decode_schema};
 use crate::dynamic::resolve::{Program, resolve_against, root_mismatch};
 use crate::format::error::Result;
 use crate::format::layout::Layout;
@@ -17,8 +17,8 @@ pub enum Verdict {
     Reads,
     /// Every file of the other version for which these hold, by field path:
     /// the files must not hold a variant the reader lacks, and where the
-    /// reader is known by its schema alone, a field the files lack must have
-    /// a default in its code (the schema cannot say).
+    /// reader is known by a schema without notes, a field the files lack
+    /// must have a default in its code (such a schema cannot say).
     ReadsIf(Vec<String>),
     /// No file of the other version: why, by field path.
     Refuses(Vec<String>),
@@ -93,9 +93,10 @@ impl fmt::Display for Compatibility {
 /// How the program that wrote schema `old` and the one that wrote schema
 /// `new` get along: each schema as `mmf schema --binary FILE` saves it (or
 /// [`encode`](crate::schema::encode) makes it). Both programs are known by
-/// their schemas alone, so defaults and earlier names, which schemas do not
-/// hold, are conditions or renames are a removal and an addition; see
-/// [`compatibility_with`] for the program at hand.
+/// their schemas, whose notes hold their defaults and earlier names: the
+/// verdicts are those of opening the files. (A schema without notes, as
+/// version 2 wrote them, leaves defaults as conditions, and a rename is a
+/// removal and an addition.)
 ///
 /// # Errors
 ///
@@ -116,8 +117,14 @@ impl fmt::Display for Compatibility {
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn compatibility(old: &[u8], new: &[u8]) -> Result<Compatibility> {
-    let (old_layout, new_layout) = (DynLayout::decode(old)?, DynLayout::decode(new)?);
-    Ok(judge(old, &old_layout, new, &new_layout, None))
+    let (old_layout, old_names) = decode_schema(old)?;
+    let (new_layout, new_names) = decode_schema(new)?;
+    let [old_names, new_names] = [&old_names, &new_names].map(|n| names(n));
+    Ok(judge((old, &old_layout, &old_names), (new, &new_layout, &new_names), None))
+}
+
+fn names(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
 }
 
 /// How this program's type `T` (the new version) and the program that
@@ -143,10 +150,11 @@ pub fn compatibility(old: &[u8], new: &[u8]) -> Result<Compatibility> {
 /// # Ok::<(), mmf_runtime::Error>(())
 /// ```
 pub fn compatibility_with<T: Mapped>(old: &[u8]) -> Result<Compatibility> {
-    let old_layout = DynLayout::decode(old)?;
+    let (old_layout, old_names) = decode_schema(old)?;
     let new = crate::format::schema::encode(T::LAYOUT);
     let new_layout = DynLayout::from_layout(T::LAYOUT);
-    Ok(judge(old, &old_layout, &new, &new_layout, Some((T::LAYOUT, T::RENAMED_FROM))))
+    let old = (old, &old_layout, &names(&old_names)[..]);
+    Ok(judge(old, (&new, &new_layout, T::RENAMED_FROM), Some(T::LAYOUT)))
 }
 
 /// Panics, with the report of [`compatibility_with`], unless this
@@ -176,17 +184,18 @@ pub fn assert_compatible<T: Mapped>(old: &[u8]) {
     }
 }
 
-/// The verdicts; `rust` is the newer program's Rust layout and earlier
-/// names of its root type, if known.
+/// The verdicts, from each side's schema, its layout and its root's earlier
+/// names; `rust` is the newer program's Rust layout, if known.
 fn judge(
-    old: &[u8],
-    old_layout: &DynLayout,
-    new: &[u8],
-    new_layout: &DynLayout,
-    rust: Option<(&'static Layout, &[&str])>,
+    (old, old_layout, old_names): (&[u8], &DynLayout, &[&str]),
+    (new, new_layout, new_names): (&[u8], &DynLayout, &[&str]),
+    rust: Option<&'static Layout>,
 ) -> Compatibility {
-    let verdict = |file: &DynLayout, program: Program<'_>, earlier_names: &[&str]| {
-        if let Some(problem) = root_mismatch(&file.name, &program.layout.name, earlier_names) {
+    let verdict = |(file, file_names): (&DynLayout, &[&str]),
+                   program: Program<'_>,
+                   program_names: &[&str]| {
+        let names = ((&file.name[..], file_names), (&program.layout.name[..], program_names));
+        if let Some(problem) = root_mismatch(names.0, names.1) {
             return Verdict::Refuses(vec![problem]);
         }
         match resolve_against(file, program) {
@@ -195,14 +204,17 @@ fn judge(
             Ok(resolved) => Verdict::ReadsIf(resolved.conditions),
         }
     };
-    let (layout, earlier_names) = rust.map_or((None, &[][..]), |(l, names)| (Some(l), names));
     Compatibility {
         differences: crate::format::diff::compare(old, new, ["old", "new"], usize::MAX).0,
         new_reads_old: verdict(
-            old_layout,
-            Program { layout: new_layout, rust: layout },
-            earlier_names,
+            (old_layout, old_names),
+            Program { layout: new_layout, rust },
+            new_names,
         ),
-        old_reads_new: verdict(new_layout, Program { layout: old_layout, rust: None }, &[]),
+        old_reads_new: verdict(
+            (new_layout, new_names),
+            Program { layout: old_layout, rust: None },
+            old_names,
+        ),
     }
 }

@@ -9,7 +9,7 @@ use crate::access::evolve::{Evolved, NOT_DIRECT, Shape, Source, Spread};
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::access::validate::{check_header, read_root, view_root};
-use crate::dynamic::decode::{DynField, DynKind, DynLayout};
+use crate::dynamic::decode::{DynField, DynKind, DynLayout, decode_schema};
 use crate::dynamic::validate::validate_by;
 use crate::format::error::{Error, Result};
 use crate::format::header::Header;
@@ -46,7 +46,7 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     let data = file.prefix(header.data_len);
     // SAFETY: the caller's promise.
     let Ok(Some(schema)) = (unsafe { header.schema_bytes(data) }) else { return Err(mismatch) };
-    let file_layout = DynLayout::decode(schema)?;
+    let (file_layout, file_root_names) = decode_schema(schema)?;
     // The program's types may need less alignment than the file's.
     let align = file_layout.max_align() as usize;
     if !(file.base() as usize).is_multiple_of(align) {
@@ -56,7 +56,8 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     // earlier one: a file of another root type is a mistake far more often
     // than a rename.
     let resolved = match resolve(&file_layout, T::LAYOUT).and_then(|r| {
-        match root_mismatch(&file_layout.name, T::LAYOUT.name, T::RENAMED_FROM) {
+        let file_names: Vec<&str> = file_root_names.iter().map(String::as_str).collect();
+        match root_mismatch((&file_layout.name, &file_names), (T::LAYOUT.name, T::RENAMED_FROM)) {
             None => Ok(r),
             Some(problem) => Err(vec![problem]),
         }
@@ -97,10 +98,16 @@ pub(crate) unsafe fn check_for<T: Mapped>(
 }
 
 /// Why a file whose root type is named `file` is not one of the program's
-/// root type `program` (or an earlier name of it, `earlier`), if it is not:
-/// fields find each other by name, and the root by its type's name.
-pub(crate) fn root_mismatch(file: &str, program: &str, earlier: &[&str]) -> Option<String> {
-    (file != program && !earlier.contains(&file)).then(|| {
+/// root type `program`, if it is not: fields find each other by name, and
+/// the root by its type's name, or an earlier name one side's notes give
+/// (each name comes with those earlier names).
+pub(crate) fn root_mismatch(
+    (file, file_earlier): (&str, &[&str]),
+    (program, program_earlier): (&str, &[&str]),
+) -> Option<String> {
+    let same =
+        file == program || program_earlier.contains(&file) || file_earlier.contains(&program);
+    (!same).then(|| {
         format!(
             "the root: the file's root type is `{file}`, this program's `{program}` (if `{program}` is `{file}` renamed, say so with `#[mmf(renamed_from = \"{file}\")]`)"
         )
@@ -522,13 +529,13 @@ impl Walk {
     ) -> Option<Box<[Source]>> {
         let rust = |i: usize| rust.and_then(|r| r.get(i));
         let found: Vec<_> =
-            (0..fields.len()).map(|i| find_field(file_fields, &fields[i].name, rust(i))).collect();
+            (0..fields.len()).map(|i| find_field(file_fields, fields, i, rust(i))).collect();
         if !file_fields.is_empty() && !fields.is_empty() && found.iter().all(Option::is_none) {
             return None;
         }
         let sources = found.into_iter().enumerate().map(|(i, file_field)| {
             let program = Program { layout: &fields[i].layout, rust: rust(i).map(|f| f.layout) };
-            self.field(file_field, &fields[i].name, (program, rust(i)), path, place)
+            self.field(file_field, &fields[i], (program, rust(i)), path, place)
         });
         Some(sources.collect())
     }
@@ -551,13 +558,13 @@ impl Walk {
         resolved
     }
 
-    /// Where the file holds the program's field `field_name` of layout
+    /// Where the file holds the program's field `program_field` of layout
     /// `program` (declared as `rust`, if known), found as `file_field`;
     /// else its default.
     fn field(
         &mut self,
         file_field: Option<&DynField>,
-        field_name: &str,
+        program_field: &DynField,
         (program, rust): (Program<'_>, Option<&'static FieldLayout>),
         path: &mut String,
         place: Place,
@@ -566,7 +573,7 @@ impl Walk {
         if !path.is_empty() {
             path.push('.');
         }
-        path.push_str(field_name);
+        path.push_str(&program_field.name);
         let name = &program.layout.name;
         let source = match (file_field, rust) {
             (Some(file_field), _) => {
@@ -581,7 +588,12 @@ impl Walk {
             (None, Some(FieldLayout { default: Some(default), .. })) => {
                 Source::Missing((default.0)())
             }
-            (None, Some(_)) => {
+            (None, None) if program_field.notes.as_ref().is_some_and(|n| n.default.is_some()) => {
+                // Known by its schema, whose notes hold the default: a
+                // verdict only, so the image is not needed.
+                Source::Missing(DefaultImage::zeroed(0))
+            }
+            (None, Some(_)) | (None, None) if program_field.notes.is_some() || rust.is_some() => {
                 self.problem(
                     path,
                     format!(
@@ -590,7 +602,7 @@ impl Walk {
                 );
                 Source::Missing(DefaultImage::zeroed(0))
             }
-            (None, None) => {
+            (None, _) => {
                 // Known by its schema only: whether it has a default is not.
                 if !has_builtin_default(program.layout) {
                     self.condition(
@@ -666,18 +678,33 @@ fn has_builtin_default(layout: &DynLayout) -> bool {
     }
 }
 
-/// The file's field that holds the program's field `name` (declared as
-/// `rust`, if known): by its name, else by an earlier name.
+/// The file's field that holds the program's field `fields[index]`
+/// (declared as `rust`, if known): by its name, else by an earlier name of
+/// it (the program's rename: an older file), else the field, of a name the
+/// program does not use, that the file's notes say was once called so (the
+/// file's rename: a newer file).
 fn find_field<'f>(
     file_fields: &'f [DynField],
-    name: &str,
+    fields: &[DynField],
+    index: usize,
     rust: Option<&FieldLayout>,
 ) -> Option<&'f DynField> {
-    let earlier = rust.map_or(&[][..], |f| f.renamed_from);
-    file_fields
-        .iter()
-        .find(|f| f.name == name)
-        .or_else(|| earlier.iter().find_map(|old| file_fields.iter().find(|f| f.name == *old)))
+    let field = &fields[index];
+    let by_name = |name: &str| file_fields.iter().find(|f| f.name == name);
+    let earlier_names = || -> Option<&'f DynField> {
+        match (rust, &field.notes) {
+            (Some(rust), _) => rust.renamed_from.iter().find_map(|old| by_name(old)),
+            (None, Some(notes)) => notes.renamed_from.iter().find_map(|old| by_name(old)),
+            (None, None) => None,
+        }
+    };
+    let renamed_in_file = || {
+        file_fields.iter().find(|f| {
+            f.notes.as_ref().is_some_and(|n| n.renamed_from.contains(&field.name))
+                && !fields.iter().any(|p| p.name == f.name)
+        })
+    };
+    by_name(&field.name).or_else(earlier_names).or_else(renamed_in_file)
 }
 
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {

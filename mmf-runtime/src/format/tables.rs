@@ -123,18 +123,14 @@ impl<'a> SchemaTables<'a> {
         let name_start = variant_start + VARIANT_LEN as u64 * variants;
         let end = name_start + names;
         let (len, notes_start) = (bytes.len() as u64, end.next_multiple_of(8));
-        if end != len && notes_start >= len {
-            return Err(unreadable(
-                8,
-                format!(
-                    "its tables need {end} bytes, then, if it has notes, padding to a multiple of 8 and the notes; it has {len}"
-                ),
-            ));
+        if end > len {
+            return Err(unreadable(8, format!("its tables need {end} bytes, it has {len}")));
         }
         // All inside `bytes`, so they fit in `usize`.
         let (field_start, variant_start, name_start, end) =
             (field_start as usize, variant_start as usize, name_start as usize, end as usize);
-        let notes = if end == bytes.len() { &[][..] } else { &bytes[notes_start as usize..] };
+        // What follows the tables' padding is the notes.
+        let notes = bytes.get(notes_start as usize..).unwrap_or_default();
         Ok(SchemaTables {
             bytes: &bytes[..end],
             notes,
