@@ -23,6 +23,73 @@ fn the_embedded_schema_decodes_to_the_rust_layout() {
     check::<Option<Weather>>();
 }
 
+/// Walks a Rust layout and its decoded schema side by side and checks each
+/// field's notes against the Rust field: the notes follow the field records'
+/// order through structs, maps, enums' variants and recursive types.
+fn check_notes(rust: &mmf::Layout, decoded: &DynLayout, root: &DynLayout, fields: &mut usize) {
+    use mmf::{DynKind, Kind};
+    let pair_fields = |rust: &[mmf::FieldLayout], decoded: &[mmf::DynField], fields: &mut usize| {
+        assert_eq!(rust.len(), decoded.len());
+        for (r, d) in rust.iter().zip(decoded) {
+            assert_eq!(r.name, d.name);
+            let notes = d.notes.as_ref().expect("every field of a schema mmf writes has notes");
+            assert_eq!(notes.renamed_from, r.renamed_from, "{}", r.name);
+            let default = d.default_value(root);
+            assert_eq!(r.default.is_some(), default.is_some(), "the default of {}", r.name);
+            *fields += 1;
+            check_notes(r.layout, &d.layout, root, fields);
+        }
+    };
+    match (&rust.kind, &decoded.kind) {
+        (Kind::Struct(r), DynKind::Struct(d)) => pair_fields(r, d, fields),
+        (Kind::Enum { variants: r, .. }, DynKind::Enum { variants: d, .. }) => {
+            for (r, d) in r.iter().zip(d) {
+                pair_fields(r.fields, d.fields(), fields);
+            }
+        }
+        (
+            Kind::List(r) | Kind::Option(r) | Kind::Box(r),
+            DynKind::List(d) | DynKind::Option(d) | DynKind::Box(d),
+        ) => check_notes(r, d, root, fields),
+        (Kind::Array { element: r, .. }, DynKind::Array { element: d, .. }) => {
+            check_notes(r, d, root, fields)
+        }
+        (Kind::Map { key, value, .. }, DynKind::Map { key: k, value: v, .. }) => {
+            check_notes(key, k, root, fields);
+            if let (Some(r), Some(d)) = (value, v) {
+                check_notes(r, d, root, fields);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The struct and variant fields reachable from `Everything`, once per place.
+const EVERYTHING_FIELDS: usize = 165;
+
+#[test]
+fn notes_hold_every_fields_earlier_names_and_default() {
+    fn check<T: Mapped>(expected_fields: usize) {
+        let decoded = DynLayout::decode(&mmf::schema::encode(T::LAYOUT)).unwrap();
+        let mut fields = 0;
+        check_notes(T::LAYOUT, &decoded, &decoded, &mut fields);
+        assert_eq!(fields, expected_fields, "{}", T::LAYOUT.name);
+    }
+    check::<Everything>(EVERYTHING_FIELDS);
+    // Database 3, hike 4, coordinate 4 (twice: in the track and the summit).
+    check::<common::later::HikingDatabase>(3 + 4 + 4 + 4);
+    let decoded = DynLayout::decode(&mmf::schema::encode(common::later::HikingDatabase::LAYOUT));
+    let decoded = decoded.unwrap();
+    let mmf::DynKind::Struct(fields) = &decoded.kind else { panic!("a struct") };
+    assert_eq!(fields[2].default_value(&decoded).unwrap().as_str(), Some("unknown"));
+    // A default's value, as the program declared it.
+    let decoded = DynLayout::decode(&mmf::schema::encode(common::later::Hike::LAYOUT)).unwrap();
+    let mmf::DynKind::Struct(fields) = &decoded.kind else { panic!("a struct") };
+    let day = &fields[0];
+    assert_eq!(day.notes.as_ref().unwrap().renamed_from, ["date"]);
+    assert_eq!(day.default_value(&decoded).unwrap().as_str(), Some(""));
+}
+
 #[test]
 fn values_are_found_by_name_index_and_path() -> Result<(), Error> {
     let value = everything();
