@@ -6,6 +6,7 @@
 //! options and arrays by their elements. The walk stops at the nesting depth
 //! the decoder allows, so a hostile schema cannot make it recurse without end.
 
+use crate::format::notes::Notes;
 use crate::format::tables::{
     FieldRecord, SchemaTables, TAG_ARRAY, TAG_BOX, TAG_DATA_ENUM, TAG_ENUM, TAG_HASH_MAP, TAG_LIST,
     TAG_OPTION, TAG_RECURSIVE, TAG_SORTED_MAP, TAG_STR, TAG_STRUCT, TypeRecord, scalar_of_tag,
@@ -31,7 +32,8 @@ pub(crate) fn compare(a: &[u8], b: &[u8], sides: [&str; 2], shown: usize) -> (Ve
     let (Ok(first), Ok(second)) = (SchemaTables::new(a), SchemaTables::new(b)) else {
         return (Vec::new(), 0);
     };
-    let mut diff = Diff { first, second, sides, limit: shown, shown: Vec::new(), count: 0 };
+    let notes = [&first, &second].map(|t| t.notes().ok().flatten());
+    let mut diff = Diff { first, second, notes, sides, limit: shown, shown: Vec::new(), count: 0 };
     if let (Ok(a), Ok(b)) = (diff.first.type_record(0), diff.second.type_record(0)) {
         diff.walk("", &a, &b, 0);
     }
@@ -42,6 +44,8 @@ pub(crate) fn compare(a: &[u8], b: &[u8], sides: [&str; 2], shown: usize) -> (Ve
 struct Diff<'a> {
     first: SchemaTables<'a>,
     second: SchemaTables<'a>,
+    /// Each side's notes, if it has readable ones: where renames show.
+    notes: [Option<Notes<'a>>; 2],
     sides: [&'a str; 2],
     limit: usize,
     shown: Vec<String>,
@@ -127,13 +131,32 @@ impl<'a> Diff<'a> {
             return;
         };
         let dot = if path.is_empty() { "" } else { "." };
+        // A field of one name on each side that the notes of either say was
+        // once called as the other one is renamed.
+        let lacks = |fields: &[FieldRecord<'a>], name: &str| fields.iter().all(|f| f.name != name);
+        let mut renamed_in_a = Vec::new();
         for field in &in_b {
             let at = format!("{path}{dot}{}", field.name);
-            match in_a.iter().find(|f| f.name == field.name) {
+            let renamed = in_a.iter().find(|old| {
+                lacks(&in_b, old.name)
+                    && lacks(&in_a, field.name)
+                    && (self.earlier_names(1, field).contains(&old.name)
+                        || self.earlier_names(0, old).contains(&field.name))
+            });
+            match in_a.iter().find(|f| f.name == field.name).or(renamed) {
                 None => {
                     let ty = describe(&self.second, &field.ty, 0);
                     let [sa, sb] = self.sides;
                     self.note(&at, format!("{ty}, new in {sb}: {sa} lacks it"));
+                }
+                Some(old) if old.name != field.name => {
+                    let [sa, sb] = self.sides;
+                    self.note(
+                        &at,
+                        format!("renamed: `{}` in {sa}, `{}` in {sb}", old.name, field.name),
+                    );
+                    renamed_in_a.push(old.index);
+                    self.walk(&at, &old.ty, &field.ty, depth + 1);
                 }
                 Some(old) => {
                     let before = self.count;
@@ -146,12 +169,19 @@ impl<'a> Diff<'a> {
                 }
             }
         }
-        for field in in_a.iter().filter(|f| in_b.iter().all(|p| p.name != f.name)) {
+        let gone = |f: &&FieldRecord<'a>| lacks(&in_b, f.name) && !renamed_in_a.contains(&f.index);
+        for field in in_a.iter().filter(gone) {
             let ty = describe(&self.first, &field.ty, 0);
             let at = format!("{path}{dot}{}", field.name);
             let [sa, sb] = self.sides;
             self.note(&at, format!("{ty}, in {sa} only: {sb} has no such field"));
         }
+    }
+
+    /// The earlier names side `side` (0: the first) gives `field` in its notes.
+    fn earlier_names(&self, side: usize, field: &FieldRecord<'a>) -> &[&'a str] {
+        let note = self.notes[side].as_ref().and_then(|n| n.fields.get(field.index as usize));
+        note.map_or(&[], |n| &n.renamed_from)
     }
 
     fn variants(&mut self, path: &str, a: &TypeRecord<'a>, b: &TypeRecord<'a>, depth: u32) {
