@@ -270,6 +270,10 @@ fn fields_of(
         } else {
             format!("{}: {},", field.name, field.layout)
         };
+        // Earlier names, as the schema's notes give them.
+        for old in field.notes.iter().flat_map(|n| &n.renamed_from) {
+            writeln!(out, "{pad}#[mmf(renamed_from = {old:?})]")?;
+        }
         writeln!(
             out,
             "{pad}{decl:<40} // offset {}, {}{}",

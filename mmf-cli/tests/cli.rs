@@ -280,7 +280,8 @@ mod later {
 
     #[derive(Mapped, Debug, Clone, PartialEq)]
     pub struct Hike {
-        pub date: String,
+        #[mmf(renamed_from = "date")]
+        pub day: String,
         pub difficulty: Difficulty,
         pub summit: Option<u32>,
         pub gps_track: Vec<Coord>,
@@ -318,11 +319,15 @@ fn diff_lists_what_changed_between_files_and_saved_schemas() {
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         format!(
-            "hikes[_].difficulty: variant `Medium` is new in {b}\n\
+            "hikes[_].day: renamed: `date` in {a}, `day` in {b}\n\
+             hikes[_].difficulty: variant `Medium` is new in {b}\n\
              hikes[_].summit?: u16 in {a}, u32 in {b}\n\
              hikes[_].gps_track[_].t: u64, new in {b}: {a} lacks it\n"
         )
     );
+    // The new file's schema shows the earlier name, as its notes hold it.
+    let out = stdout(&mmf(&["schema"], &new));
+    assert!(out.contains("    #[mmf(renamed_from = \"date\")]\n    day: String,"), "{out}");
 
     let mut same = Command::new(env!("CARGO_BIN_EXE_mmf"));
     same.arg("diff").arg(&old).arg(&saved);
@@ -350,6 +355,7 @@ fn compat_says_per_direction_which_program_reads_which_files() {
          new files in the old program: no\n  \
          - hikes[_].summit?: the file stores `u32`, this program reads `u16` (a number can only widen, as a struct's field, to a type that holds all its values)\n\
          differences:\n  \
+         - hikes[_].day: renamed: `date` in old, `day` in new\n  \
          - hikes[_].difficulty: variant `Medium` is new in new\n  \
          - hikes[_].summit?: u16 in old, u32 in new\n  \
          - hikes[_].gps_track[_].t: u64, new in new: old lacks it\n"
