@@ -184,7 +184,7 @@
 /// | `#[mmf(bound = "…")]` | generic struct or enum | the where predicates instead of the inferred `T: Mapped` |
 /// | `#[mmf(frozen)]` | struct | the layout never changes: lists of it hand out stored forms |
 /// | `#[mmf(default = expr)]` | field (of a struct or an enum's variant) | what a file written before the field existed reads as |
-/// | `#[mmf(renamed_from = "old")]` | field (of a struct or an enum's variant), struct, enum | an earlier name, by which files of older versions are read |
+/// | `#[mmf(renamed_from = "old")]` | field (of a struct or an enum's variant), struct, enum | an earlier name, by which files of older versions are read; files keep it, so older programs read newer files' renamed fields too |
 /// | `#[mmf(other)]` | variant without fields | values of variants this program does not know read as it |
 ///
 /// # Example
