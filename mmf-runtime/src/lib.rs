@@ -75,7 +75,7 @@ pub mod schema {
     pub use crate::dynamic::compat::{
         Compatibility, Verdict, assert_compatible, compatibility, compatibility_with,
     };
-    pub use crate::dynamic::decode::notes_problem;
+    pub use crate::dynamic::validate::notes_problem;
     pub use crate::format::schema::*;
 }
 

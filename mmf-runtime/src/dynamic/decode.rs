@@ -9,9 +9,6 @@
 
 use std::fmt;
 
-use crate::access::file_ref::FileRef;
-use crate::dynamic::validate::validate_default;
-use crate::dynamic::value::DynValue;
 use crate::format::error::Result;
 use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, MAX_ALIGN, Scalar};
 use crate::format::notes::FieldNote;
@@ -134,21 +131,6 @@ pub struct FieldNotes {
     pub(crate) default: Option<DefaultImage>,
 }
 
-impl DynField {
-    /// The value a file without this field reads as (its
-    /// `#[mmf(default = …)]`, else its type's `Default`), if the schema's
-    /// notes say; `root` is the tree the field belongs to. See [`FieldNotes`].
-    pub fn default_value<'a>(&'a self, root: &'a DynLayout) -> Option<DynValue<'a>> {
-        let image = self.notes.as_ref()?.default.as_ref()?;
-        Some(DynValue {
-            layout: &self.layout,
-            root,
-            file: FileRef::new(image.bytes()),
-            at: DefaultImage::ROOT as u64,
-        })
-    }
-}
-
 /// One variant of an enum in a [`DynLayout`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynVariant {
@@ -172,108 +154,27 @@ impl DynVariant {
     }
 }
 
-/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
-/// root type's earlier names, if its notes say.
-///
-/// Notes that cannot be read, or hold a default that is not a value of its
-/// field's type, are left out, as if the schema had none: they lie outside
-/// the hashed bytes, and a file's values do not depend on them.
-pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
+/// An embedded schema's layout and, if `with_notes` and its notes can be
+/// read, the notes on its fields and its root's earlier names (the
+/// defaults in them not yet validated: see `validate::decode_schema`).
+pub(crate) fn decode_parts(
+    schema: &[u8],
+    with_notes: bool,
+) -> Result<(DynLayout, Option<Vec<String>>)> {
     let tables = SchemaTables::new(schema)?;
-    if let Ok(Some(notes)) = tables.notes() {
+    if with_notes && let Ok(Some(notes)) = tables.notes() {
         let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
         let layout = tables.layout(0, &mut walk, false)?;
-        if check_defaults(&layout, &layout, &mut String::new()).is_ok() {
-            let root_names = notes.root_renamed_from.into_iter().map(str::to_owned).collect();
-            return Ok((layout, root_names));
-        }
+        let root_names = notes.root_renamed_from.into_iter().map(str::to_owned).collect();
+        return Ok((layout, Some(root_names)));
     }
-    Ok((tables.layout(0, &mut Walk::default(), false)?, Vec::new()))
-}
-
-/// Why readers leave out an embedded schema's notes (the earlier names and
-/// defaults that follow its tables, outside the hashed bytes): they cannot
-/// be read, or a default is not a value of its field's type. `None` if they
-/// are read, or if the schema has none or cannot be read at all.
-///
-/// ```
-/// use mmf_runtime::{Mapped, schema};
-///
-/// #[derive(mmf_derive::Mapped)]
-/// #[mmf(crate = "mmf_runtime")]
-/// struct Summit {
-///     #[mmf(default = true)]
-///     climbed: bool,
-/// }
-///
-/// let mut bytes = schema::encode(Summit::LAYOUT);
-/// assert!(schema::notes_problem(&bytes).is_none());
-/// *bytes.last_mut().unwrap() = 2; // the default of `climbed`, a `bool`
-/// let problem = schema::notes_problem(&bytes).unwrap();
-/// assert!(problem.to_string().contains("climbed"), "{problem}");
-/// // Readers leave such notes out: the file's values do not depend on them.
-/// assert!(mmf_runtime::DynLayout::decode(&bytes).is_ok());
-/// ```
-pub fn notes_problem(schema: &[u8]) -> Option<crate::Error> {
-    let tables = SchemaTables::new(schema).ok()?;
-    let notes = match tables.notes() {
-        Ok(notes) => notes?,
-        Err(e) => return Some(e),
-    };
-    let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
-    let layout = tables.layout(0, &mut walk, false).ok()?;
-    check_defaults(&layout, &layout, &mut String::new()).err()
-}
-
-/// Validates the defaults in the notes of `layout` (a node of `root`) and
-/// below it, each as a value of its field's layout; `path` names `layout`.
-fn check_defaults(layout: &DynLayout, root: &DynLayout, path: &mut String) -> Result<()> {
-    let step = |inner: &DynLayout, segment: &str, path: &mut String| {
-        let len = path.len();
-        path.push_str(segment);
-        let checked = check_defaults(inner, root, path);
-        path.truncate(len);
-        checked
-    };
-    match &layout.kind {
-        DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => Ok(()),
-        DynKind::List(inner) | DynKind::Array { element: inner, .. } => step(inner, "[_]", path),
-        DynKind::Option(inner) | DynKind::Box(inner) => step(inner, "", path),
-        DynKind::Map { key, value, .. } => {
-            step(key, ".key", path)?;
-            value.as_deref().map_or(Ok(()), |value| step(value, "[_]", path))
-        }
-        DynKind::Struct(fields) => fields.iter().try_for_each(|field| {
-            let dot = if path.is_empty() { "" } else { "." };
-            let at = format!("{dot}{}", field.name);
-            if let Some(default) = field.default_value(root) {
-                validate_default(default).map_err(|e| {
-                    unreadable(0, format!("the default of {path}{at} in its notes: {e}"))
-                })?;
-            }
-            step(&field.layout, &at, path)
-        }),
-        DynKind::Enum { variants, .. } => {
-            variants.iter().try_for_each(|v| step(&v.payload, &format!("({})", v.name), path))
-        }
-    }
+    Ok((tables.layout(0, &mut Walk::default(), false)?, None))
 }
 
 /// How deep an embedded schema may nest types.
 const MAX_DEPTH: u32 = 64;
 
 impl DynLayout {
-    /// Reads an embedded schema (the encoding [`crate::schema`] describes),
-    /// checking that it describes layouts mmf could have written: sizes,
-    /// alignments and field offsets that fit together.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
-    pub fn decode(schema: &[u8]) -> Result<DynLayout> {
-        decode_schema(schema).map(|(layout, _)| layout)
-    }
-
     /// The same tree as a Rust type's [`Layout`].
     pub fn from_layout(layout: &Layout) -> DynLayout {
         DynLayout::convert(layout, &mut Vec::new(), &mut 0, true)

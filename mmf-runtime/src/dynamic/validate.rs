@@ -3,11 +3,12 @@
 
 use crate::access::file_ref::FileRef;
 use crate::access::validate::Validator;
-use crate::dynamic::decode::{DynKind, DynLayout};
+use crate::dynamic::decode::{DynKind, DynLayout, decode_parts};
 use crate::dynamic::value::DynValue;
 use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::header::Header;
 use crate::format::layout::Scalar;
+use crate::format::tables::{SchemaTables, unreadable};
 
 /// What validation by schema checks beyond the layout.
 #[derive(Default)]
@@ -272,6 +273,100 @@ pub(crate) fn validate_default(value: DynValue<'_>) -> Result<()> {
     // SAFETY: `value.file` is an image the caller owns through a shared
     // borrow, so nothing writes it.
     unsafe { Validator::run(data, &header, layout.size, |v| validate(value, v, &rules)) }
+}
+
+impl DynLayout {
+    /// Reads an embedded schema (the encoding [`crate::schema`] describes),
+    /// checking that it describes layouts mmf could have written: sizes,
+    /// alignments and field offsets that fit together.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
+    pub fn decode(schema: &[u8]) -> Result<DynLayout> {
+        decode_schema(schema).map(|(layout, _)| layout)
+    }
+}
+
+/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
+/// root type's earlier names, if its notes say.
+///
+/// Notes that cannot be read, or hold a default that is not a value of its
+/// field's type, are left out, as if the schema had none: they lie outside
+/// the hashed bytes, and a file's values do not depend on them.
+pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
+    if let (layout, Some(root_names)) = decode_parts(schema, true)?
+        && check_defaults(&layout, &layout, &mut String::new()).is_ok()
+    {
+        return Ok((layout, root_names));
+    }
+    Ok((decode_parts(schema, false)?.0, Vec::new()))
+}
+
+/// Why readers leave out an embedded schema's notes (the earlier names and
+/// defaults that follow its tables, outside the hashed bytes): they cannot
+/// be read, or a default is not a value of its field's type. `None` if they
+/// are read, or if the schema has none or cannot be read at all.
+///
+/// ```
+/// use mmf_runtime::{Mapped, schema};
+///
+/// #[derive(mmf_derive::Mapped)]
+/// #[mmf(crate = "mmf_runtime")]
+/// struct Summit {
+///     #[mmf(default = true)]
+///     climbed: bool,
+/// }
+///
+/// let mut bytes = schema::encode(Summit::LAYOUT);
+/// assert!(schema::notes_problem(&bytes).is_none());
+/// *bytes.last_mut().unwrap() = 2; // the default of `climbed`, a `bool`
+/// let problem = schema::notes_problem(&bytes).unwrap();
+/// assert!(problem.to_string().contains("climbed"), "{problem}");
+/// // Readers leave such notes out: the file's values do not depend on them.
+/// assert!(mmf_runtime::DynLayout::decode(&bytes).is_ok());
+/// ```
+pub fn notes_problem(schema: &[u8]) -> Option<Error> {
+    let tables = SchemaTables::new(schema).ok()?;
+    if let Err(e) = tables.notes() {
+        return Some(e);
+    }
+    let (layout, _) = decode_parts(schema, true).ok()?;
+    check_defaults(&layout, &layout, &mut String::new()).err()
+}
+
+/// Validates the defaults in the notes of `layout` (a node of `root`) and
+/// below it, each as a value of its field's layout; `path` names `layout`.
+fn check_defaults(layout: &DynLayout, root: &DynLayout, path: &mut String) -> Result<()> {
+    let step = |inner: &DynLayout, segment: &str, path: &mut String| {
+        let len = path.len();
+        path.push_str(segment);
+        let checked = check_defaults(inner, root, path);
+        path.truncate(len);
+        checked
+    };
+    match &layout.kind {
+        DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => Ok(()),
+        DynKind::List(inner) | DynKind::Array { element: inner, .. } => step(inner, "[_]", path),
+        DynKind::Option(inner) | DynKind::Box(inner) => step(inner, "", path),
+        DynKind::Map { key, value, .. } => {
+            step(key, ".key", path)?;
+            value.as_deref().map_or(Ok(()), |value| step(value, "[_]", path))
+        }
+        DynKind::Struct(fields) => fields.iter().try_for_each(|field| {
+            let dot = if path.is_empty() { "" } else { "." };
+            let at = format!("{dot}{}", field.name);
+            if let Some(default) = field.default_value(root) {
+                validate_default(default).map_err(|e| {
+                    unreadable(0, format!("the default of {path}{at} in its notes: {e}"))
+                })?;
+            }
+            step(&field.layout, &at, path)
+        }),
+        DynKind::Enum { variants, .. } => {
+            variants.iter().try_for_each(|v| step(&v.payload, &format!("({})", v.name), path))
+        }
+    }
 }
 
 impl Rules {

@@ -4,9 +4,9 @@
 use std::fmt;
 
 use crate::access::file_ref::FileRef;
-use crate::dynamic::decode::{DynKind, DynLayout};
+use crate::dynamic::decode::{DynField, DynKind, DynLayout};
 use crate::format::error::{Error, Result};
-use crate::format::layout::Scalar;
+use crate::format::layout::{DefaultImage, Scalar};
 
 /// A value inside a file read by its embedded schema: where it is and what
 /// [`DynLayout`] it has. Reading it checks bounds again, so it never reads
@@ -679,6 +679,21 @@ impl<'k> Key<'k> {
             (Key::Scalar(S::Bool(a)), Key::Scalar(S::Bool(b))) => a.cmp(b),
             (Key::Scalar(S::Char(a)), Key::Scalar(S::Char(b))) => a.cmp(b),
             _ => return None,
+        })
+    }
+}
+
+impl DynField {
+    /// The value a file without this field reads as (its
+    /// `#[mmf(default = …)]`, else its type's `Default`), if the schema's
+    /// notes say; `root` is the tree the field belongs to. See [`FieldNotes`](crate::FieldNotes).
+    pub fn default_value<'a>(&'a self, root: &'a DynLayout) -> Option<DynValue<'a>> {
+        let image = self.notes.as_ref()?.default.as_ref()?;
+        Some(DynValue {
+            layout: &self.layout,
+            root,
+            file: FileRef::new(image.bytes()),
+            at: DefaultImage::ROOT as u64,
         })
     }
 }

@@ -20,9 +20,8 @@
 //! which is the tables' end rounded up to a multiple of 8. A schema whose
 //! tables have no field and whose root has no earlier name has no notes.
 
-use crate::format::error::Result;
+use crate::format::error::{Error, Result};
 use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, has_data};
-use crate::format::tables::unreadable;
 
 pub(crate) const NOTES_MAGIC: &[u8; 4] = b"MMFN";
 const NOTES_HEADER_LEN: usize = 16;
@@ -129,30 +128,33 @@ pub(crate) fn append(schema: &mut Vec<u8>, layout: &Layout, root_renamed_from: &
 /// Reads the notes `bytes`, which start at byte `start` of the schema and
 /// belong to tables of `field_count` field records.
 pub(crate) fn read(bytes: &[u8], start: usize, field_count: u32) -> Result<Notes<'_>> {
+    let unreadable = |at: usize, problem: &str| Error::SchemaUnreadable {
+        at: at as u64,
+        problem: format!("its notes: {problem}"),
+    };
     let slice = |offset: usize, len: usize| bytes.get(offset..).and_then(|rest| rest.get(..len));
     let le = |at: usize| -> Result<usize> {
         match slice(at, 4) {
             Some(b) => Ok(u32::from_le_bytes(b.try_into().expect("four bytes")) as usize),
-            None => Err(unreadable(start + at, "the notes end too early")),
+            None => Err(unreadable(start + at, "they end too early")),
         }
     };
     if bytes.get(..4) != Some(&NOTES_MAGIC[..]) || le(4)? != field_count as usize {
-        let problem =
-            format!("the notes must start with `MMFN` and the tables' {field_count} fields");
-        return Err(unreadable(start, problem));
+        let problem = format!("they must start with `MMFN` and the tables' {field_count} fields");
+        return Err(unreadable(start, &problem));
     }
     let names = |at: usize| -> Result<Vec<&str>> {
         let (mut offset, count) = (le(at)?, le(at + 4)?);
         // Each name takes at least its length's 4 bytes.
         if count > bytes.len() / 4 {
-            return Err(unreadable(start + at, "more earlier names than the notes can hold"));
+            return Err(unreadable(start + at, "more earlier names than they can hold"));
         }
         let mut names = Vec::with_capacity(count);
         for _ in 0..count {
             let len = le(offset)?;
             let name = slice(offset + 4, len);
-            let name = name
-                .ok_or_else(|| unreadable(start + at, "an earlier name ends outside the notes"))?;
+            let name =
+                name.ok_or_else(|| unreadable(start + at, "an earlier name ends outside them"))?;
             let name = core::str::from_utf8(name)
                 .map_err(|_| unreadable(start + offset, "an earlier name is not UTF-8"))?;
             names.push(name);
@@ -164,13 +166,13 @@ pub(crate) fn read(bytes: &[u8], start: usize, field_count: u32) -> Result<Notes
     let mut fields = Vec::with_capacity(field_count as usize);
     for i in 0..field_count as usize {
         let at = NOTES_HEADER_LEN + FIELD_NOTE_LEN * i;
-        let default =
-            match (le(at + 8)?, le(at + 12)?) {
-                (_, len) if len == NO_DEFAULT as usize => None,
-                (offset, len) => Some(slice(offset, len).ok_or_else(|| {
-                    unreadable(start + at + 8, "a default lies outside the notes")
-                })?),
-            };
+        let default = match (le(at + 8)?, le(at + 12)?) {
+            (_, len) if len == NO_DEFAULT as usize => None,
+            (offset, len) => Some(
+                slice(offset, len)
+                    .ok_or_else(|| unreadable(start + at + 8, "a default lies outside them"))?,
+            ),
+        };
         fields.push(FieldNote { renamed_from: names(at)?, default });
     }
     Ok(Notes { root_renamed_from, fields })
