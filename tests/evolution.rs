@@ -960,3 +960,62 @@ fn an_enum_with_data_renames_and_defaults_variant_fields_and_reads_unknown_varia
     let image = mmf::Image::<v3::Journal>::new(&bytes).unwrap();
     assert!(matches!(image.root().entries().get(5), Some(v3::EntryView::Unknown)));
 }
+
+/// Rewriting `old` (an image of another version) by the schema of `New`
+/// alone gives, byte for byte, the image the typed upgrade writes: reading
+/// it with `New` and writing the value anew.
+fn upgrades_by_schema_as_by_type<New: Mapped>(old: &[u8]) {
+    let expected = mmf::to_bytes(&mmf::Image::<New>::new(old).unwrap().to_owned());
+    let header = mmf::Header::read(&expected).unwrap();
+    let schema = &expected[header.schema_offset as usize..][..header.schema_len as usize];
+    let upgraded = mmf::DynImage::new(old).unwrap().upgraded(schema).unwrap();
+    assert!(upgraded.as_deref() == Some(&expected[..]), "{}", New::LAYOUT.name);
+    // The result is a file of `New`'s own layout.
+    let image = mmf::Image::<New>::new(&expected).unwrap();
+    assert!(!image.is_other_version());
+}
+
+#[test]
+fn a_file_is_upgraded_by_a_schema_alone_as_by_the_programs_types() {
+    upgrades_by_schema_as_by_type::<v2::Book>(&mmf::to_bytes(&old_book()));
+    upgrades_by_schema_as_by_type::<atlas_v1::Atlas>(&mmf::to_bytes(&atlas()));
+    upgrades_by_schema_as_by_type::<atlas_v2::Atlas>(&mmf::to_bytes(&atlas_as_v1(&atlas())));
+    upgrades_by_schema_as_by_type::<journal_v2::Journal>(&mmf::to_bytes(&old_journal()));
+    let earlier = common::database(3, 5);
+    upgrades_by_schema_as_by_type::<common::later::HikingDatabase>(&mmf::to_bytes(&earlier));
+    let later = common::later::HikingDatabase::from_earlier(&earlier);
+    upgrades_by_schema_as_by_type::<common::HikingDatabase>(&mmf::to_bytes(&later));
+}
+
+#[test]
+fn an_upgrade_by_schema_refuses_what_the_schema_cannot_hold() {
+    use mmf::schema::encode;
+    let old = mmf::to_bytes(&old_book());
+    let image = mmf::DynImage::new(&old).unwrap();
+    // Another root type.
+    let err = image.upgraded(&encode(atlas_v1::Atlas::LAYOUT)).unwrap_err().to_string();
+    assert!(err.starts_with("the file's `Book` cannot be rewritten as the schema's `Atlas`: the root: the file's root type is `Book`"), "{err}");
+    // A number that would narrow, by field path.
+    let err = mmf::DynImage::new(&mmf::to_bytes(&old_book_as_v2()))
+        .unwrap()
+        .upgraded(&encode(v1::Book::LAYOUT))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("hikes[_].year: the file stores `u32`, this program reads `u16`"),
+        "{err}"
+    );
+    // A value of a variant the schema lacks, where it lies.
+    let journal = journal_v2::Journal {
+        entries: vec![journal_v2::Entry::Rest, journal_v2::Entry::Swim { meters: 400 }],
+        last: None,
+    };
+    let err = mmf::DynImage::new(&mmf::to_bytes(&journal))
+        .unwrap()
+        .upgraded(&encode(journal_v1b::Journal::LAYOUT))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("entries[1]") && err.contains("Swim"), "{err}");
+    // A schema that cannot be read.
+    assert!(image.upgraded(b"MMFS").is_err());
+}

@@ -60,7 +60,7 @@ pub use storage::bytes::{
     AlignedBytes, BUFFER_ALIGN, Image, from_bytes, from_bytes_mut, from_bytes_owned,
     from_bytes_unchecked, to_bytes,
 };
-pub use storage::dyn_file::{DynFile, DynImage};
+pub use storage::dyn_file::{DynFile, DynImage, upgrade_to_schema};
 pub use storage::file::{MappedFile, MappedFileMut, upgrade};
 pub use storage::options::MapOptions;
 pub use storage::shared::reader::SharedReader;

@@ -42,7 +42,7 @@ impl<'b> Writer<'b> {
     }
 
     /// A writer into `out`, a zeroed image as long as the measurement said.
-    fn over(out: &'b mut [u8]) -> Self {
+    pub(crate) fn over(out: &'b mut [u8]) -> Self {
         Writer { out: Some(out), origin: 0, end: HEADER_LEN, overflowed: false }
     }
 

@@ -8,6 +8,7 @@
 //! read outside the data.
 
 pub(crate) mod compat;
+pub(crate) mod convert;
 pub(crate) mod decode;
 pub(crate) mod resolve;
 pub(crate) mod validate;

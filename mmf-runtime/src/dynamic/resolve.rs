@@ -684,7 +684,7 @@ fn has_builtin_default(layout: &DynLayout) -> bool {
 /// it (the program's rename: an older file), else the field, of a name the
 /// program does not use, that the file's notes say was once called so (the
 /// file's rename: a newer file).
-fn find_field<'f>(
+pub(crate) fn find_field<'f>(
     file_fields: &'f [DynField],
     fields: &[DynField],
     index: usize,

@@ -133,6 +133,21 @@ pub enum Error {
         /// What to do instead.
         remedy: &'static str,
     },
+    /// A file cannot be rewritten in the layout of another schema (`mmf
+    /// upgrade FILE --to SCHEMA`): its root type `from` is not the target's
+    /// `to`, or a difference or a value the target cannot hold.
+    #[error(
+        "the file's `{from}` cannot be rewritten as the schema's `{to}`{}",
+        differences_text(reasons, reasons.len())
+    )]
+    CannotConvert {
+        /// The file's root type.
+        from: String,
+        /// The target schema's root type.
+        to: String,
+        /// Why, by field path.
+        reasons: Vec<String>,
+    },
     /// A header field is out of range.
     #[error("header field `{field}` at offset {offset}: {problem}")]
     Header {

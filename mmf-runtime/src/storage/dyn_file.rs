@@ -2,20 +2,22 @@
 //! validated and read by its embedded schema.
 
 use std::fmt;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use memmap2::MmapRaw;
 
 use crate::access::file_ref::FileRef;
+use crate::dynamic::convert::convert;
 use crate::dynamic::decode::DynLayout;
 use crate::dynamic::validate::check_dyn;
 use crate::dynamic::value::DynValue;
 use crate::format::error::Result;
 use crate::format::header::Header;
 use crate::storage::map::raw_file;
-use crate::storage::open::{Opened, open_reader};
-use crate::storage::options::MapOptions;
+use crate::storage::open::{Opened, TempPath, open_reader};
+use crate::storage::options::{MapOptions, Wait, io_error};
 
 /// A file image in memory read by its embedded schema, validated.
 ///
@@ -63,6 +65,108 @@ impl<'a> DynImage<'a> {
     pub fn header(&self) -> &Header {
         &self.header
     }
+
+    /// This image rewritten in the layout of `schema` (an embedded schema,
+    /// as `mmf schema --binary FILE` saves it), with `schema` embedded;
+    /// `None` if the image already has that layout. Fields the image lacks
+    /// take the defaults the schema's notes hold, fields the schema lacks
+    /// are left out: what [`upgrade`](crate::upgrade) does for the program
+    /// whose schema it is, byte for byte, without that program's types.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CannotConvert`](crate::Error::CannotConvert), by field path,
+    /// if the schema cannot hold the image's values (see the README's
+    /// "Changing your types"); [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable)
+    /// if `schema` cannot be read.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmf_runtime::{DynImage, Mapped, ScalarValue, schema};
+    ///
+    /// let old = mmf_runtime::to_bytes(&vec![7u16, 8]);
+    /// let newer = schema::encode(<Vec<u16> as Mapped>::LAYOUT);
+    /// assert!(DynImage::new(&old)?.upgraded(&newer)?.is_none(), "already that layout");
+    ///
+    /// // A list's numbers cannot widen: the file is left as it is.
+    /// let wider = schema::encode(<Vec<u32> as Mapped>::LAYOUT);
+    /// assert!(DynImage::new(&old)?.upgraded(&wider).is_err());
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn upgraded(&self, schema: &[u8]) -> Result<Option<Vec<u8>>> {
+        let data = FileRef::new(&self.bytes[..self.header.data_len as usize]);
+        // SAFETY: `self.bytes` is borrowed shared.
+        unsafe { convert(data, &self.header, schema) }
+    }
+}
+
+/// Rewrites the file at `path` in the layout of `schema` (an embedded
+/// schema, as `mmf schema --binary FILE` saves it), as
+/// [`DynImage::upgraded`] says, and replaces the file atomically: the new
+/// image goes to a temporary file beside it, renamed over it. Returns
+/// whether it rewrote the file (not if it already has that layout). What
+/// `mmf upgrade FILE --to SCHEMA` does.
+///
+/// # Errors
+///
+/// As for [`DynFile::open`] and [`DynImage::upgraded`] (the file is then
+/// left as it is); [`Error::Locked`](crate::Error::Locked) if another
+/// process holds the file when it is replaced.
+///
+/// # Example
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("trips.mmf");
+/// use mmf_runtime::{Mapped, MappedFile, MappedFileMut};
+///
+/// #[derive(mmf_derive::Mapped)]
+/// #[mmf(crate = "mmf_runtime")]
+/// struct Trip {
+///     name: String,
+/// }
+///
+/// mod newer {
+///     #[derive(mmf_derive::Mapped)]
+///     #[mmf(crate = "mmf_runtime")]
+///     pub struct Trip {
+///         pub name: String,
+///         #[mmf(default = 2)]
+///         pub people: u32,
+///     }
+/// }
+///
+/// drop(MappedFileMut::create(&path, &Trip { name: "Rigi".into() })?);
+/// // The newer program's schema, saved (`mmf schema --binary`) or made:
+/// let schema = mmf_runtime::schema::encode(newer::Trip::LAYOUT);
+/// assert!(mmf_runtime::upgrade_to_schema(&path, &schema)?);
+/// let file = MappedFile::<newer::Trip>::open(&path)?;
+/// assert!(!file.is_other_version());
+/// assert_eq!((file.root().name(), file.root().people()), ("Rigi", 2));
+/// # Ok::<(), mmf_runtime::Error>(())
+/// ```
+pub fn upgrade_to_schema(path: impl AsRef<Path>, schema: &[u8]) -> Result<bool> {
+    let path = path.as_ref();
+    let opened = open_reader(path, MapOptions::new(), false, |whole, header| {
+        header.check_data_len(whole.len())?;
+        // SAFETY: `open_reader` holds the shared lock and lets us borrow
+        // the version's blocks.
+        unsafe { convert(whole.prefix(header.data_len), &header, schema) }
+    })?;
+    let Opened { file, map, checked } = opened;
+    drop((map, file));
+    let Some(image) = checked else { return Ok(false) };
+    let temp = TempPath::beside(path);
+    let mut new = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp.path())
+        .map_err(io_error("cannot create", temp.path()))?;
+    new.write_all(&image).map_err(io_error("cannot write", temp.path()))?;
+    drop(new);
+    temp.install(path, Wait::No)?;
+    Ok(true)
 }
 
 /// A file mapped read-only and read by its embedded schema, without its Rust

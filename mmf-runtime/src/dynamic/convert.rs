@@ -1,0 +1,415 @@
+//! Rewriting a file in the layout of another schema, without either
+//! program's Rust types: what `mmf upgrade FILE --to SCHEMA` does.
+//!
+//! The file is validated by its embedded schema and resolved against the
+//! target schema as a program known by its schema is (fields by name or by
+//! the earlier names either side's notes give, numbers widened, enums'
+//! variants by name); fields the file lacks take the defaults the target's
+//! notes hold. The new image is written as the typed writer writes it —
+//! depth first in field order, blocks at the same alignments — so it is
+//! byte for byte what [`upgrade`](crate::upgrade) writes for the program
+//! whose schema it is.
+
+use crate::access::deep::{TooDeep, deep};
+use crate::access::file_ref::FileRef;
+use crate::access::write::Writer;
+use crate::dynamic::decode::{DynField, DynKind, DynLayout};
+use crate::dynamic::resolve::{Program, find_field, resolve_against, root_mismatch};
+use crate::dynamic::validate::{decode_schema, validate_by};
+use crate::dynamic::value::{DynValue, ScalarValue};
+use crate::format::error::{Error, Problem, Result};
+use crate::format::header::Header;
+use crate::format::layout::Scalar;
+use crate::format::schema::hash_of;
+
+/// The image of the file `data` (whose latest version `header` describes)
+/// in the layout of `schema`, with `schema` embedded; `None` if the file
+/// already has that layout.
+///
+/// # Errors
+///
+/// As validating by the embedded schema reports; [`Error::SchemaMismatch`]
+/// naming why, by field path, if the target cannot hold the file's values;
+/// [`Error::SchemaUnreadable`] if `schema` cannot be read.
+///
+/// # Safety
+///
+/// No byte of `data` may be written while this runs.
+pub(crate) unsafe fn convert(
+    data: FileRef<'_>,
+    header: &Header,
+    schema: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let (to, to_names) = decode_schema(schema)?;
+    let to_hash = hash_of(schema);
+    // SAFETY: the caller's promise.
+    let file_schema = unsafe { header.schema_bytes(data) }?.ok_or(Error::NoSchema)?;
+    let (from, from_names) = decode_schema(file_schema)?;
+    if header.schema_hash == to_hash {
+        return Ok(None);
+    }
+    let from_names: Vec<&str> = from_names.iter().map(String::as_str).collect();
+    let to_names: Vec<&str> = to_names.iter().map(String::as_str).collect();
+    let resolved = root_mismatch((&from.name, &from_names), (&to.name, &to_names)).map_or_else(
+        || resolve_against(&from, Program { layout: &to, rust: None }),
+        |p| Err(vec![p]),
+    );
+    let cannot =
+        |reasons| Error::CannotConvert { from: from.name.clone(), to: to.name.clone(), reasons };
+    let resolved = resolved.map_err(cannot)?;
+    // Values of variants the target lacks are refused where they lie.
+    // SAFETY: the caller's promise.
+    unsafe { validate_by(data, header, &from, resolved.strict_enums) }?;
+    let root = DynValue { layout: &from, root: &from, file: data, at: header.root_offset };
+    let converter = Converter { to_root: &to, targets: recursion_targets(&to), cannot: &cannot };
+    let mut image = Vec::new();
+    for pass in 0..2 {
+        let mut w = if pass == 0 { Writer::measure() } else { Writer::over(&mut image) };
+        let root_offset = w.alloc(to.size, to.align);
+        let raw = converter.value(root, &to, &mut w, &mut String::new())?;
+        w.put_bytes(root_offset, &raw);
+        let schema_offset = w.alloc(schema.len() as u64, 8);
+        w.put_bytes(schema_offset, schema);
+        let len = w.end();
+        if pass == 0 {
+            let len = usize::try_from(len).map_err(|_| Error::TooLarge { bytes: len })?;
+            image = vec![0; len];
+        } else {
+            let header = Header::new(to_hash, root_offset, len, schema_offset, schema.len() as u64);
+            w.put(0, &header);
+        }
+    }
+    Ok(Some(image))
+}
+
+fn recursion_targets(root: &DynLayout) -> Vec<usize> {
+    root.recursion_targets().into_iter().map(|t| t as *const DynLayout as usize).collect()
+}
+
+/// Writes values of the file's layout as values of the target's.
+struct Converter<'t> {
+    to_root: &'t DynLayout,
+    /// The target's types that contain themselves (by address): a value of
+    /// one is a level of nesting, converted through [`deep`].
+    targets: Vec<usize>,
+    /// The error for a file that cannot be converted, for these reasons.
+    cannot: &'t (dyn Fn(Vec<String>) -> Error + Sync),
+}
+
+impl Converter<'_> {
+    /// The error for a value of the file that cannot be read.
+    fn unreadable(&self, path: &str, from: DynValue<'_>) -> Error {
+        self.refused(path, format!("the file's `{}` cannot be read", from.layout()))
+    }
+
+    /// Why a value at `path` cannot be converted.
+    fn refused(&self, path: &str, what: String) -> Error {
+        let path = if path.is_empty() { "the root" } else { path };
+        (self.cannot)(vec![format!("{path}: {what}")])
+    }
+
+    /// Writes the blocks of `from` as a value of `to` and returns its
+    /// stored form (`to.size` bytes); `path` names the value.
+    fn value(
+        &self,
+        from: DynValue<'_>,
+        to: &DynLayout,
+        w: &mut Writer<'_>,
+        path: &mut String,
+    ) -> Result<Vec<u8>> {
+        let to = match to.kind {
+            DynKind::Recursive { target } => self.to_root.node(target).unwrap_or(to),
+            _ => to,
+        };
+        if !self.targets.contains(&(to as *const DynLayout as usize)) {
+            return self.value_of(from, to, w, path);
+        }
+        match deep(|| self.value_of(from, to, w, path)) {
+            Ok(converted) => converted,
+            Err(TooDeep::Nesting(levels)) => {
+                Err(Error::invalid(Problem::NestedTooDeep { offset: from.offset(), levels }))
+            }
+            Err(TooDeep::Thread) => {
+                Err(self.refused(path, "no thread could be started to go deeper".into()))
+            }
+        }
+    }
+
+    fn value_of(
+        &self,
+        from: DynValue<'_>,
+        to: &DynLayout,
+        w: &mut Writer<'_>,
+        path: &mut String,
+    ) -> Result<Vec<u8>> {
+        let mut raw = vec![0; to.size as usize];
+        match &to.kind {
+            DynKind::Scalar(scalar) => {
+                let value = from
+                    .scalar()
+                    .and_then(|v| widen(v, *scalar))
+                    .ok_or_else(|| self.unreadable(path, from))?;
+                raw.copy_from_slice(&ne_bytes(value));
+            }
+            DynKind::Str => {
+                let text = from.as_str().ok_or_else(|| self.unreadable(path, from))?;
+                if !text.is_empty() {
+                    let offset = w.alloc(text.len() as u64, 1);
+                    w.put_bytes(offset, text.as_bytes());
+                    put_pair(&mut raw, 0, offset, text.len() as u64);
+                }
+            }
+            DynKind::List(element) => {
+                let len = from.len().ok_or_else(|| self.unreadable(path, from))?;
+                if len > 0 {
+                    let offset = w.alloc(element.size * len, element.align);
+                    self.elements(from, element, offset, w, path)?;
+                    put_pair(&mut raw, 0, offset, len);
+                }
+            }
+            DynKind::Array { element, .. } => {
+                for (i, item) in from.elements().enumerate() {
+                    let at = i * element.size as usize;
+                    let len = path.len();
+                    path.push_str("[_]");
+                    let item = self.value(item, element, w, path)?;
+                    path.truncate(len);
+                    raw[at..at + item.len()].copy_from_slice(&item);
+                }
+            }
+            DynKind::Option(value) => {
+                if let Some(inner) = from.option().ok_or_else(|| self.unreadable(path, from))? {
+                    path.push('?');
+                    let inner = self.value(inner, value, w, path)?;
+                    path.pop();
+                    raw[0] = 1;
+                    let at = value.align as usize;
+                    raw[at..at + inner.len()].copy_from_slice(&inner);
+                }
+            }
+            DynKind::Box(value) => {
+                let inner = from.deref_box().ok_or_else(|| self.unreadable(path, from))?;
+                let offset = w.alloc(value.size, value.align);
+                let inner = self.value(inner, value, w, path)?;
+                w.put_bytes(offset, &inner);
+                raw.copy_from_slice(&offset.to_ne_bytes());
+            }
+            DynKind::Struct(fields) => self.fields(from, fields, &mut raw, w, path)?,
+            DynKind::Enum { repr, variants } => {
+                let (_, name) = from.variant().ok_or_else(|| self.unreadable(path, from))?;
+                let name = name.ok_or_else(|| self.unreadable(path, from))?;
+                let Some(variant) = variants.iter().find(|v| v.name == name) else {
+                    let what =
+                        format!("the file holds variant `{name}`, which `{}` lacks", to.name);
+                    return Err(self.refused(path, what));
+                };
+                let d = variant.discriminant;
+                let tag = match repr {
+                    Scalar::U8 => ne_bytes(ScalarValue::U8(d as u8)),
+                    Scalar::U16 => ne_bytes(ScalarValue::U16(d as u16)),
+                    _ => ne_bytes(ScalarValue::U32(d as u32)),
+                };
+                raw[..tag.len()].copy_from_slice(&tag);
+                if let DynKind::Struct(fields) = &variant.payload.kind
+                    && !fields.is_empty()
+                {
+                    let payload =
+                        from.variant_value().ok_or_else(|| self.unreadable(path, from))?;
+                    let len = path.len();
+                    path.push_str(&format!("({name})"));
+                    self.fields(payload, fields, &mut raw, w, path)?;
+                    path.truncate(len);
+                }
+            }
+            DynKind::Map { key, value, hashed } => {
+                self.map(from, (key, value.as_deref(), *hashed), &mut raw, w, path)?;
+            }
+            DynKind::Recursive { .. } => return Err(self.unreadable(path, from)),
+        }
+        Ok(raw)
+    }
+
+    /// Writes the elements of list `from` into the block at `offset`.
+    fn elements(
+        &self,
+        from: DynValue<'_>,
+        element: &DynLayout,
+        offset: u64,
+        w: &mut Writer<'_>,
+        path: &mut String,
+    ) -> Result<()> {
+        let len = path.len();
+        path.push_str("[_]");
+        for (i, item) in from.elements().enumerate() {
+            let item = self.value(item, element, w, path)?;
+            w.put_bytes(offset + i as u64 * element.size, &item);
+        }
+        path.truncate(len);
+        Ok(())
+    }
+
+    /// Writes the target's `fields` into `raw` (a struct's stored form, or
+    /// an enum's with the variant's fields), each from the field of `from`
+    /// that holds it, else from its default.
+    fn fields(
+        &self,
+        from: DynValue<'_>,
+        fields: &[DynField],
+        raw: &mut [u8],
+        w: &mut Writer<'_>,
+        path: &mut String,
+    ) -> Result<()> {
+        let file_fields = match &from.layout().kind {
+            DynKind::Struct(file_fields) => &file_fields[..],
+            _ => &[],
+        };
+        for (i, field) in fields.iter().enumerate() {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&field.name);
+            let source = match find_field(file_fields, fields, i, None) {
+                Some(file_field) => from.field(&file_field.name),
+                None => field.default_value(self.to_root),
+            };
+            let Some(source) = source else {
+                let what = "the file lacks this field, and the schema's notes give no default";
+                return Err(self.refused(path, what.into()));
+            };
+            let value = self.value(source, &field.layout, w, path)?;
+            path.truncate(len);
+            let at = field.offset as usize;
+            raw[at..at + value.len()].copy_from_slice(&value);
+        }
+        Ok(())
+    }
+
+    /// Writes a map or set: its slots as the file has them (its keys are
+    /// the target's, so are their hashes and order), each occupied slot's
+    /// key and value converted.
+    fn map(
+        &self,
+        from: DynValue<'_>,
+        (key, value, hashed): (&DynLayout, Option<&DynLayout>, bool),
+        raw: &mut [u8],
+        w: &mut Writer<'_>,
+        path: &mut String,
+    ) -> Result<()> {
+        let (DynKind::Map { key: from_key, value: from_value, .. }, Some(parts)) = (
+            &from.layout().kind,
+            [0, 1, 2].map(|i| from.map_part(i)).into_iter().collect::<Option<Vec<_>>>(),
+        ) else {
+            return Err(self.unreadable(path, from));
+        };
+        let (keys, values, tags) = (parts[0], parts[1], parts[2]);
+        let entries =
+            u64::from_ne_bytes(from.bytes::<8>(48).ok_or_else(|| self.unreadable(path, from))?);
+        let slots = keys.1;
+        let occupied = |i: u64| !hashed || from.map_tag(tags, i).is_some_and(|t| t != 0);
+        let mut write_slots = |to: &DynLayout,
+                               from_layout: &DynLayout,
+                               part: (u64, u64),
+                               path: &mut String|
+         -> Result<(u64, u64)> {
+            if slots == 0 {
+                return Ok((0, 0));
+            }
+            let offset = w.alloc(to.size * slots, to.align);
+            for i in (0..slots).filter(|&i| occupied(i)) {
+                let slot = from
+                    .map_slot(from_layout, part, i)
+                    .ok_or_else(|| self.unreadable(path, from))?;
+                let converted = self.value(slot, to, w, path)?;
+                w.put_bytes(offset + i * to.size, &converted);
+            }
+            Ok((offset, slots))
+        };
+        let len = path.len();
+        path.push_str(".key");
+        let (k_offset, k_len) = write_slots(key, from_key, keys, path)?;
+        path.truncate(len);
+        put_pair(raw, 0, k_offset, k_len);
+        if let (Some(value), Some(from_value)) = (value, from_value)
+            && entries > 0
+        {
+            path.push_str("[_]");
+            let (v_offset, v_len) = write_slots(value, from_value, values, path)?;
+            path.truncate(len);
+            put_pair(raw, 16, v_offset, v_len);
+        }
+        if hashed {
+            let offset = w.alloc(2 * tags.1, 2);
+            for i in 0..tags.1 {
+                let tag = from.map_tag(tags, i).ok_or_else(|| self.unreadable(path, from))?;
+                w.put_bytes(offset + 2 * i, &tag.to_ne_bytes());
+            }
+            put_pair(raw, 32, offset, tags.1);
+        }
+        raw[48..56].copy_from_slice(&entries.to_ne_bytes());
+        Ok(())
+    }
+}
+
+/// Puts an offset and a length (a `RawStr`, `RawVec` or part of a `RawMap`) at `at`.
+fn put_pair(raw: &mut [u8], at: usize, offset: u64, len: u64) {
+    raw[at..at + 8].copy_from_slice(&offset.to_ne_bytes());
+    raw[at + 8..at + 16].copy_from_slice(&len.to_ne_bytes());
+}
+
+/// `value` as a value of `to`: itself, or widened to a number of the same
+/// kind that holds it (resolving allowed no other change).
+fn widen(value: ScalarValue, to: Scalar) -> Option<ScalarValue> {
+    use ScalarValue as V;
+    let (unsigned, signed, float): (Option<u128>, Option<i128>, Option<f64>) = match value {
+        V::U8(v) => (Some(v.into()), Some(v.into()), None),
+        V::U16(v) => (Some(v.into()), Some(v.into()), None),
+        V::U32(v) => (Some(v.into()), Some(v.into()), None),
+        V::U64(v) => (Some(v.into()), Some(v.into()), None),
+        V::U128(v) => (Some(v), None, None),
+        V::I8(v) => (None, Some(v.into()), None),
+        V::I16(v) => (None, Some(v.into()), None),
+        V::I32(v) => (None, Some(v.into()), None),
+        V::I64(v) => (None, Some(v.into()), None),
+        V::I128(v) => (None, Some(v), None),
+        V::F32(v) => (None, None, Some(v.into())),
+        V::F64(v) => (None, None, Some(v)),
+        V::Bool(_) | V::Char(_) => (None, None, None),
+    };
+    Some(match (value, to) {
+        (V::F32(_), Scalar::F32) | (V::Bool(_), Scalar::Bool) | (V::Char(_), Scalar::Char) => value,
+        (_, Scalar::U8) => V::U8(unsigned?.try_into().ok()?),
+        (_, Scalar::U16) => V::U16(unsigned?.try_into().ok()?),
+        (_, Scalar::U32) => V::U32(unsigned?.try_into().ok()?),
+        (_, Scalar::U64) => V::U64(unsigned?.try_into().ok()?),
+        (_, Scalar::U128) => V::U128(unsigned?),
+        (_, Scalar::I8) => V::I8(signed?.try_into().ok()?),
+        (_, Scalar::I16) => V::I16(signed?.try_into().ok()?),
+        (_, Scalar::I32) => V::I32(signed?.try_into().ok()?),
+        (_, Scalar::I64) => V::I64(signed?.try_into().ok()?),
+        (_, Scalar::I128) => V::I128(signed?),
+        (_, Scalar::F64) => V::F64(float?),
+        (_, Scalar::F32 | Scalar::Bool | Scalar::Char) => return None,
+    })
+}
+
+/// A scalar's stored form.
+fn ne_bytes(value: ScalarValue) -> Vec<u8> {
+    use ScalarValue as V;
+    match value {
+        V::U8(v) => v.to_ne_bytes().to_vec(),
+        V::U16(v) => v.to_ne_bytes().to_vec(),
+        V::U32(v) => v.to_ne_bytes().to_vec(),
+        V::U64(v) => v.to_ne_bytes().to_vec(),
+        V::U128(v) => v.to_ne_bytes().to_vec(),
+        V::I8(v) => v.to_ne_bytes().to_vec(),
+        V::I16(v) => v.to_ne_bytes().to_vec(),
+        V::I32(v) => v.to_ne_bytes().to_vec(),
+        V::I64(v) => v.to_ne_bytes().to_vec(),
+        V::I128(v) => v.to_ne_bytes().to_vec(),
+        V::F32(v) => v.to_ne_bytes().to_vec(),
+        V::F64(v) => v.to_ne_bytes().to_vec(),
+        V::Bool(v) => vec![u8::from(v)],
+        V::Char(v) => u32::from(v).to_ne_bytes().to_vec(),
+    }
+}
