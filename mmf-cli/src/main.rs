@@ -5,6 +5,7 @@
 //! mmf schema FILE [--binary]             the embedded schema as Rust declarations, with offsets
 //! mmf diff A B                           what differs between two files' (or saved) schemas
 //! mmf compat OLD NEW                      whether each version reads the other's files
+//! mmf upgrade FILE --to SCHEMA           rewrite FILE in the layout of another file's (or saved) schema
 //! mmf verify FILE                        full validation; exit status 1 with the error if invalid
 //! mmf dump FILE [PATH] [--json] [--limit N]
 //! mmf codegen --lang c|csharp|python FILE
@@ -66,6 +67,19 @@ enum Command {
         old: PathBuf,
         /// The newer file or schema.
         new: PathBuf,
+    },
+    /// Rewrite FILE in the layout of SCHEMA (an mmf file of the program to
+    /// upgrade to, or its schema saved with `mmf schema --binary`), as that
+    /// program's `mmf::upgrade` would: fields FILE lacks take the defaults
+    /// the schema holds, fields SCHEMA lacks are dropped. FILE is replaced
+    /// atomically (a new file renamed over it), or left as it is if SCHEMA
+    /// cannot hold its values (exit status 1, with the reasons by field path).
+    Upgrade {
+        /// The mmf file to rewrite.
+        file: PathBuf,
+        /// The file or saved schema whose layout to write.
+        #[arg(long, value_name = "SCHEMA")]
+        to: PathBuf,
     },
     /// Validate the whole file by its embedded schema. Exits with status 0 if
     /// it is valid, 1 with the error (field path and offset) if not.
@@ -192,6 +206,21 @@ fn run(command: Command, out: &mut impl Write) -> Result<ExitCode, Failure> {
             if !compatibility.both_ways() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Upgrade { file, to } => {
+            let schema = info::schema_of(&to)?;
+            let what = if mmf_runtime::upgrade_to_schema(&file, &schema)? {
+                "rewritten in the layout of"
+            } else {
+                "already has the layout of"
+            };
+            writeln!(
+                out,
+                "{}: {what} {} ({:#018x})",
+                file.display(),
+                to.display(),
+                hash_of(&schema)
+            )?;
         }
         Command::Verify { file: path } => {
             let file = DynFile::open(&path)?;

@@ -242,7 +242,7 @@ fn codegen_writes_what_the_library_generates() {
 
 #[test]
 fn every_command_has_help() {
-    for command in ["info", "schema", "diff", "compat", "verify", "dump", "codegen"] {
+    for command in ["info", "schema", "diff", "compat", "upgrade", "verify", "dump", "codegen"] {
         let mut help = Command::new(env!("CARGO_BIN_EXE_mmf"));
         help.args([command, "--help"]);
         let help = stdout(&run(help));
@@ -368,4 +368,40 @@ fn compat_says_per_direction_which_program_reads_which_files() {
         String::from_utf8(output.stdout).unwrap(),
         "old files in the new program: yes\nnew files in the old program: yes\nno differences\n"
     );
+}
+
+#[test]
+fn upgrade_rewrites_a_file_in_the_layout_of_a_saved_schema() {
+    let (dir, old) = file("old.mmf");
+    let typed = dir.path().join("typed.mmf");
+    std::fs::copy(&old, &typed).unwrap();
+    let new = dir.path().join("new.mmf");
+    {
+        let _guard = LOCKS_OR_SPAWN.lock().unwrap_or_else(PoisonError::into_inner);
+        let db = later::HikingDatabase { description: "Alps".into(), hikes: Vec::new() };
+        drop(MappedFileMut::create(&new, &db).unwrap());
+    }
+    let saved = dir.path().join("hikes.v2.mmfs");
+    std::fs::write(&saved, mmf(&["schema", "--binary"], &new).stdout).unwrap();
+
+    // The newer schema cannot be downgraded to: `summit` would narrow.
+    let refused = mmf_then(&["upgrade"], &new, &["--to", old.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8(refused.stderr).unwrap();
+    assert!(
+        err.starts_with("mmf: the file's `HikingDatabase` cannot be rewritten as the schema's `HikingDatabase`: hikes[_].summit?: the file stores `u32`"),
+        "{err}"
+    );
+
+    let out = stdout(&mmf_then(&["upgrade"], &old, &["--to", saved.to_str().unwrap()]));
+    assert!(out.contains("rewritten in the layout of"), "{out}");
+    // What the newer program's own upgrade writes, byte for byte.
+    assert!(mmf::upgrade::<later::HikingDatabase>(&typed).unwrap());
+    assert_eq!(std::fs::read(&old).unwrap(), std::fs::read(&typed).unwrap());
+    let file = mmf::MappedFile::<later::HikingDatabase>::open(&old).unwrap();
+    assert!(!file.is_other_version());
+    assert_eq!(file.root().hikes().get(1).unwrap().day(), "2024-06-02");
+    drop(file);
+    let again = stdout(&mmf_then(&["upgrade"], &old, &["--to", saved.to_str().unwrap()]));
+    assert!(again.contains("already has the layout of"), "{again}");
 }
