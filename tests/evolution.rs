@@ -738,6 +738,31 @@ proptest! {
         }
     }
 
+    /// Every single-byte change of the schema an older atlas is upgraded
+    /// to: the upgrade by schema writes a valid image of that schema, or
+    /// refuses; never a panic.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn an_upgrade_to_any_corrupted_schema_writes_a_valid_image_or_refuses(
+        huts in proptest::collection::vec(0u32..10_000, 0..6),
+        replacement in any::<u8>(),
+    ) {
+        let old = mmf::to_bytes(&atlas_as_v1(&atlas_of(&huts, &[1, 2])));
+        let image = mmf::DynImage::new(&old).unwrap();
+        let mut schema = mmf::schema::encode(atlas_v2::Atlas::LAYOUT);
+        for i in 0..schema.len() {
+            let original = schema[i];
+            schema[i] = if original == replacement { !original } else { replacement };
+            if let Ok(Some(upgraded)) = image.upgraded(&schema) {
+                let upgraded = mmf::AlignedBytes::from_slice(&upgraded);
+                if let Err(e) = mmf::DynImage::new(&upgraded) {
+                    panic!("byte {i}: the upgrade wrote an invalid image: {e}");
+                }
+            }
+            schema[i] = original;
+        }
+    }
+
     /// As above, for journals of entries that are enums with data, both ways.
     #[test]
     #[cfg_attr(miri, ignore = "too many cases for Miri")]

@@ -64,8 +64,16 @@ where
     let encoded = mmf::to_bytes(&owned);
     let reopened = mmf::from_bytes_owned::<T>(&encoded).expect("a re-encoded value is valid");
     assert!(mmf::to_bytes(&reopened)[..] == encoded[..], "encoding is not a fixed point");
-    if let Err(e) = mmf::DynImage::new(&bytes) {
-        panic!("read as another version, refused by its schema: {e}");
+    let by_schema = match mmf::DynImage::new(&bytes) {
+        Ok(image) => image,
+        Err(e) => panic!("read as another version, refused by its schema: {e}"),
+    };
+    // Rewritten by `T`'s schema alone, the image is what the typed upgrade
+    // wrote (or refused: a value read as an `other` variant, say).
+    let header = mmf::Header::read(&encoded).expect("written by mmf");
+    let schema = &encoded[header.schema_offset as usize..][..header.schema_len as usize];
+    if let Ok(Some(upgraded)) = by_schema.upgraded(schema) {
+        assert!(upgraded[..] == encoded[..], "the upgrade by schema differs from the typed one");
     }
 }
 

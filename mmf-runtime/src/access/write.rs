@@ -1,11 +1,15 @@
 //! The writer: measures a value exactly, then writes it into a buffer or a
 //! mapping in one pass, depth first, with every padding byte zero.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use bytemuck::Pod;
 
 use crate::access::mapped::Mapped;
 use crate::format::error::{Error, Result};
 use crate::format::header::{HEADER_LEN, Header};
+use crate::format::layout::Layout;
 
 /// Every block starts at a multiple of its element's alignment, and at least of this.
 pub(crate) const MIN_BLOCK_ALIGN: u64 = 8;
@@ -125,8 +129,23 @@ impl<'b> Writer<'b> {
 pub(crate) struct Plan {
     pub root_offset: u64,
     pub schema_offset: u64,
-    pub schema: Vec<u8>,
+    pub schema: Arc<[u8]>,
     pub len: usize,
+}
+
+/// `T`'s embedded schema, notes included, encoded once per type: the notes
+/// hold every field's default, which takes a write of each.
+fn embedded_schema<T: Mapped>() -> Arc<[u8]> {
+    type Key = (usize, usize, usize);
+    static SCHEMAS: Mutex<BTreeMap<Key, Arc<[u8]>>> = Mutex::new(BTreeMap::new());
+    // A layout and the root's earlier names are statics of the type.
+    let names = T::RENAMED_FROM;
+    let key = (T::LAYOUT as *const Layout as usize, names.as_ptr() as usize, names.len());
+    let mut schemas = SCHEMAS.lock().unwrap_or_else(PoisonError::into_inner);
+    let schema = schemas.entry(key).or_insert_with(|| {
+        crate::format::schema::encode_renamed(T::LAYOUT, T::RENAMED_FROM).into()
+    });
+    Arc::clone(schema)
 }
 
 /// Measures the file image of `value`: header, root, blocks, embedded schema.
@@ -134,7 +153,7 @@ pub(crate) fn plan<T: Mapped>(value: &T) -> Result<Plan> {
     let mut w = Writer::measure();
     let root_offset = w.alloc(size_of::<T::Raw>() as u64, align_of::<T::Raw>() as u64);
     value.write(&mut w);
-    let schema = crate::format::schema::encode_renamed(T::LAYOUT, T::RENAMED_FROM);
+    let schema = embedded_schema::<T>();
     let schema_offset = w.alloc(schema.len() as u64, 8);
     let len = w.end;
     match usize::try_from(len) {

@@ -6,8 +6,8 @@ use core::fmt;
 
 use crate::access::mapped::Mapped;
 use crate::dynamic::decode::DynLayout;
+use crate::dynamic::decode::decode_schema;
 use crate::dynamic::resolve::{Program, resolve_against, root_mismatch};
-use crate::dynamic::validate::decode_schema;
 use crate::format::error::Result;
 use crate::format::layout::Layout;
 

@@ -13,9 +13,9 @@
 use crate::access::deep::{TooDeep, deep};
 use crate::access::file_ref::FileRef;
 use crate::access::write::Writer;
-use crate::dynamic::decode::{DynField, DynKind, DynLayout};
+use crate::dynamic::decode::{DynField, DynKind, DynLayout, decode_schema};
 use crate::dynamic::resolve::{Program, find_field, resolve_against, root_mismatch};
-use crate::dynamic::validate::{decode_schema, validate_by};
+use crate::dynamic::validate::{check_defaults, validate_by};
 use crate::dynamic::value::{DynValue, ScalarValue};
 use crate::format::error::{Error, Problem, Result};
 use crate::format::header::Header;
@@ -41,6 +41,8 @@ pub(crate) unsafe fn convert(
     schema: &[u8],
 ) -> Result<Option<Vec<u8>>> {
     let (to, to_names) = decode_schema(schema)?;
+    // Defaults are copied into the new image: each must be a value of its type.
+    check_defaults(&to)?;
     let to_hash = hash_of(schema);
     // SAFETY: the caller's promise.
     let file_schema = unsafe { header.schema_bytes(data) }?.ok_or(Error::NoSchema)?;
@@ -62,7 +64,7 @@ pub(crate) unsafe fn convert(
     unsafe { validate_by(data, header, &from, resolved.strict_enums) }?;
     let root = DynValue { layout: &from, root: &from, file: data, at: header.root_offset };
     let converter = Converter { to_root: &to, targets: recursion_targets(&to), cannot: &cannot };
-    let mut image = Vec::new();
+    let (mut image, mut measured) = (Vec::new(), 0);
     for pass in 0..2 {
         let mut w = if pass == 0 { Writer::measure() } else { Writer::over(&mut image) };
         let root_offset = w.alloc(to.size, to.align);
@@ -72,14 +74,31 @@ pub(crate) unsafe fn convert(
         w.put_bytes(schema_offset, schema);
         let len = w.end();
         if pass == 0 {
-            let len = usize::try_from(len).map_err(|_| Error::TooLarge { bytes: len })?;
-            image = vec![0; len];
+            image = zeroed(len)?;
+            measured = len;
+        } else if len != measured || w.overflowed() {
+            // Both passes allocate alike; this would be a bug, not bad input.
+            return Err((converter.cannot)(vec!["the image outgrew its measurement".into()]));
         } else {
             let header = Header::new(to_hash, root_offset, len, schema_offset, schema.len() as u64);
             w.put(0, &header);
         }
     }
     Ok(Some(image))
+}
+
+/// `len` zero bytes, or [`Error::TooLarge`] if they cannot be had (a
+/// hostile schema may claim sizes no memory holds).
+fn zeroed(len: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let reserved = usize::try_from(len).ok().filter(|&n| n <= isize::MAX as usize);
+    match reserved.map(|n| bytes.try_reserve_exact(n).map(|()| n)) {
+        Some(Ok(n)) => {
+            bytes.resize(n, 0);
+            Ok(bytes)
+        }
+        _ => Err(Error::TooLarge { bytes: len }),
+    }
 }
 
 fn recursion_targets(root: &DynLayout) -> Vec<usize> {
@@ -142,29 +161,29 @@ impl Converter<'_> {
         w: &mut Writer<'_>,
         path: &mut String,
     ) -> Result<Vec<u8>> {
-        let mut raw = vec![0; to.size as usize];
+        let mut raw = zeroed(to.size)?;
         match &to.kind {
             DynKind::Scalar(scalar) => {
                 let value = from
                     .scalar()
                     .and_then(|v| widen(v, *scalar))
                     .ok_or_else(|| self.unreadable(path, from))?;
-                raw.copy_from_slice(&ne_bytes(value));
+                place(&mut raw, 0, &ne_bytes(value))?;
             }
             DynKind::Str => {
                 let text = from.as_str().ok_or_else(|| self.unreadable(path, from))?;
                 if !text.is_empty() {
                     let offset = w.alloc(text.len() as u64, 1);
                     w.put_bytes(offset, text.as_bytes());
-                    put_pair(&mut raw, 0, offset, text.len() as u64);
+                    put_pair(&mut raw, 0, offset, text.len() as u64)?;
                 }
             }
             DynKind::List(element) => {
                 let len = from.len().ok_or_else(|| self.unreadable(path, from))?;
                 if len > 0 {
-                    let offset = w.alloc(element.size * len, element.align);
+                    let offset = w.alloc(element.size.saturating_mul(len), element.align);
                     self.elements(from, element, offset, w, path)?;
-                    put_pair(&mut raw, 0, offset, len);
+                    put_pair(&mut raw, 0, offset, len)?;
                 }
             }
             DynKind::Array { element, .. } => {
@@ -174,7 +193,7 @@ impl Converter<'_> {
                     path.push_str("[_]");
                     let item = self.value(item, element, w, path)?;
                     path.truncate(len);
-                    raw[at..at + item.len()].copy_from_slice(&item);
+                    place(&mut raw, at, &item)?;
                 }
             }
             DynKind::Option(value) => {
@@ -184,7 +203,7 @@ impl Converter<'_> {
                     path.pop();
                     raw[0] = 1;
                     let at = value.align as usize;
-                    raw[at..at + inner.len()].copy_from_slice(&inner);
+                    place(&mut raw, at, &inner)?;
                 }
             }
             DynKind::Box(value) => {
@@ -192,7 +211,7 @@ impl Converter<'_> {
                 let offset = w.alloc(value.size, value.align);
                 let inner = self.value(inner, value, w, path)?;
                 w.put_bytes(offset, &inner);
-                raw.copy_from_slice(&offset.to_ne_bytes());
+                place(&mut raw, 0, &offset.to_ne_bytes())?;
             }
             DynKind::Struct(fields) => self.fields(from, fields, &mut raw, w, path)?,
             DynKind::Enum { repr, variants } => {
@@ -209,7 +228,7 @@ impl Converter<'_> {
                     Scalar::U16 => ne_bytes(ScalarValue::U16(d as u16)),
                     _ => ne_bytes(ScalarValue::U32(d as u32)),
                 };
-                raw[..tag.len()].copy_from_slice(&tag);
+                place(&mut raw, 0, &tag)?;
                 if let DynKind::Struct(fields) = &variant.payload.kind
                     && !fields.is_empty()
                 {
@@ -242,7 +261,7 @@ impl Converter<'_> {
         path.push_str("[_]");
         for (i, item) in from.elements().enumerate() {
             let item = self.value(item, element, w, path)?;
-            w.put_bytes(offset + i as u64 * element.size, &item);
+            w.put_bytes(offset.saturating_add((i as u64).saturating_mul(element.size)), &item);
         }
         path.truncate(len);
         Ok(())
@@ -280,7 +299,7 @@ impl Converter<'_> {
             let value = self.value(source, &field.layout, w, path)?;
             path.truncate(len);
             let at = field.offset as usize;
-            raw[at..at + value.len()].copy_from_slice(&value);
+            place(raw, at, &value)?;
         }
         Ok(())
     }
@@ -315,13 +334,13 @@ impl Converter<'_> {
             if slots == 0 {
                 return Ok((0, 0));
             }
-            let offset = w.alloc(to.size * slots, to.align);
+            let offset = w.alloc(to.size.saturating_mul(slots), to.align);
             for i in (0..slots).filter(|&i| occupied(i)) {
                 let slot = from
                     .map_slot(from_layout, part, i)
                     .ok_or_else(|| self.unreadable(path, from))?;
                 let converted = self.value(slot, to, w, path)?;
-                w.put_bytes(offset + i * to.size, &converted);
+                w.put_bytes(offset.saturating_add(i.saturating_mul(to.size)), &converted);
             }
             Ok((offset, slots))
         };
@@ -329,32 +348,51 @@ impl Converter<'_> {
         path.push_str(".key");
         let (k_offset, k_len) = write_slots(key, from_key, keys, path)?;
         path.truncate(len);
-        put_pair(raw, 0, k_offset, k_len);
+        put_pair(raw, 0, k_offset, k_len)?;
         if let (Some(value), Some(from_value)) = (value, from_value)
             && entries > 0
         {
             path.push_str("[_]");
             let (v_offset, v_len) = write_slots(value, from_value, values, path)?;
             path.truncate(len);
-            put_pair(raw, 16, v_offset, v_len);
+            put_pair(raw, 16, v_offset, v_len)?;
         }
         if hashed {
-            let offset = w.alloc(2 * tags.1, 2);
+            let offset = w.alloc(tags.1.saturating_mul(2), 2);
             for i in 0..tags.1 {
                 let tag = from.map_tag(tags, i).ok_or_else(|| self.unreadable(path, from))?;
-                w.put_bytes(offset + 2 * i, &tag.to_ne_bytes());
+                w.put_bytes(offset.saturating_add(2 * i), &tag.to_ne_bytes());
             }
-            put_pair(raw, 32, offset, tags.1);
+            put_pair(raw, 32, offset, tags.1)?;
         }
-        raw[48..56].copy_from_slice(&entries.to_ne_bytes());
+        place(raw, 48, &entries.to_ne_bytes())?;
         Ok(())
     }
 }
 
 /// Puts an offset and a length (a `RawStr`, `RawVec` or part of a `RawMap`) at `at`.
-fn put_pair(raw: &mut [u8], at: usize, offset: u64, len: u64) {
-    raw[at..at + 8].copy_from_slice(&offset.to_ne_bytes());
-    raw[at + 8..at + 16].copy_from_slice(&len.to_ne_bytes());
+fn put_pair(raw: &mut [u8], at: usize, offset: u64, len: u64) -> Result<()> {
+    place(raw, at, &offset.to_ne_bytes())?;
+    place(raw, at + 8, &len.to_ne_bytes())
+}
+
+/// Copies `bytes` into the stored form `raw` at `at`; an error if they do
+/// not fit (the target schema's sizes disagree, which decoding refuses).
+fn place(raw: &mut [u8], at: usize, bytes: &[u8]) -> Result<()> {
+    match at.checked_add(bytes.len()).and_then(|end| raw.get_mut(at..end)) {
+        Some(place) => {
+            place.copy_from_slice(bytes);
+            Ok(())
+        }
+        None => Err(Error::SchemaUnreadable {
+            at: 0,
+            problem: format!(
+                "a value of {} bytes does not fit at offset {at} of a stored form of {}",
+                bytes.len(),
+                raw.len()
+            ),
+        }),
+    }
 }
 
 /// `value` as a value of `to`: itself, or widened to a number of the same

@@ -126,8 +126,10 @@ impl Eq for DynField {}
 pub struct FieldNotes {
     /// The names the field had in earlier versions (`#[mmf(renamed_from = "…")]`).
     pub renamed_from: Vec<String>,
-    /// The value a file without the field reads as, validated as one of its
-    /// layout; `None` if the field has none.
+    /// The value a file without the field reads as; `None` if the field has
+    /// none. Not validated: reads through [`DynValue`](crate::DynValue) check
+    /// their bounds as always, and [`notes_problem`](crate::schema::notes_problem)
+    /// says whether each default is a value of its field's type.
     pub(crate) default: Option<DefaultImage>,
 }
 
@@ -154,9 +156,30 @@ impl DynVariant {
     }
 }
 
+impl DynLayout {
+    /// Reads an embedded schema (the encoding [`crate::schema`] describes),
+    /// checking that it describes layouts mmf could have written: sizes,
+    /// alignments and field offsets that fit together.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
+    pub fn decode(schema: &[u8]) -> Result<DynLayout> {
+        decode_schema(schema).map(|(layout, _)| layout)
+    }
+}
+
+/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
+/// root type's earlier names, if its notes say. Notes that cannot be read
+/// are left out, as if the schema had none: they lie outside the hashed
+/// bytes, and a file's values do not depend on them.
+pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
+    decode_parts(schema, true).map(|(layout, names)| (layout, names.unwrap_or_default()))
+}
+
 /// An embedded schema's layout and, if `with_notes` and its notes can be
 /// read, the notes on its fields and its root's earlier names (the
-/// defaults in them not yet validated: see `validate::decode_schema`).
+/// defaults in them not validated: see `validate::check_defaults`).
 pub(crate) fn decode_parts(
     schema: &[u8],
     with_notes: bool,
@@ -509,7 +532,7 @@ impl SchemaTables<'_> {
         walk.depth -= 1;
         let layout =
             DynLayout { name: ty.name.to_owned(), size: ty.size, align: ty.align, kind: kind? };
-        check_size(&layout, at)?;
+        check_size(&layout, payload, at)?;
         Ok(layout)
     }
 
@@ -564,6 +587,10 @@ impl SchemaTables<'_> {
                         notes: walk.field_notes(field.index),
                     });
                 }
+                if let Some(name) = repeated(fields.iter().map(|f| &f.name)) {
+                    let problem = format!("`{}` has two fields named `{name}`", ty.name);
+                    return Err(unreadable(at, problem));
+                }
                 DynKind::Struct(fields)
             }
             TAG_ENUM | TAG_DATA_ENUM => {
@@ -613,6 +640,15 @@ impl SchemaTables<'_> {
                         });
                     }
                 }
+                // Readers find variants by name and values' variants by
+                // discriminant: each must name one variant.
+                let names = repeated(variants.iter().map(|v| &v.name));
+                let discriminants = repeated(variants.iter().map(|v| v.discriminant));
+                if names.is_some() || discriminants.is_some() {
+                    let problem =
+                        format!("`{}` has two variants of one name or discriminant", ty.name);
+                    return Err(unreadable(at, problem));
+                }
                 DynKind::Enum { repr, variants }
             }
             TAG_RECURSIVE => {
@@ -646,9 +682,15 @@ impl SchemaTables<'_> {
     }
 }
 
+/// An item that comes twice, if one does.
+fn repeated<T: Ord + Clone>(mut items: impl Iterator<Item = T>) -> Option<T> {
+    let mut seen = std::collections::BTreeSet::new();
+    items.find(|item| !seen.insert(item.clone()))
+}
+
 /// Checks that a layout's size and alignment are those mmf gives its kind,
 /// and that a struct's fields fit in it, in order.
-fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
+fn check_size(layout: &DynLayout, payload: bool, at: usize) -> Result<()> {
     let (size, align) = (layout.size, layout.align);
     let expected = match &layout.kind {
         DynKind::Scalar(s) => Some(scalar_size_align(*s)),
@@ -666,12 +708,22 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
     };
     let fits = match (&layout.kind, expected) {
         (_, Some(expected)) => (size, align) == expected,
-        (DynKind::Enum { repr, .. }, None) => {
+        // As `repr(C)` lays them out: no room after the last field but
+        // padding to the alignment (a variant's fields lie in the enum's
+        // whole size), so that a schema cannot claim sizes its fields do
+        // not take.
+        (DynKind::Enum { repr, variants }, None) => {
             let (tag_size, tag_align) = scalar_size_align(*repr);
+            let end = variants
+                .iter()
+                .flat_map(|v| v.fields())
+                .map(|f| f.offset.saturating_add(f.layout.size))
+                .fold(tag_size, u64::max);
             align.is_power_of_two()
                 && align >= tag_align
                 && size.is_multiple_of(align)
                 && size >= tag_size
+                && end.checked_next_multiple_of(align) == Some(size)
         }
         (DynKind::Struct(fields), None) => {
             let mut end = 0;
@@ -685,6 +737,7 @@ fn check_size(layout: &DynLayout, at: usize) -> Result<()> {
                     end = f.offset.saturating_add(f.layout.size);
                     fits
                 })
+                && (payload || end.checked_next_multiple_of(align) == Some(size))
         }
         _ => false,
     };

@@ -259,54 +259,20 @@ pub(crate) unsafe fn validate_by(
 
 /// Validates a default from a schema's notes: `value`, at
 /// [`DefaultImage::ROOT`](crate::DefaultImage::ROOT) of its image.
-pub(crate) fn validate_default(value: DynValue<'_>) -> Result<()> {
+fn validate_default(value: DynValue<'_>, rules: &Rules) -> Result<()> {
     let (data, layout) = (value.file, value.layout);
     let header = Header::new(0, value.at, data.len(), 0, 0);
     header.check_root(layout.size, layout.align)?;
-    let targets = value
-        .root
-        .recursion_targets()
-        .into_iter()
-        .map(|t| t as *const DynLayout as usize)
-        .collect();
-    let rules = Rules { targets, strict_enums: Vec::new() };
     // SAFETY: `value.file` is an image the caller owns through a shared
     // borrow, so nothing writes it.
-    unsafe { Validator::run(data, &header, layout.size, |v| validate(value, v, &rules)) }
+    unsafe { Validator::run(data, &header, layout.size, |v| validate(value, v, rules)) }
 }
 
-impl DynLayout {
-    /// Reads an embedded schema (the encoding [`crate::schema`] describes),
-    /// checking that it describes layouts mmf could have written: sizes,
-    /// alignments and field offsets that fit together.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::SchemaUnreadable`](crate::Error::SchemaUnreadable) with the byte where reading stopped.
-    pub fn decode(schema: &[u8]) -> Result<DynLayout> {
-        decode_schema(schema).map(|(layout, _)| layout)
-    }
-}
-
-/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
-/// root type's earlier names, if its notes say.
-///
-/// Notes that cannot be read, or hold a default that is not a value of its
-/// field's type, are left out, as if the schema had none: they lie outside
-/// the hashed bytes, and a file's values do not depend on them.
-pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
-    if let (layout, Some(root_names)) = decode_parts(schema, true)?
-        && check_defaults(&layout, &layout, &mut String::new()).is_ok()
-    {
-        return Ok((layout, root_names));
-    }
-    Ok((decode_parts(schema, false)?.0, Vec::new()))
-}
-
-/// Why readers leave out an embedded schema's notes (the earlier names and
-/// defaults that follow its tables, outside the hashed bytes): they cannot
-/// be read, or a default is not a value of its field's type. `None` if they
-/// are read, or if the schema has none or cannot be read at all.
+/// What is wrong with an embedded schema's notes (the earlier names and
+/// defaults that follow its tables, outside the hashed bytes), if anything:
+/// they cannot be read (readers then leave them out), or a default is not
+/// a value of its field's type (an upgrade to the schema is then refused).
+/// `None` if the schema has none or cannot be read at all.
 ///
 /// ```
 /// use mmf_runtime::{Mapped, schema};
@@ -323,7 +289,7 @@ pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
 /// *bytes.last_mut().unwrap() = 2; // the default of `climbed`, a `bool`
 /// let problem = schema::notes_problem(&bytes).unwrap();
 /// assert!(problem.to_string().contains("climbed"), "{problem}");
-/// // Readers leave such notes out: the file's values do not depend on them.
+/// // The tables, and a file's values, do not depend on the notes.
 /// assert!(mmf_runtime::DynLayout::decode(&bytes).is_ok());
 /// ```
 pub fn notes_problem(schema: &[u8]) -> Option<Error> {
@@ -332,16 +298,29 @@ pub fn notes_problem(schema: &[u8]) -> Option<Error> {
         return Some(e);
     }
     let (layout, _) = decode_parts(schema, true).ok()?;
-    check_defaults(&layout, &layout, &mut String::new()).err()
+    check_defaults(&layout).err()
 }
 
-/// Validates the defaults in the notes of `layout` (a node of `root`) and
-/// below it, each as a value of its field's layout; `path` names `layout`.
-fn check_defaults(layout: &DynLayout, root: &DynLayout, path: &mut String) -> Result<()> {
+/// Validates the defaults in the notes of the tree `root`, each as a value
+/// of its field's layout.
+pub(crate) fn check_defaults(root: &DynLayout) -> Result<()> {
+    let targets =
+        root.recursion_targets().into_iter().map(|t| t as *const DynLayout as usize).collect();
+    let rules = Rules { targets, strict_enums: Vec::new() };
+    check_defaults_in(root, root, &rules, &mut String::new())
+}
+
+/// [`check_defaults`] of `layout`, a node of `root`, which `path` names.
+fn check_defaults_in(
+    layout: &DynLayout,
+    root: &DynLayout,
+    rules: &Rules,
+    path: &mut String,
+) -> Result<()> {
     let step = |inner: &DynLayout, segment: &str, path: &mut String| {
         let len = path.len();
         path.push_str(segment);
-        let checked = check_defaults(inner, root, path);
+        let checked = check_defaults_in(inner, root, rules, path);
         path.truncate(len);
         checked
     };
@@ -357,7 +336,7 @@ fn check_defaults(layout: &DynLayout, root: &DynLayout, path: &mut String) -> Re
             let dot = if path.is_empty() { "" } else { "." };
             let at = format!("{dot}{}", field.name);
             if let Some(default) = field.default_value(root) {
-                validate_default(default).map_err(|e| {
+                validate_default(default, rules).map_err(|e| {
                     unreadable(0, format!("the default of {path}{at} in its notes: {e}"))
                 })?;
             }
