@@ -497,11 +497,15 @@ struct Walk<'n> {
 
 impl Walk<'_> {
     /// The notes of field record `index`, if the schema has notes.
-    fn field_notes(&self, index: u32) -> Option<FieldNotes> {
+    /// The notes of field record `index`, of a field of layout `layout`,
+    /// if the schema has notes.
+    fn field_notes(&self, index: u32, layout: &DynLayout) -> Option<FieldNotes> {
         let note = self.notes?.get(index as usize)?;
         let default = note.default.map(|stored| {
-            let mut image = DefaultImage::zeroed(stored.len());
-            image.bytes_mut()[DefaultImage::ROOT..].copy_from_slice(stored);
+            // An empty default is the stored form, zeroed (see `format::notes`).
+            let len = if stored.is_empty() { layout.size as usize } else { stored.len() };
+            let mut image = DefaultImage::zeroed(len);
+            image.bytes_mut()[DefaultImage::ROOT..][..stored.len()].copy_from_slice(stored);
             image
         });
         let renamed_from = note.renamed_from.iter().map(|&n| n.to_owned()).collect();
@@ -580,11 +584,13 @@ impl SchemaTables<'_> {
             TAG_STRUCT => {
                 let mut fields: Vec<DynField> = Vec::new();
                 for field in self.fields(ty)? {
+                    let layout = self.layout(field.ty.index, walk, false)?;
+                    let notes = walk.field_notes(field.index, &layout);
                     fields.push(DynField {
                         name: field.name.to_owned(),
                         offset: field.offset,
-                        layout: self.layout(field.ty.index, walk, false)?,
-                        notes: walk.field_notes(field.index),
+                        layout,
+                        notes,
                     });
                 }
                 if let Some(name) = repeated(fields.iter().map(|f| &f.name)) {

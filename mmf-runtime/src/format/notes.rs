@@ -10,7 +10,8 @@
 //!          root's earlier names: offset u32, count u32
 //! fields   16 bytes each, one per field record of the tables, in their order:
 //!          earlier names: offset u32, count u32;
-//!          default: offset u32, length u32 (u32::MAX: the field has none)
+//!          default: offset u32, length u32 (u32::MAX: the field has none;
+//!          0: its stored form, all zeros — `0`, `""`, an empty list, `None`)
 //! data     earlier names: a u32 length, then UTF-8, one after the other;
 //!          defaults: a value's stored form and its blocks, laid out as in
 //!          a file from offset 64 on (its offsets count as if it lay there)
@@ -112,12 +113,15 @@ pub(crate) fn append(schema: &mut Vec<u8>, layout: &Layout, root_renamed_from: &
         names(&mut notes, at, field.map_or(&[], |f| f.renamed_from));
         match field.and_then(|f| f.default) {
             Some(default) => {
-                notes.resize(notes.len().next_multiple_of(8), 0);
                 let image: DefaultImage = (default.0)();
-                let here = notes.len();
-                u32_at(&mut notes, at + 8, here);
-                u32_at(&mut notes, at + 12, image.stored().len());
-                notes.extend_from_slice(image.stored());
+                // All zeros (so without blocks): said by an empty default.
+                if image.stored().iter().any(|&b| b != 0) {
+                    notes.resize(notes.len().next_multiple_of(8), 0);
+                    let here = notes.len();
+                    u32_at(&mut notes, at + 8, here);
+                    u32_at(&mut notes, at + 12, image.stored().len());
+                    notes.extend_from_slice(image.stored());
+                }
             }
             None => u32_at(&mut notes, at + 12, NO_DEFAULT as usize),
         }
