@@ -120,12 +120,7 @@ impl fmt::Display for Compatibility {
 pub fn compatibility(old: &[u8], new: &[u8]) -> Result<Compatibility> {
     let (old_layout, old_names) = decode_schema(old)?;
     let (new_layout, new_names) = decode_schema(new)?;
-    let [old_names, new_names] = [&old_names, &new_names].map(|n| names(n));
     Ok(judge((old, &old_layout, &old_names), (new, &new_layout, &new_names), None))
-}
-
-fn names(names: &[String]) -> Vec<&str> {
-    names.iter().map(String::as_str).collect()
 }
 
 /// How this program's type `T` (the new version) and the program that
@@ -154,7 +149,7 @@ pub fn compatibility_with<T: Mapped>(old: &[u8]) -> Result<Compatibility> {
     let (old_layout, old_names) = decode_schema(old)?;
     let new = crate::format::schema::encode(T::LAYOUT);
     let new_layout = DynLayout::from_layout(T::LAYOUT);
-    let old = (old, &old_layout, &names(&old_names)[..]);
+    let old = (old, &old_layout, &old_names[..]);
     Ok(judge(old, (&new, &new_layout, T::RENAMED_FROM), Some(T::LAYOUT)))
 }
 

@@ -50,8 +50,6 @@ pub(crate) unsafe fn convert(
     if header.schema_hash == to_hash {
         return Ok(None);
     }
-    let from_names: Vec<&str> = from_names.iter().map(String::as_str).collect();
-    let to_names: Vec<&str> = to_names.iter().map(String::as_str).collect();
     let resolved = root_mismatch((&from.name, &from_names), (&to.name, &to_names)).map_or_else(
         || resolve_against(&from, Program { layout: &to, rust: None }),
         |p| Err(vec![p]),
@@ -154,6 +152,7 @@ impl Converter<'_> {
         }
     }
 
+    /// [`Converter::value`], once `to` names no type around it.
     fn value_of(
         &self,
         from: DynValue<'_>,

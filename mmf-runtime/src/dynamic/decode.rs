@@ -156,6 +156,9 @@ impl DynVariant {
     }
 }
 
+/// How deep an embedded schema may nest types.
+const MAX_DEPTH: u32 = 64;
+
 impl DynLayout {
     /// Reads an embedded schema (the encoding [`crate::schema`] describes),
     /// checking that it describes layouts mmf could have written: sizes,
@@ -167,37 +170,7 @@ impl DynLayout {
     pub fn decode(schema: &[u8]) -> Result<DynLayout> {
         decode_schema(schema).map(|(layout, _)| layout)
     }
-}
 
-/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
-/// root type's earlier names, if its notes say. Notes that cannot be read
-/// are left out, as if the schema had none: they lie outside the hashed
-/// bytes, and a file's values do not depend on them.
-pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<String>)> {
-    decode_parts(schema, true).map(|(layout, names)| (layout, names.unwrap_or_default()))
-}
-
-/// An embedded schema's layout and, if `with_notes` and its notes can be
-/// read, the notes on its fields and its root's earlier names (the
-/// defaults in them not validated: see `validate::check_defaults`).
-pub(crate) fn decode_parts(
-    schema: &[u8],
-    with_notes: bool,
-) -> Result<(DynLayout, Option<Vec<String>>)> {
-    let tables = SchemaTables::new(schema)?;
-    if with_notes && let Ok(Some(notes)) = tables.notes() {
-        let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
-        let layout = tables.layout(0, &mut walk, false)?;
-        let root_names = notes.root_renamed_from.into_iter().map(str::to_owned).collect();
-        return Ok((layout, Some(root_names)));
-    }
-    Ok((tables.layout(0, &mut Walk::default(), false)?, None))
-}
-
-/// How deep an embedded schema may nest types.
-const MAX_DEPTH: u32 = 64;
-
-impl DynLayout {
     /// The same tree as a Rust type's [`Layout`].
     pub fn from_layout(layout: &Layout) -> DynLayout {
         DynLayout::convert(layout, &mut Vec::new(), &mut 0, true)
@@ -483,6 +456,23 @@ fn scalar_size_align(s: Scalar) -> (u64, u64) {
     (size, align as u64)
 }
 
+/// Reads an embedded schema as [`DynLayout::decode`] does; also returns the
+/// root type's earlier names, if its notes say. Notes that cannot be read
+/// are left out, as if the schema had none: they lie outside the hashed
+/// bytes, and a file's values do not depend on them. The defaults in them
+/// are not validated (see `validate::check_defaults`).
+pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<&str>)> {
+    let tables = SchemaTables::new(schema)?;
+    match tables.notes() {
+        Ok(Some(notes)) => {
+            let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
+            let layout = tables.layout(0, &mut walk, false)?;
+            Ok((layout, notes.root_renamed_from))
+        }
+        _ => Ok((tables.layout(0, &mut Walk::default(), false)?, Vec::new())),
+    }
+}
+
 /// Where decoding is: how deep, the next node's number (as
 /// [`DynLayout::node`] counts), and the structs and enums around (their
 /// record and node), which a recursive reference may name.
@@ -496,7 +486,6 @@ struct Walk<'n> {
 }
 
 impl Walk<'_> {
-    /// The notes of field record `index`, if the schema has notes.
     /// The notes of field record `index`, of a field of layout `layout`,
     /// if the schema has notes.
     fn field_notes(&self, index: u32, layout: &DynLayout) -> Option<FieldNotes> {

@@ -57,8 +57,10 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     // earlier one: a file of another root type is a mistake far more often
     // than a rename.
     let resolved = match resolve(&file_layout, T::LAYOUT).and_then(|r| {
-        let file_names: Vec<&str> = file_root_names.iter().map(String::as_str).collect();
-        match root_mismatch((&file_layout.name, &file_names), (T::LAYOUT.name, T::RENAMED_FROM)) {
+        match root_mismatch(
+            (&file_layout.name, &file_root_names),
+            (T::LAYOUT.name, T::RENAMED_FROM),
+        ) {
             None => Ok(r),
             Some(problem) => Err(vec![problem]),
         }

@@ -3,7 +3,7 @@
 
 use crate::access::file_ref::FileRef;
 use crate::access::validate::Validator;
-use crate::dynamic::decode::{DynKind, DynLayout, decode_parts};
+use crate::dynamic::decode::{DynKind, DynLayout, decode_schema};
 use crate::dynamic::value::DynValue;
 use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::header::Header;
@@ -297,7 +297,7 @@ pub fn notes_problem(schema: &[u8]) -> Option<Error> {
     if let Err(e) = tables.notes() {
         return Some(e);
     }
-    let (layout, _) = decode_parts(schema, true).ok()?;
+    let (layout, _) = decode_schema(schema).ok()?;
     check_defaults(&layout).err()
 }
 
