@@ -1047,3 +1047,71 @@ fn an_upgrade_by_schema_refuses_what_the_schema_cannot_hold() {
     // A schema that cannot be read.
     assert!(image.upgraded(b"MMFS").is_err());
 }
+
+/// Two versions of a struct holding types that contain themselves, which
+/// do not change.
+mod forest_v1 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Forest {
+        pub trees: Vec<crate::common::Node>,
+        pub formula: Option<crate::common::Expr>,
+    }
+
+    /// `Node` as another version has it: with a field more.
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    #[mmf(renamed_from = "Node")]
+    pub struct Tree {
+        pub name: String,
+        pub children: Vec<Tree>,
+        pub height: u32,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    #[mmf(renamed_from = "Forest")]
+    pub struct Grove {
+        pub trees: Vec<Tree>,
+    }
+}
+
+mod forest_v2 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Forest {
+        #[mmf(default = 7)]
+        pub planted: u32,
+        pub formula: Option<crate::common::Expr>,
+        pub trees: Vec<crate::common::Node>,
+    }
+}
+
+#[test]
+fn a_struct_holding_types_that_contain_themselves_changes_around_them() {
+    let old = forest_v1::Forest {
+        trees: vec![common::tree(), common::tree()],
+        formula: Some(common::expr()),
+    };
+    let new =
+        forest_v2::Forest { planted: 7, formula: old.formula.clone(), trees: old.trees.clone() };
+    let old_bytes = mmf::to_bytes(&old);
+    let image = mmf::Image::<forest_v2::Forest>::new(&old_bytes).unwrap();
+    assert!(image.is_other_version());
+    assert_eq!(image.to_owned(), new);
+    assert_eq!(image.root().trees().get(1).unwrap().to_owned(), common::tree());
+    assert_eq!(image.root().planted(), 7);
+    let new_bytes = mmf::to_bytes(&new);
+    assert_eq!(mmf::Image::<forest_v1::Forest>::new(&new_bytes).unwrap().to_owned(), old);
+    upgrades_by_schema_as_by_type::<forest_v2::Forest>(&old_bytes);
+    upgrades_by_schema_as_by_type::<forest_v1::Forest>(&new_bytes);
+}
+
+#[test]
+fn a_type_that_contains_itself_cannot_change_and_the_refusal_says_so() {
+    let old = forest_v1::Forest { trees: vec![common::tree()], formula: None };
+    let err = mmf::Image::<forest_v1::Grove>::new(&mmf::to_bytes(&old)).err().unwrap().to_string();
+    let expected = "trees[_]: the file stores `Node`, this program reads `Tree` \
+                    (a type that contains itself cannot change: its files and this program must store it alike)";
+    assert!(err.contains(expected), "{err}");
+}

@@ -652,19 +652,28 @@ fn same_container(file: &DynLayout, program: &DynLayout) -> bool {
     }
 }
 
-/// Whether a layout reaches a type inside itself ([`DynKind::Recursive`]).
+/// Whether `layout` contains itself: reaches a [`DynKind::Recursive`]
+/// reference back to it (which names the type it refers to). A type that
+/// merely holds another type that contains itself does not.
 fn holds_itself(layout: &DynLayout) -> bool {
-    let fields_hold = |fields: &[DynField]| fields.iter().any(|f| holds_itself(&f.layout));
+    refers_to(layout, &layout.name)
+}
+
+/// Whether `layout` reaches a [`DynKind::Recursive`] reference to `name`.
+fn refers_to(layout: &DynLayout, name: &str) -> bool {
+    let fields_refer = |fields: &[DynField]| fields.iter().any(|f| refers_to(&f.layout, name));
     match &layout.kind {
-        DynKind::Recursive { .. } => true,
+        DynKind::Recursive { .. } => layout.name == name,
         DynKind::Scalar(_) | DynKind::Str => false,
-        DynKind::List(inner) | DynKind::Option(inner) | DynKind::Box(inner) => holds_itself(inner),
-        DynKind::Array { element, .. } => holds_itself(element),
-        DynKind::Map { key, value, .. } => {
-            holds_itself(key) || value.as_deref().is_some_and(holds_itself)
+        DynKind::List(inner) | DynKind::Option(inner) | DynKind::Box(inner) => {
+            refers_to(inner, name)
         }
-        DynKind::Struct(fields) => fields_hold(fields),
-        DynKind::Enum { variants, .. } => variants.iter().any(|v| fields_hold(v.fields())),
+        DynKind::Array { element, .. } => refers_to(element, name),
+        DynKind::Map { key, value, .. } => {
+            refers_to(key, name) || value.as_deref().is_some_and(|v| refers_to(v, name))
+        }
+        DynKind::Struct(fields) => fields_refer(fields),
+        DynKind::Enum { variants, .. } => variants.iter().any(|v| fields_refer(v.fields())),
     }
 }
 
@@ -748,23 +757,21 @@ pub(crate) fn widens(from: Scalar, to: Scalar) -> bool {
 /// What a refused change is, in words: both types.
 fn describe_change(file: &DynLayout, program: &DynLayout) -> String {
     let why = match (&file.kind, &program.kind) {
+        _ if holds_itself(file) || holds_itself(program) => {
+            " (a type that contains itself cannot change: its files and this program must store it alike)"
+        }
         (DynKind::Scalar(_), DynKind::Scalar(_)) => {
             " (a number can only widen, as a struct's field, to a type that holds all its values)"
         }
-        (DynKind::Struct(_), DynKind::Struct(_)) => {
+        (DynKind::Struct(_), DynKind::Struct(_)) if is_tuple(file) || is_tuple(program) => {
             " (a tuple's elements can change as a list's can, not their number)"
         }
-        (DynKind::Enum { .. }, DynKind::Enum { .. }) => {
-            " (an enum's variants are matched by name, and one that contains itself cannot change)"
-        }
+        (DynKind::Enum { .. }, DynKind::Enum { .. }) => " (an enum's variants are matched by name)",
         (DynKind::Array { .. }, DynKind::Array { .. }) => {
             " (an array's elements can change as a list's can, not its length)"
         }
         (DynKind::Map { .. }, DynKind::Map { .. }) => {
             " (a map's values can change as a list's elements can, not its keys or kind)"
-        }
-        (DynKind::Recursive { .. }, _) | (_, DynKind::Recursive { .. }) => {
-            " (types that contain themselves cannot change)"
         }
         _ => "",
     };
