@@ -44,6 +44,7 @@ fn check_notes(rust: &mmf::Layout, decoded: &DynLayout, root: &DynLayout, fields
         (Kind::Struct(r), DynKind::Struct(d)) => pair_fields(r, d, fields),
         (Kind::Enum { variants: r, .. }, DynKind::Enum { variants: d, .. }) => {
             for (r, d) in r.iter().zip(d) {
+                assert_eq!(r.other, d.other, "whether `{}` is `other`", r.name);
                 pair_fields(r.fields, d.fields(), fields);
             }
         }
@@ -200,7 +201,7 @@ fn invalid_values_are_refused_with_their_path() {
 fn nested_lists(depth: u32) -> Vec<u8> {
     let names = b"Vec".repeat(depth as usize).into_iter().chain(*b"u8").collect::<Vec<u8>>();
     let mut s = b"MMFS".to_vec();
-    for word in [3, depth + 1, 0, 0, names.len() as u32, 0, 0] {
+    for word in [4, depth + 1, 0, 0, names.len() as u32, 0, 0] {
         s.extend(u32::to_le_bytes(word));
     }
     for i in 0..depth {

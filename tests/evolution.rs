@@ -947,46 +947,53 @@ fn a_fieldless_enum_gains_data_and_an_enum_with_data_is_read_without_it() {
     assert_eq!(image.to_owned(), [plain::Weather::Sun, plain::Weather::Rain]);
 }
 
+/// A third version of the journal's entries: renamed and defaulted
+/// variant fields, and an `other` variant.
+mod journal_v3 {
+    use mmf::Mapped;
+
+    use crate::atlas_v1::Point;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Entry {
+        Walk {
+            from: Point,
+            to: Point,
+            #[mmf(renamed_from = "minutes")]
+            duration: u16,
+            #[mmf(default = 1)]
+            people: u8,
+        },
+        Note(String),
+        Rest,
+        #[mmf(other)]
+        Unknown,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Journal {
+        pub entries: Vec<Entry>,
+        pub last: Option<Entry>,
+    }
+}
+
 #[test]
 fn an_enum_with_data_renames_and_defaults_variant_fields_and_reads_unknown_variants_as_its_fallback()
  {
-    mod v3 {
-        use mmf::Mapped;
-
-        use super::atlas_v1::Point;
-
-        #[derive(Mapped, Debug, Clone, PartialEq)]
-        pub enum Entry {
-            Walk {
-                from: Point,
-                to: Point,
-                #[mmf(renamed_from = "minutes")]
-                duration: u16,
-                #[mmf(default = 1)]
-                people: u8,
-            },
-            Note(String),
-            Rest,
-            #[mmf(other)]
-            Unknown,
-        }
-
-        #[derive(Mapped, Debug, Clone, PartialEq)]
-        pub struct Journal {
-            pub entries: Vec<Entry>,
-            pub last: Option<Entry>,
-        }
-    }
     let mut old = old_journal();
     old.entries.push(journal_v1::Entry::Photo { at: older(&point(8)), file: "lake.jpg".into() });
     let bytes = mmf::to_bytes(&old);
-    let read = mmf::from_bytes_owned::<v3::Journal>(&bytes).unwrap();
-    let walk =
-        v3::Entry::Walk { from: older(&point(1)), to: older(&point(2)), duration: 75, people: 1 };
+    let read = mmf::from_bytes_owned::<journal_v3::Journal>(&bytes).unwrap();
+    let walk = journal_v3::Entry::Walk {
+        from: older(&point(1)),
+        to: older(&point(2)),
+        duration: 75,
+        people: 1,
+    };
     assert_eq!(read.entries[1], walk);
-    assert_eq!(read.entries[5], v3::Entry::Unknown);
-    let image = mmf::Image::<v3::Journal>::new(&bytes).unwrap();
-    assert!(matches!(image.root().entries().get(5), Some(v3::EntryView::Unknown)));
+    assert_eq!(read.entries[5], journal_v3::Entry::Unknown);
+    let image = mmf::Image::<journal_v3::Journal>::new(&bytes).unwrap();
+    assert!(matches!(image.root().entries().get(5), Some(journal_v3::EntryView::Unknown)));
 }
 
 /// Rewriting `old` (an image of another version) by the schema of `New`
@@ -1114,4 +1121,86 @@ fn a_type_that_contains_itself_cannot_change_and_the_refusal_says_so() {
     let expected = "trees[_]: the file stores `Node`, this program reads `Tree` \
                     (a type that contains itself cannot change: its files and this program must store it alike)";
     assert!(err.contains(expected), "{err}");
+}
+
+/// Two versions of a fieldless enum: the later one lost a variant and reads
+/// unknown values as its `other`.
+mod level_a {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Level {
+        Low,
+        High,
+        Extreme,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Route {
+        pub level: Level,
+        pub stages: Vec<Level>,
+    }
+}
+
+mod level_b {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Level {
+        High,
+        Low,
+        #[mmf(other)]
+        Unknown,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Route {
+        pub level: Level,
+        pub stages: Vec<Level>,
+    }
+}
+
+#[test]
+fn other_variants_travel_in_the_notes_so_schemas_alone_read_unknown_values_as_they_do() {
+    use level_a::Level::{Extreme, High, Low};
+    use mmf::schema::{self, Verdict};
+    let route = level_a::Route { level: Extreme, stages: vec![Low, Extreme, High] };
+    let bytes = mmf::to_bytes(&route);
+    let read = mmf::from_bytes_owned::<level_b::Route>(&bytes).unwrap();
+    let expected = [level_b::Level::Low, level_b::Level::Unknown, level_b::Level::High];
+    assert_eq!((read.level, &read.stages[..]), (level_b::Level::Unknown, &expected[..]));
+    // The schema of `level_b` says which variant is `other`: an upgrade by
+    // it writes what the typed upgrade writes, and the verdict has no condition.
+    upgrades_by_schema_as_by_type::<level_b::Route>(&bytes);
+    let (a, b) = (schema::encode(level_a::Route::LAYOUT), schema::encode(level_b::Route::LAYOUT));
+    let c = schema::compatibility(&a, &b).unwrap();
+    assert_eq!(c.new_reads_old, Verdict::Reads, "{c}");
+    assert!(matches!(c.old_reads_new, Verdict::ReadsIf(_)), "{c}");
+    let decoded = mmf::DynLayout::decode(&b).unwrap();
+    let mmf::DynKind::Struct(fields) = &decoded.kind else { panic!("a struct") };
+    let mmf::DynKind::Enum { variants, .. } = &fields[0].layout.kind else { panic!("an enum") };
+    let others: Vec<_> = variants.iter().map(|v| v.other).collect();
+    assert_eq!(others, [false, false, true]);
+    // An enum with data, inside a list and an option.
+    let mut old = old_journal();
+    old.entries.push(journal_v1::Entry::Photo { at: older(&point(8)), file: "lake.jpg".into() });
+    old.last = old.entries.last().cloned();
+    upgrades_by_schema_as_by_type::<journal_v3::Journal>(&mmf::to_bytes(&old));
+
+    // A fallback that names a variant with fields, or no enum, is a problem
+    // of the notes, left out when reading.
+    let mut bad = b.clone();
+    let notes = bad.windows(4).position(|w| w == b"MMFN").unwrap();
+    let fallbacks = u32::from_le_bytes(bad[notes + 16..notes + 20].try_into().unwrap()) as usize;
+    bad[notes + fallbacks..notes + fallbacks + 4].copy_from_slice(&0u32.to_le_bytes());
+    let problem = schema::notes_problem(&bad).unwrap().to_string();
+    assert!(problem.contains("a fallback names no variant without fields"), "{problem}");
+    let decoded = mmf::DynLayout::decode(&bad).unwrap();
+    let mmf::DynKind::Struct(fields) = &decoded.kind else { panic!("a struct") };
+    let mmf::DynKind::Enum { variants, .. } = &fields[0].layout.kind else { panic!("an enum") };
+    assert!(variants.iter().all(|v| !v.other));
+    let c = schema::compatibility(&a, &bad).unwrap();
+    assert!(matches!(c.new_reads_old, Verdict::ReadsIf(_)), "{c}");
 }

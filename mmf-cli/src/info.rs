@@ -213,6 +213,9 @@ fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "enum {} {{", layout.name)?;
             let tag = tag_size(*repr);
             for variant in variants {
+                if variant.other {
+                    writeln!(out, "    #[mmf(other)]")?;
+                }
                 write!(out, "    {}", variant.name)?;
                 if !variant.fields().is_empty() {
                     fields_of(variant.fields(), tag, layout.size, 1, out)?;
@@ -225,6 +228,9 @@ fn declaration(layout: &DynLayout, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "#[repr({})] // {}", repr.name(), bytes(layout.size))?;
             writeln!(out, "enum {} {{", layout.name)?;
             for variant in variants {
+                if variant.other {
+                    writeln!(out, "    #[mmf(other)]")?;
+                }
                 writeln!(out, "    {} = {},", variant.name, variant.discriminant)?;
             }
             writeln!(out, "}}")

@@ -276,6 +276,8 @@ mod later {
         Easy = 1,
         Medium = 4,
         Hard = 7,
+        #[mmf(other)]
+        Unknown = 9,
     }
 
     #[derive(Mapped, Debug, Clone, PartialEq)]
@@ -321,6 +323,7 @@ fn diff_lists_what_changed_between_files_and_saved_schemas() {
         format!(
             "hikes[_].day: renamed: `date` in {a}, `day` in {b}\n\
              hikes[_].difficulty: variant `Medium` is new in {b}\n\
+             hikes[_].difficulty: variant `Unknown` is new in {b}\n\
              hikes[_].summit?: u16 in {a}, u32 in {b}\n\
              hikes[_].gps_track[_].t: u64, new in {b}: {a} lacks it\n"
         )
@@ -328,6 +331,7 @@ fn diff_lists_what_changed_between_files_and_saved_schemas() {
     // The new file's schema shows the earlier name, as its notes hold it.
     let out = stdout(&mmf(&["schema"], &new));
     assert!(out.contains("    #[mmf(renamed_from = \"date\")]\n    day: String,"), "{out}");
+    assert!(out.contains("    #[mmf(other)]\n    Unknown = 9,"), "{out}");
 
     let mut same = Command::new(env!("CARGO_BIN_EXE_mmf"));
     same.arg("diff").arg(&old).arg(&saved);
@@ -357,6 +361,7 @@ fn compat_says_per_direction_which_program_reads_which_files() {
          differences:\n  \
          - hikes[_].day: renamed: `date` in old, `day` in new\n  \
          - hikes[_].difficulty: variant `Medium` is new in new\n  \
+         - hikes[_].difficulty: variant `Unknown` is new in new\n  \
          - hikes[_].summit?: u16 in old, u32 in new\n  \
          - hikes[_].gps_track[_].t: u64, new in new: old lacks it\n"
     );

@@ -28,7 +28,7 @@ pub enum Kind {
 }
 
 #[derive(Mapped)]
-#[mmf(crate = "renamed", schema = 0x7bc1_463d_d382_c1c6)]
+#[mmf(crate = "renamed", schema = 0x96f4_dcb1_6600_c3a7)]
 pub struct Pair(pub u16, pub Point);
 
 #[test]

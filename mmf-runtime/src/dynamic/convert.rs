@@ -216,7 +216,9 @@ impl Converter<'_> {
             DynKind::Enum { repr, variants } => {
                 let (_, name) = from.variant().ok_or_else(|| self.unreadable(path, from))?;
                 let name = name.ok_or_else(|| self.unreadable(path, from))?;
-                let Some(variant) = variants.iter().find(|v| v.name == name) else {
+                // A variant the target lacks is written as its `other` one, if any.
+                let by_name = variants.iter().find(|v| v.name == name);
+                let Some(variant) = by_name.or_else(|| variants.iter().find(|v| v.other)) else {
                     let what =
                         format!("the file holds variant `{name}`, which `{}` lacks", to.name);
                     return Err(self.refused(path, what));

@@ -133,8 +133,10 @@ pub struct FieldNotes {
     pub(crate) default: Option<DefaultImage>,
 }
 
-/// One variant of an enum in a [`DynLayout`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One variant of an enum in a [`DynLayout`]. Two are equal if their names,
+/// discriminants and payloads are: [`other`](Self::other), a note, is not
+/// part of a layout's identity.
+#[derive(Debug, Clone)]
 pub struct DynVariant {
     /// The variant's name.
     pub name: String,
@@ -144,7 +146,17 @@ pub struct DynVariant {
     /// enum's whole stored form: field offsets count from the enum's start.
     /// No fields for a unit variant.
     pub payload: DynLayout,
+    /// Whether values of variants the program does not know read as this
+    /// one (`#[mmf(other)]`), as the Rust layout or the schema's notes say.
+    pub other: bool,
 }
+
+impl PartialEq for DynVariant {
+    fn eq(&self, v: &DynVariant) -> bool {
+        (&self.name, self.discriminant, &self.payload) == (&v.name, v.discriminant, &v.payload)
+    }
+}
+impl Eq for DynVariant {}
 
 impl DynVariant {
     /// The variant's fields.
@@ -214,6 +226,7 @@ impl DynLayout {
                     .map(|v| DynVariant {
                         name: v.name.to_owned(),
                         discriminant: v.discriminant,
+                        other: v.other,
                         payload: if data {
                             let payload = Layout {
                                 name: v.name,
@@ -465,7 +478,8 @@ pub(crate) fn decode_schema(schema: &[u8]) -> Result<(DynLayout, Vec<&str>)> {
     let tables = SchemaTables::new(schema)?;
     match tables.notes() {
         Ok(Some(notes)) => {
-            let mut walk = Walk { notes: Some(&notes.fields), ..Walk::default() };
+            let mut walk =
+                Walk { notes: Some(&notes.fields), fallbacks: &notes.fallbacks, ..Walk::default() };
             let layout = tables.layout(0, &mut walk, false)?;
             Ok((layout, notes.root_renamed_from))
         }
@@ -483,9 +497,22 @@ struct Walk<'n> {
     enclosing: Vec<(u32, u32)>,
     /// The notes of the field records, if the schema has them.
     notes: Option<&'n [FieldNote<'n>]>,
+    /// The notes' `(type record, variant position)` of `other` variants.
+    fallbacks: &'n [(u32, u32)],
 }
 
 impl Walk<'_> {
+    /// Marks the variant the notes name as enum record `record`'s `other`,
+    /// if it is one without fields (the only kind the derive accepts).
+    fn mark_other(&self, record: u32, variants: &mut [DynVariant]) {
+        let Ok(i) = self.fallbacks.binary_search_by_key(&record, |&(r, _)| r) else { return };
+        if let Some(v) = variants.get_mut(self.fallbacks[i].1 as usize)
+            && v.fields().is_empty()
+        {
+            v.other = true;
+        }
+    }
+
     /// The notes of field record `index`, of a field of layout `layout`,
     /// if the schema has notes.
     fn field_notes(&self, index: u32, layout: &DynLayout) -> Option<FieldNotes> {
@@ -607,6 +634,7 @@ impl SchemaTables<'_> {
                             name: v.name.to_owned(),
                             discriminant: v.discriminant,
                             payload,
+                            other: false,
                         });
                     }
                 } else {
@@ -632,6 +660,7 @@ impl SchemaTables<'_> {
                             name: v.name.to_owned(),
                             discriminant: v.offset,
                             payload,
+                            other: false,
                         });
                     }
                 }
@@ -644,6 +673,7 @@ impl SchemaTables<'_> {
                         format!("`{}` has two variants of one name or discriminant", ty.name);
                     return Err(unreadable(at, problem));
                 }
+                walk.mark_other(ty.index, &mut variants);
                 DynKind::Enum { repr, variants }
             }
             TAG_RECURSIVE => {

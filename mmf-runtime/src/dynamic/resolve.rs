@@ -210,8 +210,8 @@ pub(crate) fn resolve_against(
 
 /// The program's side of a resolution: its layout of a type and, where the
 /// program is the Rust code at hand, the type's [`Layout`], which also says
-/// what the schema does not: earlier field names, defaults, `frozen`
-/// structs and `other` variants.
+/// what a schema does not: `frozen` structs, and the earlier field names and
+/// defaults a schema without notes lacks.
 #[derive(Clone, Copy)]
 pub(crate) struct Program<'p> {
     pub layout: &'p DynLayout,
@@ -254,10 +254,11 @@ impl<'p> Program<'p> {
         })
     }
 
-    /// The discriminant of the variant unknown values read as, if any.
+    /// The discriminant of the variant unknown values read as, if any (as
+    /// the Rust layout, or the schema's notes, say).
     fn other(self) -> Option<u64> {
-        match self.rust?.kind {
-            Kind::Enum { variants, .. } => {
+        match &self.layout.kind {
+            DynKind::Enum { variants, .. } => {
                 variants.iter().find(|v| v.other).map(|v| v.discriminant)
             }
             _ => None,

@@ -1,31 +1,38 @@
 //! The embedded schema's notes: what a program knows of its types beyond
 //! their layout — each field's earlier names (`#[mmf(renamed_from)]`) and
-//! the value a file without the field reads as — and the root type's
-//! earlier names. They follow the schema's tables, outside the bytes the
+//! the value a file without the field reads as, the root type's earlier
+//! names, and the variants that values of unknown variants read as
+//! (`#[mmf(other)]`). They follow the schema's tables, outside the bytes the
 //! schema hash covers: two programs whose types differ only in defaults or
 //! earlier names write files of one schema hash.
 //!
 //! ```text
-//! header   16 bytes: magic "MMFN", field count u32 (the tables'),
-//!          root's earlier names: offset u32, count u32
+//! header   24 bytes: magic "MMFN", field count u32 (the tables'),
+//!          root's earlier names: offset u32, count u32,
+//!          fallbacks: offset u32, count u32
 //! fields   16 bytes each, one per field record of the tables, in their order:
 //!          earlier names: offset u32, count u32;
 //!          default: offset u32, length u32 (u32::MAX: the field has none;
 //!          0: its stored form, all zeros — `0`, `""`, an empty list, `None`)
-//! data     earlier names: a u32 length, then UTF-8, one after the other;
+//! data     fallbacks: 8 bytes each, by ascending type record: an enum's
+//!          type record u32, the position u32 of its `other` variant (one
+//!          without fields) among its variants;
+//!          earlier names: a u32 length, then UTF-8, one after the other;
 //!          defaults: a value's stored form and its blocks, laid out as in
 //!          a file from offset 64 on (its offsets count as if it lay there)
 //! ```
 //!
 //! All integers are little-endian; offsets count from the notes' start,
 //! which is the tables' end rounded up to a multiple of 8. A schema whose
-//! tables have no field and whose root has no earlier name has no notes.
+//! tables have no field, whose root has no earlier name and whose enums
+//! have no `other` variant has no notes.
 
 use crate::format::error::{Error, Result};
 use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, has_data};
 
 pub(crate) const NOTES_MAGIC: &[u8; 4] = b"MMFN";
-const NOTES_HEADER_LEN: usize = 16;
+const NOTES_HEADER_LEN: usize = 24;
+const FALLBACK_LEN: usize = 8;
 const FIELD_NOTE_LEN: usize = 16;
 const NO_DEFAULT: u32 = u32::MAX;
 
@@ -41,6 +48,9 @@ pub(crate) struct Notes<'a> {
     pub root_renamed_from: Vec<&'a str>,
     /// By field record.
     pub fields: Vec<FieldNote<'a>>,
+    /// `(type record, variant position)` of each enum whose unknown values
+    /// read as one of its variants, by ascending type record.
+    pub fallbacks: Vec<(u32, u32)>,
 }
 
 /// The Rust fields behind a layout's field records, in the tables' order
@@ -76,6 +86,43 @@ fn field_records<'l>(layout: &'l Layout, out: &mut Vec<Option<&'l FieldLayout>>)
     }
 }
 
+/// The enums of `layout` with an `other` variant, as `(type record,
+/// variant position)`: `next` is `layout`'s record, counted as the tables
+/// list types (depth first; an enum with data's variants are types too).
+fn fallbacks(layout: &Layout, next: &mut u32, out: &mut Vec<(u32, u32)>) {
+    let record = *next;
+    *next += 1;
+    let fields = |fields: &[FieldLayout], next: &mut u32, out: &mut Vec<(u32, u32)>| {
+        fields.iter().for_each(|f| self::fallbacks(f.layout, next, out));
+    };
+    match layout.kind {
+        Kind::Scalar(_) | Kind::Str | Kind::Recursive => {}
+        Kind::List(inner)
+        | Kind::Option(inner)
+        | Kind::Box(inner)
+        | Kind::Array { element: inner, .. } => fallbacks(inner, next, out),
+        Kind::Struct(f) => fields(f, next, out),
+        Kind::Map { key, value, .. } => {
+            fallbacks(key, next, out);
+            if let Some(value) = value {
+                fallbacks(value, next, out);
+            }
+        }
+        Kind::Enum { variants, .. } => {
+            if let Some(i) = variants.iter().position(|v| v.other) {
+                out.push((record, i as u32));
+            }
+            if has_data(variants) {
+                for v in variants {
+                    // The variant's payload, a struct record, then its fields' types.
+                    *next += 1;
+                    fields(v.fields, next, out);
+                }
+            }
+        }
+    }
+}
+
 fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
 }
@@ -90,7 +137,9 @@ pub(crate) fn append(schema: &mut Vec<u8>, layout: &Layout, root_renamed_from: &
     let mut records = Vec::new();
     field_records(layout, &mut records);
     debug_assert_eq!(schema.get(12..16), Some(&(records.len() as u32).to_le_bytes()[..]));
-    if records.is_empty() && root_renamed_from.is_empty() {
+    let mut enums = Vec::new();
+    fallbacks(layout, &mut 0, &mut enums);
+    if records.is_empty() && root_renamed_from.is_empty() && enums.is_empty() {
         return;
     }
     schema.resize(schema.len().next_multiple_of(8), 0);
@@ -108,6 +157,13 @@ pub(crate) fn append(schema: &mut Vec<u8>, layout: &Layout, root_renamed_from: &
         }
     };
     names(&mut notes, 8, root_renamed_from);
+    let here = notes.len();
+    u32_at(&mut notes, 16, here);
+    u32_at(&mut notes, 20, enums.len());
+    for (record, position) in enums {
+        put_u32(&mut notes, record);
+        put_u32(&mut notes, position);
+    }
     for (i, field) in records.iter().enumerate() {
         let at = NOTES_HEADER_LEN + FIELD_NOTE_LEN * i;
         names(&mut notes, at, field.map_or(&[], |f| f.renamed_from));
@@ -167,6 +223,20 @@ pub(crate) fn read(bytes: &[u8], start: usize, field_count: u32) -> Result<Notes
         Ok(names)
     };
     let root_renamed_from = names(8)?;
+    let (offset, count) = (le(16)?, le(20)?);
+    let listed = slice(offset, count.saturating_mul(FALLBACK_LEN))
+        .ok_or_else(|| unreadable(start + 16, "their fallbacks lie outside them"))?;
+    let fallbacks: Vec<(u32, u32)> = listed
+        .chunks_exact(FALLBACK_LEN)
+        .map(|entry| {
+            let word =
+                |i: usize| u32::from_le_bytes(entry[i..i + 4].try_into().expect("four bytes"));
+            (word(0), word(4))
+        })
+        .collect();
+    if fallbacks.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
+        return Err(unreadable(start + offset, "their fallbacks are not by ascending type"));
+    }
     let mut fields = Vec::with_capacity(field_count as usize);
     for i in 0..field_count as usize {
         let at = NOTES_HEADER_LEN + FIELD_NOTE_LEN * i;
@@ -179,5 +249,5 @@ pub(crate) fn read(bytes: &[u8], start: usize, field_count: u32) -> Result<Notes
         };
         fields.push(FieldNote { renamed_from: names(at)?, default });
     }
-    Ok(Notes { root_renamed_from, fields })
+    Ok(Notes { root_renamed_from, fields, fallbacks })
 }

@@ -13,7 +13,7 @@
 //! record is 8-aligned when the schema is (writers place it at a multiple of 8).
 //!
 //! ```text
-//! header    32 bytes: magic "MMFS", version u32 (= 3), type count u32,
+//! header    32 bytes: magic "MMFS", version u32 (= 4), type count u32,
 //!           field count u32, variant count u32, name bytes u32, root type u32 (= 0), 0 u32
 //! types     40 bytes each: kind u8, repr u8, 0 u16, name offset u32, name length u32,
 //!           child u32, count u64, size u64, align u64

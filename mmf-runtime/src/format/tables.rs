@@ -7,7 +7,7 @@ use crate::format::layout::Scalar;
 use crate::format::notes::{self, Notes};
 
 pub(crate) const MAGIC: &[u8; 4] = b"MMFS";
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 pub(crate) const HEADER_LEN: usize = 32;
 pub(crate) const TYPE_LEN: usize = 40;
 pub(crate) const FIELD_LEN: usize = 24;
