@@ -215,14 +215,15 @@
 pub use mmf_derive::Mapped;
 
 pub use mmf_runtime::{
-    AlignedBytes, BUFFER_ALIGN, DefaultImage, DefaultValue, DynField, DynFile, DynImage, DynKind,
-    DynLayout, DynValue, DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED, FORMAT_VERSION,
-    FieldLayout, FieldPath, Frozen, HEADER_LEN, Header, Image, Inline, Iter, IterMut, Kind, Layout,
-    ListView, ListViewMut, MAGIC, MAX_NESTING, MapKey, MapOptions, MapView, MapViewMut, Mapped,
-    MappedFile, MappedFileMut, Nested, NestedMut, PathSegment, Plain, Problem, RawBox, RawData,
-    RawMap, RawOption, RawStr, RawTuple, RawVec, Result, Scalar, ScalarValue, SetView,
-    SharedReader, SharedWriter, ValueMut, VariantLayout, from_bytes, from_bytes_mut,
-    from_bytes_owned, from_bytes_unchecked, map_key_hash, schema, to_bytes, tuple, upgrade,
+    AlignedBytes, AnyVersionMut, BUFFER_ALIGN, DefaultImage, DefaultValue, DynField, DynFile,
+    DynImage, DynKind, DynLayout, DynValue, DynVariant, Error, FLAG_LITTLE_ENDIAN, FLAG_SUPERSEDED,
+    FORMAT_VERSION, FieldLayout, FieldNotes, FieldPath, Frozen, HEADER_LEN, Header, Image,
+    ImageMut, Inline, Iter, IterMut, Kind, Layout, ListView, ListViewMut, MAGIC, MAX_NESTING,
+    MapKey, MapOptions, MapView, MapViewMut, Mapped, MappedFile, MappedFileMut, Nested, NestedMut,
+    PathSegment, Plain, Problem, RawBox, RawData, RawMap, RawOption, RawStr, RawTuple, RawVec,
+    Result, Scalar, ScalarValue, SetView, SharedReader, SharedWriter, ValueMut, VariantLayout,
+    from_bytes, from_bytes_mut, from_bytes_owned, from_bytes_unchecked, map_key_hash, schema,
+    to_bytes, tuple, upgrade, upgrade_to_schema,
 };
 
 /// Reader code for other languages (the default feature `codegen`).

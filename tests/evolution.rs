@@ -308,7 +308,10 @@ fn files_of_another_version_open_read_only_and_refuse_in_place_changes() {
     assert_eq!(file.to_owned(), old_book_as_v2());
     drop(file);
     let err = MappedFileMut::<v2::Book>::open(&path).unwrap_err().to_string();
-    assert!(err.contains("not change it in place"), "{err}");
+    assert!(
+        err.contains("change in place only what it stores as this program does (`AnyVersionMut`"),
+        "{err}"
+    );
     let mut reader = mmf::SharedReader::<v2::Book>::open(&path).unwrap();
     assert_eq!(reader.latest().unwrap().hikes().get(2).unwrap().name(), "Hike 2");
     // The same program's file is exactly as before.
@@ -1203,4 +1206,127 @@ fn other_variants_travel_in_the_notes_so_schemas_alone_read_unknown_values_as_th
     assert!(variants.iter().all(|v| !v.other));
     let c = schema::compatibility(&a, &bad).unwrap();
     assert!(matches!(c.new_reads_old, Verdict::ReadsIf(_)), "{c}");
+}
+
+#[test]
+fn an_image_of_another_version_changes_in_place_what_it_stores_as_the_program_does() {
+    let mut bytes = mmf::to_bytes(&old_book());
+    let mut image = mmf::ImageMut::<v2::Book>::new(&mut bytes).unwrap();
+    assert!(image.is_other_version());
+    // Stored alike by both versions: changed in place.
+    *image.get_mut::<f64>("hikes[0].track[1].x").unwrap() = 99.5;
+    *image.get_mut::<u16>("hikes[0].year").unwrap() = 2030;
+    image.get_mut::<v1::Coord>("hikes[0].summit").unwrap().set_z(1.5);
+    image.get_mut::<Vec<v1::Coord>>("hikes[1].track").unwrap().get_mut(0).unwrap().set_y(7.0);
+    // Stored otherwise, or not at all: refused, saying how to upgrade.
+    let refusal = |e: Error| e.to_string();
+    let err = refusal(image.get_mut::<u32>("hikes[0].year").unwrap_err());
+    assert_eq!(
+        err,
+        "`hikes[0].year` cannot be changed in place: the file stores `u16` there, not `u32`; \
+         rewrite the file in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)"
+    );
+    let err = refusal(image.get_mut::<Vec<String>>("hikes[0].tags").unwrap_err());
+    assert!(
+        err.contains(
+            "`hikes[0].tags` cannot be changed in place: the file has no `tags` after `hikes[0]`"
+        ),
+        "{err}"
+    );
+    let err = refusal(image.get_mut::<v2::Coord>("hikes[0].summit").unwrap_err());
+    assert!(err.contains("the file stores `Coord` there as another version of it"), "{err}");
+    assert!(image.get_mut::<v2::Hike>("hikes[0]").is_err());
+    // The newer program reads the changes through its own views.
+    let read = image.to_owned();
+    assert_eq!((read.hikes[0].year, read.hikes[0].track[1].x), (2030, 99.5));
+    assert_eq!((read.hikes[0].summit.z, read.hikes[1].track[0].y), (1.5, 7.0));
+    drop(image);
+    // So does the older one, whose layout the image keeps.
+    let mut expected = old_book();
+    expected.hikes[0].year = 2030;
+    expected.hikes[0].track[1].x = 99.5;
+    expected.hikes[0].summit.z = 1.5;
+    expected.hikes[1].track[0].y = 7.0;
+    assert_eq!(mmf::from_bytes_owned::<v1::Book>(&bytes).unwrap(), expected);
+    // An image of the program's own layout: paths and types as usual.
+    let mut image = mmf::ImageMut::<v1::Book>::new(&mut bytes).unwrap();
+    assert!(!image.is_other_version());
+    image.get_mut::<v1::Hike>("hikes[2]").unwrap().set_obsolete(8);
+    assert!(matches!(image.get_mut::<u32>("hikes[0].year"), Err(Error::PathType { .. })));
+    assert!(matches!(image.get_mut::<u16>("hikes[0].tags"), Err(Error::NoSuchPath { .. })));
+    assert_eq!(image.root().hikes().get(2).unwrap().obsolete(), 8);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "maps files")]
+fn a_file_of_another_version_changes_in_place_under_its_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.mmf");
+    drop(MappedFileMut::create(&path, &old_book()).unwrap());
+    let mut file = mmf::AnyVersionMut::<v2::Book>::open(&path).unwrap();
+    assert!(file.is_other_version());
+    assert!(matches!(MappedFile::<v1::Book>::open(&path), Err(Error::Locked { .. })));
+    let mut hike = file.get_mut::<v1::Hike>("hikes[3]").unwrap();
+    hike.set_year(2031);
+    hike.track_mut().get_mut(2).unwrap().set_x(-1.0);
+    assert!(file.get_mut::<String>("hikes[3].country").is_err());
+    assert_eq!(file.root().hikes().get(3).unwrap().year(), 2031);
+    file.flush().unwrap();
+    drop(file);
+    let mut expected = old_book();
+    expected.hikes[3].year = 2031;
+    expected.hikes[3].track[2].x = -1.0;
+    assert_eq!(MappedFile::<v1::Book>::open(&path).unwrap().to_owned(), expected);
+    // Of the program's own layout, it is a `MappedFileMut` reached by path.
+    let mut file = mmf::AnyVersionMut::<v1::Book>::open(&path).unwrap();
+    assert!(!file.is_other_version());
+    *file.get_mut::<u16>("hikes[3].year").unwrap() = 2032;
+    drop(file);
+    assert_eq!(
+        MappedFile::<v2::Book>::open(&path).unwrap().root().hikes().get(3).unwrap().year(),
+        2032
+    );
+    // Then rewritten in the newer layout, by its schema alone.
+    assert!(mmf::upgrade_to_schema(&path, &mmf::schema::encode(v2::Book::LAYOUT)).unwrap());
+    let file = MappedFileMut::<v2::Book>::open(&path).unwrap();
+    assert_eq!(file.root().hikes().get(3).unwrap().track().get(2).unwrap().x(), -1.0);
+}
+
+proptest! {
+    #![proptest_config(common::proptest_config(16))]
+
+    /// Every single-byte change of an older book, its schema hash made to
+    /// match, is refused or changes in place through the newer program's
+    /// paths and types: never a panic, and what it reads back is what it wrote.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn in_place_changes_of_any_corrupted_image_of_another_version_are_ok_or_err(
+        replacement in any::<u8>(),
+        x in any::<f64>(),
+    ) {
+        let mut book = old_book();
+        book.hikes.truncate(1);
+        book.hikes[0].track.truncate(2);
+        let mut bytes = mmf::to_bytes(&book).to_vec();
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            bytes[i] = if original == replacement { !original } else { replacement };
+            let mut image = common::fuzz::with_schema_hash_fixed(&bytes);
+            if let Ok(mut image) = mmf::ImageMut::<v2::Book>::new(&mut image) {
+                if let Ok(x_of) = image.get_mut::<f64>("hikes[0].track[1].x") {
+                    *x_of = x;
+                    let read = image.root().hikes().get(0).unwrap().track().get(1).unwrap().x();
+                    prop_assert_eq!(read.to_bits(), x.to_bits());
+                }
+                if let Ok(mut summit) = image.get_mut::<v1::Coord>("hikes[0].summit") {
+                    summit.set_y(x);
+                }
+                let _ = image.get_mut::<u16>("hikes[0].year").map(|year| *year = 1);
+                let _ = image.get_mut::<Vec<v1::Coord>>("hikes[0].track");
+                let _ = image.get_mut::<v1::Hike>("hikes[0]");
+                let _ = image.to_owned();
+            }
+            bytes[i] = original;
+        }
+    }
 }

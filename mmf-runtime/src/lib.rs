@@ -62,6 +62,7 @@ pub use storage::bytes::{
 };
 pub use storage::dyn_file::{DynFile, DynImage, upgrade_to_schema};
 pub use storage::file::{MappedFile, MappedFileMut, upgrade};
+pub use storage::in_place::{AnyVersionMut, ImageMut};
 pub use storage::options::MapOptions;
 pub use storage::shared::reader::SharedReader;
 pub use storage::shared::writer::SharedWriter;

@@ -69,7 +69,7 @@ where
         Err(e) => panic!("read as another version, refused by its schema: {e}"),
     };
     // Rewritten by `T`'s schema alone, the image is what the typed upgrade
-    // wrote (or refused: a value read as an `other` variant, say).
+    // wrote (or refused: notes that cannot be read are left out, say).
     let header = mmf::Header::read(&encoded).expect("written by mmf");
     let schema = &encoded[header.schema_offset as usize..][..header.schema_len as usize];
     if let Ok(Some(upgraded)) = by_schema.upgraded(schema) {

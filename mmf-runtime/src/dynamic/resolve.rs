@@ -21,6 +21,8 @@ use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, Scalar};
 #[derive(Debug)]
 pub(crate) struct Evolution {
     root: Option<Box<Evolved>>,
+    /// The file's layout of the root type, from its embedded schema.
+    pub layout: DynLayout,
     /// What differs, by field path, for messages.
     pub differences: Vec<String>,
 }
@@ -97,7 +99,8 @@ pub(crate) unsafe fn check_for<T: Mapped>(
         Error::SchemaMismatch { differences, .. } => differences,
         _ => Vec::new(),
     };
-    Ok((header, Some(Arc::new(Evolution { root: resolved.root, differences }))))
+    let evolution = Evolution { root: resolved.root, layout: file_layout, differences };
+    Ok((header, Some(Arc::new(evolution))))
 }
 
 /// Why a file whose root type is named `file` is not one of the program's

@@ -133,6 +133,19 @@ pub enum Error {
         /// What to do instead.
         remedy: &'static str,
     },
+    /// A value of a file written by another version of the program cannot
+    /// be changed in place ([`ImageMut::get_mut`](crate::ImageMut::get_mut),
+    /// [`AnyVersionMut::get_mut`](crate::AnyVersionMut::get_mut)): the file
+    /// lacks it, or stores it otherwise than the type asked for.
+    #[error(
+        "`{path}` cannot be changed in place: {problem}; rewrite the file in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)"
+    )]
+    NotInPlace {
+        /// The path asked for.
+        path: String,
+        /// What the file stores there, or where the path leaves it.
+        problem: String,
+    },
     /// A file cannot be rewritten in the layout of another schema (`mmf
     /// upgrade FILE --to SCHEMA`): its root type `from` is not the target's
     /// `to`, or a difference or a value the target cannot hold.

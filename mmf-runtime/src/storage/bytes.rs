@@ -119,7 +119,7 @@ pub fn to_bytes<T: Mapped>(value: &T) -> AlignedBytes {
 /// Checks that `bytes` is aligned for `T`, then its header and, if asked, its
 /// graph; an image stored as another version of the program does is
 /// resolved (and its graph always validated).
-fn check_any_version<T: Mapped>(
+pub(crate) fn check_any_version<T: Mapped>(
     bytes: &[u8],
     graph: bool,
 ) -> Result<(Header, Option<Arc<Evolution>>)> {
@@ -145,7 +145,7 @@ fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool, remedy: &'static str) -> R
 }
 
 /// Why an image or file of another version cannot be changed in place.
-pub(crate) const CANNOT_CHANGE: &str = "this program can read it (`MappedFile`, `SharedReader`, `Image`) but not change it in place: rewrite it in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)";
+pub(crate) const CANNOT_CHANGE: &str = "this program can read it (`MappedFile`, `SharedReader`, `Image`), and change in place only what it stores as this program does (`AnyVersionMut`, `ImageMut`): rewrite it in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)";
 
 /// What to use instead of `from_bytes` for an image of another version.
 const USE_IMAGE: &str = "`from_bytes` views only images stored as this program does: open it with `Image::new`, which keeps what it resolved for its views";
