@@ -1,13 +1,14 @@
 //! A file outlives the program version that wrote it: version 1 of a hiking
 //! log writes a file; version 2, whose types changed, opens it and reads it
-//! in place; version 1 reads what version 2 writes; and version 2 upgrades
-//! the old file to its own layout to change it in place.
+//! in place; changes in place what both versions store alike; upgrades the
+//! old file to its own layout to change the rest; and version 1 reads what
+//! version 2 writes.
 //!
 //! ```text
 //! cargo run --example evolution
 //! ```
 
-use mmf::{MappedFile, MappedFileMut};
+use mmf::{AnyVersionMut, MappedFile, MappedFileMut};
 
 /// The types as version 1 of the program had them.
 mod v1 {
@@ -153,11 +154,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(file.root().hikes().get(0).unwrap().gps_track().try_as_slice().is_none());
     drop(file);
 
-    // Changing it in place needs the program's layout: the error says how.
+    // The typed in-place view needs the program's layout: the error says so.
     match MappedFileMut::<v2::HikingLog>::open(&path) {
-        Ok(_) => unreachable!("a file of another version is not changed in place"),
-        Err(e) => println!("version 2 cannot change it in place yet:\n  {e}"),
+        Ok(_) => unreachable!("a file of another version has no typed in-place view"),
+        Err(e) => println!("version 2 cannot change it through `root_mut`:\n  {e}"),
     }
+    // What the file stores as version 2 does still changes in place, by path.
+    let mut file = AnyVersionMut::<v2::HikingLog>::open(&path)?;
+    *file.get_mut::<f64>("hikes[1].gps_track[4].y")? = 0.75;
+    println!("version 2 moved the Eiger's last point in place, to y = 0.75");
+    if let Err(e) = file.get_mut::<v2::Difficulty>("hikes[1].difficulty") {
+        println!("but not its difficulty, which version 1 stores otherwise:\n  {e}");
+    }
+    drop(file);
     // Upgrade: the same values in version 2's layout, replacing the file
     // atomically. Now it changes in place.
     assert!(mmf::upgrade::<v2::HikingLog>(&path)?);
@@ -178,7 +187,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => println!("version 1 refuses it, naming what changed:\n  {e}"),
     }
     /// Version 1 as it would have been without `z` and `Difficulty`: it reads
-    /// version 2's file (`title` was renamed, so it reads as its default).
+    /// version 2's file, finding `title`, which version 2 renamed, by the
+    /// earlier name the file's notes hold.
     mod v1_lite {
         use mmf::Mapped;
         #[derive(Mapped, Debug, Clone, PartialEq)]
