@@ -1118,11 +1118,53 @@ fn a_struct_holding_types_that_contain_themselves_changes_around_them() {
 }
 
 #[test]
-fn a_type_that_contains_itself_cannot_change_and_the_refusal_says_so() {
-    let old = forest_v1::Forest { trees: vec![common::tree()], formula: None };
-    let err = mmf::Image::<forest_v1::Grove>::new(&mmf::to_bytes(&old)).err().unwrap().to_string();
-    let expected = "trees[_]: the file stores `Node`, this program reads `Tree` \
-                    (a type that contains itself cannot change: its files and this program must store it alike)";
+fn a_struct_that_contains_itself_changes_at_every_depth_both_ways() {
+    fn as_tree(node: &common::Node) -> forest_v1::Tree {
+        let children = node.children.iter().map(as_tree).collect();
+        forest_v1::Tree { name: node.name.clone(), children, height: 0 }
+    }
+    let forest = forest_v1::Forest { trees: vec![common::tree(), common::tree()], formula: None };
+    let bytes = mmf::to_bytes(&forest);
+    // `Node` became `Tree` and gained a field: the file's nodes are read,
+    // level by level, through one node of the differences resolved at open.
+    let image = mmf::Image::<forest_v1::Grove>::new(&bytes).unwrap();
+    let grove = forest_v1::Grove { trees: forest.trees.iter().map(as_tree).collect() };
+    assert_eq!(image.to_owned(), grove);
+    let tree = image.root().trees().get(1).unwrap();
+    let deepest = tree.children().get(0).unwrap().children().get(1).unwrap();
+    assert_eq!((deepest.name(), deepest.height()), ("Mönch", 0));
+    assert!(deepest.raw().is_none());
+    // And back: the older program reads the newer file.
+    let mut newer = grove.clone();
+    newer.trees[0].children[1].height = 4158;
+    let newer_bytes = mmf::to_bytes(&newer);
+    let read = mmf::from_bytes_owned::<forest_v1::Forest>(&newer_bytes).unwrap();
+    assert_eq!(read.trees, forest.trees);
+    upgrades_by_schema_as_by_type::<forest_v1::Grove>(&bytes);
+    upgrades_by_schema_as_by_type::<forest_v1::Forest>(&newer_bytes);
+    let saved = mmf::schema::encode(forest_v1::Forest::LAYOUT);
+    let c = mmf::schema::compatibility_with::<forest_v1::Grove>(&saved).unwrap();
+    assert!(c.both_ways(), "{c}");
+}
+
+#[test]
+fn an_enum_that_contains_itself_cannot_change_and_the_refusal_says_so() {
+    mod later {
+        use mmf::Mapped;
+
+        #[derive(Mapped, Debug, Clone, PartialEq)]
+        pub enum Expr {
+            Num(f64),
+            Add(Box<Expr>, Box<Expr>),
+            Call { name: String, args: Vec<Expr> },
+            Nothing,
+            Neg(Box<Expr>),
+        }
+    }
+    let bytes = mmf::to_bytes(&common::expr());
+    let err = mmf::Image::<later::Expr>::new(&bytes).err().unwrap().to_string();
+    let expected = "the root: the file stores `Expr`, this program reads `Expr` \
+                    (an enum that contains itself cannot change: its files and this program must store it alike)";
     assert!(err.contains(expected), "{err}");
 }
 

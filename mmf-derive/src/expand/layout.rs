@@ -282,10 +282,10 @@ pub(super) fn default_value(private: &TokenStream, field: &crate::ast::Field) ->
 
 /// `view_evolved` and `read_evolved`: views and values of the struct as a
 /// file stores it otherwise than the program. Not for `frozen` types (a
-/// file must store them as the program does) nor ones that contain
-/// themselves (not resolved yet), which keep the trait's defaults.
+/// file must store them as the program does), which keep the trait's
+/// defaults.
 fn evolved_methods(s: &Struct) -> TokenStream {
-    if s.input.attrs.frozen.is_some() || s.input.is_recursive() {
+    if s.input.attrs.frozen.is_some() {
         return TokenStream::new();
     }
     let private = &s.private;
@@ -308,10 +308,18 @@ fn evolved_methods(s: &Struct) -> TokenStream {
         // SAFETY: the caller's promise, passed on.
         #view { inner: unsafe { #private::StructRef::evolved(at, how, file) } }
     };
+    let rebuild = deeper(
+        s.input,
+        private,
+        Part::WriteOrRead,
+        quote! {
+            let _ = ::core::marker::PhantomData::<#ident #args>;
+            #rebuild
+        },
+    );
     let read_body = quote! {
         // SAFETY: the caller's promise, passed on to every field.
         let evolved = unsafe { #private::EvolvedRef::new(at, how, file) };
-        let _ = ::core::marker::PhantomData::<#ident #args>;
         #rebuild
     };
     evolved_fns(private, quote!(#view #view_args), view_body, read_body)

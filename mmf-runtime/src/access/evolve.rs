@@ -54,13 +54,13 @@ pub(crate) enum Shape {
     DataEnum { repr: Scalar, variants: Box<[(u64, u64, Evolved)]> },
     /// Elements that differ, one after the other: a list's (`Vec`,
     /// `Box<[T]>`), an array's, or a map's values.
-    List(Box<Evolved>),
+    List(Link),
     /// An option of a value that differs, `payload` bytes after the tag.
-    Option { payload: usize, value: Box<Evolved> },
+    Option { payload: usize, value: Link },
     /// A box of a value that differs; `zeroed` is its file form's zero
     /// value, viewed if the box stops resolving (the file changed after it was
     /// validated).
-    Box { value: Box<Evolved>, zeroed: DefaultImage },
+    Box { value: Link, zeroed: DefaultImage },
 }
 
 /// Where the file holds one of the program's fields.
@@ -68,9 +68,76 @@ pub(crate) enum Shape {
 pub(crate) enum Source {
     /// At `offset` in the file's struct; `value` says how its type differs,
     /// `None` if it does not.
-    At { offset: usize, value: Option<Box<Evolved>> },
+    At { offset: usize, value: Option<Link> },
     /// Nowhere: the field reads as this default value.
     Missing(DefaultImage),
+}
+
+/// A node of the [`Evolved`] tree below another: its own, or — inside a
+/// type that contains itself — the node of that type above it, which makes
+/// the tree a graph. Either way it reads as the node.
+pub(crate) struct Link {
+    node: NonNull<Evolved>,
+    /// Whether this link made the node and frees it; a link back up does not.
+    owned: bool,
+}
+
+// SAFETY: a `Link` reads its node only, which nothing changes once
+// resolving has finished (the graph is then only shared), as `Box<Evolved>`
+// would; the node it owns is freed by it alone.
+unsafe impl Send for Link {}
+// SAFETY: as above: shared access only reads.
+unsafe impl Sync for Link {}
+
+impl Link {
+    /// A link owning `node`.
+    pub(crate) fn new(node: Evolved) -> Link {
+        Link { node: NonNull::from(Box::leak(Box::new(node))), owned: true }
+    }
+
+    /// A link back to the node `self` owns, for the types inside it that
+    /// refer to it.
+    pub(crate) fn back(&self) -> Link {
+        Link { node: self.node, owned: false }
+    }
+
+    /// Replaces the node `self` owns, which links made by
+    /// [`back`](Self::back) then read.
+    pub(crate) fn set(&mut self, node: Evolved) {
+        debug_assert!(self.owned, "only the owner sets its node");
+        // SAFETY: the node was allocated by `new` and lives until `self` is
+        // dropped; resolving, which alone holds links while it builds them,
+        // reads no node before it is set.
+        unsafe { *self.node.as_ptr() = node };
+    }
+}
+
+impl core::ops::Deref for Link {
+    type Target = Evolved;
+
+    #[inline]
+    fn deref(&self) -> &Evolved {
+        // SAFETY: an owning link's node lives as long as it; a link back
+        // lies inside the node it points to (a type that contains itself),
+        // so it cannot outlive it, and the whole graph is only read once
+        // built.
+        unsafe { self.node.as_ref() }
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: made by `Box::leak` in `new`, freed here alone.
+            drop(unsafe { Box::from_raw(self.node.as_ptr()) });
+        }
+    }
+}
+
+impl core::fmt::Debug for Link {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.owned { (**self).fmt(f) } else { f.write_str("(the type around, again)") }
+    }
 }
 
 impl Evolved {

@@ -505,6 +505,10 @@ pub struct EvolvedRef<'a> {
     file: FileRef<'a>,
 }
 
+// SAFETY: an `EvolvedRef` only reads: the file's bytes, shared as through a
+// `FileRef`, and the `Evolved` tree, which is `Sync`.
+unsafe impl Send for EvolvedRef<'_> {}
+
 impl<'a> EvolvedRef<'a> {
     /// The view of field `index`, of type `F`.
     ///

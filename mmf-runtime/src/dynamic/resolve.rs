@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::access::evolve::{Evolved, NOT_DIRECT, Shape, Source, Spread};
+use crate::access::evolve::{Evolved, Link, NOT_DIRECT, Shape, Source, Spread};
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::access::validate::{check_header, read_root, view_root};
@@ -20,7 +20,7 @@ use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, Scalar};
 /// type: resolved once per open, followed by views of it.
 #[derive(Debug)]
 pub(crate) struct Evolution {
-    root: Option<Box<Evolved>>,
+    root: Option<Link>,
     /// The file's layout of the root type, from its embedded schema.
     pub layout: DynLayout,
     /// What differs, by field path, for messages.
@@ -178,7 +178,7 @@ unsafe fn root_at<'a>(
 /// How a file stores the program's root type: `None` if exactly as the
 /// program does.
 pub(crate) struct Resolved {
-    pub root: Option<Box<Evolved>>,
+    pub root: Option<Link>,
     /// The file's fieldless enums that hold variants the program does not
     /// know and has no `other` variant for: each node (by address) and the
     /// discriminants the program can read. Validation refuses a file that
@@ -202,7 +202,12 @@ pub(crate) fn resolve_against(
     file: &DynLayout,
     program: Program<'_>,
 ) -> Result<Resolved, Vec<String>> {
-    let mut walk = Walk { problems: Vec::new(), strict_enums: Vec::new(), conditions: Vec::new() };
+    let mut walk = Walk {
+        problems: Vec::new(),
+        strict_enums: Vec::new(),
+        conditions: Vec::new(),
+        changing: Vec::new(),
+    };
     let root = walk.resolve(file, program, &mut String::new(), Place::Field);
     if walk.problems.is_empty() {
         Ok(Resolved { root, strict_enums: walk.strict_enums, conditions: walk.conditions })
@@ -272,6 +277,13 @@ impl<'p> Program<'p> {
 /// Whether `file` stores exactly what `program` describes: same sizes,
 /// offsets, kinds and field and variant names. Names of types may differ.
 pub(crate) fn same(file: &DynLayout, program: &DynLayout) -> bool {
+    same_unless(file, program, &[])
+}
+
+/// [`same`], where references to the types that contain themselves being
+/// resolved (`changing`) differ: those types do.
+fn same_unless(file: &DynLayout, program: &DynLayout, changing: &[Changing]) -> bool {
+    let same = |file, program| same_unless(file, program, changing);
     if file.size != program.size || file.align != program.align {
         return false;
     }
@@ -296,27 +308,28 @@ pub(crate) fn same(file: &DynLayout, program: &DynLayout) -> bool {
                     _ => false,
                 }
         }
-        (DynKind::Struct(a), DynKind::Struct(b)) => same_fields(a, b),
+        (DynKind::Struct(a), DynKind::Struct(b)) => same_fields(a, b, changing),
         (DynKind::Enum { repr: ra, variants: va }, DynKind::Enum { repr: rb, variants: vb }) => {
             ra == rb
                 && va.len() == vb.len()
                 && va.iter().zip(vb.iter()).all(|(a, b)| {
                     a.name == b.name
                         && a.discriminant == b.discriminant
-                        && same_fields(a.fields(), b.fields())
+                        && same_fields(a.fields(), b.fields(), changing)
                 })
         }
-        (DynKind::Recursive { .. }, DynKind::Recursive { .. }) => file.name == program.name,
+        (DynKind::Recursive { .. }, DynKind::Recursive { .. }) => {
+            file.name == program.name && !changing.iter().any(|c| c.file == file.name)
+        }
         _ => false,
     }
 }
 
-fn same_fields(file: &[DynField], program: &[DynField]) -> bool {
+fn same_fields(file: &[DynField], program: &[DynField], changing: &[Changing]) -> bool {
     file.len() == program.len()
-        && file
-            .iter()
-            .zip(program)
-            .all(|(a, b)| a.name == b.name && a.offset == b.offset && same(&a.layout, &b.layout))
+        && file.iter().zip(program).all(|(a, b)| {
+            a.name == b.name && a.offset == b.offset && same_unless(&a.layout, &b.layout, changing)
+        })
 }
 
 /// Where a value is: the program reads numbers stored narrower only as a
@@ -332,6 +345,17 @@ struct Walk {
     problems: Vec<String>,
     strict_enums: Vec<(usize, Vec<u64>)>,
     conditions: Vec<String>,
+    /// The types that contain themselves being resolved, innermost last:
+    /// their names in the file and in the program, and a link to their
+    /// node, which the references to them inside them resolve to.
+    changing: Vec<Changing>,
+}
+
+/// A type that contains itself, being resolved (see [`Walk::changing`]).
+struct Changing {
+    file: String,
+    program: String,
+    node: Link,
 }
 
 /// `path`, or "the root" for the empty path.
@@ -354,12 +378,12 @@ impl Walk {
         program: Program<'_>,
         path: &mut String,
         place: Place,
-    ) -> Option<Box<Evolved>> {
+    ) -> Option<Link> {
         let layout = program.layout;
-        if same(file, layout) {
+        if same_unless(file, layout, &self.changing) {
             return None;
         }
-        let evolved = |shape| Some(Box::new(evolved(file, shape)));
+        let evolved = |shape| Some(Link::new(evolved(file, shape)));
         if program.frozen() {
             let name = &layout.name;
             self.problem(
@@ -372,15 +396,48 @@ impl Walk {
             return None;
         }
         match (&file.kind, &layout.kind) {
-            (DynKind::Struct(file_fields), DynKind::Struct(fields))
-                if same_arity(file, layout) && !holds_itself(layout) =>
-            {
+            (DynKind::Recursive { .. }, DynKind::Recursive { .. }) => {
+                // The type around, which changed: its node, once resolved.
+                let around = self
+                    .changing
+                    .iter()
+                    .rev()
+                    .find(|c| c.file == file.name && c.program == layout.name);
+                match around {
+                    Some(around) => Some(around.node.back()),
+                    None => {
+                        self.problem(path, describe_change(file, layout));
+                        None
+                    }
+                }
+            }
+            (DynKind::Struct(file_fields), DynKind::Struct(fields)) if same_arity(file, layout) => {
                 // A tuple's elements change only as list elements may: its
                 // stored form is handed out where all of them are `Frozen`.
                 let place = if is_tuple(layout) { Place::Element } else { Place::Field };
+                // A type that contains itself: the references inside it
+                // resolve to its node, made now and set once its fields are.
+                let node = (holds_itself(file) || holds_itself(layout)).then(|| {
+                    let node = Link::new(self::evolved(file, Shape::Struct(Box::default())));
+                    let (file, program) = (file.name.clone(), layout.name.clone());
+                    self.changing.push(Changing { file, program, node: node.back() });
+                    node
+                });
                 let fields = self.fields(file_fields, fields, program.rust_fields(), path, place);
+                if node.is_some() {
+                    self.changing.pop();
+                }
                 match fields {
-                    Some(sources) => evolved(Shape::Struct(sources)),
+                    Some(sources) => {
+                        let resolved = self::evolved(file, Shape::Struct(sources));
+                        match node {
+                            Some(mut node) => {
+                                node.set(resolved);
+                                Some(node)
+                            }
+                            None => Some(Link::new(resolved)),
+                        }
+                    }
                     None => {
                         // Nothing in common: another type, not another version of it.
                         let change = describe_change(file, layout);
@@ -555,7 +612,7 @@ impl Walk {
         program: Program<'_>,
         path: &mut String,
         place: Place,
-    ) -> Option<Box<Evolved>> {
+    ) -> Option<Link> {
         let before = self.problems.len();
         let resolved = self.resolve(file, program, path, place);
         if resolved.is_none() && self.problems.len() == before {
@@ -761,8 +818,10 @@ pub(crate) fn widens(from: Scalar, to: Scalar) -> bool {
 /// What a refused change is, in words: both types.
 fn describe_change(file: &DynLayout, program: &DynLayout) -> String {
     let why = match (&file.kind, &program.kind) {
-        _ if holds_itself(file) || holds_itself(program) => {
-            " (a type that contains itself cannot change: its files and this program must store it alike)"
+        (DynKind::Enum { .. }, DynKind::Enum { .. })
+            if holds_itself(file) || holds_itself(program) =>
+        {
+            " (an enum that contains itself cannot change: its files and this program must store it alike)"
         }
         (DynKind::Scalar(_), DynKind::Scalar(_)) => {
             " (a number can only widen, as a struct's field, to a type that holds all its values)"
