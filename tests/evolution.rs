@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{atlas_v1, atlas_v2, journal_v1, journal_v2};
+use common::{atlas_v1, atlas_v2, forest_v1, forest_v2, journal_v1, journal_v2};
 use mmf::{Error, Mapped, MappedFile, MappedFileMut, SharedWriter};
 use proptest::prelude::*;
 
@@ -769,6 +769,30 @@ proptest! {
         }
     }
 
+    /// As above, for trees of nodes that gained a field and a name, both ways.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn every_single_byte_corruption_of_a_tree_of_another_version_is_ok_or_err(
+        replacement in any::<u8>(),
+    ) {
+        let forest = forest_v1::Forest { trees: vec![common::tree()], formula: None };
+        let mut bytes = mmf::to_bytes(&forest).to_vec();
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            bytes[i] = if original == replacement { !original } else { replacement };
+            common::fuzz::check_other_version::<forest_v1::Grove>(&bytes);
+            bytes[i] = original;
+        }
+        let grove = mmf::Image::<forest_v1::Grove>::new(&mmf::to_bytes(&forest)).unwrap().to_owned();
+        let mut bytes = mmf::to_bytes(&grove).to_vec();
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            bytes[i] = if original == replacement { !original } else { replacement };
+            common::fuzz::check_other_version::<forest_v1::Forest>(&bytes);
+            bytes[i] = original;
+        }
+    }
+
     /// As above, for journals of entries that are enums with data, both ways.
     #[test]
     #[cfg_attr(miri, ignore = "too many cases for Miri")]
@@ -1056,45 +1080,6 @@ fn an_upgrade_by_schema_refuses_what_the_schema_cannot_hold() {
     assert!(err.contains("entries[1]") && err.contains("Swim"), "{err}");
     // A schema that cannot be read.
     assert!(image.upgraded(b"MMFS").is_err());
-}
-
-/// Two versions of a struct holding types that contain themselves, which
-/// do not change.
-mod forest_v1 {
-    use mmf::Mapped;
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Forest {
-        pub trees: Vec<crate::common::Node>,
-        pub formula: Option<crate::common::Expr>,
-    }
-
-    /// `Node` as another version has it: with a field more.
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    #[mmf(renamed_from = "Node")]
-    pub struct Tree {
-        pub name: String,
-        pub children: Vec<Tree>,
-        pub height: u32,
-    }
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    #[mmf(renamed_from = "Forest")]
-    pub struct Grove {
-        pub trees: Vec<Tree>,
-    }
-}
-
-mod forest_v2 {
-    use mmf::Mapped;
-
-    #[derive(Mapped, Debug, Clone, PartialEq)]
-    pub struct Forest {
-        #[mmf(default = 7)]
-        pub planted: u32,
-        pub formula: Option<crate::common::Expr>,
-        pub trees: Vec<crate::common::Node>,
-    }
 }
 
 #[test]

@@ -11,13 +11,14 @@ use std::fmt::Debug;
 use mmf::{AlignedBytes, Mapped};
 
 use super::{Difficulty, Everything, HikingDatabase, Marker, Padded, Pair, Shape, Weather, later};
-use super::{atlas_v1, atlas_v2, journal_v1, journal_v2};
+use super::{atlas_v1, atlas_v2, forest_v1, journal_v1, journal_v2};
 
 /// The schemas the fuzzers exercise, chosen by an input's first byte; the
-/// last three open images of earlier types with later ones: the hiking
-/// types, an atlas (structs changing inside arrays, tuples and maps' values)
-/// and a journal (an enum with data changing).
-pub const SCHEMAS: usize = 7;
+/// last four open images of earlier types with later ones: the hiking
+/// types, an atlas (structs changing inside arrays, tuples and maps' values),
+/// a journal (an enum with data changing) and a forest (a struct that
+/// contains itself changing).
+pub const SCHEMAS: usize = 8;
 
 /// Runs the checks for the schema `selector` picks on `bytes`.
 pub fn check_schema(selector: u8, bytes: &[u8]) {
@@ -28,7 +29,8 @@ pub fn check_schema(selector: u8, bytes: &[u8]) {
         3 => check::<Vec<Vec<Option<String>>>>(bytes, None),
         4 => check_other_version::<later::HikingDatabase>(bytes),
         5 => check_other_version::<atlas_v2::Atlas>(bytes),
-        _ => check_other_version::<journal_v2::Journal>(bytes),
+        6 => check_other_version::<journal_v2::Journal>(bytes),
+        _ => check_other_version::<forest_v1::Grove>(bytes),
     }
 }
 
@@ -279,6 +281,7 @@ pub fn seeds() -> Vec<AlignedBytes> {
         mmf::to_bytes(&super::database(3, 4)),
         mmf::to_bytes(&earlier_atlas()),
         mmf::to_bytes(&earlier_journal()),
+        mmf::to_bytes(&forest_v1::Forest { trees: vec![super::tree()], formula: None }),
     ]
 }
 

@@ -513,3 +513,42 @@ pub mod journal_v2 {
         pub last: Option<Entry>,
     }
 }
+
+/// Two versions of a struct holding types that contain themselves; the
+/// first also has `Node` as a later version names and extends it (`Tree`).
+pub mod forest_v1 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Forest {
+        pub trees: Vec<super::Node>,
+        pub formula: Option<super::Expr>,
+    }
+
+    /// `Node` as another version has it: with a field more.
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    #[mmf(renamed_from = "Node")]
+    pub struct Tree {
+        pub name: String,
+        pub children: Vec<Tree>,
+        pub height: u32,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    #[mmf(renamed_from = "Forest")]
+    pub struct Grove {
+        pub trees: Vec<Tree>,
+    }
+}
+
+pub mod forest_v2 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Forest {
+        #[mmf(default = 7)]
+        pub planted: u32,
+        pub formula: Option<super::Expr>,
+        pub trees: Vec<super::Node>,
+    }
+}
