@@ -236,7 +236,7 @@ fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
 ///
 /// As for [`view_at`], for a struct stored as `how` says, and field `index`
 /// of the program's struct must be of type `F` (the struct `how` was
-/// resolved for).
+/// resolved for, which has a `direct` entry per field of the program's).
 #[inline]
 pub unsafe fn field_view<'a, F: Mapped>(
     at: NonNull<u8>,
@@ -244,11 +244,14 @@ pub unsafe fn field_view<'a, F: Mapped>(
     index: usize,
     file: FileRef<'a>,
 ) -> F::View<'a> {
-    match how.direct.get(index) {
+    debug_assert!(index < how.direct.len(), "resolved for another struct");
+    // SAFETY: the caller's promise: resolving gave `how` an entry per field.
+    // Unchecked, the entries of a struct read in a loop are loaded once.
+    match unsafe { *how.direct.get_unchecked(index) } {
         // SAFETY: resolving proved that the field lies inside the file's
         // struct at `offset`, stored as the program stores `F` (the caller's
         // promise), aligned for it.
-        Some(&offset) if offset != NOT_DIRECT => unsafe {
+        offset if offset != NOT_DIRECT => unsafe {
             F::view(raw_at::<F>(add(at, offset)), file)
         },
         // SAFETY: the caller's promise.
