@@ -23,12 +23,20 @@ fn the_embedded_schema_decodes_to_the_rust_layout() {
     check::<Option<Weather>>();
 }
 
+/// What [`check_notes`] met: fields, and enums' `other` variants.
+#[derive(Default, Debug, PartialEq)]
+struct Noted {
+    fields: usize,
+    others: usize,
+}
+
 /// Walks a Rust layout and its decoded schema side by side and checks each
-/// field's notes against the Rust field: the notes follow the field records'
-/// order through structs, maps, enums' variants and recursive types.
-fn check_notes(rust: &mmf::Layout, decoded: &DynLayout, root: &DynLayout, fields: &mut usize) {
+/// field's notes against the Rust field, and each variant's `other`: the
+/// notes follow the records' order through structs, maps, enums' variants
+/// and recursive types.
+fn check_notes(rust: &mmf::Layout, decoded: &DynLayout, root: &DynLayout, noted: &mut Noted) {
     use mmf::{DynKind, Kind};
-    let pair_fields = |rust: &[mmf::FieldLayout], decoded: &[mmf::DynField], fields: &mut usize| {
+    let pair_fields = |rust: &[mmf::FieldLayout], decoded: &[mmf::DynField], noted: &mut Noted| {
         assert_eq!(rust.len(), decoded.len());
         for (r, d) in rust.iter().zip(decoded) {
             assert_eq!(r.name, d.name);
@@ -36,29 +44,30 @@ fn check_notes(rust: &mmf::Layout, decoded: &DynLayout, root: &DynLayout, fields
             assert_eq!(notes.renamed_from, r.renamed_from, "{}", r.name);
             let default = d.default_value(root);
             assert_eq!(r.default.is_some(), default.is_some(), "the default of {}", r.name);
-            *fields += 1;
-            check_notes(r.layout, &d.layout, root, fields);
+            noted.fields += 1;
+            check_notes(r.layout, &d.layout, root, noted);
         }
     };
     match (&rust.kind, &decoded.kind) {
-        (Kind::Struct(r), DynKind::Struct(d)) => pair_fields(r, d, fields),
+        (Kind::Struct(r), DynKind::Struct(d)) => pair_fields(r, d, noted),
         (Kind::Enum { variants: r, .. }, DynKind::Enum { variants: d, .. }) => {
             for (r, d) in r.iter().zip(d) {
                 assert_eq!(r.other, d.other, "whether `{}` is `other`", r.name);
-                pair_fields(r.fields, d.fields(), fields);
+                noted.others += usize::from(d.other);
+                pair_fields(r.fields, d.fields(), noted);
             }
         }
         (
             Kind::List(r) | Kind::Option(r) | Kind::Box(r),
             DynKind::List(d) | DynKind::Option(d) | DynKind::Box(d),
-        ) => check_notes(r, d, root, fields),
+        ) => check_notes(r, d, root, noted),
         (Kind::Array { element: r, .. }, DynKind::Array { element: d, .. }) => {
-            check_notes(r, d, root, fields)
+            check_notes(r, d, root, noted)
         }
         (Kind::Map { key, value, .. }, DynKind::Map { key: k, value: v, .. }) => {
-            check_notes(key, k, root, fields);
+            check_notes(key, k, root, noted);
             if let (Some(r), Some(d)) = (value, v) {
-                check_notes(r, d, root, fields);
+                check_notes(r, d, root, noted);
             }
         }
         _ => {}
@@ -68,17 +77,55 @@ fn check_notes(rust: &mmf::Layout, decoded: &DynLayout, root: &DynLayout, fields
 /// The struct and variant fields reachable from `Everything`, once per place.
 const EVERYTHING_FIELDS: usize = 165;
 
-#[test]
-fn notes_hold_every_fields_earlier_names_and_default() {
-    fn check<T: Mapped>(expected_fields: usize) {
-        let decoded = DynLayout::decode(&mmf::schema::encode(T::LAYOUT)).unwrap();
-        let mut fields = 0;
-        check_notes(T::LAYOUT, &decoded, &decoded, &mut fields);
-        assert_eq!(fields, expected_fields, "{}", T::LAYOUT.name);
+/// Enums with `other` variants behind maps, an enum with data and the
+/// types of `Everything`, so that the notes' type records are counted
+/// through every kind.
+mod skies {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, Copy, PartialEq)]
+    #[repr(u8)]
+    pub enum Mood {
+        Calm,
+        #[mmf(other)]
+        Unknown,
     }
-    check::<Everything>(EVERYTHING_FIELDS);
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Sky {
+        Clear,
+        Cloudy {
+            cover: u8,
+            mood: Mood,
+        },
+        #[mmf(other)]
+        Strange,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Log {
+        pub by_day: std::collections::BTreeMap<u16, Vec<Sky>>,
+        pub moods: std::collections::HashMap<String, Mood>,
+        pub everything: crate::common::Everything,
+        pub last: Option<Sky>,
+        pub mood: Mood,
+    }
+}
+
+#[test]
+fn notes_hold_every_fields_earlier_names_and_default_and_every_other_variant() {
+    fn check<T: Mapped>(expected: Noted) {
+        let decoded = DynLayout::decode(&mmf::schema::encode(T::LAYOUT)).unwrap();
+        let mut noted = Noted::default();
+        check_notes(T::LAYOUT, &decoded, &decoded, &mut noted);
+        assert_eq!(noted, expected, "{}", T::LAYOUT.name);
+    }
+    check::<Everything>(Noted { fields: EVERYTHING_FIELDS, others: 0 });
     // Database 3, hike 4, coordinate 4 (twice: in the track and the summit).
-    check::<common::later::HikingDatabase>(3 + 4 + 4 + 4);
+    check::<common::later::HikingDatabase>(Noted { fields: 3 + 4 + 4 + 4, others: 0 });
+    // Log 5, Cloudy 2 (twice), and `Everything`'s; `Sky` twice, `Mood` four times.
+    let fields = 5 + 2 + 2 + EVERYTHING_FIELDS;
+    check::<skies::Log>(Noted { fields, others: 2 + 4 });
     let decoded = DynLayout::decode(&mmf::schema::encode(common::later::HikingDatabase::LAYOUT));
     let decoded = decoded.unwrap();
     let mmf::DynKind::Struct(fields) = &decoded.kind else { panic!("a struct") };

@@ -251,9 +251,7 @@ pub unsafe fn field_view<'a, F: Mapped>(
         // SAFETY: resolving proved that the field lies inside the file's
         // struct at `offset`, stored as the program stores `F` (the caller's
         // promise), aligned for it.
-        offset if offset != NOT_DIRECT => unsafe {
-            F::view(raw_at::<F>(add(at, offset)), file)
-        },
+        offset if offset != NOT_DIRECT => unsafe { F::view(raw_at::<F>(add(at, offset)), file) },
         // SAFETY: the caller's promise.
         _ => unsafe { field_view_otherwise::<F>(at, how, index, file) },
     }
