@@ -50,10 +50,11 @@ pub(crate) unsafe fn convert(
     if header.schema_hash == to_hash {
         return Ok(None);
     }
-    let resolved = root_mismatch((&from.name, &from_names), (&to.name, &to_names)).map_or_else(
-        || resolve_against(&from, Program { layout: &to, rust: None }),
-        |p| Err(vec![p]),
-    );
+    let resolved = match root_mismatch((&from.name, &from_names), (&to.name, &to_names)) {
+        None => resolve_against(&from, Program { layout: &to, rust: None }),
+        // Named in `CannotConvert`'s message already.
+        Some(_) => Err(vec!["another root type, of which neither name is an earlier one".into()]),
+    };
     let cannot =
         |reasons| Error::CannotConvert { from: from.name.clone(), to: to.name.clone(), reasons };
     let resolved = resolved.map_err(cannot)?;
