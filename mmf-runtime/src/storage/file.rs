@@ -290,13 +290,8 @@ impl<T: Mapped> MappedFileMut<T> {
     }
 
     fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
-        let file = open_locked(path, Access::Exclusive, true, options.wait)?;
-        // SAFETY: as in `create`: the exclusive lock keeps cooperating processes away.
-        let map = unsafe { options.mmap_options().map_mut(&file) }
-            .map_err(io_error("cannot map", path))?;
-        let whole = FileRef::new(&map);
-        // SAFETY: `map` is borrowed shared for the call.
-        let (header, evolution) = unsafe { check_for::<T>(whole, load_header(whole)?, true) }?;
+        let OpenedMut { file, map, checked: (header, evolution) } =
+            open_exclusive::<T>(path, options)?;
         if let Some(evolution) = evolution {
             return Err(Error::OtherVersion {
                 type_name: T::LAYOUT.name,
@@ -397,6 +392,31 @@ impl<T: Mapped> MappedFileMut<T> {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// A file open under the exclusive lock, mapped read-write and checked.
+pub(crate) struct OpenedMut {
+    /// Holds the lock.
+    pub file: File,
+    pub map: MmapMut,
+    /// The file's header, and the differences resolved if another version
+    /// of the program wrote it.
+    pub checked: (Header, Option<Arc<Evolution>>),
+}
+
+/// Opens the file at `path` under the exclusive lock, maps it read-write
+/// and checks it for `T` or a version of `T` the program can read, proving
+/// its blocks disjoint.
+pub(crate) fn open_exclusive<T: Mapped>(path: &Path, options: MapOptions) -> Result<OpenedMut> {
+    let file = open_locked(path, Access::Exclusive, true, options.wait)?;
+    // SAFETY: the exclusive lock keeps cooperating processes away while the
+    // file is mapped.
+    let map =
+        unsafe { options.mmap_options().map_mut(&file) }.map_err(io_error("cannot map", path))?;
+    let whole = FileRef::new(&map);
+    // SAFETY: `map` is borrowed shared for the call.
+    let checked = unsafe { check_for::<T>(whole, load_header(whole)?, true) }?;
+    Ok(OpenedMut { file, map, checked })
 }
 
 impl<T: Mapped> fmt::Debug for MappedFileMut<T> {

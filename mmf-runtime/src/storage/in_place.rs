@@ -13,14 +13,13 @@ use memmap2::MmapMut;
 use crate::access::file_ref::{FileMut, FileRef};
 use crate::access::mapped::Mapped;
 use crate::dynamic::decode::DynLayout;
-use crate::dynamic::resolve::{Evolution, check_for, read_root_in, same, view_root_in};
+use crate::dynamic::resolve::{Evolution, read_root_in, same, view_root_in};
 use crate::dynamic::value::DynValue;
 use crate::format::error::{Error, Result};
 use crate::format::header::Header;
 use crate::storage::bytes::check_any_version;
-use crate::storage::map::load_header;
-use crate::storage::open::open_locked;
-use crate::storage::options::{Access, MapOptions, io_error};
+use crate::storage::file::{OpenedMut, open_exclusive};
+use crate::storage::options::{MapOptions, io_error};
 
 /// What a validated image of `T` holds beyond its bytes: its header, the
 /// differences resolved if another version of the program wrote it, and
@@ -40,6 +39,20 @@ impl<T: Mapped> Checked<T> {
             None => DynLayout::from_layout(T::LAYOUT),
         };
         Checked { header, evolution, layout, _type: PhantomData }
+    }
+
+    /// A view of the root of `data`, the image's bytes in use (the view
+    /// follows the differences `self` resolved).
+    fn root<'a>(&'a self, data: &'a [u8]) -> T::View<'a> {
+        // SAFETY: `data` is borrowed shared for the view's lifetime and was
+        // checked for `T` by `check_for`.
+        unsafe { view_root_in::<T>(FileRef::new(data), &self.header, self.evolution.as_deref()) }
+    }
+
+    /// The root of `data`, copied out.
+    fn to_owned(&self, data: &[u8]) -> T {
+        // SAFETY: as in `root`.
+        unsafe { read_root_in::<T>(FileRef::new(data), &self.header, self.evolution.as_deref()) }
     }
 
     /// The in-place view of the value at `path` of `data`, the image's bytes
@@ -147,17 +160,12 @@ impl<'a, T: Mapped> ImageMut<'a, T> {
 
     /// A view of the root.
     pub fn root(&self) -> T::View<'_> {
-        let evolution = self.checked.evolution.as_deref();
-        // SAFETY: the bytes are borrowed shared for the view's lifetime and
-        // were checked for `T` by `check_for`.
-        unsafe { view_root_in::<T>(FileRef::new(self.bytes), &self.checked.header, evolution) }
+        self.checked.root(self.bytes)
     }
 
     /// Copies the root out of the image.
     pub fn to_owned(&self) -> T {
-        let evolution = self.checked.evolution.as_deref();
-        // SAFETY: as in `root`.
-        unsafe { read_root_in::<T>(FileRef::new(self.bytes), &self.checked.header, evolution) }
+        self.checked.to_owned(self.bytes)
     }
 
     /// The in-place view of the value at `path` — written as for
@@ -252,34 +260,23 @@ impl<T: Mapped> AnyVersionMut<T> {
     }
 
     fn open_with(path: &Path, options: MapOptions) -> Result<Self> {
-        let file = open_locked(path, Access::Exclusive, true, options.wait)?;
-        // SAFETY: the exclusive lock keeps cooperating processes away while
-        // the file is mapped.
-        let map = unsafe { options.mmap_options().map_mut(&file) }
-            .map_err(io_error("cannot map", path))?;
-        let whole = FileRef::new(&map);
-        // SAFETY: `map` is borrowed shared for the call.
-        let checked = Checked::new(unsafe { check_for::<T>(whole, load_header(whole)?, true) }?);
+        let OpenedMut { file, map, checked } = open_exclusive::<T>(path, options)?;
+        let checked = Checked::new(checked);
         Ok(AnyVersionMut { map, checked, path: path.to_owned(), _file: file })
     }
 
-    fn data(&self) -> FileRef<'_> {
-        FileRef::new(&self.map[..self.checked.header.data_len as usize])
+    fn data(&self) -> &[u8] {
+        &self.map[..self.checked.header.data_len as usize]
     }
 
     /// A view of the root object.
     pub fn root(&self) -> T::View<'_> {
-        let evolution = self.checked.evolution.as_deref();
-        // SAFETY: the mapping is borrowed shared for the view's lifetime and
-        // was checked for `T` by `check_for`.
-        unsafe { view_root_in::<T>(self.data(), &self.checked.header, evolution) }
+        self.checked.root(self.data())
     }
 
     /// Copies the root object out of the file.
     pub fn to_owned(&self) -> T {
-        let evolution = self.checked.evolution.as_deref();
-        // SAFETY: as in `root`.
-        unsafe { read_root_in::<T>(self.data(), &self.checked.header, evolution) }
+        self.checked.to_owned(self.data())
     }
 
     /// The in-place view of the value at `path`, if the file stores a `V`
