@@ -296,21 +296,7 @@ impl DynLayout {
                         out.push(node);
                     }
                 }
-                DynKind::List(inner)
-                | DynKind::Option(inner)
-                | DynKind::Box(inner)
-                | DynKind::Array { element: inner, .. } => visit(inner, root, out),
-                DynKind::Map { key, value, .. } => {
-                    visit(key, root, out);
-                    if let Some(value) = value {
-                        visit(value, root, out);
-                    }
-                }
-                DynKind::Struct(fields) => fields.iter().for_each(|f| visit(&f.layout, root, out)),
-                DynKind::Enum { variants, .. } => {
-                    variants.iter().for_each(|v| visit(&v.payload, root, out))
-                }
-                DynKind::Scalar(_) | DynKind::Str => {}
+                _ => layout.children().for_each(|child| visit(child, root, out)),
             }
         }
         let mut out = Vec::new();
@@ -326,24 +312,8 @@ impl DynLayout {
     /// assert_eq!(DynLayout::from_layout(<Vec<u16> as Mapped>::LAYOUT).max_align(), 8);
     /// ```
     pub fn max_align(&self) -> u64 {
-        let inner = match &self.kind {
-            DynKind::List(inner)
-            | DynKind::Option(inner)
-            | DynKind::Box(inner)
-            | DynKind::Array { element: inner, .. } => inner.max_align(),
-            DynKind::Map { key, value, .. } => {
-                key.max_align().max(value.as_ref().map_or(1, |v| v.max_align()))
-            }
-            DynKind::Struct(fields) => {
-                fields.iter().map(|f| f.layout.max_align()).max().unwrap_or(1)
-            }
-            DynKind::Enum { variants, .. } => {
-                variants.iter().map(|v| v.payload.max_align()).max().unwrap_or(1)
-            }
-            // A recursive type's alignment was counted where it encloses itself.
-            DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => 1,
-        };
-        self.align.max(inner)
+        // A recursive type's alignment was counted where it encloses itself.
+        self.children().map(DynLayout::max_align).fold(self.align, u64::max)
     }
 
     fn find(&self, index: u32, next: &mut u32) -> Option<&DynLayout> {
@@ -351,20 +321,32 @@ impl DynLayout {
             return Some(self);
         }
         *next += 1;
-        match &self.kind {
+        self.children().find_map(|child| child.find(index, next))
+    }
+
+    /// The types directly below this one, in the order the embedded schema
+    /// lists them (as [`node`](Self::node) counts): a container's element,
+    /// a map's key and value, a struct's fields, an enum with data's
+    /// variants. A recursive reference has none: it points back up.
+    pub(crate) fn children(&self) -> impl Iterator<Item = &DynLayout> {
+        let none: (&[DynField], &[DynVariant]) = (&[], &[]);
+        let (first, second, (fields, variants)) = match &self.kind {
             DynKind::List(inner)
             | DynKind::Option(inner)
             | DynKind::Box(inner)
-            | DynKind::Array { element: inner, .. } => inner.find(index, next),
-            DynKind::Map { key, value, .. } => {
-                key.find(index, next).or_else(|| value.as_ref()?.find(index, next))
-            }
-            DynKind::Struct(fields) => fields.iter().find_map(|f| f.layout.find(index, next)),
+            | DynKind::Array { element: inner, .. } => (Some(&**inner), None, none),
+            DynKind::Map { key, value, .. } => (Some(&**key), value.as_deref(), none),
+            DynKind::Struct(fields) => (None, None, (&fields[..], &[][..])),
             DynKind::Enum { variants, .. } if self.has_data() => {
-                variants.iter().find_map(|v| v.payload.find(index, next))
+                (None, None, (&[][..], &variants[..]))
             }
-            _ => None,
-        }
+            DynKind::Enum { .. }
+            | DynKind::Scalar(_)
+            | DynKind::Str
+            | DynKind::Recursive { .. } => (None, None, none),
+        };
+        let fields = fields.iter().map(|f| &f.layout);
+        first.into_iter().chain(second).chain(fields).chain(variants.iter().map(|v| &v.payload))
     }
 
     /// Whether this is an enum some variant of which has fields: stored as

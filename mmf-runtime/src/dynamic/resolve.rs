@@ -722,19 +722,9 @@ fn holds_itself(layout: &DynLayout) -> bool {
 
 /// Whether `layout` reaches a [`DynKind::Recursive`] reference to `name`.
 fn refers_to(layout: &DynLayout, name: &str) -> bool {
-    let fields_refer = |fields: &[DynField]| fields.iter().any(|f| refers_to(&f.layout, name));
     match &layout.kind {
         DynKind::Recursive { .. } => layout.name == name,
-        DynKind::Scalar(_) | DynKind::Str => false,
-        DynKind::List(inner) | DynKind::Option(inner) | DynKind::Box(inner) => {
-            refers_to(inner, name)
-        }
-        DynKind::Array { element, .. } => refers_to(element, name),
-        DynKind::Map { key, value, .. } => {
-            refers_to(key, name) || value.as_deref().is_some_and(|v| refers_to(v, name))
-        }
-        DynKind::Struct(fields) => fields_refer(fields),
-        DynKind::Enum { variants, .. } => variants.iter().any(|v| fields_refer(v.fields())),
+        _ => layout.children().any(|child| refers_to(child, name)),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::access::file_ref::FileRef;
 use crate::access::validate::Validator;
-use crate::dynamic::decode::{DynField, DynKind, DynLayout, decode_schema};
+use crate::dynamic::decode::{DynKind, DynLayout, decode_schema};
 use crate::dynamic::value::DynValue;
 use crate::format::error::{Error, PathSegment, Problem, Result};
 use crate::format::header::Header;
@@ -308,20 +308,11 @@ pub fn notes_problem(schema: &[u8]) -> Option<Error> {
 
 /// How many enums in the tree `layout` have an `other` variant.
 fn others(layout: &DynLayout) -> usize {
-    let fields = |fields: &[DynField]| fields.iter().map(|f| others(&f.layout)).sum::<usize>();
-    match &layout.kind {
-        DynKind::Scalar(_) | DynKind::Str | DynKind::Recursive { .. } => 0,
-        DynKind::List(inner)
-        | DynKind::Option(inner)
-        | DynKind::Box(inner)
-        | DynKind::Array { element: inner, .. } => others(inner),
-        DynKind::Map { key, value, .. } => others(key) + value.as_deref().map_or(0, others),
-        DynKind::Struct(f) => fields(f),
-        DynKind::Enum { variants, .. } => {
-            usize::from(variants.iter().any(|v| v.other))
-                + variants.iter().map(|v| fields(v.fields())).sum::<usize>()
-        }
-    }
+    let here = match &layout.kind {
+        DynKind::Enum { variants, .. } => usize::from(variants.iter().any(|v| v.other)),
+        _ => 0,
+    };
+    here + layout.children().map(others).sum::<usize>()
 }
 
 /// Validates the defaults in the notes of the tree `root`, each as a value
