@@ -27,7 +27,39 @@ pub struct Evolved {
     /// struct if the file stores it there as the program does, else
     /// [`NOT_DIRECT`]. The one lookup a field read takes in the common case.
     pub(crate) direct: Box<[usize]>,
+    /// For a struct, per field of the program's: its offset and how it is
+    /// stored if the file stores it otherwise than the program (its node of
+    /// `shape`, read without matching it); `None` if it is direct or
+    /// missing.
+    pub(crate) changed: Box<[Option<Changed>]>,
     pub(crate) shape: Shape,
+}
+
+/// In [`Evolved::changed`]: a field at `offset` stored as `how` says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Changed {
+    offset: usize,
+    /// The node of the field's [`Source::At`] link: it lives as long as the
+    /// struct's `Evolved` (a node the link owns, or — for a link back — the
+    /// node of a type around it).
+    how: NonNull<Evolved>,
+}
+
+// SAFETY: as for `Link`: its node is only read once resolving has finished.
+unsafe impl Send for Changed {}
+// SAFETY: as above.
+unsafe impl Sync for Changed {}
+
+impl Changed {
+    /// Where and how `source` holds a field stored otherwise.
+    pub(crate) fn of(source: &Source) -> Option<Changed> {
+        match source {
+            Source::At { offset, value: Some(how) } => {
+                Some(Changed { offset: *offset, how: how.node })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// In [`Evolved::direct`]: the field is missing or stored otherwise.
@@ -274,13 +306,22 @@ unsafe fn field_view_otherwise<'a, F: Mapped>(
     // SAFETY: resolving proved that the field lies inside the file's struct,
     // aligned as its file form needs; a default image holds `F`'s stored form
     // (the caller's promise on `F`) at offset `DefaultImage::ROOT`, aligned to 16.
+    // `changed` has an entry per field, as `direct` does; its node lives
+    // as long as `how` (`Changed::how`).
     unsafe {
-        match &how.fields()[index] {
-            Source::At { offset, value } => view_at::<F>(add(at, *offset), value.as_deref(), file),
-            Source::Missing(image) => {
-                let (at, file) = default_view(image);
-                view_at::<F>(at, None, file)
+        match *how.changed.get_unchecked(index) {
+            Some(Changed { offset, how: field }) => {
+                F::view_evolved(add(at, offset), field.as_ref(), file)
             }
+            None => match &how.fields()[index] {
+                Source::At { offset, value } => {
+                    view_at::<F>(add(at, *offset), value.as_deref(), file)
+                }
+                Source::Missing(image) => {
+                    let (at, file) = default_view(image);
+                    view_at::<F>(at, None, file)
+                }
+            },
         }
     }
 }
@@ -422,7 +463,9 @@ impl<'a> Spread<'a> {
         // SAFETY: the caller's promise.
         let block = unsafe { file.block::<u8>(offset, bytes) };
         match block {
-            Some(block) if (block.as_ptr() as usize).is_multiple_of(how.align) => {
+            // `how.align` is a power of two (decoding checks every layout's):
+            // a mask, not a division.
+            Some(block) if block.as_ptr() as usize & how.align.wrapping_sub(1) == 0 => {
                 Spread { base: NonNull::from(block).cast(), len: len as usize, how }
             }
             _ => Spread { base: NonNull::dangling(), len: 0, how },
