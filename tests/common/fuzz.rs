@@ -11,14 +11,15 @@ use std::fmt::Debug;
 use mmf::{AlignedBytes, Mapped};
 
 use super::{Difficulty, Everything, HikingDatabase, Marker, Padded, Pair, Shape, Weather, later};
-use super::{atlas_v1, atlas_v2, forest_v1, journal_v1, journal_v2};
+use super::{atlas_v1, atlas_v2, expr_v2, forest_v1, journal_v1, journal_v2};
 
 /// The schemas the fuzzers exercise, chosen by an input's first byte; the
-/// last four open images of earlier types with later ones: the hiking
+/// last five open images of earlier types with later ones: the hiking
 /// types, an atlas (structs changing inside arrays, tuples and maps' values),
-/// a journal (an enum with data changing) and a forest (a struct that
-/// contains itself changing).
-pub const SCHEMAS: usize = 8;
+/// a journal (an enum with data changing), a forest (a struct that
+/// contains itself changing) and an expression (an enum that contains
+/// itself changing).
+pub const SCHEMAS: usize = 9;
 
 /// Runs the checks for the schema `selector` picks on `bytes`.
 pub fn check_schema(selector: u8, bytes: &[u8]) {
@@ -30,7 +31,8 @@ pub fn check_schema(selector: u8, bytes: &[u8]) {
         4 => check_other_version::<later::HikingDatabase>(bytes),
         5 => check_other_version::<atlas_v2::Atlas>(bytes),
         6 => check_other_version::<journal_v2::Journal>(bytes),
-        _ => check_other_version::<forest_v1::Grove>(bytes),
+        7 => check_other_version::<forest_v1::Grove>(bytes),
+        _ => check_other_version::<expr_v2::Expr>(bytes),
     }
 }
 
@@ -282,6 +284,7 @@ pub fn seeds() -> Vec<AlignedBytes> {
         mmf::to_bytes(&earlier_atlas()),
         mmf::to_bytes(&earlier_journal()),
         mmf::to_bytes(&forest_v1::Forest { trees: vec![super::tree()], formula: None }),
+        mmf::to_bytes(&super::deeper_expr()),
     ]
 }
 

@@ -541,6 +541,50 @@ pub mod forest_v1 {
     }
 }
 
+/// A later `common::Expr`: a variant more, and a field more in `Call`.
+pub mod expr_v2 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Expr {
+        Num(f64),
+        Add(Box<Expr>, Box<Expr>),
+        Call {
+            name: String,
+            args: Vec<Expr>,
+            #[mmf(default = true)]
+            pure: bool,
+        },
+        Nothing,
+        Neg(Box<Expr>),
+    }
+
+    impl Expr {
+        /// `old` as the later program holds it: calls are pure by default.
+        pub fn from_earlier(old: &super::Expr) -> Expr {
+            use super::Expr as Old;
+            let boxed = |e: &Old| Box::new(Expr::from_earlier(e));
+            match old {
+                Old::Num(n) => Expr::Num(*n),
+                Old::Add(a, b) => Expr::Add(boxed(a), boxed(b)),
+                Old::Call { name, args } => Expr::Call {
+                    name: name.clone(),
+                    args: args.iter().map(Expr::from_earlier).collect(),
+                    pure: true,
+                },
+                Old::Nothing => Expr::Nothing,
+            }
+        }
+    }
+}
+
+/// `(1.5 + max(2, _)) + min((1.5 + max(2, _)), 3)`: calls and sums at
+/// several depths, behind boxes and in lists.
+pub fn deeper_expr() -> Expr {
+    let call = Expr::Call { name: "min".into(), args: vec![expr(), Expr::Num(3.0)] };
+    Expr::Add(Box::new(expr()), Box::new(call))
+}
+
 pub mod forest_v2 {
     use mmf::Mapped;
 

@@ -751,15 +751,6 @@ fn mapped_impl(e: &Enum) -> TokenStream {
     let view_match = rebuild(quote!(#view), quote!(view), true);
     let read_match = rebuild(quote!(#ident), quote!(read), false);
     let evolved = evolved_methods(e);
-    // An enum that contains itself cannot change (resolving refuses it).
-    let frozen = e.input.is_recursive().then(|| {
-        quote! {
-            // SAFETY: resolving refuses a file that stores an enum that
-            // contains itself, or anything in it, otherwise than the program.
-            #[automatically_derived]
-            unsafe impl #impl_generics #private::Frozen for #ident_ty #where_clause {}
-        }
-    });
 
     let input = e.input;
     let recursive_name = layout::recursive_name(input, private);
@@ -869,7 +860,6 @@ fn mapped_impl(e: &Enum) -> TokenStream {
         }
 
         #recursive_name
-        #frozen
 
         // SAFETY: when every field of every variant is `Inline`, `write`
         // allocates nothing.
@@ -905,17 +895,13 @@ fn generic_items(e: &Enum) -> (TokenStream, TokenStream) {
 }
 
 /// `view_evolved` and `read_evolved`: views and values of the enum as a file
-/// stores it otherwise than the program, variant by variant. Not for enums
-/// that contain themselves (not resolved yet), which keep the trait's
-/// defaults.
+/// stores it otherwise than the program, variant by variant. A field that
+/// holds the enum itself is viewed when asked, from where the file holds it.
 fn evolved_methods(e: &Enum) -> TokenStream {
-    if e.input.is_recursive() {
-        return TokenStream::new();
-    }
     let (private, int, ident) = (&e.private, &e.int, e.input.ident);
     let view_ty = e.view_ty(&e.view, quote!('__mmf));
     let view = &e.view;
-    let arms = |target: TokenStream, call: TokenStream, viewing: bool| {
+    let arms = |target: TokenStream, viewing: bool| {
         match_tag(e, quote!(d as #int), |i| {
             let v = &e.variants[i];
             let values: Vec<_> = v
@@ -925,10 +911,15 @@ fn evolved_methods(e: &Enum) -> TokenStream {
                 .map(|(index, f)| {
                     let ty = &f.stored;
                     let unwrap = (f.indirect && !viewing).then(|| quote!(.0));
+                    let call = match (viewing, f.nested) {
+                        (true, true) => quote!(nested),
+                        (true, false) => quote!(field),
+                        (false, _) => quote!(read),
+                    };
                     quote! {
                         // SAFETY: the caller's promise; field `index` of the
                         // variant is of type `ty`.
-                        unsafe { #private::#call::<#ty>(at, fields, #index, file) } #unwrap
+                        unsafe { evolved.#call::<#ty>(#index) } #unwrap
                     }
                 })
                 .collect();
@@ -936,12 +927,17 @@ fn evolved_methods(e: &Enum) -> TokenStream {
             build(quote!(#target::#vname), v, &values)
         })
     };
-    let view_arms = arms(quote!(#view), quote!(field_view), true);
-    let read_arms = arms(quote!(#ident), quote!(field_read), false);
+    let view_arms = arms(quote!(#view), true);
+    let read_arms =
+        layout::deeper(e.input, private, Part::WriteOrRead, arms(quote!(#ident), false));
     // The variant a value holds, and where the file holds its fields.
     let variant = quote! {
-        // SAFETY: the caller's promise: `at` is the file's stored enum.
-        let (d, fields) = unsafe { #private::evolved_variant(at, how) };
+        // SAFETY: the caller's promise: `at` is the file's stored enum, and
+        // `fields` says where the variant's fields lie in it.
+        let (d, evolved) = unsafe {
+            let (d, fields) = #private::evolved_variant(at, how);
+            (d, #private::EvolvedRef::new(at, fields, file))
+        };
     };
     let view_body = quote!(#variant #view_arms);
     let read_body = quote!(#variant #read_arms);

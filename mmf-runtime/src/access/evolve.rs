@@ -313,15 +313,37 @@ unsafe fn field_view_otherwise<'a, F: Mapped>(
             Some(Changed { offset, how: field }) => {
                 F::view_evolved(add(at, offset), field.as_ref(), file)
             }
-            None => match &how.fields()[index] {
-                Source::At { offset, value } => {
-                    view_at::<F>(add(at, *offset), value.as_deref(), file)
-                }
-                Source::Missing(image) => {
-                    let (at, file) = default_view(image);
-                    view_at::<F>(at, None, file)
-                }
-            },
+            None => {
+                let (at, how, file) = field_place(at, how, index, file);
+                view_at::<F>(at, how, file)
+            }
+        }
+    }
+}
+
+/// Where the file holds field `index` of the evolved struct at `at`, and
+/// how: its stored form (in the file, or in the default image of a field the
+/// file lacks), how it is stored there (`None`: as the program does), and the
+/// bytes that resolve its offsets.
+///
+/// # Safety
+///
+/// As for [`field_view`] (whose promises on the result it passes on, for
+/// the field's type).
+#[inline]
+pub(crate) unsafe fn field_place<'a>(
+    at: NonNull<u8>,
+    how: &'a Evolved,
+    index: usize,
+    file: FileRef<'a>,
+) -> (NonNull<u8>, Option<&'a Evolved>, FileRef<'a>) {
+    match &how.fields()[index] {
+        // SAFETY: resolving proved that the field lies inside the file's
+        // struct (the caller's promise).
+        Source::At { offset, value } => (unsafe { add(at, *offset) }, value.as_deref(), file),
+        Source::Missing(image) => {
+            let (at, file) = default_view(image);
+            (at, None, file)
         }
     }
 }
@@ -339,13 +361,8 @@ pub unsafe fn field_read<F: Mapped>(
 ) -> F {
     // SAFETY: as in `field_view`.
     unsafe {
-        match &how.fields()[index] {
-            Source::At { offset, value } => read_at::<F>(add(at, *offset), value.as_deref(), file),
-            Source::Missing(image) => {
-                let (at, file) = default_view(image);
-                read_at::<F>(at, None, file)
-            }
-        }
+        let (at, how, file) = field_place(at, how, index, file);
+        read_at::<F>(at, how, file)
     }
 }
 

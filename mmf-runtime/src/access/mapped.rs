@@ -223,10 +223,10 @@ pub unsafe trait Inline: Mapped {}
 /// views can hand out its stored form ([`ListView::as_slice`](crate::ListView::as_slice),
 /// a `frozen` struct view's `raw()`). Numbers, `bool`, `char`, strings,
 /// lists, boxes, maps (their stored forms are offsets and lengths, whatever
-/// they point to), enums that contain themselves, arrays, options and
-/// tuples of frozen types, and structs marked `#[mmf(frozen)]`. Other
-/// structs may gain, lose or move fields between versions of a program, and
-/// enums may gain variants and their variants fields, so a file written by
+/// they point to), arrays, options and tuples of frozen types, and structs
+/// marked `#[mmf(frozen)]`. Other structs may gain, lose or move fields
+/// between versions of a program, and enums may gain variants and their
+/// variants fields (also those that contain themselves), so a file written by
 /// another version may store them otherwise (see the README's "Changing
 /// your types").
 ///

@@ -541,6 +541,20 @@ impl<'a> EvolvedRef<'a> {
         unsafe { T::read_evolved(self.at, self.how, self.file) }
     }
 
+    /// Field `index`, of type `F`, which holds the enum itself: viewed when
+    /// asked, as [`Nested`] says.
+    ///
+    /// # Safety
+    ///
+    /// As for [`EvolvedRef::field`].
+    #[inline]
+    pub unsafe fn nested<F: Mapped>(self, index: usize) -> Nested<'a, F> {
+        // SAFETY: `new`'s promise, and the caller's on `F`: the place holds
+        // an `F` stored as `how` says, for all of `'a`.
+        let (at, how, file) = unsafe { evolve::field_place(self.at, self.how, index, self.file) };
+        Nested { at, how, file, _raw: PhantomData }
+    }
+
     /// The owned value of field `index`, of type `F`.
     ///
     /// # Safety
@@ -661,9 +675,18 @@ impl<'a, R> StructMut<'a, R> {
 /// }
 /// ```
 pub struct Nested<'a, T: Mapped> {
-    raw: &'a T::Raw,
+    /// The field's stored form.
+    at: NonNull<u8>,
+    /// How the file stores it, if otherwise than the program.
+    how: Option<&'a Evolved>,
     file: FileRef<'a>,
+    _raw: PhantomData<&'a T::Raw>,
 }
+
+// SAFETY: a `Nested` only reads, as an `EvolvedRef` does.
+unsafe impl<T: Mapped> Send for Nested<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Mapped> Sync for Nested<'_, T> {}
 
 impl<T: Mapped> Clone for Nested<'_, T> {
     fn clone(&self) -> Self {
@@ -680,19 +703,20 @@ impl<'a, T: Mapped> Nested<'a, T> {
     /// As for [`Mapped::view`], for all of `'a`.
     #[doc(hidden)]
     pub unsafe fn new(raw: &'a T::Raw, file: FileRef<'a>) -> Self {
-        Nested { raw, file }
+        Nested { at: NonNull::from(raw).cast(), how: None, file, _raw: PhantomData }
     }
 
     /// The field's view.
     pub fn get(&self) -> T::View<'a> {
-        // SAFETY: `new`'s caller promised what `view` needs for all of `'a`.
-        unsafe { T::view(self.raw, self.file) }
+        // SAFETY: `new`'s caller promised what `view` needs for all of `'a`,
+        // or `EvolvedRef::nested`'s what `view_evolved` needs.
+        unsafe { evolve::view_at::<T>(self.at, self.how, self.file) }
     }
 
     /// The owned value.
     pub fn to_owned(&self) -> T {
         // SAFETY: as for `get`.
-        unsafe { T::read(self.raw, self.file) }
+        unsafe { evolve::read_at::<T>(self.at, self.how, self.file) }
     }
 }
 

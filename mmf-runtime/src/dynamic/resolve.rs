@@ -351,6 +351,23 @@ struct Walk {
     changing: Vec<Changing>,
 }
 
+/// The node of a struct or enum being resolved, made before its insides if
+/// it contains itself (see [`Walk::enter`]).
+struct Node(Option<Link>);
+
+impl Node {
+    /// A link to the type's node, `resolved`.
+    fn made(self, resolved: Evolved) -> Link {
+        match self.0 {
+            Some(mut node) => {
+                node.set(resolved);
+                node
+            }
+            None => Link::new(resolved),
+        }
+    }
+}
+
 /// A type that contains itself, being resolved (see [`Walk::changing`]).
 struct Changing {
     file: String,
@@ -415,29 +432,11 @@ impl Walk {
                 // A tuple's elements change only as list elements may: its
                 // stored form is handed out where all of them are `Frozen`.
                 let place = if is_tuple(layout) { Place::Element } else { Place::Field };
-                // A type that contains itself: the references inside it
-                // resolve to its node, made now and set once its fields are.
-                let node = (holds_itself(file) || holds_itself(layout)).then(|| {
-                    let node = Link::new(self::evolved(file, Shape::Struct(Box::default())));
-                    let (file, program) = (file.name.clone(), layout.name.clone());
-                    self.changing.push(Changing { file, program, node: node.back() });
-                    node
-                });
+                let node = self.enter(file, layout);
                 let fields = self.fields(file_fields, fields, program.rust_fields(), path, place);
-                if node.is_some() {
-                    self.changing.pop();
-                }
+                self.leave(&node);
                 match fields {
-                    Some(sources) => {
-                        let resolved = self::evolved(file, Shape::Struct(sources));
-                        match node {
-                            Some(mut node) => {
-                                node.set(resolved);
-                                Some(node)
-                            }
-                            None => Some(Link::new(resolved)),
-                        }
-                    }
+                    Some(sources) => Some(node.made(self::evolved(file, Shape::Struct(sources)))),
                     None => {
                         // Nothing in common: another type, not another version of it.
                         let change = describe_change(file, layout);
@@ -476,7 +475,8 @@ impl Walk {
             (
                 DynKind::Enum { repr, variants: file_variants },
                 DynKind::Enum { repr: to, variants },
-            ) if repr == to && !holds_itself(layout) => {
+            ) if repr == to => {
+                let node = self.enter(file, layout);
                 let other = program.other();
                 let mut known = Vec::new();
                 let mut unknown = Vec::new();
@@ -512,6 +512,7 @@ impl Walk {
                     }
                     path.truncate(len);
                 }
+                self.leave(&node);
                 if known.is_empty() {
                     let change = describe_change(file, layout);
                     self.problem(path, format!("{change} (no variant in common)"));
@@ -522,7 +523,8 @@ impl Walk {
                     self.strict_enum(file, readable, &unknown, program, path);
                 }
                 known.sort_unstable_by_key(|&(file, ..)| file);
-                evolved(Shape::DataEnum { repr: *repr, variants: known.into() })
+                let variants = known.into();
+                Some(node.made(self::evolved(file, Shape::DataEnum { repr: *repr, variants })))
             }
             // Elements one after the other: a list's, an array's, a map's values.
             (DynKind::List(file_element), DynKind::List(element))
@@ -552,6 +554,28 @@ impl Walk {
                 self.problem(path, describe_change(file, layout));
                 None
             }
+        }
+    }
+
+    /// Starts resolving a struct or enum with data: if it contains itself,
+    /// its node, which the references inside it resolve to ([`leave`]
+    /// ends that).
+    ///
+    /// [`leave`]: Self::leave
+    fn enter(&mut self, file: &DynLayout, program: &DynLayout) -> Node {
+        if !(holds_itself(file) || holds_itself(program)) {
+            return Node(None);
+        }
+        let node = Link::new(evolved(file, Shape::Struct(Box::default())));
+        let (file, program) = (file.name.clone(), program.name.clone());
+        self.changing.push(Changing { file, program, node: node.back() });
+        Node(Some(node))
+    }
+
+    /// Ends what [`enter`](Self::enter) started.
+    fn leave(&mut self, node: &Node) {
+        if node.0.is_some() {
+            self.changing.pop();
         }
     }
 
@@ -810,11 +834,6 @@ pub(crate) fn widens(from: Scalar, to: Scalar) -> bool {
 /// What a refused change is, in words: both types.
 fn describe_change(file: &DynLayout, program: &DynLayout) -> String {
     let why = match (&file.kind, &program.kind) {
-        (DynKind::Enum { .. }, DynKind::Enum { .. })
-            if holds_itself(file) || holds_itself(program) =>
-        {
-            " (an enum that contains itself cannot change: its files and this program must store it alike)"
-        }
         (DynKind::Scalar(_), DynKind::Scalar(_)) => {
             " (a number can only widen, as a struct's field, to a type that holds all its values)"
         }
