@@ -1180,6 +1180,15 @@ fn an_enum_that_contains_itself_changes_at_every_depth_both_ways() {
     assert!(text.contains("Neg") && text.contains("Add.1.Call.args[0]"), "{text}");
     upgrades_by_schema_as_by_type::<Expr>(&bytes);
     upgrades_by_schema_as_by_type::<common::Expr>(&newer_bytes);
+    // In place, where the file stores a value as the later program does.
+    let mut changed = bytes.clone();
+    let mut image = mmf::ImageMut::<Expr>::new(&mut changed).unwrap();
+    *image.get_mut::<f64>("Add.1.Call.args[0].Add.0.Num.0").unwrap() = -4.0;
+    assert!(image.get_mut::<Expr>("Add.0").is_err(), "the file's `Expr` is another version");
+    let ExprView::Add(_, right) = image.root() else { panic!() };
+    let ExprView::Call { args, .. } = right.get() else { panic!() };
+    let ExprView::Add(left, _) = args.get(0).unwrap() else { panic!() };
+    assert!(matches!(left.get(), ExprView::Num(n) if n == -4.0));
     let saved = mmf::schema::encode(common::Expr::LAYOUT);
     let c = mmf::schema::compatibility_with::<Expr>(&saved).unwrap();
     assert_eq!(c.new_reads_old, mmf::schema::Verdict::Reads, "{c}");
