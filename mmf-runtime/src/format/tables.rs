@@ -174,7 +174,8 @@ impl<'a> SchemaTables<'a> {
         parent: Option<u32>,
         at: usize,
     ) -> Result<core::ops::Range<u32>> {
-        let end = u64::from(first) + count;
+        // `count` comes from the file: any value, so no overflow.
+        let end = u64::from(first).saturating_add(count);
         let after_parent = parent.is_none_or(|p| first > p);
         if end > u64::from(self.counts[table]) || !after_parent {
             return Err(unreadable(at, "a record points outside its table, or back up the tree"));
