@@ -796,6 +796,36 @@ proptest! {
         });
     }
 
+    /// Any expression reads in the later version as what that version makes
+    /// of it, and back: any later one without the variant the earlier lacks.
+    #[test]
+    fn any_expression_reads_in_the_other_version(seed in any::<u64>(), leaves in 1usize..40) {
+        let old = random_expr(&mut common::Rng(seed | 1), leaves);
+        let new = common::expr_v2::Expr::from_earlier(&old);
+        let image = mmf::to_bytes(&old);
+        prop_assert_eq!(mmf::from_bytes_owned::<common::expr_v2::Expr>(&image).unwrap(), new.clone());
+        prop_assert_eq!(mmf::from_bytes_owned::<common::Expr>(&mmf::to_bytes(&new)).unwrap(), old);
+    }
+
+    /// As above, for expressions, an enum that contains itself, both ways.
+    #[test]
+    #[cfg_attr(miri, ignore = "too many cases for Miri")]
+    fn every_single_byte_corruption_of_an_expression_of_another_version_is_ok_or_err(
+        replacement in any::<u8>(),
+    ) {
+        let old = common::deeper_expr();
+        each_single_byte_change(mmf::to_bytes(&old).to_vec(), replacement, |_, bytes| {
+            common::fuzz::check_other_version::<common::expr_v2::Expr>(bytes);
+        });
+        let mut new = common::expr_v2::Expr::from_earlier(&old);
+        if let common::expr_v2::Expr::Add(left, _) = &mut new {
+            *left = Box::new(common::expr_v2::Expr::Neg(left.clone()));
+        }
+        each_single_byte_change(mmf::to_bytes(&new).to_vec(), replacement, |_, bytes| {
+            common::fuzz::check_other_version::<common::Expr>(bytes);
+        });
+    }
+
     /// As above, for journals of entries that are enums with data, both ways.
     #[test]
     #[cfg_attr(miri, ignore = "too many cases for Miri")]
@@ -817,6 +847,21 @@ proptest! {
             common::fuzz::check_other_version::<journal_v2::Journal>(bytes);
             common::fuzz::check_other_version::<journal_v1b::Journal>(bytes);
         });
+    }
+}
+
+/// A random expression of `leaves` numbers and nothings, in sums and calls.
+fn random_expr(rng: &mut common::Rng, leaves: usize) -> common::Expr {
+    use common::Expr;
+    if leaves <= 1 {
+        return if rng.below(4) == 0 { Expr::Nothing } else { Expr::Num(rng.next() as f64) };
+    }
+    let left = 1 + rng.below(leaves - 1);
+    if rng.below(2) == 0 {
+        Expr::Add(Box::new(random_expr(rng, left)), Box::new(random_expr(rng, leaves - left)))
+    } else {
+        let args = vec![random_expr(rng, left), random_expr(rng, leaves - left)];
+        Expr::Call { name: format!("f{leaves}"), args }
     }
 }
 
