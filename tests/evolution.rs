@@ -819,7 +819,7 @@ proptest! {
         });
         let mut new = common::expr_v2::Expr::from_earlier(&old);
         if let common::expr_v2::Expr::Add(left, _) = &mut new {
-            *left = Box::new(common::expr_v2::Expr::Neg(left.clone()));
+            **left = common::expr_v2::Expr::Neg(left.clone());
         }
         each_single_byte_change(mmf::to_bytes(&new).to_vec(), replacement, |_, bytes| {
             common::fuzz::check_other_version::<common::Expr>(bytes);
