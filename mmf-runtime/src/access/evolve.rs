@@ -26,18 +26,18 @@ pub struct Evolved {
     /// For a struct, per field of the program's: its offset in the file's
     /// struct if the file stores it there as the program does, else
     /// [`NOT_DIRECT`]. The one lookup a field read takes in the common case.
-    pub(crate) direct: Box<[usize]>,
+    direct: Box<[usize]>,
     /// For a struct, per field of the program's: its offset and how it is
     /// stored if the file stores it otherwise than the program (its node of
     /// `shape`, read without matching it); `None` if it is direct or
     /// missing.
-    pub(crate) changed: Box<[Option<Changed>]>,
+    changed: Box<[Option<Changed>]>,
     pub(crate) shape: Shape,
 }
 
 /// In [`Evolved::changed`]: a field at `offset` stored as `how` says.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Changed {
+struct Changed {
     offset: usize,
     /// The node of the field's [`Source::At`] link: it lives as long as the
     /// struct's `Evolved` (a node the link owns, or — for a link back — the
@@ -52,7 +52,7 @@ unsafe impl Sync for Changed {}
 
 impl Changed {
     /// Where and how `source` holds a field stored otherwise.
-    pub(crate) fn of(source: &Source) -> Option<Changed> {
+    fn of(source: &Source) -> Option<Changed> {
         match source {
             Source::At { offset, value: Some(how) } => {
                 Some(Changed { offset: *offset, how: how.node })
@@ -63,7 +63,7 @@ impl Changed {
 }
 
 /// In [`Evolved::direct`]: the field is missing or stored otherwise.
-pub(crate) const NOT_DIRECT: usize = usize::MAX;
+const NOT_DIRECT: usize = usize::MAX;
 
 /// What differs, by kind of type.
 #[derive(Debug)]
@@ -173,6 +173,25 @@ impl core::fmt::Debug for Link {
 }
 
 impl Evolved {
+    /// How a file stores a value as `shape` says, in `size` bytes aligned to
+    /// `align`; a struct's tables of fields (`direct`, `changed`) are made
+    /// from its sources, an entry per field, as `field_view` relies on.
+    pub(crate) fn new(size: usize, align: usize, shape: Shape) -> Evolved {
+        let fields: &[Source] = match &shape {
+            Shape::Struct(fields) => fields,
+            _ => &[],
+        };
+        let direct = fields
+            .iter()
+            .map(|f| match f {
+                Source::At { offset, value: None } => *offset,
+                _ => NOT_DIRECT,
+            })
+            .collect();
+        let changed = fields.iter().map(Changed::of).collect();
+        Evolved { size, align, direct, changed, shape }
+    }
+
     #[inline]
     fn fields(&self) -> &[Source] {
         match &self.shape {

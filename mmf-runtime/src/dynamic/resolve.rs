@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::access::evolve::{Changed, Evolved, Link, NOT_DIRECT, Shape, Source, Spread};
+use crate::access::evolve::{Evolved, Link, Shape, Source, Spread};
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::access::validate::{check_header, read_root, view_root};
@@ -795,19 +795,7 @@ pub(crate) fn find_field<'f>(
 }
 
 fn evolved(file: &DynLayout, shape: Shape) -> Evolved {
-    let fields: &[Source] = match &shape {
-        Shape::Struct(fields) => fields,
-        _ => &[],
-    };
-    let direct = fields
-        .iter()
-        .map(|f| match f {
-            Source::At { offset, value: None } => *offset,
-            _ => NOT_DIRECT,
-        })
-        .collect();
-    let changed = fields.iter().map(Changed::of).collect();
-    Evolved { size: file.size as usize, align: file.align as usize, direct, changed, shape }
+    Evolved::new(file.size as usize, file.align as usize, shape)
 }
 
 /// Whether every value of `from` is a value of `to`, of the same kind of
