@@ -1406,6 +1406,51 @@ fn an_image_of_another_version_changes_in_place_what_it_stores_as_the_program_do
 }
 
 #[test]
+fn in_place_paths_name_fields_as_the_program_does_or_as_the_file_does() {
+    let trip = |title: &str| before::Trip {
+        title: title.into(),
+        kind: before::Kind::Climb,
+        side: before::Side { left: false },
+    };
+    // An older file in the newer program, which renamed `title` to `name`.
+    let mut bytes = mmf::to_bytes(&trip("Eiger"));
+    let mut image = mmf::ImageMut::<after::Trip>::new(&mut bytes).unwrap();
+    assert!(image.is_other_version());
+    assert_eq!(image.get_mut::<String>("name").unwrap(), "Eiger");
+    assert_eq!(image.get_mut::<String>("title").unwrap(), "Eiger", "the file's name");
+    image.get_mut::<before::Side>("side").unwrap().set_left(true);
+    assert!(
+        image.get_mut::<u32>("count").unwrap_err().to_string().contains("the file has no `count`")
+    );
+    assert!(mmf::from_bytes_owned::<before::Trip>(&bytes).unwrap().side.left);
+
+    // A newer file in the older program, which knows the field as `title`
+    // (the newer file's notes give its earlier name).
+    let newer = after::Trip { name: "Rigi".into(), kind: after::Kind::Walk, count: 3 };
+    let mut bytes = mmf::to_bytes(&newer);
+    let mut image = mmf::ImageMut::<before::Trip>::new(&mut bytes).unwrap();
+    assert!(image.is_other_version());
+    assert_eq!(image.get_mut::<String>("title").unwrap(), "Rigi");
+    assert_eq!(image.get_mut::<String>("name").unwrap(), "Rigi", "the file's name");
+    *image.get_mut::<u32>("count").unwrap() = 4;
+    assert_eq!(mmf::from_bytes_owned::<after::Trip>(&bytes).unwrap().count, 4);
+
+    // A variant's field renamed, in a list and an option of an enum with data.
+    let mut bytes = mmf::to_bytes(&old_journal());
+    let mut image = mmf::ImageMut::<journal_v3::Journal>::new(&mut bytes).unwrap();
+    *image.get_mut::<u16>("entries[1].Walk.duration").unwrap() = 80;
+    *image.get_mut::<u16>("last?.Walk.duration").unwrap() = 6;
+    let err = image.get_mut::<u16>("entries[0].Walk.duration").unwrap_err().to_string();
+    assert!(err.contains("the file has no `Walk` after `entries[0]`"), "{err}");
+    let read = mmf::from_bytes_owned::<journal_v1::Journal>(&bytes).unwrap();
+    let minutes = |e: &journal_v1::Entry| match e {
+        journal_v1::Entry::Walk { minutes, .. } => *minutes,
+        _ => 0,
+    };
+    assert_eq!((minutes(&read.entries[1]), minutes(read.last.as_ref().unwrap())), (80, 6));
+}
+
+#[test]
 #[cfg_attr(miri, ignore = "maps files")]
 fn a_file_of_another_version_changes_in_place_under_its_lock() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,8 +5,9 @@ use std::fmt;
 
 use crate::access::file_ref::FileRef;
 use crate::dynamic::decode::{DynField, DynKind, DynLayout};
+use crate::dynamic::resolve::ProgramPath;
 use crate::format::error::{Error, Result};
-use crate::format::layout::{DefaultImage, Scalar};
+use crate::format::layout::{DefaultImage, Layout, Scalar};
 
 /// A value inside a file read by its embedded schema: where it is and what
 /// [`DynLayout`] it has. Reading it checks bounds again, so it never reads
@@ -413,11 +414,27 @@ impl<'a> DynValue<'a> {
     /// [`Error::NoSuchPath`] naming the part of the path that was found and the
     /// step that was not.
     pub fn path(&self, path: &str) -> Result<DynValue<'a>> {
+        self.path_as(path, None)
+    }
+
+    /// [`path`](Self::path), naming fields as the program whose layout of
+    /// this value is `program` does: a field it renamed since the file was
+    /// written (or the file's program renamed since) by the program's name.
+    /// A field the program does not have there is the file's of that name.
+    pub(crate) fn path_as(
+        &self,
+        path: &str,
+        program: Option<&'static Layout>,
+    ) -> Result<DynValue<'a>> {
         let mut value = *self;
+        let mut program = ProgramPath::new(program);
         for step in PathStep::parse(path)? {
             value = value.unboxed();
+            if !matches!(step.kind, StepKind::Field(_)) {
+                program.inner();
+            }
             let next = match step.kind {
-                StepKind::Field(name) => value.field(name),
+                StepKind::Field(name) => value.field(program.field(name, value.layout)),
                 StepKind::Index(index) if matches!(value.layout.kind, DynKind::Map { .. }) => {
                     value.map_get(&index.to_string())
                 }

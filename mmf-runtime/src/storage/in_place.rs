@@ -67,7 +67,7 @@ impl<T: Mapped> Checked<T> {
         };
         let other_version = self.evolution.is_some();
         let not_in_place = |problem: String| Error::NotInPlace { path: path.to_owned(), problem };
-        let found = match root.path(path) {
+        let found = match root.path_as(path, Some(T::LAYOUT)) {
             Ok(found) => found,
             Err(Error::NoSuchPath { found, step, .. }) if other_version => {
                 let after =
@@ -169,9 +169,12 @@ impl<'a, T: Mapped> ImageMut<'a, T> {
     }
 
     /// The in-place view of the value at `path` — written as for
-    /// [`DynValue::path`](crate::DynValue::path), with the image's field
-    /// names: `hikes[3].gps_track[0]`; a box is followed — if the image
-    /// stores a `V` there as this program does.
+    /// [`DynValue::path`](crate::DynValue::path): `hikes[3].gps_track[0]`; a
+    /// box is followed — if the image stores a `V` there as this program
+    /// does. Fields are named as this program names them (a field renamed
+    /// since the image was written, by either program, is found by its
+    /// `renamed_from` names); a field this program does not have there, by
+    /// the image's name for it.
     ///
     /// # Errors
     ///
