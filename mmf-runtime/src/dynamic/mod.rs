@@ -10,6 +10,7 @@
 pub(crate) mod compat;
 pub(crate) mod convert;
 pub(crate) mod decode;
+pub(crate) mod names;
 pub(crate) mod resolve;
 pub(crate) mod validate;
 pub(crate) mod value;

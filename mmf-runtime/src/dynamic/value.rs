@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::access::file_ref::FileRef;
 use crate::dynamic::decode::{DynField, DynKind, DynLayout};
-use crate::dynamic::resolve::ProgramPath;
+use crate::dynamic::names::ProgramPath;
 use crate::format::error::{Error, Result};
 use crate::format::layout::{DefaultImage, Layout, Scalar};
 
