@@ -166,9 +166,9 @@ impl Converter<'_> {
             DynKind::Scalar(scalar) => {
                 let value = from
                     .scalar()
-                    .and_then(|v| widen(v, *scalar))
+                    .and_then(|v| v.exactly_as(*scalar))
                     .ok_or_else(|| self.unreadable(path, from))?;
-                place(&mut raw, 0, &ne_bytes(value))?;
+                place(&mut raw, 0, &value.ne_bytes())?;
             }
             DynKind::Str => {
                 let text = from.as_str().ok_or_else(|| self.unreadable(path, from))?;
@@ -226,9 +226,9 @@ impl Converter<'_> {
                 };
                 let d = variant.discriminant;
                 let tag = match repr {
-                    Scalar::U8 => ne_bytes(ScalarValue::U8(d as u8)),
-                    Scalar::U16 => ne_bytes(ScalarValue::U16(d as u16)),
-                    _ => ne_bytes(ScalarValue::U32(d as u32)),
+                    Scalar::U8 => ScalarValue::U8(d as u8).ne_bytes(),
+                    Scalar::U16 => ScalarValue::U16(d as u16).ne_bytes(),
+                    _ => ScalarValue::U32(d as u32).ne_bytes(),
                 };
                 place(&mut raw, 0, &tag)?;
                 if let DynKind::Struct(fields) = &variant.payload.kind
@@ -394,62 +394,5 @@ fn place(raw: &mut [u8], at: usize, bytes: &[u8]) -> Result<()> {
                 raw.len()
             ),
         }),
-    }
-}
-
-/// `value` as a value of `to`: itself, or widened to a number of the same
-/// kind that holds it (resolving allowed no other change).
-fn widen(value: ScalarValue, to: Scalar) -> Option<ScalarValue> {
-    use ScalarValue as V;
-    let (unsigned, signed, float): (Option<u128>, Option<i128>, Option<f64>) = match value {
-        V::U8(v) => (Some(v.into()), Some(v.into()), None),
-        V::U16(v) => (Some(v.into()), Some(v.into()), None),
-        V::U32(v) => (Some(v.into()), Some(v.into()), None),
-        V::U64(v) => (Some(v.into()), Some(v.into()), None),
-        V::U128(v) => (Some(v), None, None),
-        V::I8(v) => (None, Some(v.into()), None),
-        V::I16(v) => (None, Some(v.into()), None),
-        V::I32(v) => (None, Some(v.into()), None),
-        V::I64(v) => (None, Some(v.into()), None),
-        V::I128(v) => (None, Some(v), None),
-        V::F32(v) => (None, None, Some(v.into())),
-        V::F64(v) => (None, None, Some(v)),
-        V::Bool(_) | V::Char(_) => (None, None, None),
-    };
-    Some(match (value, to) {
-        (V::F32(_), Scalar::F32) | (V::Bool(_), Scalar::Bool) | (V::Char(_), Scalar::Char) => value,
-        (_, Scalar::U8) => V::U8(unsigned?.try_into().ok()?),
-        (_, Scalar::U16) => V::U16(unsigned?.try_into().ok()?),
-        (_, Scalar::U32) => V::U32(unsigned?.try_into().ok()?),
-        (_, Scalar::U64) => V::U64(unsigned?.try_into().ok()?),
-        (_, Scalar::U128) => V::U128(unsigned?),
-        (_, Scalar::I8) => V::I8(signed?.try_into().ok()?),
-        (_, Scalar::I16) => V::I16(signed?.try_into().ok()?),
-        (_, Scalar::I32) => V::I32(signed?.try_into().ok()?),
-        (_, Scalar::I64) => V::I64(signed?.try_into().ok()?),
-        (_, Scalar::I128) => V::I128(signed?),
-        (_, Scalar::F64) => V::F64(float?),
-        (_, Scalar::F32 | Scalar::Bool | Scalar::Char) => return None,
-    })
-}
-
-/// A scalar's stored form.
-fn ne_bytes(value: ScalarValue) -> Vec<u8> {
-    use ScalarValue as V;
-    match value {
-        V::U8(v) => v.to_ne_bytes().to_vec(),
-        V::U16(v) => v.to_ne_bytes().to_vec(),
-        V::U32(v) => v.to_ne_bytes().to_vec(),
-        V::U64(v) => v.to_ne_bytes().to_vec(),
-        V::U128(v) => v.to_ne_bytes().to_vec(),
-        V::I8(v) => v.to_ne_bytes().to_vec(),
-        V::I16(v) => v.to_ne_bytes().to_vec(),
-        V::I32(v) => v.to_ne_bytes().to_vec(),
-        V::I64(v) => v.to_ne_bytes().to_vec(),
-        V::I128(v) => v.to_ne_bytes().to_vec(),
-        V::F32(v) => v.to_ne_bytes().to_vec(),
-        V::F64(v) => v.to_ne_bytes().to_vec(),
-        V::Bool(v) => vec![u8::from(v)],
-        V::Char(v) => u32::from(v).to_ne_bytes().to_vec(),
     }
 }

@@ -75,6 +75,74 @@ impl fmt::Display for ScalarValue {
     }
 }
 
+impl ScalarValue {
+    /// The same value as a `to`, if `to` holds it exactly: itself, an
+    /// integer of any width or sign that holds it, an `f32` as an `f64`,
+    /// an `f64` as an `f32` that is the same number.
+    pub(crate) fn exactly_as(self, to: Scalar) -> Option<ScalarValue> {
+        use ScalarValue as V;
+        let (unsigned, signed, float): (Option<u128>, Option<i128>, Option<f64>) = match self {
+            V::U8(v) => (Some(v.into()), Some(v.into()), None),
+            V::U16(v) => (Some(v.into()), Some(v.into()), None),
+            V::U32(v) => (Some(v.into()), Some(v.into()), None),
+            V::U64(v) => (Some(v.into()), Some(v.into()), None),
+            V::U128(v) => (Some(v), v.try_into().ok(), None),
+            V::I8(v) => (v.try_into().ok(), Some(v.into()), None),
+            V::I16(v) => (v.try_into().ok(), Some(v.into()), None),
+            V::I32(v) => (v.try_into().ok(), Some(v.into()), None),
+            V::I64(v) => (v.try_into().ok(), Some(v.into()), None),
+            V::I128(v) => (v.try_into().ok(), Some(v), None),
+            V::F32(v) => (None, None, Some(v.into())),
+            V::F64(v) => (None, None, Some(v)),
+            V::Bool(_) | V::Char(_) => (None, None, None),
+        };
+        Some(match (self, to) {
+            (V::F32(_), Scalar::F32) | (V::Bool(_), Scalar::Bool) | (V::Char(_), Scalar::Char) => {
+                self
+            }
+            (_, Scalar::U8) => V::U8(unsigned?.try_into().ok()?),
+            (_, Scalar::U16) => V::U16(unsigned?.try_into().ok()?),
+            (_, Scalar::U32) => V::U32(unsigned?.try_into().ok()?),
+            (_, Scalar::U64) => V::U64(unsigned?.try_into().ok()?),
+            (_, Scalar::U128) => V::U128(unsigned?),
+            (_, Scalar::I8) => V::I8(signed?.try_into().ok()?),
+            (_, Scalar::I16) => V::I16(signed?.try_into().ok()?),
+            (_, Scalar::I32) => V::I32(signed?.try_into().ok()?),
+            (_, Scalar::I64) => V::I64(signed?.try_into().ok()?),
+            (_, Scalar::I128) => V::I128(signed?),
+            (_, Scalar::F64) => V::F64(float?),
+            (_, Scalar::F32) => {
+                let float = float?;
+                let narrow = float as f32;
+                // NaN stays NaN; any other number must survive the trip.
+                (f64::from(narrow) == float || float.is_nan()).then_some(V::F32(narrow))?
+            }
+            (_, Scalar::Bool | Scalar::Char) => return None,
+        })
+    }
+
+    /// The stored form.
+    pub(crate) fn ne_bytes(self) -> Vec<u8> {
+        use ScalarValue as V;
+        match self {
+            V::U8(v) => v.to_ne_bytes().to_vec(),
+            V::U16(v) => v.to_ne_bytes().to_vec(),
+            V::U32(v) => v.to_ne_bytes().to_vec(),
+            V::U64(v) => v.to_ne_bytes().to_vec(),
+            V::U128(v) => v.to_ne_bytes().to_vec(),
+            V::I8(v) => v.to_ne_bytes().to_vec(),
+            V::I16(v) => v.to_ne_bytes().to_vec(),
+            V::I32(v) => v.to_ne_bytes().to_vec(),
+            V::I64(v) => v.to_ne_bytes().to_vec(),
+            V::I128(v) => v.to_ne_bytes().to_vec(),
+            V::F32(v) => v.to_ne_bytes().to_vec(),
+            V::F64(v) => v.to_ne_bytes().to_vec(),
+            V::Bool(v) => vec![u8::from(v)],
+            V::Char(v) => u32::from(v).to_ne_bytes().to_vec(),
+        }
+    }
+}
+
 impl<'a> DynValue<'a> {
     /// The value's layout.
     pub fn layout(&self) -> &'a DynLayout {
