@@ -163,8 +163,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut file = AnyVersionMut::<v2::HikingLog>::open(&path)?;
     *file.get_mut::<f64>("hikes[1].gps_track[4].y")? = 0.75;
     println!("version 2 moved the Eiger's last point in place, to y = 0.75");
-    if let Err(e) = file.get_mut::<v2::Difficulty>("hikes[1].difficulty") {
-        println!("but not its difficulty, which version 1 stores otherwise:\n  {e}");
+    // A value stored otherwise is replaced by `set`, where the file can hold
+    // it: version 1 numbers the variants otherwise, and lacks `Medium`.
+    file.set("hikes[0].difficulty", &v2::Difficulty::Hard)?;
+    println!("and marked the Rigi as Hard, in version 1's numbering");
+    if let Err(e) = file.set("hikes[1].difficulty", &v2::Difficulty::Medium) {
+        println!("but not the Eiger as Medium, which version 1 does not have:\n  {e}");
     }
     drop(file);
     // Upgrade: the same values in version 2's layout, replacing the file

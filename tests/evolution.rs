@@ -1402,6 +1402,9 @@ fn an_image_of_another_version_changes_in_place_what_it_stores_as_the_program_do
     image.get_mut::<v1::Hike>("hikes[2]").unwrap().set_obsolete(8);
     assert!(matches!(image.get_mut::<u32>("hikes[0].year"), Err(Error::PathType { .. })));
     assert!(matches!(image.get_mut::<u16>("hikes[0].tags"), Err(Error::NoSuchPath { .. })));
+    image.set("hikes[1].summit", &v1::Coord { x: 1.0, y: 2.0, z: 3.0 }).unwrap();
+    assert!(matches!(image.set("hikes[0].year", &7u32), Err(Error::PathType { .. })));
+    assert_eq!(image.root().hikes().get(1).unwrap().summit().z(), 3.0);
     assert_eq!(image.root().hikes().get(2).unwrap().obsolete(), 8);
 }
 
@@ -1450,6 +1453,206 @@ fn in_place_paths_name_fields_as_the_program_does_or_as_the_file_does() {
     assert_eq!((minutes(&read.entries[1]), minutes(read.last.as_ref().unwrap())), (80, 6));
 }
 
+/// A log of fixes, inline values all, in two versions: fields reordered,
+/// renamed, widened, added and removed; a variant gains a field, another
+/// is added, one loses a string.
+mod fixes_v1 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Fix {
+        pub lat: f32,
+        pub lon: f32,
+        pub hdop: u8,
+        pub removed: u32,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Mark {
+        Nothing,
+        Point { at: Fix, note: String },
+        Pair(u8, u8),
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Log {
+        pub fixes: Vec<Fix>,
+        pub last: Option<Fix>,
+        pub marks: Vec<Mark>,
+    }
+}
+
+mod fixes_v2 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Fix {
+        pub lon: f64,
+        pub lat: f64,
+        #[mmf(renamed_from = "hdop")]
+        pub dilution: u16,
+        pub satellites: u8,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Mark {
+        Nothing,
+        Point { at: Fix, label: u8 },
+        Pair(u8, u8),
+        Extra,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Log {
+        pub fixes: Vec<Fix>,
+        pub last: Option<Fix>,
+        pub marks: Vec<Mark>,
+    }
+}
+
+/// A version the first reads too: `hdop` renamed, `satellites` added,
+/// `removed` and `Point.note` removed, `Extra` added.
+mod fixes_v3 {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Fix {
+        pub lon: f32,
+        pub lat: f32,
+        #[mmf(renamed_from = "hdop")]
+        pub dilution: u8,
+        pub satellites: u8,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub enum Mark {
+        Nothing,
+        Point { at: Fix },
+        Pair(u8, u8),
+        Extra,
+    }
+
+    #[derive(Mapped, Debug, Clone, PartialEq)]
+    pub struct Log {
+        pub fixes: Vec<Fix>,
+        pub last: Option<Fix>,
+        pub marks: Vec<Mark>,
+    }
+}
+
+fn old_fix(i: u8) -> fixes_v1::Fix {
+    fixes_v1::Fix { lat: 46.0 + f32::from(i), lon: 7.5, hdop: i, removed: 900 + u32::from(i) }
+}
+
+fn new_fix(lat: f64, dilution: u16, satellites: u8) -> fixes_v2::Fix {
+    fixes_v2::Fix { lon: 8.25, lat, dilution, satellites }
+}
+
+#[test]
+fn set_stores_a_value_where_a_file_of_another_version_keeps_its_type_otherwise() {
+    use fixes_v1::Mark as OldMark;
+    use fixes_v2::Mark;
+    let old = fixes_v1::Log {
+        fixes: (0..3).map(old_fix).collect(),
+        last: None,
+        marks: vec![
+            OldMark::Nothing,
+            OldMark::Pair(1, 2),
+            OldMark::Point { at: old_fix(5), note: "hut".into() },
+        ],
+    };
+    let mut bytes = mmf::to_bytes(&old);
+    let mut image = mmf::ImageMut::<fixes_v2::Log>::new(&mut bytes).unwrap();
+    assert!(image.is_other_version());
+    let problem = |e: Error| match e {
+        Error::NotInPlace { problem, .. } => problem,
+        e => panic!("not NotInPlace: {e}"),
+    };
+
+    // A struct stored otherwise: by name, converted without loss; the
+    // field the program removed keeps its value, the one it added must be
+    // the default.
+    image.set("fixes[1]", &new_fix(48.5, 3, 0)).unwrap();
+    image.set("fixes[1].dilution", &200u16).unwrap();
+    let err = problem(image.set("fixes[1].dilution", &300u16).unwrap_err());
+    assert_eq!(err, "the value is 300, which the file's `u8` cannot hold");
+    let err = problem(image.set("fixes[2]", &new_fix(46.1, 1, 0)).unwrap_err());
+    assert!(err.contains("`fixes[2].lat` is 46.1, which the file's `f32` cannot hold"), "{err}");
+    let err = problem(image.set("fixes[2]", &new_fix(46.5, 1, 4)).unwrap_err());
+    assert_eq!(
+        err,
+        "the file has no `fixes[2].satellites`, and the value's is not the default a file without it reads"
+    );
+    let err = problem(image.set("fixes[2].lat", &true).unwrap_err());
+    assert!(err.starts_with("the file stores `f32` there, not a version of `bool`"), "{err}");
+    // An option: a new value must give every field the file has but zero
+    // bytes do not hold; `None` clears it.
+    image.set("last", &Some(new_fix(47.0, 9, 0))).unwrap();
+    // A variant by name; another variant is a new value, whose fields
+    // the file has must all be given (a string cannot be).
+    image.set("marks[0]", &Mark::Pair(3, 4)).unwrap();
+    image.set("marks[2]", &Mark::Point { at: new_fix(45.0, 7, 0), label: 0 }).unwrap();
+    let err = problem(image.set("marks[2]", &Mark::Extra).unwrap_err());
+    assert_eq!(err, "the value is `Extra`, a variant the file's `Mark` does not have");
+    let err = problem(
+        image.set("marks[1]", &Mark::Point { at: new_fix(45.0, 7, 0), label: 0 }).unwrap_err(),
+    );
+    assert_eq!(
+        err,
+        "the file has a field `marks[1].Point.note` this program lacks, which a new value there would leave without a value"
+    );
+    let err = problem(
+        image.set("marks[2]", &Mark::Point { at: new_fix(45.0, 7, 0), label: 2 }).unwrap_err(),
+    );
+    assert!(err.contains("no `marks[2].Point.label`"), "{err}");
+    drop(image);
+
+    let mut expected = old.clone();
+    expected.fixes[1] = fixes_v1::Fix { lat: 48.5, lon: 8.25, hdop: 200, removed: 901 };
+    expected.last = Some(fixes_v1::Fix { lat: 47.0, lon: 8.25, hdop: 9, removed: 0 });
+    expected.marks[0] = OldMark::Pair(3, 4);
+    expected.marks[2] = OldMark::Point {
+        at: fixes_v1::Fix { lat: 45.0, lon: 8.25, hdop: 7, removed: 905 },
+        note: "hut".into(),
+    };
+    assert_eq!(mmf::from_bytes_owned::<fixes_v1::Log>(&bytes).unwrap(), expected);
+    let mut image = mmf::ImageMut::<fixes_v2::Log>::new(&mut bytes).unwrap();
+    image.set("last", &None::<fixes_v2::Fix>).unwrap();
+    assert_eq!(image.to_owned().last, None);
+
+    // The older program, in a newer file it can read: what it lacks is
+    // kept, its `hdop` is the file's `dilution`.
+    let v3_fix = |lat: f32, dilution: u8, satellites: u8| fixes_v3::Fix {
+        lon: 8.25,
+        lat,
+        dilution,
+        satellites,
+    };
+    let newer = fixes_v3::Log {
+        fixes: vec![v3_fix(46.0, 60, 12)],
+        last: Some(v3_fix(46.0, 1, 5)),
+        marks: vec![fixes_v3::Mark::Pair(1, 1), fixes_v3::Mark::Point { at: v3_fix(1.0, 2, 3) }],
+    };
+    let mut bytes = mmf::to_bytes(&newer);
+    let mut image = mmf::ImageMut::<fixes_v1::Log>::new(&mut bytes).unwrap();
+    assert!(image.is_other_version());
+    image.set("fixes[0].hdop", &77u8).unwrap();
+    let kept = |i| fixes_v1::Fix { removed: 0, ..old_fix(i) };
+    image.set("last", &Some(kept(2))).unwrap();
+    image.set("marks[1].Point.at", &kept(3)).unwrap();
+    let err = problem(image.set("marks[0].Point.at", &kept(3)).unwrap_err());
+    assert_eq!(err, "the file has no `Point` after `marks[0]`");
+    // The value's `removed` is not the default the file without it reads.
+    let err = problem(image.set("fixes[0]", &old_fix(2)).unwrap_err());
+    assert!(err.contains("no `fixes[0].removed`"), "{err}");
+    drop(image);
+    let read = mmf::from_bytes_owned::<fixes_v3::Log>(&bytes).unwrap();
+    assert_eq!(read.fixes[0], v3_fix(46.0, 77, 12));
+    assert_eq!(read.last, Some(fixes_v3::Fix { lon: 7.5, lat: 48.0, dilution: 2, satellites: 5 }));
+    let at = fixes_v3::Fix { lon: 7.5, lat: 49.0, dilution: 3, satellites: 3 };
+    assert_eq!(read.marks[1], fixes_v3::Mark::Point { at });
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "maps files")]
 fn a_file_of_another_version_changes_in_place_under_its_lock() {
@@ -1464,9 +1667,15 @@ fn a_file_of_another_version_changes_in_place_under_its_lock() {
     hike.track_mut().get_mut(2).unwrap().set_x(-1.0);
     assert!(file.get_mut::<String>("hikes[3].country").is_err());
     assert_eq!(file.root().hikes().get(3).unwrap().year(), 2031);
+    // The file numbers the variants otherwise, and keeps the year narrower.
+    file.set("hikes[2].difficulty", &v2::Difficulty::Hard).unwrap();
+    file.set("hikes[2].year", &2045u32).unwrap();
+    assert!(file.set("hikes[2].year", &1_000_000u32).is_err());
     file.flush().unwrap();
     drop(file);
     let mut expected = old_book();
+    expected.hikes[2].difficulty = v1::Difficulty::Hard;
+    expected.hikes[2].year = 2045;
     expected.hikes[3].year = 2031;
     expected.hikes[3].track[2].x = -1.0;
     assert_eq!(MappedFile::<v1::Book>::open(&path).unwrap().to_owned(), expected);
@@ -1490,7 +1699,8 @@ proptest! {
 
     /// Every single-byte change of an older book, its schema hash made to
     /// match, is refused or changes in place through the newer program's
-    /// paths and types: never a panic, and what it reads back is what it wrote.
+    /// paths and types (`get_mut`, `set`): never a panic, and what it reads
+    /// back is what it wrote.
     #[test]
     #[cfg_attr(miri, ignore = "too many cases for Miri")]
     fn in_place_changes_of_any_corrupted_image_of_another_version_are_ok_or_err(
@@ -1514,6 +1724,14 @@ proptest! {
                 let _ = image.get_mut::<u16>("hikes[0].year").map(|year| *year = 1);
                 let _ = image.get_mut::<Vec<v1::Coord>>("hikes[0].track");
                 let _ = image.get_mut::<v1::Hike>("hikes[0]");
+                let coord = v2::Coord { t: 0, x, y: 1.0, z: 0.5 };
+                if image.set("hikes[0].summit", &coord).is_ok() {
+                    let read = image.root().hikes().get(0).unwrap().summit().x();
+                    assert_eq!(read.to_bits(), x.to_bits());
+                }
+                let _ = image.set("hikes[0].start", &Some(coord));
+                let _ = image.set("hikes[0].difficulty", &v2::Difficulty::Hard);
+                let _ = image.set("hikes[0].year", &2001u32);
                 let _ = image.to_owned();
             }
         });

@@ -12,5 +12,6 @@ pub(crate) mod convert;
 pub(crate) mod decode;
 pub(crate) mod names;
 pub(crate) mod resolve;
+pub(crate) mod store;
 pub(crate) mod validate;
 pub(crate) mod value;

@@ -233,7 +233,7 @@ impl<'p> Program<'p> {
     }
 
     /// The value inside a list, option or box.
-    fn inner(self, layout: &'p DynLayout) -> Program<'p> {
+    pub(crate) fn inner(self, layout: &'p DynLayout) -> Program<'p> {
         let rust = self.rust.and_then(|l| match l.kind {
             Kind::List(inner)
             | Kind::Option(inner)
@@ -246,7 +246,7 @@ impl<'p> Program<'p> {
     }
 
     /// A struct's fields as Rust declares them, if known.
-    fn rust_fields(self) -> Option<&'static [FieldLayout]> {
+    pub(crate) fn rust_fields(self) -> Option<&'static [FieldLayout]> {
         self.rust.and_then(|l| match l.kind {
             Kind::Struct(fields) => Some(fields),
             _ => None,
@@ -254,7 +254,7 @@ impl<'p> Program<'p> {
     }
 
     /// The fields of the enum's variant `name` as Rust declares them, if known.
-    fn rust_variant_fields(self, name: &str) -> Option<&'static [FieldLayout]> {
+    pub(crate) fn rust_variant_fields(self, name: &str) -> Option<&'static [FieldLayout]> {
         self.rust.and_then(|l| match l.kind {
             Kind::Enum { variants, .. } => {
                 variants.iter().find(|v| v.name == name).map(|v| v.fields)

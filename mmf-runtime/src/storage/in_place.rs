@@ -11,9 +11,14 @@ use std::sync::Arc;
 use memmap2::MmapMut;
 
 use crate::access::file_ref::{FileMut, FileRef};
+use crate::access::mapped::Inline;
 use crate::access::mapped::Mapped;
+use crate::access::write::Writer;
 use crate::dynamic::decode::DynLayout;
-use crate::dynamic::resolve::{Evolution, read_root_in, same, view_root_in};
+use crate::dynamic::resolve::{
+    Evolution, Program, read_root_in, resolve_against, same, view_root_in,
+};
+use crate::dynamic::store::{ValuePath, store};
 use crate::dynamic::value::DynValue;
 use crate::format::error::{Error, Result};
 use crate::format::header::Header;
@@ -55,36 +60,39 @@ impl<T: Mapped> Checked<T> {
         unsafe { read_root_in::<T>(FileRef::new(data), &self.header, self.evolution.as_deref()) }
     }
 
-    /// The in-place view of the value at `path` of `data`, the image's bytes
-    /// in use, if it is stored there as this program stores a `V`.
-    fn get_mut<'a, V: Mapped>(&self, data: &'a mut [u8], path: &str) -> Result<V::ViewMut<'a>> {
-        let wanted = DynLayout::from_layout(V::LAYOUT);
+    /// The value at `path` of `data`, the image's bytes in use, named as
+    /// this program names its fields.
+    fn find<'a>(&'a self, data: &'a [u8], path: &str) -> Result<DynValue<'a>> {
         let root = DynValue {
             layout: &self.layout,
             root: &self.layout,
             file: FileRef::new(data),
             at: self.header.root_offset,
         };
-        let other_version = self.evolution.is_some();
-        let not_in_place = |problem: String| Error::NotInPlace { path: path.to_owned(), problem };
-        let found = match root.path_as(path, Some(T::LAYOUT)) {
-            Ok(found) => found,
-            Err(Error::NoSuchPath { found, step, .. }) if other_version => {
+        match root.path_as(path, Some(T::LAYOUT)) {
+            Err(Error::NoSuchPath { found, step, .. }) if self.evolution.is_some() => {
                 let after =
                     if found.is_empty() { String::new() } else { format!(" after `{found}`") };
-                return Err(not_in_place(format!("the file has no `{step}`{after}")));
+                Err(not_in_place(path, format!("the file has no `{step}`{after}")))
             }
-            Err(e) => return Err(e),
-        };
+            found => found,
+        }
+    }
+
+    /// The in-place view of the value at `path` of `data`, the image's bytes
+    /// in use, if it is stored there as this program stores a `V`.
+    fn get_mut<'a, V: Mapped>(&self, data: &'a mut [u8], path: &str) -> Result<V::ViewMut<'a>> {
+        let wanted = DynLayout::from_layout(V::LAYOUT);
+        let found = self.find(data, path)?;
         if !same(found.layout(), &wanted) {
             let (found, given) = (found.layout().to_string(), wanted.to_string());
-            return Err(if other_version {
+            return Err(if self.evolution.is_some() {
                 let problem = if found == given {
                     format!("the file stores `{found}` there as another version of it")
                 } else {
                     format!("the file stores `{found}` there, not `{given}`")
                 };
-                not_in_place(problem)
+                not_in_place(path, problem)
             } else {
                 Error::PathType { path: path.to_owned(), found, given }
             });
@@ -102,10 +110,59 @@ impl<T: Mapped> Checked<T> {
         unsafe {
             let raw = file.alias().block_mut::<V::Raw>(at, 1);
             // Not reached: validation placed every value in bounds and aligned.
-            let raw = raw.ok_or_else(|| not_in_place(format!("no value lies at offset {at}")))?;
+            let raw =
+                raw.ok_or_else(|| not_in_place(path, format!("no value lies at offset {at}")))?;
             Ok(V::view_mut(&mut raw[0], file))
         }
     }
+
+    /// Stores `value` at `path` of `data`, the image's bytes in use, where
+    /// the image keeps a value of `V`'s type, as this program does or as
+    /// another version of it does.
+    fn set<V: Inline>(&self, data: &mut [u8], path: &str, value: &V) -> Result<()> {
+        let wanted = DynLayout::from_layout(V::LAYOUT);
+        let program = Program { layout: &wanted, rust: Some(V::LAYOUT) };
+        let found = self.find(data, path)?;
+        let (layout, start) = (found.layout(), found.offset());
+        if !same(layout, &wanted) {
+            let (found, given) = (layout.to_string(), wanted.to_string());
+            if self.evolution.is_none() {
+                return Err(Error::PathType { path: path.to_owned(), found, given });
+            }
+            if let Err(reasons) = resolve_against(layout, program) {
+                let reasons = reasons.join("; ");
+                let problem = format!(
+                    "the file stores `{found}` there, not a version of `{given}`: {reasons}"
+                );
+                return Err(not_in_place(path, problem));
+            }
+        }
+        let place = usize::try_from(start).ok().and_then(|start| {
+            let end = start.checked_add(usize::try_from(layout.size).ok()?)?;
+            Some(start..end)
+        });
+        let outside = || not_in_place(path, format!("no value lies at offset {start}"));
+        let place = place.filter(|place| place.end <= data.len()).ok_or_else(outside)?;
+        let raw = value.write(&mut Writer::inline());
+        let mut stored = data[place.clone()].to_vec();
+        store(
+            program,
+            bytemuck::bytes_of(&raw),
+            layout,
+            &mut stored,
+            false,
+            &mut ValuePath::new(path),
+        )
+        .map_err(|problem| not_in_place(path, problem))?;
+        // Only now: a value refused changes nothing.
+        data[place].copy_from_slice(&stored);
+        Ok(())
+    }
+}
+
+/// [`Error::NotInPlace`] for `path`.
+fn not_in_place(path: &str, problem: String) -> Error {
+    Error::NotInPlace { path: path.to_owned(), problem }
 }
 
 /// A validated file image in memory, of any version of `T` this program can
@@ -184,6 +241,57 @@ impl<'a, T: Mapped> ImageMut<'a, T> {
     /// layout: [`Error::NoSuchPath`] and [`Error::PathType`].
     pub fn get_mut<V: Mapped>(&mut self, path: &str) -> Result<V::ViewMut<'_>> {
         self.checked.get_mut::<V>(self.bytes, path)
+    }
+
+    /// Replaces the value at `path` (named as for [`get_mut`](Self::get_mut))
+    /// by `value`, of the type this program has there, stored inline (no
+    /// strings or lists inside) — also where the image stores that type as
+    /// another version of it does: fields by name, a number in the image's
+    /// narrower type if it holds it, a variant by name. What the image has
+    /// and this program does not (a field removed since) is kept.
+    ///
+    /// # Errors
+    ///
+    /// For an image of another version, [`Error::NotInPlace`], and nothing
+    /// changes, if the image cannot hold `value` as it is: a number its type
+    /// does not hold, a variant it lacks, a field it lacks whose value is
+    /// not the default a file without it reads, or not a version of `V`'s
+    /// type there. For an image of this program's layout: as for
+    /// [`get_mut`](Self::get_mut).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmf_runtime::ImageMut;
+    ///
+    /// mod v1 {
+    ///     #[derive(mmf_derive::Mapped)]
+    ///     #[mmf(crate = "mmf_runtime")]
+    ///     pub struct Coord { pub x: f32, pub y: f32 }
+    ///     #[derive(mmf_derive::Mapped)]
+    ///     #[mmf(crate = "mmf_runtime")]
+    ///     pub struct Hut { pub name: String, pub beds: u16, pub at: Coord }
+    /// }
+    /// #[derive(mmf_derive::Mapped, Debug, PartialEq)]
+    /// #[mmf(crate = "mmf_runtime")]
+    /// struct Coord { x: f64, y: f64, z: f64 }
+    /// #[derive(mmf_derive::Mapped, Debug, PartialEq)]
+    /// #[mmf(crate = "mmf_runtime")]
+    /// struct Hut { name: String, beds: u32, at: Coord }
+    ///
+    /// let old = v1::Hut { name: "Hörnli".into(), beds: 130, at: v1::Coord { x: 7.6, y: 46.0 } };
+    /// let mut bytes = mmf_runtime::to_bytes(&old);
+    /// let mut image = ImageMut::<Hut>::new(&mut bytes)?;
+    /// image.set("beds", &140u32)?; // the file's `u16` holds 140
+    /// assert!(image.set("beds", &70_000u32).is_err()); // but not 70 000
+    /// image.set("at", &Coord { x: 7.5, y: 46.25, z: 0.0 })?; // `z` as a file without it reads
+    /// assert!(image.set("at", &Coord { x: 7.5, y: 46.25, z: 3260.0 }).is_err());
+    /// assert_eq!(image.to_owned().at, Coord { x: 7.5, y: 46.25, z: 0.0 });
+    /// assert_eq!(image.to_owned().beds, 140);
+    /// # Ok::<(), mmf_runtime::Error>(())
+    /// ```
+    pub fn set<V: Inline>(&mut self, path: &str, value: &V) -> Result<()> {
+        self.checked.set(self.bytes, path, value)
     }
 
     /// Whether the image stores `T` as another version of the program does.
@@ -291,6 +399,17 @@ impl<T: Mapped> AnyVersionMut<T> {
     pub fn get_mut<V: Mapped>(&mut self, path: &str) -> Result<V::ViewMut<'_>> {
         let len = self.checked.header.data_len as usize;
         self.checked.get_mut::<V>(&mut self.map[..len], path)
+    }
+
+    /// Replaces the value at `path` by `value`, also where the file stores
+    /// its type as another version of it does; see [`ImageMut::set`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`ImageMut::set`].
+    pub fn set<V: Inline>(&mut self, path: &str, value: &V) -> Result<()> {
+        let len = self.checked.header.data_len as usize;
+        self.checked.set(&mut self.map[..len], path, value)
     }
 
     /// Whether the file stores `T` as another version of the program does.
