@@ -1653,6 +1653,42 @@ fn set_stores_a_value_where_a_file_of_another_version_keeps_its_type_otherwise()
     assert_eq!(read.marks[1], fixes_v3::Mark::Point { at });
 }
 
+proptest! {
+    #![proptest_config(common::proptest_config(64))]
+
+    /// Any fix the newer program stores into an older file is read back as
+    /// it was by the newer program, and converted by the older one — or,
+    /// where the file cannot hold it, refused with the file unchanged.
+    #[test]
+    fn set_stores_any_value_the_file_holds_and_refuses_the_rest(
+        (lat, lon) in (any::<f32>(), any::<f64>()),
+        (dilution, satellites) in (any::<u16>(), prop_oneof![Just(0u8), any::<u8>()]),
+        index in 0usize..3,
+    ) {
+        let old = fixes_v1::Log { fixes: (0..3).map(old_fix).collect(), last: None, marks: vec![] };
+        let mut bytes = mmf::to_bytes(&old).to_vec();
+        let before = bytes.clone();
+        let fix = fixes_v2::Fix { lon, lat: lat.into(), dilution, satellites };
+        let path = format!("fixes[{index}]");
+        let stored = mmf::ImageMut::<fixes_v2::Log>::new(&mut bytes).unwrap().set(&path, &fix);
+        let fits = lon.is_nan() || f64::from(lon as f32) == lon;
+        if fits && dilution <= 255 && satellites == 0 {
+            prop_assert!(stored.is_ok(), "{stored:?}");
+            let read = &mmf::from_bytes_owned::<fixes_v2::Log>(&bytes).unwrap().fixes[index];
+            prop_assert_eq!((read.lat.to_bits(), read.dilution, read.satellites), (f64::from(lat).to_bits(), dilution, 0));
+            prop_assert_eq!(read.lon.is_nan(), lon.is_nan());
+            if !lon.is_nan() {
+                prop_assert_eq!(read.lon, lon);
+            }
+            let read = &mmf::from_bytes_owned::<fixes_v1::Log>(&bytes).unwrap().fixes[index];
+            prop_assert_eq!((read.lat.to_bits(), read.hdop, read.removed), (lat.to_bits(), dilution as u8, 900 + index as u32));
+        } else {
+            prop_assert!(matches!(stored, Err(Error::NotInPlace { .. })), "{stored:?}");
+            prop_assert_eq!(bytes, before);
+        }
+    }
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "maps files")]
 fn a_file_of_another_version_changes_in_place_under_its_lock() {
