@@ -753,7 +753,7 @@ proptest! {
     ) {
         let bytes = mmf::to_bytes(&atlas_of(&huts, &routes)).to_vec();
         each_single_byte_change(bytes, replacement, |_, bytes| {
-            common::fuzz::check_other_version::<atlas_v1::Atlas>(bytes);
+            common::fuzz::check_other_version::<atlas_v1::Atlas>(bytes, None);
         });
     }
 
@@ -788,11 +788,11 @@ proptest! {
         let forest = forest_v1::Forest { trees: vec![common::tree()], formula: None };
         let bytes = mmf::to_bytes(&forest).to_vec();
         each_single_byte_change(bytes, replacement, |_, bytes| {
-            common::fuzz::check_other_version::<forest_v1::Grove>(bytes);
+            common::fuzz::check_other_version::<forest_v1::Grove>(bytes, None);
         });
         let grove = mmf::Image::<forest_v1::Grove>::new(&mmf::to_bytes(&forest)).unwrap().to_owned();
         each_single_byte_change(mmf::to_bytes(&grove).to_vec(), replacement, |_, bytes| {
-            common::fuzz::check_other_version::<forest_v1::Forest>(bytes);
+            common::fuzz::check_other_version::<forest_v1::Forest>(bytes, None);
         });
     }
 
@@ -815,14 +815,14 @@ proptest! {
     ) {
         let old = common::deeper_expr();
         each_single_byte_change(mmf::to_bytes(&old).to_vec(), replacement, |_, bytes| {
-            common::fuzz::check_other_version::<common::expr_v2::Expr>(bytes);
+            common::fuzz::check_other_version::<common::expr_v2::Expr>(bytes, None);
         });
         let mut new = common::expr_v2::Expr::from_earlier(&old);
         if let common::expr_v2::Expr::Add(left, _) = &mut new {
             **left = common::expr_v2::Expr::Neg(left.clone());
         }
         each_single_byte_change(mmf::to_bytes(&new).to_vec(), replacement, |_, bytes| {
-            common::fuzz::check_other_version::<common::Expr>(bytes);
+            common::fuzz::check_other_version::<common::Expr>(bytes, None);
         });
     }
 
@@ -844,8 +844,8 @@ proptest! {
             });
         }
         each_single_byte_change(mmf::to_bytes(&old).to_vec(), replacement, |_, bytes| {
-            common::fuzz::check_other_version::<journal_v2::Journal>(bytes);
-            common::fuzz::check_other_version::<journal_v1b::Journal>(bytes);
+            common::fuzz::check_other_version::<journal_v2::Journal>(bytes, Some(common::fuzz::set_journal));
+            common::fuzz::check_other_version::<journal_v1b::Journal>(bytes, None);
         });
     }
 }

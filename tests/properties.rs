@@ -147,7 +147,7 @@ proptest! {
         for i in 0..bytes.len() {
             let original = bytes[i];
             bytes[i] = if original == replacement { original ^ (1 << flip) } else { replacement };
-            common::fuzz::check_other_version::<common::later::HikingDatabase>(&bytes);
+            common::fuzz::check_other_version::<common::later::HikingDatabase>(&bytes, Some(common::fuzz::set_database));
             bytes[i] = original;
         }
     }

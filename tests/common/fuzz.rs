@@ -28,11 +28,11 @@ pub fn check_schema(selector: u8, bytes: &[u8]) {
         1 => check::<HikingDatabase>(bytes, Some(update_database)),
         2 => check::<Vec<Padded>>(bytes, None),
         3 => check::<Vec<Vec<Option<String>>>>(bytes, None),
-        4 => check_other_version::<later::HikingDatabase>(bytes),
-        5 => check_other_version::<atlas_v2::Atlas>(bytes),
-        6 => check_other_version::<journal_v2::Journal>(bytes),
-        7 => check_other_version::<forest_v1::Grove>(bytes),
-        _ => check_other_version::<expr_v2::Expr>(bytes),
+        4 => check_other_version::<later::HikingDatabase>(bytes, Some(set_database)),
+        5 => check_other_version::<atlas_v2::Atlas>(bytes, None),
+        6 => check_other_version::<journal_v2::Journal>(bytes, Some(set_journal)),
+        7 => check_other_version::<forest_v1::Grove>(bytes, None),
+        _ => check_other_version::<expr_v2::Expr>(bytes, None),
     }
 }
 
@@ -55,20 +55,39 @@ pub fn with_schema_hash_fixed(input: &[u8]) -> AlignedBytes {
 /// Opens `input`, its schema hash fixed to whatever schema it holds, as a
 /// `T` of any version the program reads: if accepted, its views traverse
 /// (through the differences resolved at open), and the value rebuilds and
-/// re-encodes as a fixed point; the schema reader accepts it too.
-pub fn check_other_version<T>(input: &[u8])
+/// re-encodes as a fixed point; the schema reader accepts it too. Then
+/// `edit` changes it in place, and it stays valid.
+pub fn check_other_version<T>(input: &[u8], edit: Option<fn(&mut mmf::ImageMut<'_, T>)>)
 where
     T: Mapped,
     for<'a> T::View<'a>: Debug,
 {
-    let bytes = with_schema_hash_fixed(input);
-    let Ok(image) = mmf::Image::<T>::new(&bytes) else { return };
+    let mut bytes = with_schema_hash_fixed(input);
+    check_read_other_version::<T>(&bytes);
+    if let Some(edit) = edit
+        && let Ok(mut image) = mmf::ImageMut::<T>::new(&mut bytes)
+    {
+        edit(&mut image);
+        drop(image);
+        let image = mmf::Image::<T>::new(&bytes).expect("changed in place, still valid");
+        let _ = image.to_owned();
+        mmf::DynImage::new(&bytes).expect("changed in place, still valid by its schema");
+    }
+}
+
+/// The reading half of [`check_other_version`].
+fn check_read_other_version<T>(bytes: &[u8])
+where
+    T: Mapped,
+    for<'a> T::View<'a>: Debug,
+{
+    let Ok(image) = mmf::Image::<T>::new(bytes) else { return };
     let _ = format!("{:?}", image.root());
     let owned = image.to_owned();
     let encoded = mmf::to_bytes(&owned);
     let reopened = mmf::from_bytes_owned::<T>(&encoded).expect("a re-encoded value is valid");
     assert!(mmf::to_bytes(&reopened)[..] == encoded[..], "encoding is not a fixed point");
-    let by_schema = match mmf::DynImage::new(&bytes) {
+    let by_schema = match mmf::DynImage::new(bytes) {
         Ok(image) => image,
         Err(e) => panic!("read as another version, refused by its schema: {e}"),
     };
@@ -79,6 +98,25 @@ where
     if let Ok(Some(upgraded)) = by_schema.upgraded(schema) {
         assert!(upgraded[..] == encoded[..], "the upgrade by schema differs from the typed one");
     }
+}
+
+/// Values of the later hiking types stored in place into an earlier file.
+pub fn set_database(image: &mut mmf::ImageMut<'_, later::HikingDatabase>) {
+    let coord = |t| later::Coord { t, x: 7.5, y: -46.25, z: 1.0 };
+    let _ = image.set("hikes[0].gps_track[1]", &coord(0));
+    let _ = image.set("hikes[0].gps_track[0]", &coord(9));
+    let _ = image.set("hikes[1].summit", &Some(coord(0)));
+    let _ = image.set("hikes[0].rating", &3u8);
+    let _ = image.get_mut::<f64>("hikes[0].gps_track[0].x").map(|x| *x = 2.5);
+}
+
+/// Values of the later journal stored in place into an earlier file.
+pub fn set_journal(image: &mut mmf::ImageMut<'_, journal_v2::Journal>) {
+    let point = atlas_v2::Point { elevation: 1, x: 2.0, y: 3.0 };
+    let _ = image.set("entries[1].Walk.from", &point);
+    let _ = image.set("entries[0].Walk.minutes", &70_000u32);
+    let _ = image.set("entries[1].Swim.meters", &5u32);
+    let _ = image.set("last?.Walk.climbed", &0u32);
 }
 
 /// Target (a) and (d): arbitrary bytes, the first choosing the schema.
