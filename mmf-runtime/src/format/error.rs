@@ -135,8 +135,9 @@ pub enum Error {
     },
     /// A value of a file written by another version of the program cannot
     /// be changed in place ([`ImageMut::get_mut`](crate::ImageMut::get_mut),
-    /// [`AnyVersionMut::get_mut`](crate::AnyVersionMut::get_mut)): the file
-    /// lacks it, or stores it otherwise than the type asked for.
+    /// [`ImageMut::set`](crate::ImageMut::set), and the same methods of
+    /// [`AnyVersionMut`](crate::AnyVersionMut)): the file lacks it, stores
+    /// it otherwise than the type asked for, or cannot hold the value given.
     #[error(
         "`{path}` cannot be changed in place: {problem}; rewrite the file in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)"
     )]

@@ -167,7 +167,8 @@ fn not_in_place(path: &str, problem: String) -> Error {
 
 /// A validated file image in memory, of any version of `T` this program can
 /// read, whose values can be changed in place where the image stores them
-/// as this program does: what [`Image`](crate::Image) is for reading, and
+/// as this program does ([`get_mut`](Self::get_mut)), or can hold them
+/// ([`set`](Self::set)): what [`Image`](crate::Image) is for reading, and
 /// [`from_bytes_mut`](crate::from_bytes_mut) for an image of this
 /// program's own layout.
 ///
@@ -308,7 +309,8 @@ impl<'a, T: Mapped> ImageMut<'a, T> {
 /// A file of any version of `T` this program can read, mapped read-write:
 /// read through `T`'s views as a [`MappedFile`](crate::MappedFile), and
 /// changed in place where the file stores a value as this program does
-/// ([`get_mut`](Self::get_mut)). For a file written by another version of
+/// ([`get_mut`](Self::get_mut)) or can hold an inline one
+/// ([`set`](Self::set)). For a file written by another version of
 /// the program, whose layout [`MappedFileMut`](crate::MappedFileMut)
 /// refuses: what it stores as both versions do can still be changed
 /// without rewriting it. It holds an exclusive lock, as `MappedFileMut`.
