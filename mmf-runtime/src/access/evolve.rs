@@ -285,7 +285,7 @@ fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
 ///
 /// # Safety
 ///
-/// As for [`view_at`], for a struct stored as `how` says, and field `index`
+/// As for `view_at`, for a struct stored as `how` says, and field `index`
 /// of the program's struct must be of type `F` (the struct `how` was
 /// resolved for, which has a `direct` entry per field of the program's).
 #[inline]
