@@ -145,7 +145,7 @@ fn check_buffer<T: Mapped>(bytes: &[u8], graph: bool, remedy: &'static str) -> R
 }
 
 /// Why an image or file of another version cannot be changed in place.
-pub(crate) const CANNOT_CHANGE: &str = "this program can read it (`MappedFile`, `SharedReader`, `Image`) and change in place what it stores as this program does (`AnyVersionMut`, `ImageMut`); to change the rest, rewrite it in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)";
+pub(crate) const CANNOT_CHANGE: &str = "this program can read it (`MappedFile`, `SharedReader`, `Image`) and change in place what it stores as this program does, or can hold (`AnyVersionMut`, `ImageMut`: `get_mut`, `set`); to change the rest, rewrite it in this program's layout first, with `mmf::upgrade` (or `mmf upgrade FILE --to SCHEMA`)";
 
 /// What to use instead of `from_bytes` for an image of another version.
 const USE_IMAGE: &str = "`from_bytes` views only images stored as this program does: open it with `Image::new`, which keeps what it resolved for its views";
