@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{child_report, child_test, temp_dir};
+use common::{child_report, child_test, spawn_piped, temp_dir};
 use mmf::{Error, SharedReader, SharedWriter};
 
 /// The program before the upgrade.
@@ -134,11 +134,11 @@ fn old_readers_keep_reading_through_a_rolling_upgrade() -> mmf::Result<()> {
     let path = tmp.path().join("log.mmf");
     let mut old_writer = SharedWriter::create(&path, &v1::Log::new(1))?;
     old_writer.sync_on_publish(false);
-    let mut child = child_test("child_reads_with_the_old_types", "MMF_TEST_ROLLING_FILE", &path)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn the old reader");
+    let mut child = spawn_piped(&mut child_test(
+        "child_reads_with_the_old_types",
+        "MMF_TEST_ROLLING_FILE",
+        &path,
+    ));
     // The writers' side; the old reader is stopped if it fails.
     let writers = (|| -> mmf::Result<()> {
         wait_for(&path, "ready");

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -102,8 +101,7 @@ fn killed_writers_leave_a_published_version() -> mmf::Result<()> {
         if kill % 4 == 0 {
             command.env("MMF_TEST_CRASH_SYNC", "1");
         }
-        let mut child =
-            command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let mut child = spawn_piped(&mut command);
         // Kill it a random time after it starts publishing, however long it
         // took to start.
         let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
@@ -200,11 +198,7 @@ fn readers_in_other_processes_never_see_a_torn_update() -> mmf::Result<()> {
     writer.sync_on_publish(false);
     let children: Vec<_> = (0..2)
         .map(|_| {
-            child_test("child_checks_every_snapshot", "MMF_TEST_TICK_FILE", &path)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn a reader")
+            spawn_piped(&mut child_test("child_checks_every_snapshot", "MMF_TEST_TICK_FILE", &path))
         })
         .collect();
     wait_for_readers(dir, 2);
@@ -376,11 +370,7 @@ fn opening_never_fails_while_a_writer_creates_grows_and_compacts() -> mmf::Resul
     let dir = tmp.path();
     let children: Vec<_> = (0..2)
         .map(|_| {
-            child_test("child_opens_again_and_again", "MMF_TEST_OPEN_DIR", dir)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn a reader")
+            spawn_piped(&mut child_test("child_opens_again_and_again", "MMF_TEST_OPEN_DIR", dir))
         })
         .collect();
 

@@ -420,6 +420,23 @@ pub fn child_test(name: &str, var: &str, file: &std::path::Path) -> std::process
     command
 }
 
+/// Starts `command` with piped output. Starting a process can fail for a
+/// moment when the system is short of what it takes (Wine's server, under
+/// load, has answered `Internal error`): what the tests check is what the
+/// process does once it runs, so a start is tried again a few times.
+pub fn spawn_piped(command: &mut std::process::Command) -> std::process::Child {
+    use std::process::Stdio;
+    let mut failures = Vec::new();
+    for attempt in 1..=5u64 {
+        match command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+            Ok(child) => return child,
+            Err(e) => failures.push(e.to_string()),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100 * attempt));
+    }
+    panic!("the child process did not start: {}", failures.join("; "))
+}
+
 /// The line a child test printed after `tag`, without the harness's words
 /// that may come before it on the same line.
 pub fn child_report<'a>(stdout: &'a str, tag: &str) -> Option<&'a str> {
