@@ -1668,8 +1668,8 @@ proptest! {
         index in 0usize..3,
     ) {
         let old = fixes_v1::Log { fixes: (0..3).map(old_fix).collect(), last: None, marks: vec![] };
-        let mut bytes = mmf::to_bytes(&old).to_vec();
-        let before = bytes.clone();
+        let mut bytes = mmf::to_bytes(&old);
+        let before = bytes.to_vec();
         let fix = fixes_v2::Fix { lon, lat: lat.into(), dilution, satellites };
         let path = format!("fixes[{index}]");
         let stored = mmf::ImageMut::<fixes_v2::Log>::new(&mut bytes).unwrap().set(&path, &fix);
@@ -1686,7 +1686,7 @@ proptest! {
             prop_assert_eq!((read.lat.to_bits(), read.hdop, read.removed), (lat.to_bits(), dilution as u8, 900 + index as u32));
         } else {
             prop_assert!(matches!(stored, Err(Error::NotInPlace { .. })), "{stored:?}");
-            prop_assert_eq!(bytes, before);
+            prop_assert_eq!(&bytes[..], &before[..]);
         }
     }
 }
