@@ -378,14 +378,19 @@ fn put_pair(raw: &mut [u8], at: usize, offset: u64, len: u64) -> Result<()> {
     place(raw, at + 8, &len.to_ne_bytes())
 }
 
-/// Copies `bytes` into the stored form `raw` at `at`; an error if they do
-/// not fit (the target schema's sizes disagree, which decoding refuses).
+/// Copies `bytes` into the stored form `raw` at `at`; `None` if they do not
+/// fit there.
+pub(crate) fn copy_at(raw: &mut [u8], at: usize, bytes: &[u8]) -> Option<()> {
+    let place = raw.get_mut(at..at.checked_add(bytes.len())?)?;
+    place.copy_from_slice(bytes);
+    Some(())
+}
+
+/// [`copy_at`]; an error if the bytes do not fit (the target schema's sizes
+/// disagree, which decoding refuses).
 fn place(raw: &mut [u8], at: usize, bytes: &[u8]) -> Result<()> {
-    match at.checked_add(bytes.len()).and_then(|end| raw.get_mut(at..end)) {
-        Some(place) => {
-            place.copy_from_slice(bytes);
-            Ok(())
-        }
+    match copy_at(raw, at, bytes) {
+        Some(()) => Ok(()),
         None => Err(Error::SchemaUnreadable {
             at: 0,
             problem: format!(

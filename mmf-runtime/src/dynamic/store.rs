@@ -6,6 +6,7 @@
 //! value of the file's type, so the file stays what validating it proved.
 
 use crate::access::file_ref::FileRef;
+use crate::dynamic::convert::copy_at;
 use crate::dynamic::decode::{DynField, DynKind, DynLayout};
 use crate::dynamic::resolve::{Program, find_field, same};
 use crate::dynamic::value::{DynValue, ScalarValue};
@@ -206,7 +207,5 @@ fn read<'a>(layout: &'a DynLayout, bytes: &'a [u8]) -> DynValue<'a> {
 
 /// Writes `bytes` at `at` of `stored`.
 fn put(stored: &mut [u8], at: usize, bytes: &[u8]) -> Result<(), String> {
-    let place = stored.get_mut(at..at + bytes.len()).ok_or("a value outside its place")?;
-    place.copy_from_slice(bytes);
-    Ok(())
+    copy_at(stored, at, bytes).ok_or_else(|| "a value outside its place".to_owned())
 }
