@@ -23,19 +23,25 @@ pub struct Evolved {
     pub(crate) size: usize,
     /// The alignment of the file's stored form.
     pub(crate) align: usize,
-    /// For a struct, per field of the program's: its offset in the file's
-    /// struct if the file stores it there as the program does, else
-    /// [`NOT_DIRECT`]. The one lookup a field read takes in the common case.
-    direct: Box<[usize]>,
-    /// For a struct, per field of the program's: its offset and how it is
-    /// stored if the file stores it otherwise than the program (its node of
-    /// `shape`, read without matching it); `None` if it is direct or
-    /// missing.
-    changed: Box<[Option<Changed>]>,
+    /// For a struct, per field of the program's, in the program's order:
+    /// where the file holds it ([`Entry`]). The one lookup a field read takes.
+    entries: Box<[Entry]>,
     pub(crate) shape: Shape,
 }
 
-/// In [`Evolved::changed`]: a field at `offset` stored as `how` says.
+/// In [`Evolved::entries`]: where the file holds one of the program's fields.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Its offset in the file's struct if the file stores it there as the
+    /// program does, else [`NOT_DIRECT`]: the common case, tested first.
+    direct: usize,
+    /// Its offset and how it is stored if the file stores it otherwise than
+    /// the program (its node of `shape`, read without matching it); `None`
+    /// if it is direct or missing.
+    changed: Option<Changed>,
+}
+
+/// In [`Entry::changed`]: a field at `offset` stored as `how` says.
 #[derive(Debug, Clone, Copy)]
 struct Changed {
     offset: usize,
@@ -62,7 +68,7 @@ impl Changed {
     }
 }
 
-/// In [`Evolved::direct`]: the field is missing or stored otherwise.
+/// In [`Entry::direct`]: the field is missing or stored otherwise.
 const NOT_DIRECT: usize = usize::MAX;
 
 /// What differs, by kind of type.
@@ -86,13 +92,23 @@ pub(crate) enum Shape {
     DataEnum { repr: Scalar, variants: Box<[(u64, u64, Evolved)]> },
     /// Elements that differ, one after the other: a list's (`Vec`,
     /// `Box<[T]>`), an array's, or a map's values.
-    List(Link),
+    List(Elements),
     /// An option of a value that differs, `payload` bytes after the tag.
     Option { payload: usize, value: Link },
     /// A box of a value that differs; `zeroed` is its file form's zero
     /// value, viewed if the box stops resolving (the file changed after it was
     /// validated).
     Box { value: Link, zeroed: DefaultImage },
+}
+
+/// In [`Shape::List`]: how the file stores each element, and how far apart
+/// and aligned it stores them — the node's size and alignment, kept here so
+/// that finding an element does not wait for loading the node.
+#[derive(Debug)]
+pub(crate) struct Elements {
+    pub node: Link,
+    pub size: usize,
+    pub align: usize,
 }
 
 /// Where the file holds one of the program's fields.
@@ -174,22 +190,24 @@ impl core::fmt::Debug for Link {
 
 impl Evolved {
     /// How a file stores a value as `shape` says, in `size` bytes aligned to
-    /// `align`; a struct's tables of fields (`direct`, `changed`) are made
-    /// from its sources, an entry per field, as `field_view` relies on.
+    /// `align`; a struct's table of fields is made from its sources, an
+    /// entry per field, as `field_view` relies on.
     pub(crate) fn new(size: usize, align: usize, shape: Shape) -> Evolved {
         let fields: &[Source] = match &shape {
             Shape::Struct(fields) => fields,
             _ => &[],
         };
-        let direct = fields
+        let entries = fields
             .iter()
-            .map(|f| match f {
-                Source::At { offset, value: None } => *offset,
-                _ => NOT_DIRECT,
+            .map(|f| Entry {
+                direct: match f {
+                    Source::At { offset, value: None } => *offset,
+                    _ => NOT_DIRECT,
+                },
+                changed: Changed::of(f),
             })
             .collect();
-        let changed = fields.iter().map(Changed::of).collect();
-        Evolved { size, align, direct, changed, shape }
+        Evolved { size, align, entries, shape }
     }
 
     #[inline]
@@ -287,7 +305,7 @@ fn default_view(image: &DefaultImage) -> (NonNull<u8>, FileRef<'_>) {
 ///
 /// As for `view_at`, for a struct stored as `how` says, and field `index`
 /// of the program's struct must be of type `F` (the struct `how` was
-/// resolved for, which has a `direct` entry per field of the program's).
+/// resolved for, which has an entry per field of the program's).
 #[inline]
 pub unsafe fn field_view<'a, F: Mapped>(
     at: NonNull<u8>,
@@ -295,14 +313,21 @@ pub unsafe fn field_view<'a, F: Mapped>(
     index: usize,
     file: FileRef<'a>,
 ) -> F::View<'a> {
-    debug_assert!(index < how.direct.len(), "resolved for another struct");
+    debug_assert!(index < how.entries.len(), "resolved for another struct");
     // SAFETY: the caller's promise: resolving gave `how` an entry per field.
     // Unchecked, the entries of a struct read in a loop are loaded once.
-    match unsafe { *how.direct.get_unchecked(index) } {
+    let Entry { direct, changed } = unsafe { *how.entries.get_unchecked(index) };
+    match (direct, changed) {
         // SAFETY: resolving proved that the field lies inside the file's
         // struct at `offset`, stored as the program stores `F` (the caller's
         // promise), aligned for it.
-        offset if offset != NOT_DIRECT => unsafe { F::view(raw_at::<F>(add(at, offset)), file) },
+        (offset, _) if offset != NOT_DIRECT => unsafe {
+            F::view(raw_at::<F>(add(at, offset)), file)
+        },
+        // A list of elements stored otherwise: a view cheap enough to make
+        // here, without the call.
+        // SAFETY: as in `field_view_otherwise`.
+        (_, Some(changed)) if F::EVOLVES_INLINE => unsafe { changed_view::<F>(at, changed, file) },
         // SAFETY: the caller's promise.
         _ => unsafe { field_view_otherwise::<F>(at, how, index, file) },
     }
@@ -325,19 +350,34 @@ unsafe fn field_view_otherwise<'a, F: Mapped>(
     // SAFETY: resolving proved that the field lies inside the file's struct,
     // aligned as its file form needs; a default image holds `F`'s stored form
     // (the caller's promise on `F`) at offset `DefaultImage::ROOT`, aligned to 16.
-    // `changed` has an entry per field, as `direct` does; its node lives
-    // as long as `how` (`Changed::how`).
     unsafe {
-        match *how.changed.get_unchecked(index) {
-            Some(Changed { offset, how: field }) => {
-                F::view_evolved(add(at, offset), field.as_ref(), file)
-            }
+        match how.entries.get_unchecked(index).changed {
+            Some(changed) => changed_view::<F>(at, changed, file),
             None => {
                 let (at, how, file) = field_place(at, how, index, file);
                 view_at::<F>(at, how, file)
             }
         }
     }
+}
+
+/// The view of a field of type `F` that the struct at `at` stores
+/// otherwise, as `changed` says.
+///
+/// # Safety
+///
+/// As for [`field_view`], for the field `changed` describes.
+#[inline]
+unsafe fn changed_view<'a, F: Mapped>(
+    at: NonNull<u8>,
+    Changed { offset, how }: Changed,
+    file: FileRef<'a>,
+) -> F::View<'a> {
+    // SAFETY: resolving proved that the field lies inside the file's struct
+    // at `offset`, aligned as its file form needs, stored as its node says;
+    // the node lives as long as the struct's (`Changed::how`), which the
+    // caller's `'a` borrows.
+    unsafe { F::view_evolved(add(at, offset), how.as_ref(), file) }
 }
 
 /// Where the file holds field `index` of the evolved struct at `at`, and
@@ -477,35 +517,79 @@ pub unsafe fn evolved_variant(at: NonNull<u8>, how: &Evolved) -> (u64, &Evolved)
 }
 
 /// The elements of a list whose element type differs in the file: `len`
-/// file forms `how.size` bytes apart from `base`.
+/// file forms `stride` bytes apart from `base`, each stored as `how` says.
 #[derive(Clone, Copy)]
 pub(crate) struct Spread<'a> {
     pub base: NonNull<u8>,
     pub len: usize,
+    stride: usize,
     pub how: &'a Evolved,
 }
 
 impl<'a> Spread<'a> {
-    /// The list block at `offset` of `len` elements stored as `how` says, or
-    /// no elements if the block does not lie inside the file or is
+    /// The list block at `offset` of `len` elements stored as `elements`
+    /// says, or no elements if the block does not lie inside the file or is
     /// misaligned.
     ///
     /// # Safety
     ///
     /// No `&mut` to the block's bytes may be live for `'a`.
     #[inline]
-    pub unsafe fn resolve(file: FileRef<'a>, offset: u64, len: u64, how: &'a Evolved) -> Self {
-        let bytes = len.saturating_mul(how.size as u64);
+    pub unsafe fn resolve(
+        file: FileRef<'a>,
+        offset: u64,
+        len: u64,
+        elements: &'a Elements,
+    ) -> Self {
+        let Elements { node, size, align } = elements;
+        // SAFETY: the caller's promise.
+        unsafe { Self::resolve_as(file, offset, len, *size, *align, node) }
+    }
+
+    /// The block at `offset` of one value stored as `how` says, as
+    /// [`resolve`](Self::resolve) finds it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`resolve`](Self::resolve).
+    #[inline]
+    pub unsafe fn resolve_one(file: FileRef<'a>, offset: u64, how: &'a Evolved) -> Self {
+        // SAFETY: the caller's promise.
+        unsafe { Self::resolve_as(file, offset, 1, how.size, how.align, how) }
+    }
+
+    /// [`resolve`](Self::resolve), for elements `size` bytes apart, aligned
+    /// to `align`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`resolve`](Self::resolve).
+    #[inline]
+    unsafe fn resolve_as(
+        file: FileRef<'a>,
+        offset: u64,
+        len: u64,
+        size: usize,
+        align: usize,
+        how: &'a Evolved,
+    ) -> Self {
+        let bytes = len.saturating_mul(size as u64);
         // SAFETY: the caller's promise.
         let block = unsafe { file.block::<u8>(offset, bytes) };
         match block {
-            // `how.align` is a power of two (decoding checks every layout's):
+            // `align` is a power of two (decoding checks every layout's):
             // a mask, not a division.
-            Some(block) if block.as_ptr() as usize & how.align.wrapping_sub(1) == 0 => {
-                Spread { base: NonNull::from(block).cast(), len: len as usize, how }
+            Some(block) if block.as_ptr() as usize & align.wrapping_sub(1) == 0 => {
+                Spread { base: NonNull::from(block).cast(), len: len as usize, stride: size, how }
             }
-            _ => Spread { base: NonNull::dangling(), len: 0, how },
+            _ => Spread { base: NonNull::dangling(), len: 0, stride: size, how },
         }
+    }
+
+    /// The `len` elements at `base`, which lie inside a value stored as
+    /// `elements` says (an array's).
+    pub fn inside(base: NonNull<u8>, len: usize, elements: &'a Elements) -> Self {
+        Spread { base, len, stride: elements.size, how: &elements.node }
     }
 
     /// The elements as the program's stored forms, for a [`Frozen`] element
@@ -513,14 +597,14 @@ impl<'a> Spread<'a> {
     /// to differs (a list of lists of a changed struct).
     #[inline]
     pub fn frozen_elements<T: Frozen>(&self) -> &'a [T::Raw] {
-        let fits = self.how.size == size_of::<T::Raw>()
+        let fits = self.stride == size_of::<T::Raw>()
             && (self.base.as_ptr() as usize).is_multiple_of(align_of::<T::Raw>());
         if !fits {
             // Not reached: resolving gives a frozen type the program's size.
             return &[];
         }
         // SAFETY: the `len` elements lie inside the file, free of `&mut` for
-        // `'a` (`Spread::resolve`'s and the view's promises), `how.size`
+        // `'a` (`Spread::resolve`'s and the view's promises), `stride`
         // bytes apart: `T::Raw`'s size, and aligned for it; `T::Raw: Pod`
         // accepts any bytes, and `T: Frozen` makes them the program's form.
         unsafe { core::slice::from_raw_parts(self.base.as_ptr().cast(), self.len) }
@@ -530,7 +614,7 @@ impl<'a> Spread<'a> {
     #[inline]
     pub fn at(&self, index: usize) -> Option<NonNull<u8>> {
         // SAFETY: `index < len`, so the element lies inside the block.
-        (index < self.len).then(|| unsafe { add(self.base, index * self.how.size) })
+        (index < self.len).then(|| unsafe { add(self.base, index * self.stride) })
     }
 }
 
@@ -547,7 +631,7 @@ pub(crate) unsafe fn boxed_at<'a>(
 ) -> (NonNull<u8>, &'a Evolved, FileRef<'a>) {
     let Shape::Box { value, zeroed } = &how.shape else { never_evolved("Box") };
     // SAFETY: the caller's promise.
-    match unsafe { Spread::resolve(file, offset, 1, value) }.at(0) {
+    match unsafe { Spread::resolve_one(file, offset, value) }.at(0) {
         Some(at) => (at, value, file),
         None => {
             let (at, file) = default_view(zeroed);

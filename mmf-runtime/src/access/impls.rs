@@ -358,12 +358,12 @@ unsafe fn view_spread_list<'a, T: Mapped>(
     how: &'a Evolved,
     file: FileRef<'a>,
 ) -> ListView<'a, T> {
-    let Shape::List(element) = &how.shape else { never_evolved("Vec") };
+    let Shape::List(elements) = &how.shape else { never_evolved("Vec") };
     // SAFETY: a list's stored form is a `RawVec` in every file; the caller's
     // promise covers its block, which `Spread::resolve` checks again.
     unsafe {
         let raw = at.cast::<RawVec<T::Raw>>().as_ref();
-        ListView::spread(Spread::resolve(file, raw.offset, raw.len, element), file)
+        ListView::spread(Spread::resolve(file, raw.offset, raw.len, elements), file)
     }
 }
 
@@ -386,6 +386,7 @@ macro_rules! lists {
             };
             const CHECKED: bool = true;
             const HAS_BLOCKS: bool = true;
+            const EVOLVES_INLINE: bool = true;
             #[inline]
             fn write(&self, w: &mut Writer<'_>) -> Self::Raw {
                 write_list(self, w)
@@ -774,8 +775,8 @@ unsafe impl<T: Mapped, const N: usize> Mapped for [T; N] {
 
 /// The `len` elements of an array stored at `at` as `how` says.
 fn array_elements(at: NonNull<u8>, how: &Evolved, len: usize) -> Spread<'_> {
-    let Shape::List(element) = &how.shape else { never_evolved("array") };
-    Spread { base: at, len, how: element }
+    let Shape::List(elements) = &how.shape else { never_evolved("array") };
+    Spread::inside(at, len, elements)
 }
 // SAFETY: the elements are the whole value, and plain elements accept any bits.
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}

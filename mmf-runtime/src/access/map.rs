@@ -1026,7 +1026,7 @@ macro_rules! maps {
                     let keys = Keys::<K>::new(raw, $hashed, file);
                     let values = Spread::resolve(file, raw.values.offset, raw.values.len, value);
                     let read = |i: usize| -> Option<(K, V)> {
-                        Some((K::read(keys.keys.get(i)?, file), V::read_evolved(values.at(i)?, value, file)))
+                        Some((K::read(keys.keys.get(i)?, file), V::read_evolved(values.at(i)?, values.how, file)))
                     };
                     keys.occupied().filter_map(read).collect()
                 }

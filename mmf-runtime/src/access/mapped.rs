@@ -70,6 +70,10 @@ pub unsafe trait Mapped: Sized {
     /// Whether `Raw` holds offsets of blocks elsewhere in the file.
     #[doc(hidden)]
     const HAS_BLOCKS: bool;
+    /// Whether a view of this type stored otherwise in a file is cheap to
+    /// make (a list's): field views then make it inline, not out of line.
+    #[doc(hidden)]
+    const EVOLVES_INLINE: bool = false;
 
     /// Allocates and writes this value's blocks, and returns its stored form.
     #[doc(hidden)]

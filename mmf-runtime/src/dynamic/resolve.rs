@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::access::evolve::{Evolved, Link, Shape, Source, Spread};
+use crate::access::evolve::{Elements, Evolved, Link, Shape, Source, Spread};
 use crate::access::file_ref::FileRef;
 use crate::access::mapped::Mapped;
 use crate::access::validate::{check_header, read_root, view_root};
@@ -170,7 +170,7 @@ unsafe fn root_at<'a>(
     how: &'a Evolved,
 ) -> core::ptr::NonNull<u8> {
     // SAFETY: the caller's promise.
-    match unsafe { Spread::resolve(data, header.root_offset, 1, how) }.at(0) {
+    match unsafe { Spread::resolve_one(data, header.root_offset, how) }.at(0) {
         Some(at) => at,
         None => unreachable!("validation checked the root's place"),
     }
@@ -537,7 +537,8 @@ impl Walk {
                 path.push_str("[_]");
                 let value = self.inner(file_element, program.inner(element), path, Place::Element);
                 path.truncate(path.len() - 3);
-                value.and_then(|value| evolved(Shape::List(value)))
+                let (size, align) = (file_element.size as usize, file_element.align as usize);
+                value.and_then(|node| evolved(Shape::List(Elements { node, size, align })))
             }
             (DynKind::Option(file_value), DynKind::Option(value)) => {
                 path.push('?');
