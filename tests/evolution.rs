@@ -413,6 +413,44 @@ fn a_shared_writer_upgrades_only_a_file_it_can_read_and_only_when_asked() -> mmf
     Ok(())
 }
 
+/// A reader of the older program follows a newer writer's versions: each
+/// is validated for what the older program can read (a version holding a
+/// variant it lacks is refused, the next one reads again), by the
+/// differences resolved from the first, since every version embeds the
+/// same schema.
+#[test]
+#[cfg_attr(miri, ignore = "maps files")]
+fn a_shared_reader_follows_the_versions_of_another_programs_writer() -> mmf::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trip.mmf");
+    let trip = |name: &str, kind| after::Trip { name: name.into(), kind, count: 3 };
+    let mut writer = SharedWriter::create(&path, &trip("Säntis", after::Kind::Walk))?;
+    writer.sync_on_publish(false);
+    let mut reader = mmf::SharedReader::<before::Trip>::open(&path)?;
+    assert!(reader.is_other_version());
+    let old = |title: &str, kind| before::Trip {
+        title: title.into(),
+        kind,
+        side: before::Side { left: true },
+    };
+    assert_eq!(reader.read(|t| t.to_owned())?, old("Säntis", before::Kind::Walk));
+    for (name, kind, read_as) in [
+        ("Tödi", after::Kind::Climb, before::Kind::Climb),
+        ("Pilatus", after::Kind::Walk, before::Kind::Walk),
+    ] {
+        writer.update(|t| *t = trip(name, kind))?;
+        assert_eq!(reader.read(|t| t.to_owned())?, old(name, read_as));
+    }
+    writer.update(|t| t.kind = after::Kind::Ride)?;
+    let err = reader.read(|t| t.to_owned()).unwrap_err().to_string();
+    assert!(err.contains("Ride"), "{err}");
+    assert_eq!(reader.view().to_owned(), old("Pilatus", before::Kind::Walk), "still the last read");
+    writer.update(|t| *t = trip("Rigi", after::Kind::Climb))?;
+    assert_eq!(reader.read(|t| t.to_owned())?, old("Rigi", before::Kind::Climb));
+    assert!(reader.is_other_version());
+    Ok(())
+}
+
 /// Two versions of a small program that read each other's files, on
 /// conditions: `title` renamed, a variant added, `side` removed, `count` added.
 mod before {

@@ -46,6 +46,42 @@ struct HikingDatabase {
     hikes: Vec<Hike>,
 }
 
+/// The same database as a later version of the program declares it: a
+/// reader of it reads the files above as another version's.
+mod later {
+    use mmf::Mapped;
+
+    #[derive(Mapped, Clone, Debug, PartialEq)]
+    pub struct Coord {
+        pub x: f64,
+        pub y: f64,
+        pub z: f64,
+        /// Added: seconds since the start of the hike.
+        pub t: u64,
+    }
+
+    #[derive(Mapped, Clone, Debug, PartialEq)]
+    pub struct Hike {
+        pub date: String,
+        pub description: String,
+        pub gps_track: Vec<Coord>,
+    }
+
+    #[derive(Mapped, Clone, Debug, PartialEq)]
+    pub struct HikingDatabase {
+        pub description: String,
+        pub points: u64,
+        pub hikes: Vec<Hike>,
+    }
+
+    /// The point query, through the later program's views.
+    pub fn query(db: HikingDatabaseView<'_>, i: usize) -> f64 {
+        let hike = db.hikes().get(i % super::HIKES).expect("hike");
+        let track = hike.gps_track();
+        track.get(i % track.len()).expect("point").z() + db.points() as f64
+    }
+}
+
 const HIKES: usize = 300;
 /// Compact when a publishing writer's file grows past this.
 const COMPACT_AT: u64 = 256 << 20;
@@ -160,7 +196,28 @@ fn bench_reads(c: &mut Criterion, db: &HikingDatabase) {
             spent
         })
     });
-    drop((reader, writer));
+    // The same, by a reader of the later program: each version is validated
+    // by the schema it embeds, whose differences were resolved once.
+    let mut later = SharedReader::<later::HikingDatabase>::open(&path).expect("later reader");
+    assert!(later.is_other_version());
+    g.bench_function(BenchmarkId::new("mmf_shared", "new_version_other_program"), |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                value.points += 1;
+                writer.publish(&value).expect("publish");
+                let start = Instant::now();
+                let read = later.read(|db| later::query(db, value.points as usize));
+                black_box(read.expect("read"));
+                spent += start.elapsed();
+                if writer.file_len() > COMPACT_AT {
+                    writer.compact().expect("compact");
+                }
+            }
+            spent
+        })
+    });
+    drop((reader, later, writer));
 
     // A `Mutex` around an in-place file, as threads of one process would share it.
     let path = dir.join("mutex.mmf");

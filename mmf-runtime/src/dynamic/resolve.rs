@@ -22,10 +22,68 @@ use crate::format::layout::{DefaultImage, FieldLayout, Kind, Layout, Scalar};
 #[derive(Debug)]
 pub(crate) struct Evolution {
     root: Option<Link>,
-    /// The file's layout of the root type, from its embedded schema.
-    pub layout: DynLayout,
+    /// The file's layout of the root type, from its embedded schema (boxed:
+    /// `strict_enums` names its nodes by address).
+    pub layout: Box<DynLayout>,
     /// What differs, by field path, for messages.
     pub differences: Vec<String>,
+    /// The embedded schema this was resolved from.
+    schema: Box<[u8]>,
+    /// The enums of `layout` whose values must be of the variants listed,
+    /// for validating.
+    strict_enums: Vec<(usize, Vec<u64>)>,
+}
+
+impl Evolution {
+    /// Checks `header` as [`check_for`] does, for a version whose embedded
+    /// schema is the one `self` was resolved from, without resolving it
+    /// again: `None` if the schema is another (or `header` is not
+    /// readable so far), for `check_for` to check it and say why.
+    ///
+    /// # Safety
+    ///
+    /// As for [`check_for`].
+    unsafe fn check_again(
+        self: &Arc<Self>,
+        file: FileRef<'_>,
+        header: Header,
+    ) -> Result<Option<(Header, Option<Arc<Evolution>>)>> {
+        if header.check_data_len(file.len()).is_err() {
+            return Ok(None);
+        }
+        let data = file.prefix(header.data_len);
+        // SAFETY: the caller's promise.
+        let Ok(Some(schema)) = (unsafe { header.schema_bytes(data) }) else { return Ok(None) };
+        let align = self.layout.max_align() as usize;
+        if schema != &*self.schema || !(file.base() as usize).is_multiple_of(align) {
+            return Ok(None);
+        }
+        // SAFETY: the caller's promise.
+        unsafe { validate_by(data, &header, &self.layout, self.strict_enums.clone()) }?;
+        Ok(Some((header, Some(Arc::clone(self)))))
+    }
+}
+
+/// [`check_for`] with the graph validated, for a later version of a file
+/// `known` was resolved for: a version with the same embedded schema is
+/// validated by it, not resolved again.
+///
+/// # Safety
+///
+/// As for [`check_for`].
+pub(crate) unsafe fn check_version_for<T: Mapped>(
+    file: FileRef<'_>,
+    header: Header,
+    known: Option<&Arc<Evolution>>,
+) -> Result<(Header, Option<Arc<Evolution>>)> {
+    if let Some(known) = known.filter(|_| header.schema_hash != T::SCHEMA_HASH) {
+        // SAFETY: the caller's promise.
+        if let Some(checked) = unsafe { known.check_again(file, header) }? {
+            return Ok(checked);
+        }
+    }
+    // SAFETY: the caller's promise.
+    unsafe { check_for::<T>(file, header, true) }
 }
 
 /// Checks `header` for `T` and, if asked, validates the object graph. A file
@@ -51,6 +109,7 @@ pub(crate) unsafe fn check_for<T: Mapped>(
     // SAFETY: the caller's promise.
     let Ok(Some(schema)) = (unsafe { header.schema_bytes(data) }) else { return Err(mismatch) };
     let (file_layout, file_root_names) = decode_schema(schema)?;
+    let file_layout = Box::new(file_layout);
     // The program's types may need less alignment than the file's.
     let align = file_layout.max_align() as usize;
     if !(file.base() as usize).is_multiple_of(align) {
@@ -95,12 +154,18 @@ pub(crate) unsafe fn check_for<T: Mapped>(
         }
     };
     // SAFETY: the caller's promise.
-    unsafe { validate_by(data, &header, &file_layout, resolved.strict_enums) }?;
+    unsafe { validate_by(data, &header, &file_layout, resolved.strict_enums.clone()) }?;
     let differences = match mismatch {
         Error::SchemaMismatch { differences, .. } => differences,
         _ => Vec::new(),
     };
-    let evolution = Evolution { root: resolved.root, layout: file_layout, differences };
+    let evolution = Evolution {
+        root: resolved.root,
+        layout: file_layout,
+        differences,
+        schema: schema.into(),
+        strict_enums: resolved.strict_enums,
+    };
     Ok((header, Some(Arc::new(evolution))))
 }
 

@@ -40,7 +40,7 @@ struct Checked<T: Mapped> {
 impl<T: Mapped> Checked<T> {
     fn new((header, evolution): (Header, Option<Arc<Evolution>>)) -> Self {
         let layout = match &evolution {
-            Some(evolution) => evolution.layout.clone(),
+            Some(evolution) => DynLayout::clone(&evolution.layout),
             None => DynLayout::from_layout(T::LAYOUT),
         };
         Checked { header, evolution, layout, _type: PhantomData }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use memmap2::MmapRaw;
 
 use crate::access::mapped::Mapped;
-use crate::dynamic::resolve::{Evolution, check_for, view_root_in};
+use crate::dynamic::resolve::{Evolution, check_for, check_version_for, view_root_in};
 use crate::format::error::Result;
 use crate::format::header::{FLAG_SUPERSEDED, Header};
 use crate::storage::map::{load_header, map_read_only, raw_file};
@@ -93,12 +93,17 @@ impl<T: Mapped> SharedReader<T> {
     }
 
     /// Validates the version `header` names in `map`, and resolves it if it
-    /// stores `T` as another version of the program does.
-    fn check(map: &MmapRaw, header: Header) -> Result<(Header, Option<Arc<Evolution>>)> {
+    /// stores `T` as another version of the program does (unless `known`
+    /// was resolved from the same embedded schema).
+    fn check(
+        map: &MmapRaw,
+        header: Header,
+        known: Option<&Arc<Evolution>>,
+    ) -> Result<(Header, Option<Arc<Evolution>>)> {
         // SAFETY: we hold the shared lock. The handle covers the whole mapping,
         // but only the version's blocks are borrowed, and only while checked;
         // the writer may be appending past them.
-        unsafe { check_for::<T>(raw_file(map, u64::MAX), header, true) }
+        unsafe { check_version_for::<T>(raw_file(map, u64::MAX), header, known) }
     }
 
     /// Moves to the latest published version, if it is not the one views show;
@@ -132,7 +137,7 @@ impl<T: Mapped> SharedReader<T> {
                 Err(e) => return Err(e),
             }
         }
-        (self.header, self.evolution) = Self::check(&self.map, latest)?;
+        (self.header, self.evolution) = Self::check(&self.map, latest, self.evolution.as_ref())?;
         Ok(true)
     }
 
