@@ -156,6 +156,28 @@ fn publishing_writer(path: &Path, db: &HikingDatabase) -> Background {
     })
 }
 
+/// The time `read` takes on `iters` new versions, each published (the
+/// point counter changed) just before it runs; `read` is given the counter.
+fn time_new_versions(
+    iters: u64,
+    writer: &mut SharedWriter<HikingDatabase>,
+    value: &mut HikingDatabase,
+    mut read: impl FnMut(usize),
+) -> Duration {
+    let mut spent = Duration::ZERO;
+    for _ in 0..iters {
+        value.points += 1;
+        writer.publish(value).expect("publish");
+        let start = Instant::now();
+        read(value.points as usize);
+        spent += start.elapsed();
+        if writer.file_len() > COMPACT_AT {
+            writer.compact().expect("compact");
+        }
+    }
+    spent
+}
+
 fn bench_reads(c: &mut Criterion, db: &HikingDatabase) {
     let dir = temp_dir();
     let mut g = c.benchmark_group("shared_read");
@@ -182,18 +204,9 @@ fn bench_reads(c: &mut Criterion, db: &HikingDatabase) {
     let mut value = db.clone();
     g.bench_function(BenchmarkId::new("mmf_shared", "new_version"), |b| {
         b.iter_custom(|iters| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iters {
-                value.points += 1;
-                writer.publish(&value).expect("publish");
-                let start = Instant::now();
-                black_box(reader.read(|db| query(db, value.points as usize)).expect("read"));
-                spent += start.elapsed();
-                if writer.file_len() > COMPACT_AT {
-                    writer.compact().expect("compact");
-                }
-            }
-            spent
+            time_new_versions(iters, &mut writer, &mut value, |points| {
+                black_box(reader.read(|db| query(db, points)).expect("read"));
+            })
         })
     });
     // The same, by a reader of the later program: each version is validated
@@ -202,19 +215,9 @@ fn bench_reads(c: &mut Criterion, db: &HikingDatabase) {
     assert!(later.is_other_version());
     g.bench_function(BenchmarkId::new("mmf_shared", "new_version_other_program"), |b| {
         b.iter_custom(|iters| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iters {
-                value.points += 1;
-                writer.publish(&value).expect("publish");
-                let start = Instant::now();
-                let read = later.read(|db| later::query(db, value.points as usize));
-                black_box(read.expect("read"));
-                spent += start.elapsed();
-                if writer.file_len() > COMPACT_AT {
-                    writer.compact().expect("compact");
-                }
-            }
-            spent
+            time_new_versions(iters, &mut writer, &mut value, |points| {
+                black_box(later.read(|db| later::query(db, points)).expect("read"));
+            })
         })
     });
     drop((reader, later, writer));
